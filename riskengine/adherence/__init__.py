@@ -1,0 +1,1 @@
+"""Exact adherence: one definition for realized data and for every simulated replication."""

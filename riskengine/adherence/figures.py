@@ -1,0 +1,55 @@
+"""Counts rows -> JSON-ready adherence figures (one place for the names and nulls)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from riskengine.adherence.arrays import COUNT_NAMES, N_RATIOS, RATIO_NAMES, ratios
+
+#: Which ratio each band measure refers to.
+MEASURE_RATIO = {"volume": 0, "mix": 1, "sequence": 2}
+
+
+def _number(x: float) -> float | int | None:
+    if not math.isfinite(x):
+        return None
+    return int(x) if float(x).is_integer() else float(x)
+
+
+def ratio_row(counts: np.ndarray, units_sequence: bool) -> np.ndarray:
+    """Volume, mix, sequence, BTP, BTS of a counts row (NaN when nothing planned)."""
+    out = np.empty(N_RATIOS)
+    ratios(np.ascontiguousarray(counts, dtype=np.float64), units_sequence, out)
+    return out
+
+
+def figures(counts: np.ndarray, units_sequence: bool) -> dict:
+    """The contract's counts and ratios for one counts row; a ratio is null when S = 0."""
+    row = {name: _number(counts[k]) for k, name in enumerate(COUNT_NAMES)}
+    r = ratio_row(counts, units_sequence)
+    row.update({name: _number(r[k]) for k, name in enumerate(RATIO_NAMES)})
+    return row
+
+
+def band_score(counts: np.ndarray, measures: list[str], units_sequence: bool) -> float | None:
+    """A band's score: the product of the ratios it measures (DESIGN.md 3)."""
+    r = ratio_row(counts, units_sequence)
+    score = 1.0
+    for m in measures:
+        score *= r[MEASURE_RATIO[m]]
+    return _number(score)
+
+
+def main_impact(counts: np.ndarray, units_sequence: bool) -> str | None:
+    """The factor (volume, mix or sequence) that costs most: the lowest of the three."""
+    r = ratio_row(counts, units_sequence)
+    if not math.isfinite(r[0]):
+        return None
+    return min(MEASURE_RATIO, key=lambda m: (r[MEASURE_RATIO[m]], MEASURE_RATIO[m]))
+
+
+def pct(x: float | None, digits: int = 1) -> str:
+    """A ratio as a percentage for the terminal; '-' for nothing planned."""
+    return "-" if x is None else f"{100 * x:.{digits}f}%"

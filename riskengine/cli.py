@@ -1,0 +1,114 @@
+"""The ``riskengine`` command line (DESIGN.md 6 and 8).
+
+Exit codes: 0 success, 2 invalid input (the message names the field),
+1 internal error. ``--json PATH`` writes the result atomically, ``-`` to
+stdout (then the terminal summary is left out so the output stays JSON).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import traceback
+
+import click
+
+from riskengine.errors import InputError
+
+EXIT_INVALID = 2
+EXIT_INTERNAL = 1
+
+
+def handled(func):
+    """Run a command body; turn bad input into exit 2 and any other failure into exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_INVALID)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # the promise: no input crashes the process with a traceback
+            if os.environ.get("RISKENGINE_DEBUG"):
+                traceback.print_exc()
+            click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper
+
+
+def emit(result, json_path: str | None, quiet: bool) -> None:
+    """Print the human summary and write the JSON result where asked."""
+    from riskengine.io.writers import write_json
+
+    if not quiet and json_path != "-":
+        click.echo(str(result))
+    if json_path:
+        write_json(result.to_dict(), json_path)
+        if json_path != "-" and not quiet:
+            click.echo(f"\nresult written to {json_path}")
+
+
+json_option = click.option("--json", "json_path", metavar="PATH",
+                           help="Write the JSON result to PATH ('-' for stdout).")
+quiet_option = click.option("--quiet", is_flag=True, help="No terminal summary.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="riskengine")
+def main() -> None:
+    """riskengine: how likely a production schedule is to be executed as planned,
+    and the exact adherence it achieved."""
+
+
+@main.command()
+@click.option("--plan", "plans", multiple=True, required=True, metavar="PLAN",
+              help="A plan version (JSON or CSV); repeat for re-published versions.")
+@click.option("--actuals", required=True, metavar="ACTUALS", help="Realized production (JSON or CSV).")
+@click.option("--bucket-hours", type=click.FloatRange(min=0, min_open=True, max=24 * 366),
+              help="Bucket size in hours (default: the first plan's bucket_hours).")
+@click.option("--lateness-tolerance", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Hours after the planned bucket end that still count as on time.")
+@click.option("--quantity-tolerance", type=click.FloatRange(min=0, min_open=True, max=1),
+              default=1.0, show_default=True,
+              help="Share of the planned quantity that counts as complete.")
+@click.option("--sequence-basis", type=click.Choice(["orders", "units"]), default="orders",
+              show_default=True, help="Count sequence adherence in orders or in units.")
+@json_option
+@quiet_option
+@handled
+def measure(plans, actuals, bucket_hours, lateness_tolerance, quantity_tolerance, sequence_basis,
+            json_path, quiet) -> None:
+    """Measure realized adherence against the plan in effect per bucket."""
+    from riskengine.adherence.measure import measure as run
+    from riskengine.io.readers import read_actuals, read_history
+    from riskengine.model.rules import AdherenceRules
+
+    history = read_history(list(plans))
+    records = read_actuals(actuals, history)
+    rules = AdherenceRules(bucket_hours=bucket_hours, lateness_tolerance_hours=lateness_tolerance,
+                           quantity_tolerance=quantity_tolerance, sequence_basis=sequence_basis)
+    emit(run(history, records, rules), json_path, quiet)
+
+
+@main.command()
+@click.argument("name")
+@handled
+def schema(name) -> None:
+    """Print the JSON Schema of a format: plan, actuals, measurement, ..."""
+    from riskengine.errors import Problem
+    from riskengine.io.schema import SCHEMAS
+    from riskengine.io.schema import schema as build
+
+    if name not in SCHEMAS:
+        raise InputError(Problem("NAME", f"unknown schema {name!r}; known: {', '.join(SCHEMAS)}"))
+    click.echo(json.dumps(build(name), indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,122 @@
+"""Read plans and actuals from JSON or CSV files (DESIGN.md 8).
+
+A plan is a JSON document; its ``operations`` may instead name a CSV file
+(relative to the JSON file) with the same column names, and a bare CSV of
+operations is also accepted as a plan: its id is the file name, its horizon
+runs from the earliest planned start to the latest planned end, and its
+resources are those the operations name (times must then be ISO 8601).
+In CSV, ``after`` and ``materials`` are lists separated by ``;`` and empty
+cells mean "not given". Actuals are JSON or CSV with the record columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+from riskengine.errors import InputError, Problem
+from riskengine.model.actuals import Actuals, PlanHistory, parse_actuals
+from riskengine.model.common import parse_instant
+from riskengine.model.plan import PLAN_FORMAT, Plan, parse_plan
+
+MAX_FILE_BYTES = 1 << 30
+_LIST_COLUMNS = {"after", "materials"}
+
+
+def _check_file(path: Path) -> None:
+    if not path.is_file():
+        raise InputError(Problem(str(path), "no such file"))
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(Problem(str(path), f"file of {size} bytes is larger than the "
+                                 f"{MAX_FILE_BYTES} bytes allowed"))
+
+
+def read_json(path: str | os.PathLike) -> object:
+    """Parse a JSON file; a syntax error becomes an :class:`InputError` with line and column."""
+    path = Path(path)
+    _check_file(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(Problem(f"line {exc.lineno} column {exc.colno}",
+                                 f"not valid JSON: {exc.msg}"), str(path)) from None
+    except UnicodeDecodeError:
+        raise InputError(Problem("", "not a UTF-8 text file"), str(path)) from None
+
+
+def read_csv_rows(path: str | os.PathLike) -> list[dict]:
+    """Rows of a CSV file as dicts; empty cells are dropped, list columns split on ``;``."""
+    path = Path(path)
+    _check_file(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            rows = []
+            for row in reader:
+                if None in row:
+                    raise InputError(Problem(f"line {reader.line_num}",
+                                             "more cells than header columns"), str(path))
+                clean = {}
+                for key, value in row.items():
+                    key = (key or "").strip()
+                    value = (value or "").strip()
+                    if key in _LIST_COLUMNS:
+                        clean[key] = [v.strip() for v in value.split(";") if v.strip()]
+                    elif value:
+                        clean[key] = value
+                rows.append(clean)
+            return rows
+    except UnicodeDecodeError:
+        raise InputError(Problem("", "not a UTF-8 text file"), str(path)) from None
+    except csv.Error as exc:
+        raise InputError(Problem("", f"not valid CSV: {exc}"), str(path)) from None
+
+
+def _plan_from_csv(path: Path) -> dict:
+    rows = read_csv_rows(path)
+    if not rows:
+        raise InputError(Problem("operations", "the plan has no operations"), str(path))
+    problems, starts, ends = [], [], []
+    for i, row in enumerate(rows):
+        for key, bucket in (("start", starts), ("end", ends)):
+            try:
+                bucket.append(parse_instant(row.get(key)))
+            except ValueError as exc:
+                problems.append(Problem(f"operations[{i}].{key}", f"{exc}, got {row.get(key)!r}"))
+    if problems:
+        raise InputError(problems, str(path))
+    resources = list(dict.fromkeys(row.get("resource", "") for row in rows if row.get("resource")))
+    start = min(starts)
+    return {"format": PLAN_FORMAT, "id": path.stem, "published_at": start.isoformat(),
+            "horizon": {"start": start.isoformat(), "end": max(ends).isoformat()},
+            "resources": [{"id": r} for r in resources], "operations": rows}
+
+
+def read_plan(path: str | os.PathLike) -> Plan:
+    """Read and validate one plan version (JSON, JSON naming an operations CSV, or CSV)."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        data = _plan_from_csv(path)
+    else:
+        data = read_json(path)
+        if isinstance(data, dict) and isinstance(data.get("operations"), str):
+            data["operations"] = read_csv_rows(path.parent / data["operations"])
+    return parse_plan(data, str(path))
+
+
+def read_history(paths: list[str | os.PathLike]) -> PlanHistory:
+    """Read several plan versions of one horizon."""
+    return PlanHistory([read_plan(p) for p in paths], source=", ".join(map(str, paths)))
+
+
+def read_actuals(path: str | os.PathLike, history: PlanHistory) -> Actuals:
+    """Read and validate actuals (JSON or CSV) against the plan versions."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        data: object = {"format": "riskengine.actuals/1", "records": read_csv_rows(path)}
+    else:
+        data = read_json(path)
+    return parse_actuals(data, history, str(path))

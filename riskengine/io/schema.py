@@ -1,0 +1,88 @@
+"""JSON Schemas of the input and result formats (``riskengine schema NAME``).
+
+Input schemas come from the validating models, so they cannot drift from
+what is accepted. Result schemas are written here from the contract of
+DESIGN.md 8; results may carry more fields than the schema names (fields are
+added, never renamed).
+"""
+
+from __future__ import annotations
+
+from riskengine.adherence.arrays import COUNT_NAMES, RATIO_NAMES
+from riskengine.model.actuals import Actuals
+from riskengine.model.plan import Plan
+
+_ID = "https://riskengine.dev/schema/"
+
+
+def _ratio() -> dict:
+    return {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+
+
+def _figures(extra: dict | None = None, required: tuple[str, ...] = ()) -> dict:
+    props = {name: {"type": ["number", "null"]} for name in COUNT_NAMES}
+    props.update({name: _ratio() for name in RATIO_NAMES})
+    props.update(extra or {})
+    return {"type": "object", "properties": props,
+            "required": [*COUNT_NAMES[:2], "built_to_mix", "orders_built_to_mix",
+                         "orders_in_sequence", *RATIO_NAMES, *required]}
+
+
+def measurement_schema() -> dict:
+    time = {"type": "string", "format": "date-time"}
+    operation = {
+        "type": "object",
+        "required": ["id", "hit", "deviation", "cause"],
+        "properties": {
+            "id": {"type": "string"}, "plan": {"type": "string"}, "hit": {"type": "boolean"},
+            "deviation": {"enum": [None, "late", "short", "out_of_sequence", "not_executed"]},
+            "cause": {"type": ["string", "null"]}, "lost_units": {"type": "number"},
+        },
+    }
+    cause = {"type": "object", "required": ["cause", "misses", "lost_units"],
+             "properties": {"cause": {"type": "string"}, "misses": {"type": "integer"},
+                            "lost_units": {"type": "number"}, "share": {"type": "number"}}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": _ID + "measurement-1.json",
+        "title": "riskengine.measurement/1",
+        "type": "object",
+        "required": ["format", "total", "buckets", "bands", "operations", "causes"],
+        "properties": {
+            "format": {"const": "riskengine.measurement/1"},
+            "total": _figures(),
+            "buckets": {"type": "array", "items": _figures(
+                {"start": time, "end": time, "plan": {"type": "string"}},
+                ("start", "end", "plan"))},
+            "bands": {"type": "array", "items": _figures(
+                {"band": {"type": "string"}, "score": _ratio(),
+                 "measures": {"type": "array", "items": {"enum": ["volume", "mix", "sequence"]}}},
+                ("band", "measures", "score"))},
+            "resources": {"type": "array", "items": _figures({"id": {"type": "string"}})},
+            "operations": {"type": "array", "items": operation},
+            "causes": {"type": "array", "items": cause},
+            "main_impact": {"enum": ["volume", "mix", "sequence", None]},
+        },
+    }
+
+
+def _input(model, name: str) -> dict:
+    schema = model.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": _ID + f"{name}-1.json", "title": f"riskengine.{name}/1", **schema}
+
+
+#: Schema builders by the name ``riskengine schema`` takes.
+SCHEMAS = {
+    "plan": lambda: _input(Plan, "plan"),
+    "actuals": lambda: _input(Actuals, "actuals"),
+    "measurement": measurement_schema,
+}
+
+
+def schema(name: str) -> dict:
+    """The JSON Schema of a format by name (``plan``, ``actuals``, ``measurement``, ...)."""
+    try:
+        return SCHEMAS[name]()
+    except KeyError:
+        raise KeyError(f"unknown schema {name!r}; known: {', '.join(SCHEMAS)}") from None

@@ -1,0 +1,112 @@
+"""Field types and helpers shared by the plan, actuals and premises models."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+
+from riskengine.errors import InputError, Problem
+
+
+def parse_time(value: object) -> datetime | float:
+    """Accept an ISO 8601 time with a UTC offset, or a finite number of hours."""
+    if isinstance(value, bool):
+        raise ValueError("must be an ISO 8601 time with UTC offset or a number of hours")
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = float(text)
+        except ValueError:
+            try:
+                value = datetime.fromisoformat(text)
+            except ValueError:
+                raise ValueError("must be an ISO 8601 time with UTC offset "
+                                 "(2026-11-16T06:00:00+00:00) or a number of hours") from None
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number of hours")
+        return float(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("must include a UTC offset, e.g. 2026-11-16T06:00:00+00:00")
+        return value
+    raise ValueError("must be an ISO 8601 time with UTC offset or a number of hours")
+
+
+def parse_instant(value: object) -> datetime:
+    """Accept only an ISO 8601 time with a UTC offset."""
+    t = parse_time(value)
+    if not isinstance(t, datetime):
+        raise ValueError("must be an ISO 8601 time with UTC offset, not a number")
+    return t
+
+
+_TIME_SCHEMA = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "number"}],
+                "description": "ISO 8601 with UTC offset, or hours from the horizon start"}
+
+#: A point in time: ISO 8601 with a UTC offset, or hours from the horizon start.
+Time = Annotated[datetime | float, PlainValidator(parse_time), WithJsonSchema(_TIME_SCHEMA)]
+
+#: An absolute point in time: ISO 8601 with a UTC offset.
+Instant = Annotated[datetime, PlainValidator(parse_instant),
+                    WithJsonSchema({"type": "string", "format": "date-time"})]
+
+Id = Annotated[str, Field(min_length=1, max_length=200)]
+PositiveQuantity = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+#: The fixed cause taxonomy of DESIGN.md 3, in report order.
+CAUSES: tuple[str, ...] = (
+    "material",
+    "breakdown",
+    "performance",
+    "absenteeism",
+    "quality",
+    "setup",
+    "planning",
+    "local-decision",
+    "operational",
+    "knock-on",
+    "unknown",
+)
+
+#: Size limits that keep a request from exhausting the machine (DESIGN.md 7).
+MAX_OPERATIONS = 1_000_000
+MAX_RECORDS = 5_000_000
+MAX_BUCKETS = 100_000
+
+
+class Strict(BaseModel):
+    """Base of every input model: unknown fields are errors (they are usually typos)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def resolve_time(value: datetime | float, origin: datetime) -> datetime:
+    """A time given as hours from ``origin`` becomes an aware datetime."""
+    if isinstance(value, datetime):
+        return value
+    return origin + timedelta(hours=float(value))
+
+
+def hours_between(origin: datetime, t: datetime) -> float:
+    """Hours from ``origin`` to ``t`` (negative when ``t`` is earlier)."""
+    return (t - origin).total_seconds() / 3600.0
+
+
+def duplicates(ids: list[str]) -> dict[str, list[int]]:
+    """Ids that occur more than once, with the indices where they occur."""
+    seen: dict[str, list[int]] = {}
+    for i, x in enumerate(ids):
+        seen.setdefault(x, []).append(i)
+    return {k: v for k, v in seen.items() if len(v) > 1}
+
+
+def raise_if(problems: list[Problem], source: str | None) -> None:
+    """Raise one :class:`InputError` listing every problem, if there are any."""
+    if problems:
+        raise InputError(problems, source)

@@ -1,0 +1,208 @@
+"""The production plan (``riskengine.plan/1``): one published version of a schedule.
+
+A plan has a horizon, a bucket size, resources and planned operations. The
+sequence on a resource is the order of planned starts (ties by planned end,
+then by position in the file). Times are ISO 8601 with a UTC offset or hours
+from the horizon start; numbers are turned into datetimes on validation, so
+everything downstream sees aware datetimes. ``published_at`` defaults to the
+horizon start when absent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cached_property
+from typing import Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from riskengine.errors import InputError, Problem, from_pydantic
+from riskengine.model.common import (
+    MAX_BUCKETS,
+    MAX_OPERATIONS,
+    Id,
+    Instant,
+    NonNegative,
+    PositiveQuantity,
+    Strict,
+    Time,
+    duplicates,
+    hours_between,
+    raise_if,
+    resolve_time,
+)
+
+PLAN_FORMAT = "riskengine.plan/1"
+
+
+class Horizon(Strict):
+    start: Instant
+    end: Time
+
+    @model_validator(mode="after")
+    def _resolve(self) -> Horizon:
+        self.end = resolve_time(self.end, self.start)
+        if self.end <= self.start:
+            raise ValueError(f"end must be after start, got end {self.end.isoformat()}")
+        return self
+
+
+class Resource(Strict):
+    id: Id
+    name: str | None = None
+    area: str | None = None
+
+
+class Operation(Strict):
+    id: Id
+    order: str | None = None
+    product: Id
+    family: str | None = None
+    resource: Id
+    quantity: PositiveQuantity
+    start: Time
+    end: Time
+    setup_hours: NonNegative = 0.0
+    after: list[Id] = Field(default_factory=list)
+    materials: list[Id] = Field(default_factory=list)
+
+
+class Plan(Strict):
+    format: Literal["riskengine.plan/1"]
+    id: Id
+    published_at: Instant | None = None
+    horizon: Horizon
+    bucket_hours: PositiveQuantity = 8.0
+    resources: list[Resource] = Field(min_length=1)
+    operations: list[Operation] = Field(min_length=1, max_length=MAX_OPERATIONS)
+
+    @model_validator(mode="after")
+    def _resolve_times(self) -> Plan:
+        origin = self.horizon.start
+        if self.published_at is None:
+            self.published_at = origin
+        for op in self.operations:
+            op.start = resolve_time(op.start, origin)
+            op.end = resolve_time(op.end, origin)
+        return self
+
+    # -- derived views ------------------------------------------------------
+
+    def hours(self, t: datetime) -> float:
+        """Hours from this plan's horizon start to ``t``."""
+        return hours_between(self.horizon.start, t)
+
+    @property
+    def horizon_hours(self) -> float:
+        return self.hours(self.horizon.end)
+
+    @cached_property
+    def operation_index(self) -> dict[str, int]:
+        return {op.id: i for i, op in enumerate(self.operations)}
+
+    @cached_property
+    def resource_index(self) -> dict[str, int]:
+        return {r.id: i for i, r in enumerate(self.resources)}
+
+    @cached_property
+    def sequences(self) -> dict[str, list[int]]:
+        """Operation indices per resource in planned sequence (start, end, file order)."""
+        seq: dict[str, list[int]] = {r.id: [] for r in self.resources}
+        for i, op in enumerate(self.operations):
+            seq[op.resource].append(i)
+        for ops in seq.values():
+            ops.sort(key=lambda i: (self.operations[i].start, self.operations[i].end, i))
+        return seq
+
+    def planned_positions(self) -> list[int]:
+        """Each operation's position (0-based) in its resource's planned sequence."""
+        pos = [0] * len(self.operations)
+        for ops in self.sequences.values():
+            for k, i in enumerate(ops):
+                pos[i] = k
+        return pos
+
+
+def _semantic_problems(plan: Plan) -> list[Problem]:
+    """Cross-reference checks that a field-by-field schema cannot express."""
+    problems: list[Problem] = []
+    for rid, where in duplicates([r.id for r in plan.resources]).items():
+        for i in where[1:]:
+            problems.append(Problem(f"resources[{i}].id", f"duplicate id {rid!r}"))
+    op_ids = [op.id for op in plan.operations]
+    for oid, where in duplicates(op_ids).items():
+        for i in where[1:]:
+            problems.append(Problem(f"operations[{i}].id", f"duplicate id {oid!r}"))
+    resources = {r.id for r in plan.resources}
+    known = set(op_ids)
+    for i, op in enumerate(plan.operations):
+        loc = f"operations[{i}]"
+        if op.resource not in resources:
+            problems.append(Problem(f"{loc}.resource", f"unknown resource {op.resource!r}"))
+        if op.end <= op.start:
+            problems.append(
+                Problem(f"{loc}.end", f"must be after start ({op.start.isoformat()}), "
+                        f"got {op.end.isoformat()}")
+            )
+        elif op.setup_hours > hours_between(op.start, op.end) + 1e-9:
+            problems.append(
+                Problem(f"{loc}.setup_hours", "must not exceed the planned window end - start "
+                        f"({hours_between(op.start, op.end):g} h), got {op.setup_hours:g}")
+            )
+        for k, pred in enumerate(op.after):
+            if pred not in known:
+                problems.append(Problem(f"{loc}.after[{k}]", f"unknown operation {pred!r}"))
+            elif pred == op.id:
+                problems.append(Problem(f"{loc}.after[{k}]", "an operation cannot follow itself"))
+    if not problems:
+        problems += _cycle_problems(plan)
+    n_buckets = plan.horizon_hours / plan.bucket_hours
+    if n_buckets > MAX_BUCKETS:
+        problems.append(
+            Problem("bucket_hours", f"gives {n_buckets:.0f} buckets over the horizon; "
+                    f"at most {MAX_BUCKETS} are allowed")
+        )
+    if plan.published_at is not None and plan.published_at > plan.horizon.end:
+        problems.append(Problem("published_at", "must not be after the horizon end"))
+    return problems
+
+
+def _cycle_problems(plan: Plan) -> list[Problem]:
+    """Routing (``after``) must be acyclic: Kahn's algorithm, report one member per cycle."""
+    index = plan.operation_index
+    indegree = [len(op.after) for op in plan.operations]
+    successors: list[list[int]] = [[] for _ in plan.operations]
+    for i, op in enumerate(plan.operations):
+        for pred in op.after:
+            successors[index[pred]].append(i)
+    ready = [i for i, d in enumerate(indegree) if d == 0]
+    while ready:
+        i = ready.pop()
+        for j in successors[i]:
+            indegree[j] -= 1
+            if indegree[j] == 0:
+                ready.append(j)
+    stuck = [i for i, d in enumerate(indegree) if d > 0]
+    if not stuck:
+        return []
+    names = ", ".join(plan.operations[i].id for i in stuck[:10])
+    return [Problem(f"operations[{stuck[0]}].after",
+                    f"routing has a cycle among operations {names}")]
+
+
+def parse_plan(data: object, source: str | None = None) -> Plan:
+    """Validate a plan document (already parsed JSON) and return the :class:`Plan`.
+
+    Raises
+    ------
+    InputError
+        With every problem found and its location.
+    """
+    if not isinstance(data, dict):
+        raise InputError(Problem("", "a plan must be a JSON object"), source)
+    try:
+        plan = Plan.model_validate(data)
+    except ValidationError as exc:
+        raise from_pydantic(exc, source) from None
+    raise_if(_semantic_problems(plan), source)
+    return plan

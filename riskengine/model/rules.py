@@ -1,0 +1,72 @@
+"""How adherence is judged: horizon bands, tolerances and the sequence basis.
+
+The same rules apply to a measurement of realized data and to every
+simulated replication; the premises file carries them for a score
+(``bands`` and the tolerances of ``execution``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from riskengine.model.common import NonNegative, PositiveQuantity, Strict
+
+Measure = Literal["volume", "mix", "sequence"]
+
+
+class Band(Strict):
+    """A horizon band: buckets starting less than ``until_hours`` after the
+    publication of the plan in effect are scored on ``measures``; the last band
+    has no ``until_hours`` and takes everything beyond."""
+
+    until_hours: PositiveQuantity | None = None
+    measures: list[Measure] = Field(min_length=1)
+
+    @property
+    def label(self) -> str:
+        return f"<{self.until_hours:g}h" if self.until_hours is not None else "rest"
+
+
+DEFAULT_BANDS = (
+    Band(until_hours=24, measures=["volume", "mix", "sequence"]),
+    Band(until_hours=48, measures=["volume", "mix"]),
+    Band(measures=["volume"]),
+)
+
+
+def check_bands(bands: list[Band]) -> list[Band]:
+    """Bands must have increasing ``until_hours`` and end with one open band."""
+    for k, band in enumerate(bands[:-1]):
+        if band.until_hours is None:
+            raise ValueError(f"bands[{k}]: only the last band may omit until_hours")
+        if k and band.until_hours <= bands[k - 1].until_hours:
+            raise ValueError(f"bands[{k}].until_hours must be larger than the band before")
+    if bands and bands[-1].until_hours is not None:
+        if len(bands) > 1 and bands[-1].until_hours <= bands[-2].until_hours:
+            raise ValueError(f"bands[{len(bands) - 1}].until_hours must be larger than the band before")
+        bands = [*bands, Band(measures=list(bands[-1].measures))]
+    return bands
+
+
+class AdherenceRules(Strict):
+    """Rules of judgement shared by measurement and simulation (DESIGN.md 3).
+
+    ``quantity_tolerance`` is the share of the planned quantity that counts as
+    complete (1.0: all of it); ``lateness_tolerance_hours`` extends each
+    operation's planned bucket end for the HIT test; ``sequence_basis`` counts
+    sequence in orders (default) or in units.
+    """
+
+    bucket_hours: PositiveQuantity | None = None
+    bands: Annotated[list[Band], Field(min_length=1)] = Field(
+        default_factory=lambda: [b.model_copy() for b in DEFAULT_BANDS])
+    lateness_tolerance_hours: NonNegative = 0.0
+    quantity_tolerance: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+    sequence_basis: Literal["orders", "units"] = "orders"
+
+    @model_validator(mode="after")
+    def _bands(self) -> AdherenceRules:
+        self.bands = check_bands(self.bands)
+        return self
