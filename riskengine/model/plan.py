@@ -70,7 +70,7 @@ class Operation(Strict):
 class Plan(Strict):
     format: Literal["riskengine.plan/1"]
     id: Id
-    published_at: Instant | None = None
+    published_at: Time | None = None
     horizon: Horizon
     bucket_hours: PositiveQuantity = 8.0
     resources: list[Resource] = Field(min_length=1)
@@ -79,8 +79,8 @@ class Plan(Strict):
     @model_validator(mode="after")
     def _resolve_times(self) -> Plan:
         origin = self.horizon.start
-        if self.published_at is None:
-            self.published_at = origin
+        self.published_at = resolve_time(
+            origin if self.published_at is None else self.published_at, origin)
         for op in self.operations:
             op.start = resolve_time(op.start, origin)
             op.end = resolve_time(op.end, origin)
