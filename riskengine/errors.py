@@ -63,17 +63,45 @@ def format_location(loc: Iterable[str | int], prefix: str = "") -> str:
     return out
 
 
+def _shown(value: object, limit: int = 80) -> str:
+    """``repr`` of an offending value, cut short so a huge input cannot flood the message."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+_SCALAR_BRANCHES = {"constrained-float", "float", "int", "constrained-int", "str", "bool"}
+
+
 def from_pydantic(exc, source: str | None = None, prefix: str = "") -> InputError:
     """Convert a ``pydantic.ValidationError`` into an :class:`InputError`."""
-    problems = []
+    found = []
     for err in exc.errors(include_url=False):
-        loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        loc, scalar_branch, skip = [], False, False
+        for part in err["loc"]:
+            if skip:  # the tag that follows a tagged-union marker
+                skip = False
+            elif isinstance(part, str) and part.startswith("tagged-union["):
+                skip = True
+            elif isinstance(part, str) and part in _SCALAR_BRANCHES:
+                scalar_branch = True
+            elif not (isinstance(part, str) and part.startswith("function-")):
+                loc.append(part)
+        found.append((format_location(loc, prefix), scalar_branch, err))
+    problems = []
+    for where, scalar_branch, err in found:
+        if scalar_branch and any(_within(w, where) and not s for w, s, _ in found):
+            continue  # "or a number" branch of a union whose other branch explains the problem
         message = err["msg"]
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
         if err["type"] not in ("missing", "extra_forbidden") and "input" in err:
             value = err["input"]
             if not isinstance(value, dict | list):
-                message = f"{message}, got {value!r}"
-        problems.append(Problem(format_location(loc, prefix), message))
+                message = f"{message}, got {_shown(value)}"
+        problems.append(Problem(where, message))
     return InputError(problems, source)
+
+
+def _within(location: str, prefix: str) -> bool:
+    """Whether ``location`` is ``prefix`` or a field or item inside it."""
+    return location == prefix or location.startswith((prefix + ".", prefix + "["))

@@ -39,12 +39,19 @@ def read_json(path: str | os.PathLike) -> object:
     path = Path(path)
     _check_file(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
         raise InputError(Problem(f"line {exc.lineno} column {exc.colno}",
                                  f"not valid JSON: {exc.msg}"), str(path)) from None
     except UnicodeDecodeError:
         raise InputError(Problem("", "not a UTF-8 text file"), str(path)) from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        reason = str(exc).split(";")[0]
+        raise InputError(Problem("", f"not valid JSON: {reason}"), str(path)) from None
+    except RecursionError:
+        raise InputError(Problem("", "not valid JSON: nested too deeply"), str(path)) from None
+    except OSError as exc:
+        raise InputError(Problem("", f"cannot read the file: {exc.strerror or exc}"), str(path)) from None
 
 
 def read_csv_rows(path: str | os.PathLike) -> list[dict]:
@@ -73,6 +80,8 @@ def read_csv_rows(path: str | os.PathLike) -> list[dict]:
         raise InputError(Problem("", "not a UTF-8 text file"), str(path)) from None
     except csv.Error as exc:
         raise InputError(Problem("", f"not valid CSV: {exc}"), str(path)) from None
+    except OSError as exc:
+        raise InputError(Problem("", f"cannot read the file: {exc.strerror or exc}"), str(path)) from None
 
 
 def _plan_from_csv(path: Path) -> dict:
@@ -103,7 +112,10 @@ def read_plan(path: str | os.PathLike) -> Plan:
     else:
         data = read_json(path)
         if isinstance(data, dict) and isinstance(data.get("operations"), str):
-            data["operations"] = read_csv_rows(path.parent / data["operations"])
+            table = path.parent / data["operations"]
+            if not data["operations"].strip() or not table.is_file():
+                raise InputError(Problem("operations", f"no such CSV file {str(table)!r}"), str(path))
+            data["operations"] = read_csv_rows(table)
     return parse_plan(data, str(path))
 
 
@@ -120,3 +132,23 @@ def read_actuals(path: str | os.PathLike, history: PlanHistory) -> Actuals:
     else:
         data = read_json(path)
     return parse_actuals(data, history, str(path))
+
+
+def read_premises(path: str | os.PathLike):
+    """Read and validate premises from JSON or TOML (by the file's suffix)."""
+    import tomllib
+
+    from riskengine.model.premises import parse_premises
+
+    path = Path(path)
+    if path.suffix.lower() == ".toml":
+        _check_file(path)
+        try:
+            data: object = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(Problem("", f"not valid TOML: {exc}"), str(path)) from None
+        except UnicodeDecodeError:
+            raise InputError(Problem("", "not a UTF-8 text file"), str(path)) from None
+    else:
+        data = read_json(path)
+    return parse_premises(data, str(path))

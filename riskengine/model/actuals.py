@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
 from riskengine.errors import InputError, Problem, from_pydantic
 from riskengine.model.common import CAUSES, MAX_RECORDS, NonNegative, Strict, Time, duplicates
@@ -28,8 +28,8 @@ class Record(Strict):
     product: str | None = None
     resource: str | None = None
     quantity: NonNegative
-    start: Time | None = None
-    end: Time | None = None
+    start: Time | None = Field(default=None, validate_default=True)
+    end: Time | None = Field(default=None, validate_default=True)
     cause: str | None = None
 
     @field_validator("operation", "product", "resource", "cause", mode="before")
@@ -41,20 +41,24 @@ class Record(Strict):
     @classmethod
     def _known_cause(cls, v: str | None) -> str | None:
         if v is not None and v not in CAUSES:
-            raise ValueError(f"must be one of {', '.join(CAUSES)}, got {v!r}")
+            raise ValueError(f"must be one of {', '.join(CAUSES)}")
         return v
 
-    @model_validator(mode="after")
-    def _times(self) -> Record:
-        if self.quantity > 0 and (self.start is None or self.end is None):
-            missing = "start" if self.start is None else "end"
-            raise ValueError(f"{missing} is required when quantity > 0")
-        if self.start is not None and self.end is not None:
-            if type(self.start) is not type(self.end):
-                raise ValueError("start and end must both be ISO times or both be hours")
-            if self.end < self.start:
-                raise ValueError("end must not be before start")
-        return self
+    @field_validator("start", "end")
+    @classmethod
+    def _times(cls, t: datetime | float | None, info: ValidationInfo) -> datetime | float | None:
+        if t is None:
+            if info.data.get("quantity", 0) > 0:
+                raise ValueError("required when quantity > 0")
+            return t
+        start = info.data.get("start") if info.field_name == "end" else None
+        if start is not None:
+            if type(start) is not type(t):
+                raise ValueError("must be given like start: both ISO times or both hours")
+            if t < start:
+                shown = start.isoformat() if isinstance(start, datetime) else f"{start:g} h"
+                raise ValueError(f"must not be before start ({shown})")
+        return t
 
 
 class Actuals(Strict):

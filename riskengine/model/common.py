@@ -10,6 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchem
 
 from riskengine.errors import InputError, Problem
 
+#: Bounds on times (ISO years, and hours from an origin) that keep every date
+#: computation in range: no input can overflow a datetime (DESIGN.md 7).
+MIN_YEAR, MAX_YEAR = 1900, 2999
+MAX_HOURS = 1_000_000.0
+
 
 def parse_time(value: object) -> datetime | float:
     """Accept an ISO 8601 time with a UTC offset, or a finite number of hours."""
@@ -26,12 +31,20 @@ def parse_time(value: object) -> datetime | float:
                 raise ValueError("must be an ISO 8601 time with UTC offset "
                                  "(2026-11-16T06:00:00+00:00) or a number of hours") from None
     if isinstance(value, int | float):
-        if not math.isfinite(value):
+        try:
+            hours = float(value)
+        except OverflowError:  # an integer too large for a float
+            hours = math.inf
+        if not math.isfinite(hours):
             raise ValueError("must be a finite number of hours")
-        return float(value)
+        if abs(hours) > MAX_HOURS:
+            raise ValueError(f"must be a number of hours between -{MAX_HOURS:.0f} and {MAX_HOURS:.0f}")
+        return hours
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("must include a UTC offset, e.g. 2026-11-16T06:00:00+00:00")
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise ValueError(f"must lie in the years {MIN_YEAR} to {MAX_YEAR}")
         return value
     raise ValueError("must be an ISO 8601 time with UTC offset or a number of hours")
 
