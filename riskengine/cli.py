@@ -1,8 +1,9 @@
 """The ``riskengine`` command line (DESIGN.md 6 and 8).
 
 Exit codes: 0 success, 2 invalid input (the message names the field),
-1 internal error. ``--json PATH`` writes the result atomically, ``-`` to
-stdout (then the terminal summary is left out so the output stays JSON).
+1 internal error; ``check`` exits 3 when the plan has error findings.
+``--json PATH`` writes the result atomically, ``-`` to stdout (then the
+terminal summary is left out so the output stays JSON).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import sys
 import traceback
 
 import click
+from pydantic import ValidationError
 
-from riskengine.errors import InputError
+from riskengine.errors import InputError, from_pydantic
 
 EXIT_INVALID = 2
 EXIT_INTERNAL = 1
+EXIT_FINDINGS = 3
 
 
 def handled(func):
@@ -31,6 +34,13 @@ def handled(func):
         except InputError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_INVALID)
+        except ValidationError as exc:  # options validated by a model (e.g. NaN tolerances)
+            click.echo(f"error: {from_pydantic(exc, 'options')}", err=True)
+            sys.exit(EXIT_INVALID)
+        except BrokenPipeError:  # the reader of our output went away (e.g. `| head`): not our error
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:  # the promise: no input crashes the process with a traceback
@@ -94,6 +104,70 @@ def measure(plans, actuals, bucket_hours, lateness_tolerance, quantity_tolerance
     rules = AdherenceRules(bucket_hours=bucket_hours, lateness_tolerance_hours=lateness_tolerance,
                            quantity_tolerance=quantity_tolerance, sequence_basis=sequence_basis)
     emit(run(history, records, rules), json_path, quiet)
+
+
+@main.command()
+@click.argument("plan", metavar="PLAN")
+@click.option("--premises", metavar="F", type=click.Path(exists=True, dir_okay=False),
+              help="Premises file (accepted; not used by the checks yet).")
+@click.option("--repair", "repair_path", metavar="OUT.json",
+              help="Write the nearest executable plan (operations shifted right) to OUT.json.")
+@json_option
+@quiet_option
+@handled
+def check(plan, premises, repair_path, json_path, quiet) -> None:
+    """Check a plan before simulation: conflicts, routing, calendars, setups, capacity,
+    materials, horizon. Exit 0 when no finding is an error, 3 otherwise."""
+    from riskengine.errors import Problem
+    from riskengine.feasibility import check as run
+    from riskengine.feasibility import repair
+    from riskengine.io.readers import read_plan
+    from riskengine.io.writers import write_json
+
+    if repair_path == "-" and json_path == "-":
+        raise InputError(Problem("--repair", "only one of --repair and --json can write to stdout"))
+    loaded = read_plan(plan)
+    if premises and not quiet:
+        click.echo("note: --premises is accepted but not used by the checks yet", err=True)
+    result = run(loaded)
+    if repair_path:
+        result.repair = repair(loaded)
+        if result.repair.ok:
+            write_json(result.repair.document, repair_path)
+    emit(result, json_path, quiet)
+    if repair_path and result.repair.ok and repair_path != "-" and not quiet and json_path != "-":
+        click.echo(f"repaired plan written to {repair_path}")
+    sys.exit(0 if result.ok else EXIT_FINDINGS)
+
+
+@main.command()
+@click.argument("plan", metavar="PLAN")
+@click.option("--premises", required=True, metavar="F", help="The variability model (JSON or TOML).")
+@click.option("--replications", type=click.IntRange(1, 10_000_000), default=1000, show_default=True,
+              help="Number of replications.")
+@click.option("--precision", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Instead of a count: stop when every headline 95%% interval half-width is at "
+                   "most this (e.g. 0.01).")
+@click.option("--max-replications", type=click.IntRange(1, 10_000_000), default=100_000,
+              show_default=True, help="Cap of the adaptive --precision mode.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True,
+              help="Seed of the counter-based random numbers.")
+@click.option("--engine", type=click.Choice(["reference"]), default="reference", show_default=True,
+              help="Simulation engine.")
+@json_option
+@quiet_option
+@handled
+def score(plan, premises, replications, precision, max_replications, seed, engine, json_path,
+          quiet) -> None:
+    """Score a plan: probability it is executed as planned, expected adherence, risks."""
+    from riskengine.analysis.score import score as run
+    from riskengine.io.readers import read_plan, read_premises
+
+    loaded = read_plan(plan)
+    model = read_premises(premises)
+    result = run(loaded, model, replications=replications, precision=precision, seed=seed,
+                 engine=engine, max_replications=max_replications)
+    emit(result, json_path, quiet)
 
 
 @main.command()

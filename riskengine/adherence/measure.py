@@ -20,8 +20,9 @@ import numpy as np
 from riskengine.adherence import arrays as ar
 from riskengine.adherence.figures import band_score, figures, main_impact
 from riskengine.adherence.result import Measurement
+from riskengine.errors import InputError, Problem
 from riskengine.model.actuals import Actuals, PlanHistory
-from riskengine.model.common import CAUSES, hours_between
+from riskengine.model.common import CAUSES, MAX_BUCKETS, hours_between
 from riskengine.model.plan import Plan
 from riskengine.model.rules import AdherenceRules
 
@@ -47,6 +48,9 @@ def _timeline(history: PlanHistory, rules: AdherenceRules, warnings: list[str]) 
     if rules.bucket_hours is None and len(sizes) > 1:
         warnings.append(f"plan versions differ in bucket_hours; measured in buckets of {h:g} h")
     span = hours_between(history.origin, history.end)
+    if span / h > MAX_BUCKETS:
+        raise InputError(Problem("bucket_hours", f"gives {span / h:.0f} buckets over the plans' "
+                                 f"horizon; at most {MAX_BUCKETS} are allowed"))
     n = max(1, math.ceil(span / h - 1e-9))
     plan_of, band_of = [], []
     for b in range(n):

@@ -14,9 +14,10 @@ from datetime import datetime
 from functools import cached_property
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from riskengine.errors import InputError, Problem, from_pydantic
+from riskengine.model.calendar import Calendar, calendar_problems, resolve_calendar_times
 from riskengine.model.common import (
     MAX_BUCKETS,
     MAX_OPERATIONS,
@@ -31,6 +32,7 @@ from riskengine.model.common import (
     raise_if,
     resolve_time,
 )
+from riskengine.model.setup import SetupMatrix
 
 PLAN_FORMAT = "riskengine.plan/1"
 
@@ -39,12 +41,16 @@ class Horizon(Strict):
     start: Instant
     end: Time
 
-    @model_validator(mode="after")
-    def _resolve(self) -> Horizon:
-        self.end = resolve_time(self.end, self.start)
-        if self.end <= self.start:
-            raise ValueError(f"end must be after start, got end {self.end.isoformat()}")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _resolve_end(cls, end: datetime | float, info: ValidationInfo) -> datetime | float:
+        start = info.data.get("start")
+        if start is None:  # start is invalid and reported on its own
+            return end
+        end = resolve_time(end, start)
+        if end <= start:
+            raise ValueError(f"must be after start ({start.isoformat()})")
+        return end
 
 
 class Resource(Strict):
@@ -65,6 +71,17 @@ class Operation(Strict):
     setup_hours: NonNegative = 0.0
     after: list[Id] = Field(default_factory=list)
     materials: list[Id] = Field(default_factory=list)
+    #: Working hours the operation needs (setup included) when its window is stretched
+    #: over non-working time of its resource's calendar; default ``end - start``.
+    work_hours: PositiveQuantity | None = None
+
+
+class Material(Strict):
+    """A material the plan declares, with its planned arrival (None: available from the start)."""
+
+    id: Id
+    name: str | None = None
+    available_at: Time | None = None
 
 
 class Plan(Strict):
@@ -75,6 +92,12 @@ class Plan(Strict):
     bucket_hours: PositiveQuantity = 8.0
     resources: list[Resource] = Field(min_length=1)
     operations: list[Operation] = Field(min_length=1, max_length=MAX_OPERATIONS)
+    #: Working time per resource, keys "default" or resource ids (model/calendar.py).
+    calendars: dict[Id, Calendar] | None = None
+    #: Setup hours per family changeover (model/setup.py).
+    setup_matrix: SetupMatrix | None = None
+    #: Declared materials; when given, operations may only name these.
+    materials: list[Material] | None = Field(default=None, max_length=MAX_OPERATIONS)
 
     @model_validator(mode="after")
     def _resolve_times(self) -> Plan:
@@ -84,6 +107,10 @@ class Plan(Strict):
         for op in self.operations:
             op.start = resolve_time(op.start, origin)
             op.end = resolve_time(op.end, origin)
+        for m in self.materials or []:
+            if m.available_at is not None:
+                m.available_at = resolve_time(m.available_at, origin)
+        resolve_calendar_times(self.calendars, origin)
         return self
 
     # -- derived views ------------------------------------------------------
@@ -154,6 +181,7 @@ def _semantic_problems(plan: Plan) -> list[Problem]:
                 problems.append(Problem(f"{loc}.after[{k}]", f"unknown operation {pred!r}"))
             elif pred == op.id:
                 problems.append(Problem(f"{loc}.after[{k}]", "an operation cannot follow itself"))
+    problems += _work_problems(plan) + _material_problems(plan) + calendar_problems(plan)
     if not problems:
         problems += _cycle_problems(plan)
     n_buckets = plan.horizon_hours / plan.bucket_hours
@@ -164,6 +192,37 @@ def _semantic_problems(plan: Plan) -> list[Problem]:
         )
     if plan.published_at is not None and plan.published_at > plan.horizon.end:
         problems.append(Problem("published_at", "must not be after the horizon end"))
+    return problems
+
+
+def _work_problems(plan: Plan) -> list[Problem]:
+    """``work_hours`` fits in the window and holds the setup."""
+    problems: list[Problem] = []
+    for i, op in enumerate(plan.operations):
+        if op.work_hours is None or op.end <= op.start:
+            continue
+        window = hours_between(op.start, op.end)
+        if op.work_hours > window + 1e-9:
+            problems.append(Problem(f"operations[{i}].work_hours", "must not exceed the planned window "
+                                    f"end - start ({window:g} h), got {op.work_hours:g}"))
+        elif op.setup_hours > op.work_hours + 1e-9:
+            problems.append(Problem(f"operations[{i}].setup_hours", "must not exceed work_hours "
+                                    f"({op.work_hours:g} h), got {op.setup_hours:g}"))
+    return problems
+
+
+def _material_problems(plan: Plan) -> list[Problem]:
+    """Declared materials are unique; when declared, operations name only those."""
+    if plan.materials is None:
+        return []
+    problems = [Problem(f"materials[{i}].id", f"duplicate id {mid!r}")
+                for mid, where in duplicates([m.id for m in plan.materials]).items() for i in where[1:]]
+    known = {m.id for m in plan.materials}
+    for i, op in enumerate(plan.operations):
+        for k, mid in enumerate(op.materials):
+            if mid not in known:
+                problems.append(Problem(f"operations[{i}].materials[{k}]",
+                                        f"unknown material {mid!r} (not in the plan's materials)"))
     return problems
 
 

@@ -1,0 +1,1 @@
+"""Analysis of scores: the score itself, comparisons, sensitivity, closed-form calculators."""

@@ -1,0 +1,1 @@
+"""Simulation: compile (model -> arrays), counter-based rng, samplers, reference and kernel."""

@@ -1,0 +1,96 @@
+"""Accumulators of a score, and the reference engine's replication loop.
+
+Per-operation and per-cause sums are kept as integers (counts, and hours or
+units in fixed point: 2^-20 h and 2^-10 units), so adding chunks in any
+order or size gives bit-identical totals. Replication rows are stored at
+their replication's index.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from riskengine.adherence import arrays as ar
+from riskengine.simulation.compile import Compiled
+from riskengine.simulation.outcome import judge
+from riskengine.simulation.reference import simulate
+from riskengine.simulation.summary import N_CAUSES, Layout, summarize
+
+HOURS_SCALE = float(2**20)
+UNITS_SCALE = float(2**10)
+
+
+class Accumulators:
+    """Everything a score keeps: one row per replication, sums per operation and cause."""
+
+    def __init__(self, c: Compiled, replications: int):
+        self.layout = Layout(c.n_days, c.band_measures.shape[0], c.n_buckets, c.n_resources)
+        self.rows = np.full((replications, self.layout.width), np.nan)
+        n = c.n_ops
+        self.op_hits = np.zeros(n, np.int64)
+        self.op_lateness = np.zeros(n, np.int64)  # fixed point, 2^-20 h
+        self.op_executed = np.zeros(n, np.int64)
+        self.op_causes = np.zeros((n, N_CAUSES), np.int64)
+        self.cause_misses = np.zeros(N_CAUSES, np.int64)
+        self.cause_lost = np.zeros(N_CAUSES, np.int64)  # fixed point, 2^-10 units
+
+    def grow(self, replications: int) -> None:
+        """Make room for more replications (adaptive precision)."""
+        extra = replications - self.rows.shape[0]
+        if extra > 0:
+            self.rows = np.vstack([self.rows, np.full((extra, self.layout.width), np.nan)])
+
+    @property
+    def replications(self) -> int:
+        return int(np.count_nonzero(~np.isnan(self.rows[:, 0])))
+
+
+class Scratch:
+    """Per-replication work arrays of one worker (reused, never per replication)."""
+
+    def __init__(self, c: Compiled):
+        n = c.n_ops
+        self.counts = np.zeros((c.n_buckets, ar.N_COUNTS))
+        self.code = np.zeros(n, np.int64)
+        self.miss_cause = np.zeros(n, np.int64)
+        self.lost = np.zeros(n)
+        self.lateness = np.zeros(n)
+        self.executed = np.zeros(n, np.int64)
+        self.hits = np.zeros(n, np.int64)
+        self.causes = np.zeros((n, N_CAUSES), np.int64)
+        self.cause_misses = np.zeros(N_CAUSES, np.int64)
+        self.cause_lost = np.zeros(N_CAUSES)
+
+
+def judge_and_summarize(c: Compiled, start, end, good, delay_cause, moved_cause, factor_cause,
+                        s: Scratch, row: np.ndarray) -> None:
+    """Judge one replication's operations and write its row into ``row`` (scratch sums)."""
+    factor = factor_cause if not c.reliability_delay else np.full_like(factor_cause, -1)
+    judge(c.op_bucket, c.op_resource, c.op_position, c.op_product, c.op_quantity, c.n_products,
+          c.bucket_hours, c.lateness_tolerance, c.quantity_tolerance, start, end, good,
+          delay_cause, moved_cause, factor, s.counts, s.code, s.miss_cause, s.lost)
+    summarize(c.op_bucket, c.op_day, c.op_end, c.op_resource, c.band_of_bucket, c.band_measures,
+              c.units_sequence, c.n_days, c.n_resources, end, s.code, s.miss_cause, s.lost,
+              s.counts, row, s.hits, s.lateness, s.executed, s.causes, s.cause_misses, s.cause_lost)
+
+
+def add_replication(acc: Accumulators, s: Scratch) -> None:
+    """Move one replication's scratch sums into the accumulators (fixed point) and reset them."""
+    acc.op_hits += s.hits
+    acc.op_lateness += np.round(s.lateness * HOURS_SCALE).astype(np.int64)
+    acc.op_executed += s.executed
+    acc.op_causes += s.causes
+    acc.cause_misses += s.cause_misses
+    acc.cause_lost += np.round(s.cause_lost * UNITS_SCALE).astype(np.int64)
+    for a in (s.hits, s.lateness, s.executed, s.causes, s.cause_misses, s.cause_lost):
+        a[...] = 0
+
+
+def run_reference(c: Compiled, seed: int, first: int, count: int, acc: Accumulators) -> None:
+    """Simulate replications ``first .. first + count - 1`` with the SimPy reference."""
+    s = Scratch(c)
+    for rep in range(first, first + count):
+        out = simulate(c, seed, rep)
+        judge_and_summarize(c, out.start, out.end, out.good, out.delay_cause, out.moved_cause,
+                            out.factor_cause, s, acc.rows[rep])
+        add_replication(acc, s)

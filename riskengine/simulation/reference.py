@@ -1,0 +1,270 @@
+"""The reference simulator: the execution semantics of DESIGN.md 4 as a SimPy model.
+
+This is the readable specification; the numba kernel must give the same
+per-replication results for the same seed. One SimPy process per resource:
+
+1. When the resource is free at time ``t`` it *decides* its next operation
+   among the pending ones (planned sequence order):
+
+   - the operator deviates with probability ``deviation_p`` (one uniform per
+     decision): among the next ``window`` pending operations that are *ready*
+     (routing predecessors finished and materials arrived by ``t``) they take
+     the first of the same family as the last one run (``same_family``) or the
+     one with the least work (``easiest_first``); cause ``operational``;
+   - otherwise, with ``on_blocked = next_ready``, if the head's material has
+     not arrived by the time it could start, the first ready operation among
+     the next ``resequence_window`` is run instead; cause ``local-decision``;
+   - otherwise the head of the queue.
+
+   The operation taken starts no earlier than its *slot*: the head's planned
+   start (or ``t`` with early start), so a moved operation takes the head's
+   place in time.
+
+2. If a routing predecessor of the chosen operation has not been started yet
+   (its end is unknown), the resource waits until one is, then decides again.
+
+3. The start is the latest of: the resource free, the planned start (unless
+   early start), the predecessors' ends, the materials' arrival, plus a
+   reliability-factor delay; then the next working instant (calendar, absent
+   shift). Setup (planned x overrun) and processing work (planned / performance
+   factor, with breakdowns) follow, by :mod:`riskengine.simulation.mechanics`.
+   Good quantity = planned minus binomial scrap.
+
+The root cause of an operation's delay (for inheritance) is the largest of
+its delay components: the start delay (with the cause of the binding
+constraint: the predecessor's or the previous operation's own root cause,
+``material``, ``absenteeism`` for an absent shift, ``planning`` for an
+inconsistent plan or calendar) and the overruns of setup, performance,
+repairs, absences and non-working time during execution. Ties go to the
+earlier cause of the taxonomy.
+
+Operations left unstarted when no event remains (a deadlock between routing
+and resource sequences, or a calendar that runs out) are not executed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import simpy
+
+from riskengine.simulation import mechanics as mech
+from riskengine.simulation import rng
+from riskengine.simulation.compile import CAUSE, RULE_SAME_FAMILY, Compiled
+from riskengine.simulation.outcome import PLANNING, root_cause
+from riskengine.simulation.sampling import binomial, sample
+
+MATERIAL = CAUSE["material"]
+ABSENTEEISM = CAUSE["absenteeism"]
+OPERATIONAL = CAUSE["operational"]
+LOCAL_DECISION = CAUSE["local-decision"]
+SETUP, PERFORMANCE, BREAKDOWN = CAUSE["setup"], CAUSE["performance"], CAUSE["breakdown"]
+
+
+class ReplicationResult:
+    """Per-operation results of one replication (arrays over operations)."""
+
+    def __init__(self, n: int):
+        self.start = np.full(n, math.inf)
+        self.end = np.full(n, math.inf)
+        self.good = np.zeros(n)
+        self.delay_cause = np.full(n, -1, np.int64)
+        self.moved_cause = np.full(n, -1, np.int64)
+        self.factor_cause = np.full(n, -1, np.int64)
+
+
+class Reference:
+    """One replication of a compiled model, simulated with SimPy."""
+
+    def __init__(self, c: Compiled, seed: int, replication: int):
+        self.c, self.seed, self.rep = c, seed, replication
+        self.env = simpy.Environment()
+        n = c.n_ops
+        self.out = ReplicationResult(n)
+        self.committed = [self.env.event() for _ in range(n)]
+        self.displaced = np.full(n, -1, np.int64)  # cause of being passed over, if any
+        self.arrival = np.array([self._arrival(m) for m in range(c.mat_entity.shape[0])])
+
+    def key(self, stream: int, entity: np.uint64) -> np.uint64:
+        return np.uint64(rng.derive(self.seed, self.rep, stream, entity))
+
+    def _arrival(self, m: int) -> float:
+        """Arrival of material lot m: planned + late delay + rejection delay (uniforms 0-3)."""
+        c = self.c
+        k = self.key(rng.STREAM_MATERIAL, c.mat_entity[m])
+        t = c.mat_base[m]
+        if c.mat_late_p[m] > 0 and rng.uniform(k, 0) < c.mat_late_p[m]:
+            t += max(sample(c.dist[c.mat_late_row[m]], c.pool, vkey(k, 1)), 0.0)
+        if c.mat_reject_p[m] > 0 and rng.uniform(k, 2) < c.mat_reject_p[m]:
+            t += max(sample(c.dist[c.mat_reject_row[m]], c.pool, vkey(k, 3)), 0.0)
+        return t
+
+    # -- the questions a resource asks when it decides --------------------------------------
+
+    def preds(self, i: int) -> list[int]:
+        return list(self.c.pred_idx[self.c.pred_ptr[i]:self.c.pred_ptr[i + 1]])
+
+    def material_ready(self, i: int) -> float:
+        mats = self.c.mat_idx[self.c.mat_ptr[i]:self.c.mat_ptr[i + 1]]
+        return max((self.arrival[m] for m in mats), default=-math.inf)
+
+    def ready(self, i: int, t: float) -> bool:
+        """Predecessors ended and materials arrived by t."""
+        return all(self.out.end[p] <= t for p in self.preds(i)) and self.material_ready(i) <= t
+
+    def choose(self, r: int, pending: list[int], t: float, decision: int,
+               last_family: int) -> tuple[int, int, float]:
+        """The operation the resource takes next, the cause of its move (-1: none) and the
+        time before which it may not start (a moved operation takes the head's slot)."""
+        c = self.c
+        head = pending[0]
+        slot = t if c.early_start else max(t, c.op_start[head])
+        if c.deviation_p > 0:
+            u = rng.uniform(self.key(rng.STREAM_DEVIATION, c.res_entity[r]), decision)
+            if u < c.deviation_p:
+                window = [i for i in pending[:c.deviation_window] if self.ready(i, t)]
+                pick = -1
+                if c.deviation_rule == RULE_SAME_FAMILY:
+                    pick = next((i for i in window if last_family >= 0
+                                 and c.op_family[i] == last_family), -1)
+                elif window:
+                    pick = min(window, key=lambda i: c.op_work[i])  # first of the least work
+                if pick >= 0 and pick != head:
+                    return pick, OPERATIONAL, slot
+        if c.next_ready and self.material_ready(head) > slot:
+            for i in pending[1:c.resequence_window]:
+                if self.ready(i, t):
+                    return i, LOCAL_DECISION, slot
+        return head, -1, slot
+
+    # -- the resource process ------------------------------------------------------------------
+
+    def resource(self, r: int):
+        c, out = self.c, self.out
+        pending = list(c.seq_idx[c.seq_ptr[r]:c.seq_ptr[r + 1]])
+        cal_s = c.cal_start[c.cal_ptr[r]:c.cal_ptr[r + 1]]
+        cal_e = c.cal_end[c.cal_ptr[r]:c.cal_ptr[r + 1]]
+        absence = (c.res_shift_hours[r], c.res_absence_p[r], c.res_absence_speed[r],
+                   self.key(rng.STREAM_ABSENCE, c.res_entity[r]))
+        failure_key = self.key(rng.STREAM_FAILURE, c.res_entity[r])
+        repair_key = self.key(rng.STREAM_REPAIR, c.res_entity[r])
+        tbf, ttr = c.dist[c.res_tbf_row[r]], c.dist[c.res_ttr_row[r]]
+        clock = np.zeros(2)
+        mech.first_failure(tbf, c.pool, failure_key, clock)
+        t, decision, last_family, previous = 0.0, 0, -1, -1
+        while pending:
+            i, moved, slot = self.choose(r, pending, t, decision, last_family)
+            unknown = [self.committed[p] for p in self.preds(i) if not self.committed[p].triggered]
+            if unknown:  # wait until a predecessor is started, then decide again
+                woken = yield simpy.AnyOf(self.env, unknown)
+                t = max(t, max(woken.values()))
+                continue
+            k = pending.index(i)
+            for skipped in pending[:k]:
+                if self.displaced[skipped] < 0:
+                    self.displaced[skipped] = moved
+            out.moved_cause[i] = moved
+            pending.pop(k)
+            decision += 1
+            begin, start_cause = self.start_time(i, t, slot, previous, cal_s, cal_e, absence)
+            self.execute(i, r, begin, start_cause, cal_s, cal_e, absence, tbf, ttr,
+                         failure_key, repair_key, clock)
+            self.committed[i].succeed(t)
+            if not math.isfinite(out.end[i]):
+                return  # the calendar ran out: nothing more runs on this resource
+            yield self.env.timeout(max(out.end[i] - self.env.now, 0.0))
+            t, last_family, previous = out.end[i], c.op_family[i], i
+
+    def start_time(self, i, t, slot, previous, cal_s, cal_e, absence) -> tuple[float, int]:
+        """Start of operation i (not before ``slot``) and the cause of any start delay."""
+        c, out = self.c, self.out
+        s, cause = t, -2  # -2: the resource itself was the binding constraint
+        if slot > s:
+            s, cause = slot, -1
+        for p in self.preds(i):
+            if out.end[p] > s:
+                s, cause = out.end[p], (out.delay_cause[p] if out.delay_cause[p] >= 0 else PLANNING)
+        if self.material_ready(i) > s:
+            s, cause = self.material_ready(i), MATERIAL
+        if c.reliability_delay and out.factor_cause[i] >= 0:
+            k = self.key(rng.STREAM_RELIABILITY_DELAY, c.op_entity[i])
+            s += max(sample(c.dist[c.reliability_delay_row], c.pool, vkey(k, 0)), 0.0)
+            cause = out.factor_cause[i]
+        if cause == -2:
+            if self.displaced[i] >= 0:
+                cause = self.displaced[i]
+            elif previous >= 0 and out.delay_cause[previous] >= 0:
+                cause = out.delay_cause[previous]
+            else:
+                cause = PLANNING
+        begin = mech.next_start(s, cal_s, cal_e, *absence)
+        if begin > s and cause == -1:
+            plain = mech.next_start(s, cal_s, cal_e, absence[0], 0.0, 1.0, absence[3])
+            cause = ABSENTEEISM if begin > plain else PLANNING
+        return begin, cause
+
+    def execute(self, i, r, begin, start_cause, cal_s, cal_e, absence, tbf, ttr,
+                failure_key, repair_key, clock) -> None:
+        """Setup and processing of operation i from ``begin``; record its results."""
+        c, out = self.c, self.out
+        account = np.zeros(mech.N_ACCOUNT)
+        setup = c.op_setup[i]
+        if setup > 0 and c.res_setup_row[r] > 0:
+            k = self.key(rng.STREAM_SETUP, c.op_entity[i])
+            setup *= max(sample(c.dist[c.res_setup_row[r]], c.pool, vkey(k, 0)), 0.0)
+        after_setup = mech.advance(begin, setup, cal_s, cal_e, *absence, account)
+        work = c.op_work[i]
+        if c.res_performance_row[r] > 0:
+            k = self.key(rng.STREAM_PERFORMANCE, c.op_entity[i])
+            factor = sample(c.dist[c.res_performance_row[r]], c.pool, vkey(k, 0))
+            work /= max(factor, 1e-6)
+        end = after_setup
+        if math.isfinite(after_setup):
+            end = mech.process(after_setup, work, cal_s, cal_e, *absence, tbf, ttr, c.pool,
+                               failure_key, repair_key, clock, account)
+        good = c.op_quantity[i]
+        if c.res_scrap[r] > 0:
+            units = int(math.floor(good))
+            k = self.key(rng.STREAM_SCRAP, c.op_entity[i])
+            good -= binomial(units, c.res_scrap[r], rng.uniform(k, 0))
+        out.start[i], out.end[i] = begin, end
+        out.good[i] = good if math.isfinite(end) else 0.0
+        if end > c.op_end[i]:
+            delay = np.zeros(len(CAUSE))
+            if start_cause >= 0 and begin > c.op_start[i]:
+                delay[start_cause] += begin - c.op_start[i]
+            delay[BREAKDOWN] += account[mech.REPAIR]
+            delay[PERFORMANCE] += work - c.op_work[i]
+            delay[ABSENTEEISM] += account[mech.LOST_ABSENCE]
+            delay[SETUP] += setup - c.op_setup[i]
+            planned_gap = (c.op_end[i] - c.op_start[i]) - (c.op_work[i] + c.op_setup[i])
+            delay[PLANNING] += account[mech.GAP_CALENDAR] - planned_gap
+            out.delay_cause[i] = root_cause(delay)
+
+    def factor_failures(self) -> None:
+        """The article's reliability factors: the first failing factor of each operation."""
+        c = self.c
+        for i in range(c.n_ops):
+            k = self.key(rng.STREAM_RELIABILITY, c.op_entity[i])
+            for f in range(c.rel_cause.shape[0]):
+                if rng.uniform(k, c.rel_cause[f]) < c.rel_fail_p[f]:
+                    self.out.factor_cause[i] = c.rel_cause[f]
+                    break
+
+    def run(self) -> ReplicationResult:
+        self.factor_failures()
+        for r in range(self.c.n_resources):
+            self.env.process(self.resource(r))
+        self.env.run()
+        return self.out
+
+
+def simulate(c: Compiled, seed: int, replication: int) -> ReplicationResult:
+    """Per-operation results of one replication by the reference simulator."""
+    return Reference(c, seed, replication).run()
+
+
+def vkey(key: np.uint64, n: int) -> np.uint64:
+    """The n-th variate key of ``key`` (kept a uint64 across the Python boundary)."""
+    return np.uint64(rng.variate_key(key, n))

@@ -1,0 +1,92 @@
+"""Monte Carlo estimates with their uncertainty (DESIGN.md 5).
+
+- Probabilities: Wilson score interval (Wilson, JASA 22, 1927), which keeps
+  its coverage near 0 and 1 where the normal (Wald) interval fails:
+  centre (p + z^2/2n) / (1 + z^2/n), half-width
+  z sqrt(p(1-p)/n + z^2/4n^2) / (1 + z^2/n), with p = k/n.
+- Means: Student t interval, mean +/- t_{0.975, n-1} s / sqrt(n).
+- Quantiles: the sample quantiles P10, P50, P80, P90 (linear interpolation).
+
+Replications where a figure is undefined (NaN: nothing planned) are left
+out of that figure; an estimate with no defined replication is None.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+Z95 = float(stats.norm.ppf(0.975))
+
+
+def wilson(successes: int, n: int, z: float = Z95) -> dict | None:
+    """A probability estimate ``{"mean", "low", "high"}`` with the Wilson 95% interval."""
+    if n <= 0:
+        return None
+    p = successes / n
+    denom = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return {"mean": p, "low": max(0.0, centre - half), "high": min(1.0, centre + half)}
+
+
+def t_interval(x: np.ndarray) -> tuple[float, float, float] | None:
+    """Mean and its 95% t interval of the finite values of ``x``."""
+    x = x[np.isfinite(x)]
+    n = x.shape[0]
+    if n == 0:
+        return None
+    mean = float(np.mean(x))
+    if n == 1:
+        return mean, mean, mean
+    half = float(stats.t.ppf(0.975, n - 1) * np.std(x, ddof=1) / math.sqrt(n))
+    return mean, mean - half, mean + half
+
+
+def continuous(x: np.ndarray, extra_quantiles: tuple[int, ...] = ()) -> dict | None:
+    """A continuous estimate: mean with its 95% interval, P10, P50, P90 (and any extra)."""
+    t = t_interval(x)
+    if t is None:
+        return None
+    x = x[np.isfinite(x)]
+    out = {"mean": t[0], "low": t[1], "high": t[2]}
+    for q in sorted((10, 50, 90, *extra_quantiles)):
+        out[f"p{q}"] = float(np.percentile(x, q))
+    return out
+
+
+def proportion(x: np.ndarray) -> dict | None:
+    """A probability estimated from a column of 0/1 outcomes."""
+    x = x[np.isfinite(x)]
+    return wilson(int(np.count_nonzero(x > 0.5)), x.shape[0])
+
+
+def finish_estimate(x: np.ndarray) -> dict | None:
+    """Finish time: mean, sd, its 95% interval, P50, P80, P90."""
+    est = continuous(x, (80,))
+    if est is None:
+        return None
+    finite = x[np.isfinite(x)]
+    est["sd"] = float(np.std(finite, ddof=1)) if finite.shape[0] > 1 else 0.0
+    est.pop("p10")
+    return est
+
+
+def half_width(estimate: dict | None) -> float:
+    """Half the width of an estimate's interval (0 for None: nothing to estimate)."""
+    if estimate is None:
+        return 0.0
+    return (estimate["high"] - estimate["low"]) / 2
+
+
+def replications_for(current: int, width: float, target: float, cap: int, step: int = 100) -> int:
+    """Replications expected to bring a half-width ``width`` down to ``target``.
+
+    The half-width shrinks as 1/sqrt(n): n' = n (width/target)^2, grown by at
+    least one step, rounded up to a multiple of ``step`` and capped.
+    """
+    need = current * (width / target) ** 2 if target > 0 else cap
+    need = max(need * 1.05, current + step)
+    return int(min(cap, math.ceil(need / step) * step))

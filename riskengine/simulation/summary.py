@@ -1,0 +1,132 @@
+"""From one judged replication to the figures a score reports.
+
+Each replication contributes one *row* of scalars (plan holds, adherence
+ratios, finish, holds-through-day, per band, per bucket, per resource) and
+adds into per-operation and per-cause accumulators. Rows grow with
+replications and accumulators with operations, never with their product
+(DESIGN.md 2). Both engines call :func:`summarize`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from riskengine._jit import jit
+from riskengine.adherence import arrays as ar
+from riskengine.model.common import CAUSES
+
+N_CAUSES = len(CAUSES)
+HOLDS, BTS, BTP, VOLUME, MIX, SEQUENCE, FINISH = range(7)
+N_HEAD = 7
+BAND_FIELDS = 4  # score, volume, mix, sequence
+BUCKET_FIELDS = 2  # bts, btp
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each figure sits in a replication row."""
+
+    n_days: int
+    n_bands: int
+    n_buckets: int
+    n_resources: int
+
+    @property
+    def days(self) -> int:
+        return N_HEAD
+
+    @property
+    def bands(self) -> int:
+        return self.days + self.n_days
+
+    @property
+    def buckets(self) -> int:
+        return self.bands + BAND_FIELDS * self.n_bands
+
+    @property
+    def resources(self) -> int:
+        return self.buckets + BUCKET_FIELDS * self.n_buckets
+
+    @property
+    def width(self) -> int:
+        return self.resources + self.n_resources
+
+
+@jit
+def summarize(op_bucket: np.ndarray, op_day: np.ndarray, op_end: np.ndarray, op_resource: np.ndarray,
+              band_of_bucket: np.ndarray, band_measures: np.ndarray, units_sequence: bool,
+              n_days: int, n_resources: int,
+              end: np.ndarray, code: np.ndarray, miss_cause: np.ndarray, lost: np.ndarray,
+              counts: np.ndarray, row: np.ndarray,
+              op_hits: np.ndarray, op_lateness: np.ndarray, op_executed: np.ndarray,
+              op_causes: np.ndarray, cause_misses: np.ndarray, cause_lost: np.ndarray) -> None:
+    """Write a replication's row and add its operations and causes to the accumulators.
+
+    Row: plan holds (1 when every judged operation is a HIT), BTS, BTP,
+    volume, mix, sequence of the whole horizon, finish (last finite end),
+    then holds-through-day k (every operation planned to end within the first
+    k+1 days is a HIT), per band (score = product of its measures, V, M, Sq),
+    per bucket (BTS, BTP) and each resource's finish. NaN where nothing was
+    planned.
+    """
+    n_buckets = counts.shape[0]
+    n_bands = band_measures.shape[0]
+    first_miss_day = n_days
+    finish = 0.0
+    n_res_base = N_HEAD + n_days + BAND_FIELDS * n_bands + BUCKET_FIELDS * n_buckets
+    for k in range(n_resources):
+        row[n_res_base + k] = 0.0
+    for i in range(op_bucket.shape[0]):
+        if math.isfinite(end[i]):
+            finish = max(finish, end[i])
+            r = n_res_base + op_resource[i]
+            row[r] = max(row[r], end[i])
+            op_executed[i] += 1
+            op_lateness[i] += max(end[i] - op_end[i], 0.0)
+        if op_bucket[i] < 0:
+            continue
+        if code[i] == ar.HIT:
+            op_hits[i] += 1
+        else:
+            first_miss_day = min(first_miss_day, op_day[i])
+            op_causes[i, miss_cause[i]] += 1
+            cause_misses[miss_cause[i]] += 1
+            cause_lost[miss_cause[i]] += lost[i]
+    row[HOLDS] = 1.0 if first_miss_day == n_days else 0.0
+    row[FINISH] = finish
+    total = np.zeros(ar.N_COUNTS)
+    for b in range(n_buckets):
+        for j in range(ar.N_COUNTS):
+            total[j] += counts[b, j]
+    ratio = np.empty(ar.N_RATIOS)
+    ar.ratios(total, units_sequence, ratio)
+    row[BTS] = ratio[ar.BTS]
+    row[BTP] = ratio[ar.BTP]
+    row[VOLUME] = ratio[ar.VOLUME]
+    row[MIX] = ratio[ar.MIX]
+    row[SEQUENCE] = ratio[ar.SEQUENCE]
+    for d in range(n_days):
+        row[N_HEAD + d] = 1.0 if d < first_miss_day else 0.0
+    base = N_HEAD + n_days
+    band = np.zeros((n_bands, ar.N_COUNTS))
+    for b in range(n_buckets):
+        for j in range(ar.N_COUNTS):
+            band[band_of_bucket[b], j] += counts[b, j]
+    for k in range(n_bands):
+        ar.ratios(band[k], units_sequence, ratio)
+        score = 1.0
+        for m in range(3):
+            if band_measures[k, m]:
+                score *= ratio[m]
+        row[base + BAND_FIELDS * k] = score
+        row[base + BAND_FIELDS * k + 1] = ratio[ar.VOLUME]
+        row[base + BAND_FIELDS * k + 2] = ratio[ar.MIX]
+        row[base + BAND_FIELDS * k + 3] = ratio[ar.SEQUENCE]
+    base += BAND_FIELDS * n_bands
+    for b in range(n_buckets):
+        ar.ratios(counts[b], units_sequence, ratio)
+        row[base + BUCKET_FIELDS * b] = ratio[ar.BTS]
+        row[base + BUCKET_FIELDS * b + 1] = ratio[ar.BTP]
