@@ -169,13 +169,20 @@ def replan(plans: list[list[dict]], pub: float, new: list[dict], cancel: set[str
     return schedule(frozen, todo + new, pub, actual)
 
 
+#: Three 8-hour shifts Monday to Friday; the Friday night shift ends Saturday 06:00.
+CALENDARS = {"default": {"shifts": [
+    {"name": "early", "days": ["mon-fri"], "start": "06:00", "end": "14:00"},
+    {"name": "late", "days": ["mon-fri"], "start": "14:00", "end": "22:00"},
+    {"name": "night", "days": ["mon-fri"], "start": "22:00", "end": "06:00"}]}}
+
+
 def plan_text(version: str, pub: float, ops: list[dict]) -> str:
     """The riskengine.plan/1 JSON document of one version, one operation per line."""
     fields = ["id", "order", "product", "family", "resource", "quantity", "start", "end",
               "setup_hours", "after", "materials"]
     head = {"format": "riskengine.plan/1", "id": version, "published_at": iso(pub),
             "horizon": {"start": iso(0), "end": iso(HORIZON)}, "bucket_hours": BUCKET,
-            "resources": RESOURCES}
+            "resources": RESOURCES, "calendars": CALENDARS}
     lines = [json.dumps({k: iso(o[k]) if k in ("start", "end") else o[k] for k in fields}) for o in ops]
     return json.dumps(head, indent=1)[:-2] + ',\n "operations": [\n  ' + ",\n  ".join(lines) + "\n ]\n}\n"
 
