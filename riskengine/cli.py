@@ -152,14 +152,19 @@ def check(plan, premises, repair_path, json_path, quiet) -> None:
               show_default=True, help="Cap of the adaptive --precision mode.")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True,
               help="Seed of the counter-based random numbers.")
-@click.option("--engine", type=click.Choice(["reference"]), default="reference", show_default=True,
-              help="Simulation engine.")
+@click.option("--engine", type=click.Choice(["kernel", "reference"]), default="kernel",
+              show_default=True, help="Simulation engine: the numba kernel or the SimPy reference.")
+@click.option("--threads", type=click.IntRange(1, 1024), help="Kernel threads (default: all cores).")
 @json_option
 @quiet_option
 @handled
-def score(plan, premises, replications, precision, max_replications, seed, engine, json_path,
+def score(plan, premises, replications, precision, max_replications, seed, engine, threads, json_path,
           quiet) -> None:
     """Score a plan: probability it is executed as planned, expected adherence, risks."""
+    if threads:
+        import numba
+
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     from riskengine.analysis.score import score as run
     from riskengine.io.readers import read_plan, read_premises
 

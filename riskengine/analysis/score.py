@@ -23,10 +23,11 @@ from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises, check_premises_against
 from riskengine.simulation.accumulate import Accumulators, run_reference
 from riskengine.simulation.compile import compile_model
+from riskengine.simulation.kernel import run_kernel
 from riskengine.simulation.statistics import continuous, half_width, proportion, replications_for
 from riskengine.simulation.summary import BTP, BTS, HOLDS, MIX, SEQUENCE, VOLUME
 
-ENGINES = ("reference",)
+ENGINES = ("kernel", "reference")
 MAX_REPLICATIONS = 10_000_000
 MAX_SEED = 2**63 - 1
 FIRST_BATCH = 400
@@ -35,6 +36,8 @@ FIRST_BATCH = 400
 def _runner(engine: str) -> Callable:
     if engine == "reference":
         return run_reference
+    if engine == "kernel":
+        return run_kernel
     raise InputError(Problem("engine", f"must be one of {', '.join(ENGINES)}, got {engine!r}"))
 
 
@@ -61,7 +64,7 @@ def headline_width(rows: np.ndarray) -> float:
 
 
 def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision: float | None = None,
-          seed: int = 0, engine: str = "reference", max_replications: int = 100_000,
+          seed: int = 0, engine: str = "kernel", max_replications: int = 100_000,
           progress: Callable[[int, float], None] | None = None) -> ScoreResult:
     """Estimate the probability that ``plan`` is executed as planned, and its adherence.
 
@@ -76,7 +79,7 @@ def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision
     seed
         Seed of the counter-based generator (0 .. 2^63 - 1).
     engine
-        ``"reference"`` (SimPy).
+        ``"kernel"`` (numba, the default) or ``"reference"`` (SimPy, the specification).
     max_replications
         Cap of the adaptive mode.
     progress

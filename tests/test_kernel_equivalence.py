@@ -1,0 +1,156 @@
+"""One definition of execution: the numba kernel reproduces the SimPy reference exactly.
+
+For the same seed and replication both engines must give the same start,
+end, good quantity and causes of every operation (DESIGN.md 2), on the
+example factory and on random plans and premises; and the kernel's results
+must not depend on the number of threads or chunks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import riskengine as re
+from riskengine.analysis.score import score
+from riskengine.io.readers import read_plan, read_premises
+from riskengine.model.premises import parse_premises
+from riskengine.simulation.accumulate import Accumulators
+from riskengine.simulation.compile import compile_model
+from riskengine.simulation.kernel import kernel_replication, run_kernel
+from riskengine.simulation.reference import simulate
+
+ROOT = Path(__file__).resolve().parent.parent
+FACTORY = ROOT / "scenarios" / "example-factory"
+FIELDS = ("start", "end", "good", "delay_cause", "moved_cause", "factor_cause")
+
+
+def assert_same(c, seed: int, replications: range) -> None:
+    for rep in replications:
+        ref, ker = simulate(c, seed, rep), kernel_replication(c, seed, rep)
+        for name in FIELDS:
+            a, b = getattr(ref, name), getattr(ker, name)
+            assert np.array_equal(a, b), (rep, name, np.flatnonzero(a != b)[:5])
+
+
+def factory_premises(**execution):
+    premises = read_premises(FACTORY / "premises.toml")
+    data = premises.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["execution"].update(execution)
+    data["operator"] = {"deviation": {"probability": 0.4, "window": 3, "rule": "easiest_first"}}
+    return parse_premises(data)
+
+
+@pytest.mark.parametrize("execution", [{}, {"on_blocked": "wait", "early_start": True}])
+def test_example_factory_same_results_in_both_engines(execution):
+    plan = read_plan(FACTORY / "plan-v2.json")
+    assert_same(compile_model(plan, factory_premises(**execution)), seed=9, replications=range(25))
+
+
+DIST = st.sampled_from([
+    {"dist": "exponential", "mean": 1.0}, {"dist": "lognormal", "mean": 1.2, "cv": 0.5},
+    {"dist": "gamma", "mean": 0.8, "cv": 1.5}, {"dist": "weibull", "shape": 1.5, "scale": 2.0},
+    {"dist": "triangular", "low": 0.5, "mode": 1.0, "high": 3.0},
+    {"dist": "pert", "low": 0.5, "mode": 1.0, "high": 3.0}, {"dist": "empirical", "values": [0.5, 2, 4]},
+    {"dist": "uniform", "low": 0.2, "high": 2.0}, {"dist": "fixed", "value": 1.5}])
+
+
+@st.composite
+def plan_and_premises(draw):
+    n_res = draw(st.integers(1, 3))
+    ops, t_res = [], [0.0] * n_res
+    for k in range(draw(st.integers(1, 14))):
+        r = draw(st.integers(0, n_res - 1))
+        start = t_res[r] + draw(st.sampled_from([0.0, 0.5, 1.0]))
+        length = draw(st.sampled_from([1.0, 2.0, 3.5]))
+        setup = draw(st.sampled_from([0.0, 0.0, 0.5]))
+        earlier = [o for o in ops if o["end"] <= start]
+        after = [o["id"] for o in earlier[-2:] if draw(st.booleans())]
+        ops.append({"id": f"o{k}", "product": f"P{k % 4}", "family": f"F{k % 3}", "resource": f"R{r}",
+                    "quantity": draw(st.sampled_from([10, 100, 1000])), "start": start,
+                    "end": start + length, "setup_hours": setup, "after": after,
+                    "materials": [f"M{k % 3}"] if draw(st.booleans()) else []})
+        t_res[r] = start + length
+    horizon = max(o["end"] for o in ops) + 8
+    plan = {"format": "riskengine.plan/1", "id": "random", "bucket_hours": 4,
+            "horizon": {"start": "2026-11-16T06:00:00+00:00", "end": horizon},
+            "resources": [{"id": f"R{r}"} for r in range(n_res)], "operations": ops}
+    if draw(st.booleans()):
+        plan["calendars"] = {"default": {"shifts": [{"start": "06:00", "end": "14:00"},
+                                                    {"start": "15:00", "end": "23:00"}]}}
+    used = sorted({m for o in ops for m in o["materials"]})
+    premises = {"format": "riskengine.premises/1", "defaults": {}, "execution": {
+        "early_start": draw(st.booleans()), "on_blocked": draw(st.sampled_from(["wait", "next_ready"]))}}
+    d = premises["defaults"]
+    if draw(st.booleans()):
+        d["breakdowns"] = {"mtbf_hours": draw(st.sampled_from([2, 10])), "mttr_hours": draw(DIST)}
+    if draw(st.booleans()):
+        d["performance"] = {"dist": "lognormal", "mean": 0.9, "cv": 0.2}
+    if draw(st.booleans()):
+        d["setup_overrun"] = draw(DIST)
+    if draw(st.booleans()):
+        d["scrap_rate"] = 0.05
+    if draw(st.booleans()):
+        d["absenteeism"] = {"probability": 0.3, "effect": draw(st.sampled_from(["stop", "slow"]))}
+    if used and draw(st.booleans()):
+        premises["materials"] = {used[0]: {"late": {"probability": 0.5, "delay_hours": draw(DIST)}}}
+    if draw(st.booleans()):
+        premises["operator"] = {"deviation": {"probability": 0.5, "window": 3,
+                                              "rule": draw(st.sampled_from(["same_family",
+                                                                            "easiest_first"]))}}
+    if draw(st.booleans()):
+        premises["reliability"] = {"material": 0.9, "machine": 0.95}
+        if draw(st.booleans()):
+            premises["execution"]["reliability_consequence"] = "delay"
+            premises["execution"]["reliability_delay_hours"] = 1.0
+    return re.parse_plan(plan), parse_premises(premises)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_and_premises(), st.integers(0, 2**40))
+def test_random_plans_and_premises_same_results_in_both_engines(model, seed):
+    plan, premises = model
+    assert_same(compile_model(plan, premises), seed, range(3))
+
+
+def test_scores_agree_between_engines():
+    plan = read_plan(FACTORY / "plan-v1.json")
+    premises = factory_premises()
+    a = score(plan, premises, replications=60, seed=4, engine="reference").to_dict()
+    b = score(plan, premises, replications=60, seed=4, engine="kernel").to_dict()
+    a.pop("engine"), b.pop("engine")
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def test_chunking_does_not_change_results():
+    plan = read_plan(FACTORY / "plan-v1.json")
+    c = compile_model(plan, factory_premises())
+    results = []
+    for chunks in (1, 3, 64):
+        acc = Accumulators(c, 64)
+        run_kernel(c, 7, 0, 64, acc, chunks=chunks)
+        results.append(acc)
+    for other in results[1:]:
+        assert np.array_equal(results[0].rows, other.rows, equal_nan=True)
+        for name in ("op_hits", "op_lateness", "op_executed", "op_causes", "cause_misses", "cause_lost"):
+            assert np.array_equal(getattr(results[0], name), getattr(other, name)), name
+
+
+def test_thread_count_gives_bit_identical_json(tmp_path):
+    outputs = []
+    for threads in ("1", "2"):
+        out = tmp_path / f"score-{threads}.json"
+        env = {**os.environ, "NUMBA_NUM_THREADS": threads}
+        subprocess.run([sys.executable, "-m", "riskengine.cli", "score", str(FACTORY / "plan-v1.json"),
+                        "--premises", str(FACTORY / "premises.toml"), "--replications", "400",
+                        "--seed", "3", "--quiet", "--json", str(out)], check=True, env=env)
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
