@@ -124,13 +124,16 @@ def test_areas_and_resources_are_measured_on_their_own():
 
 
 @jit
-def _inside_a_kernel(planned, produced, position):
+def _inside_a_kernel(planned, product, produced_units, position):
     counts = np.zeros((planned.shape[0], ar.N_COUNTS))
-    ar.add_volume_mix(planned, produced, counts)
+    done = np.zeros(product.shape[0], np.int64)  # everything completed in bucket 0
+    ar.add_volume_mix(done, product, produced_units, planned, planned.sum(axis=1),
+                      np.zeros_like(planned), counts)
     member = np.zeros(position.shape[0], np.int8)
-    counts[0, ar.ORDERS_BUILT] += position.shape[0]
-    counts[0, ar.ORDERS_IN_SEQUENCE] += ar.increasing_subsequence(
-        position, np.ones(position.shape[0]), member)
+    order = np.arange(position.shape[0])
+    bucket = np.zeros(position.shape[0], np.int64)
+    ar.add_sequence(order, bucket, np.zeros(position.shape[0], np.int64), 1, position,
+                    np.ones(position.shape[0]), counts, member)
     out = np.empty(ar.N_RATIOS)
     ar.ratios(counts[0], False, out)
     code = ar.classify(5.0, 9.0, 10.0, 8.0, 1.0, False, True)
@@ -140,8 +143,9 @@ def _inside_a_kernel(planned, produced, position):
 def test_the_array_functions_run_inside_njit():
     """Ford's figures computed by the same functions from inside a compiled kernel."""
     planned = np.array([[200.0, 200.0, 200.0, 210.0, 0.0]])
-    produced = np.array([[200.0, 200.0, 100.0, 40.0, 150.0]])
-    out, code = _inside_a_kernel(planned, produced, np.array([0, 1, 3, 2]))
+    product = np.array([0, 1, 2, 3, 4])
+    produced = np.array([200.0, 200.0, 100.0, 40.0, 150.0])
+    out, code = _inside_a_kernel(planned, product, produced, np.array([0, 1, 3, 2]))
     assert out[ar.BTS] == pytest.approx(0.5, abs=1e-15)
     assert out[ar.VOLUME] == 690 / 810 and out[ar.SEQUENCE] == 0.75
     assert code == ar.LATE

@@ -39,6 +39,13 @@ def assert_same(c, seed: int, replications: range) -> None:
         for name in FIELDS:
             a, b = getattr(ref, name), getattr(ker, name)
             assert np.array_equal(a, b), (rep, name, np.flatnonzero(a != b)[:5])
+        # execution order per resource (simultaneous decisions on different resources may
+        # interleave differently; only each resource's own order has a meaning)
+        assert ref.n_started == ker.n_started
+        for r in range(c.n_resources):
+            mine = c.op_resource == r
+            a, b = ref.order[: ref.n_started], ker.order[: ker.n_started]
+            assert np.array_equal(a[mine[a]], b[mine[b]]), (rep, "order", r)
 
 
 def factory_premises(**execution):

@@ -81,10 +81,10 @@ DISTRIBUTIONS = [
 
 def draws(dist, n: int, stream: int = 5) -> np.ndarray:
     pool: list[float] = []
-    row = encode(dist, pool)
+    table = encode(dist, pool)[None, :]
     pool_a = np.array(pool, np.float64)
     key = np.uint64(rng.derive(42, 0, stream, rng.fnv1a64(type(dist).__name__)))
-    return np.array([sample(row, pool_a, np.uint64(rng.variate_key(key, k))) for k in range(n)])
+    return np.array([sample(table, 0, pool_a, np.uint64(rng.variate_key(key, k))) for k in range(n)])
 
 
 @pytest.mark.parametrize("dist", DISTRIBUTIONS, ids=lambda d: f"{d.dist}")

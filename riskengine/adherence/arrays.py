@@ -99,39 +99,86 @@ def add_quantities(bucket: np.ndarray, product: np.ndarray, quantity: np.ndarray
 
 
 @jit
-def add_volume_mix(planned: np.ndarray, produced: np.ndarray, out: np.ndarray) -> None:
-    """Add S, A, min(A, S) and B = sum_i min(S_i, A_i) of each bucket to ``out``.
+def add_volume_mix(bucket: np.ndarray, product: np.ndarray, quantity: np.ndarray, planned: np.ndarray,
+                   planned_total: np.ndarray, produced: np.ndarray, out: np.ndarray) -> None:
+    """Set S, A, min(A, S) and B = sum_i min(S_i, A_i) of each bucket in ``out``.
 
-    ``planned`` and ``produced`` are (buckets x products) matrices.
+    ``bucket``, ``product`` and ``quantity`` describe completed good production
+    (``bucket < 0``: outside the buckets); ``planned`` is the (buckets x
+    products) matrix of S_i and ``planned_total`` its row sums S. ``produced``
+    is a zero (buckets x products) work matrix, left zero: only the cells that
+    production touches are visited, so the cost is O(items + buckets).
     """
-    for b in range(planned.shape[0]):
-        s = 0.0
-        a = 0.0
-        built = 0.0
-        for i in range(planned.shape[1]):
-            s += planned[b, i]
-            a += produced[b, i]
-            built += min(planned[b, i], produced[b, i])
-        out[b, PLANNED] += s
-        out[b, PRODUCED] += a
-        out[b, VOLUME_UNITS] += min(a, s)
-        out[b, BUILT_TO_MIX] += built
+    n_products = planned.shape[1]
+    touched = np.empty(bucket.shape[0], np.int64)
+    n_touched = 0
+    for i in range(bucket.shape[0]):
+        b = bucket[i]
+        if b < 0 or quantity[i] <= 0.0:
+            continue
+        p = product[i]
+        if produced[b, p] == 0.0:
+            touched[n_touched] = b * n_products + p
+            n_touched += 1
+        produced[b, p] += quantity[i]
+    for b in range(out.shape[0]):
+        out[b, PLANNED] = planned_total[b]
+        out[b, PRODUCED] = 0.0
+        out[b, BUILT_TO_MIX] = 0.0
+    for k in range(n_touched):
+        b = touched[k] // n_products
+        p = touched[k] % n_products
+        out[b, PRODUCED] += produced[b, p]
+        out[b, BUILT_TO_MIX] += min(planned[b, p], produced[b, p])
+        produced[b, p] = 0.0
+    for b in range(out.shape[0]):
+        out[b, VOLUME_UNITS] = min(out[b, PRODUCED], out[b, PLANNED])
 
 
 @jit
-def _better(value: float, rank: int, best_value: float, best_rank: int) -> bool:
+def _better(value: float, position: int, best_value: float, best_position: int) -> bool:
     """Tie rule: the heavier chain wins; among equals, the one ending at the lower position."""
-    return value > best_value or (value == best_value and best_rank >= 0 and rank < best_rank)
+    return value > best_value or (value == best_value and best_position >= 0
+                                  and position < best_position)
+
+
+SMALL_GROUP = 32  # up to this many orders the O(k^2) scan is faster than the Fenwick tree
+
+
+@jit
+def _heaviest_small(position: np.ndarray, weight: np.ndarray, member: np.ndarray,
+                    best: np.ndarray, pred: np.ndarray) -> float:
+    """O(k^2) version of :func:`increasing_subsequence` (same tie rule), no allocation."""
+    n = position.shape[0]
+    end = -1
+    for k in range(n):
+        value = 0.0
+        item = -1
+        for j in range(k):
+            if position[j] < position[k] and _better(best[j], position[j], value,
+                                                     position[item] if item >= 0 else -1):
+                value = best[j]
+                item = j
+        best[k] = value + weight[k]
+        pred[k] = item
+        if end < 0 or _better(best[k], position[k], best[end], position[end]):
+            end = k
+    member[:n] = 0
+    total = best[end] if end >= 0 else 0.0
+    while end >= 0:
+        member[end] = 1
+        end = pred[end]
+    return total
 
 
 @jit
 def increasing_subsequence(position: np.ndarray, weight: np.ndarray, member: np.ndarray) -> float:
     """Maximum-weight strictly increasing subsequence of ``position``; marks its members.
 
-    ``position`` lists planned positions in actual start order; with unit
-    weights this is the longest increasing subsequence (a single early or late
-    order costs one, not all that follow). O(n log n) with a Fenwick tree of
-    prefix maxima over position ranks.
+    ``position`` lists planned positions (distinct) in actual start order; with
+    unit weights this is the longest increasing subsequence (a single early or
+    late order costs one, not all that follow). O(k^2) for small groups, else
+    O(k log k) with a Fenwick tree of prefix maxima over position ranks.
 
     Ties are broken deterministically: among chains of equal weight the one
     whose members have the lower planned positions is kept, so in 2, 1 the
@@ -142,17 +189,17 @@ def increasing_subsequence(position: np.ndarray, weight: np.ndarray, member: np.
     its elements and 0 for the others.
     """
     n = position.shape[0]
+    best = np.empty(n)
+    pred = np.empty(n, np.int64)
+    if n <= SMALL_GROUP:
+        return _heaviest_small(position, weight, member, best, pred)
     member[:] = 0
-    if n == 0:
-        return 0.0
     order = np.argsort(position, kind="mergesort")
     rank = np.empty(n, np.int64)
     for r in range(n):
         rank[order[r]] = r
     tree_value = np.zeros(n + 1)
     tree_item = np.full(n + 1, -1, np.int64)
-    best = np.zeros(n)
-    pred = np.full(n, -1, np.int64)
     for k in range(n):
         # best chain ending below this rank: prefix maximum over ranks < rank[k]
         value = 0.0
@@ -186,49 +233,66 @@ def increasing_subsequence(position: np.ndarray, weight: np.ndarray, member: np.
 
 
 @jit
-def add_sequence(bucket: np.ndarray, resource: np.ndarray, position: np.ndarray,
-                 start: np.ndarray, weight: np.ndarray, out: np.ndarray,
-                 member: np.ndarray) -> None:
+def add_sequence(order: np.ndarray, bucket: np.ndarray, resource: np.ndarray, n_resources: int,
+                 position: np.ndarray, weight: np.ndarray, out: np.ndarray, member: np.ndarray) -> None:
     """Add the sequence counts of every (bucket, resource) group to ``out``.
 
-    Items are the planned orders completed in their planned bucket
-    (``bucket >= 0``; others are ignored and get ``member = 0``). Within a
-    group they are taken in actual start order (ties by planned position),
-    and the longest increasing subsequence of planned positions is in
-    sequence (orders), as is the maximum-weight one (units, weight =
-    min(planned, good) units). ``member`` marks the orders in sequence.
+    ``order`` lists item indices in actual start order (ties: by planned
+    position on realized data, by execution order in a simulation). Items are
+    the planned orders completed in their planned bucket (``bucket >= 0``;
+    the others are ignored and get ``member = 0``). Within a group the longest
+    increasing subsequence of planned positions is in sequence (orders), as is
+    the maximum-weight one (units, weight = min(planned, good) units).
+    ``member`` marks the orders in sequence. A stable counting sort by group
+    keeps the start order inside each group: O(n + groups).
     """
-    n = bucket.shape[0]
+    n_groups = out.shape[0] * n_resources
     member[:] = 0
-    # stable sorts from the least to the most significant key: position, start, resource, bucket
-    idx = np.argsort(position, kind="mergesort")
-    idx = idx[np.argsort(start[idx], kind="mergesort")]
-    idx = idx[np.argsort(resource[idx], kind="mergesort")]
-    idx = idx[np.argsort(bucket[idx], kind="mergesort")]
-    ones = np.ones(n)
-    flags = np.zeros(n, np.int8)
-    first = 0
-    while first < n:
-        b = bucket[idx[first]]
-        r = resource[idx[first]]
-        last = first
-        while last < n and bucket[idx[last]] == b and resource[idx[last]] == r:
-            last += 1
-        if b >= 0:
-            group = idx[first:last]
-            pos = position[group]
-            count = increasing_subsequence(pos, ones[: last - first], flags[: last - first])
-            for k in range(last - first):
-                member[group[k]] = flags[k]
-            units = increasing_subsequence(pos, weight[group], flags[: last - first])
-            total = 0.0
-            for k in range(last - first):
-                total += weight[group[k]]
-            out[b, ORDERS_BUILT] += last - first
-            out[b, ORDERS_IN_SEQUENCE] += count
-            out[b, UNITS_BUILT] += total
-            out[b, UNITS_IN_SEQUENCE] += units
-        first = last
+    first = np.zeros(n_groups + 1, np.int64)
+    for k in range(order.shape[0]):
+        i = order[k]
+        if bucket[i] >= 0:
+            first[bucket[i] * n_resources + resource[i] + 1] += 1
+    for g in range(n_groups):
+        first[g + 1] += first[g]
+    total = first[n_groups]
+    items = np.empty(total, np.int64)
+    fill = first[:n_groups].copy()
+    for k in range(order.shape[0]):
+        i = order[k]
+        if bucket[i] >= 0:
+            g = bucket[i] * n_resources + resource[i]
+            items[fill[g]] = i
+            fill[g] += 1
+    pos = np.empty(total, np.int64)
+    w = np.empty(total)
+    ones = np.ones(total)
+    flags = np.zeros(total, np.int8)
+    best = np.empty(total)
+    pred = np.empty(total, np.int64)
+    for g in range(n_groups):
+        lo, hi = first[g], first[g + 1]
+        if hi == lo:
+            continue
+        for k in range(lo, hi):
+            pos[k] = position[items[k]]
+            w[k] = weight[items[k]]
+        if hi - lo <= SMALL_GROUP:  # the common case: no allocation per group
+            count = _heaviest_small(pos[lo:hi], ones[lo:hi], flags[lo:hi], best[lo:hi], pred[lo:hi])
+        else:
+            count = increasing_subsequence(pos[lo:hi], ones[lo:hi], flags[lo:hi])
+        for k in range(lo, hi):
+            member[items[k]] = flags[k]
+        if hi - lo <= SMALL_GROUP:
+            units = _heaviest_small(pos[lo:hi], w[lo:hi], flags[lo:hi], best[lo:hi], pred[lo:hi])
+        else:
+            units = increasing_subsequence(pos[lo:hi], w[lo:hi], flags[lo:hi])
+        b = g // n_resources
+        out[b, ORDERS_BUILT] += hi - lo
+        out[b, ORDERS_IN_SEQUENCE] += count
+        for k in range(lo, hi):
+            out[b, UNITS_BUILT] += w[k]
+        out[b, UNITS_IN_SEQUENCE] += units
 
 
 @jit

@@ -160,16 +160,18 @@ def measure(
     weight = np.minimum(op_qty, good)
     position = np.array(op_position, np.int64)
 
+    n_res = len(resources)
+
     def scope(op_mask: np.ndarray, rec_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         planned = np.zeros((tl.n_buckets, len(products)))
-        produced = np.zeros_like(planned)
         ar.add_quantities(op_bucket_a[op_mask], op_product[op_mask], op_qty[op_mask], planned)
-        ar.add_quantities(rec_bucket[rec_mask], rec_product[rec_mask], rec_qty[rec_mask], produced)
         counts = np.zeros((tl.n_buckets, ar.N_COUNTS))
-        ar.add_volume_mix(planned, produced, counts)
+        ar.add_volume_mix(rec_bucket[rec_mask], rec_product[rec_mask], rec_qty[rec_mask], planned,
+                          planned.sum(axis=1), np.zeros_like(planned), counts)
         member = np.zeros(int(op_mask.sum()), np.int8)
-        ar.add_sequence(seq_bucket[op_mask], op_resource[op_mask], position[op_mask],
-                        act_start[op_mask], weight[op_mask], counts, member)
+        order = np.lexsort((position[op_mask], act_start[op_mask]))  # start order, ties by position
+        ar.add_sequence(order, seq_bucket[op_mask], op_resource[op_mask], n_res, position[op_mask],
+                        weight[op_mask], counts, member)
         return counts, member
 
     all_ops, all_recs = np.ones(n_ops, bool), np.ones(len(recs), bool)

@@ -51,6 +51,7 @@ class Scratch:
     def __init__(self, c: Compiled):
         n = c.n_ops
         self.counts = np.zeros((c.n_buckets, ar.N_COUNTS))
+        self.produced = np.zeros((c.n_buckets, c.n_products))
         self.code = np.zeros(n, np.int64)
         self.miss_cause = np.zeros(n, np.int64)
         self.lost = np.zeros(n)
@@ -62,13 +63,14 @@ class Scratch:
         self.cause_lost = np.zeros(N_CAUSES)
 
 
-def judge_and_summarize(c: Compiled, start, end, good, delay_cause, moved_cause, factor_cause,
-                        s: Scratch, row: np.ndarray) -> None:
-    """Judge one replication's operations and write its row into ``row`` (scratch sums)."""
-    factor = factor_cause if not c.reliability_delay else np.full_like(factor_cause, -1)
-    judge(c.op_bucket, c.op_resource, c.op_position, c.op_product, c.op_quantity, c.n_products,
-          c.bucket_hours, c.lateness_tolerance, c.quantity_tolerance, start, end, good,
-          delay_cause, moved_cause, factor, s.counts, s.code, s.miss_cause, s.lost)
+def judge_and_summarize(c: Compiled, out, s: Scratch, row: np.ndarray) -> None:
+    """Judge one replication's results ``out`` and write its row into ``row`` (scratch sums)."""
+    factor = out.factor_cause if not c.reliability_delay else np.full_like(out.factor_cause, -1)
+    start, end = out.start, out.end
+    judge(c.op_bucket, c.op_resource, c.n_resources, c.op_position, c.op_product, c.op_quantity,
+          c.planned, c.planned_total, c.bucket_hours, c.lateness_tolerance, c.quantity_tolerance,
+          out.order, out.n_started, start, end, out.good, out.delay_cause, out.moved_cause, factor,
+          s.counts, s.code, s.miss_cause, s.lost, s.produced)
     summarize(c.op_bucket, c.op_day, c.op_end, c.op_resource, c.band_of_bucket, c.band_measures,
               c.units_sequence, c.n_days, c.n_resources, end, s.code, s.miss_cause, s.lost,
               s.counts, row, s.hits, s.lateness, s.executed, s.causes, s.cause_misses, s.cause_lost)
@@ -91,6 +93,5 @@ def run_reference(c: Compiled, seed: int, first: int, count: int, acc: Accumulat
     s = Scratch(c)
     for rep in range(first, first + count):
         out = simulate(c, seed, rep)
-        judge_and_summarize(c, out.start, out.end, out.good, out.delay_cause, out.moved_cause,
-                            out.factor_cause, s, acc.rows[rep])
+        judge_and_summarize(c, out, s, acc.rows[rep])
         add_replication(acc, s)

@@ -90,6 +90,8 @@ class Compiled:
     reliability_delay_row: int
     # adherence
     n_products: int
+    planned: np.ndarray  # (buckets, products) planned units S_i
+    planned_total: np.ndarray  # per bucket S
     n_buckets: int
     bucket_hours: float
     n_days: int
@@ -198,6 +200,10 @@ def compile_model(plan: Plan, premises: Premises) -> Compiled:
         band_of_bucket.append(next(k for k, band in enumerate(bands)
                                    if band.until_hours is None or lead < band.until_hours))
     measures = np.array([[m in band.measures for m in ("volume", "mix", "sequence")] for band in bands])
+    planned = np.zeros((n_buckets, len(products)))
+    for i, op in enumerate(ops):
+        if bucket[i] >= 0:
+            planned[bucket[i], products[op.product]] += op.quantity
     rel = sorted(premises.reliability.items(), key=lambda kv: CAUSE[kv[0]])
     reliability_delay_row = row(ex.reliability_delay_hours)
     return Compiled(
@@ -228,7 +234,8 @@ def compile_model(plan: Plan, premises: Premises) -> Compiled:
         deviation_rule=RULE_EASIEST_FIRST if dev and dev.rule == "easiest_first" else RULE_SAME_FAMILY,
         reliability_delay=ex.reliability_consequence == "delay",
         reliability_delay_row=reliability_delay_row,
-        n_products=len(products), n_buckets=n_buckets, bucket_hours=plan.bucket_hours,
+        n_products=len(products), planned=planned, planned_total=planned.sum(axis=1),
+        n_buckets=n_buckets, bucket_hours=plan.bucket_hours,
         n_days=max(1, math.ceil(plan.horizon_hours / DAY_HOURS - 1e-9)),
         band_of_bucket=np.array(band_of_bucket, np.int64), band_measures=measures,
         lateness_tolerance=rules.lateness_tolerance_hours,

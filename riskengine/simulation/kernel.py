@@ -111,13 +111,14 @@ def replicate(
     res_performance_row, res_scrap, res_setup_row, rel_cause, rel_fail_p, dist, pool,
     early_start, next_ready, resequence_window, deviation_p, deviation_window, deviation_rule,
     reliability_delay, reliability_delay_row,
-    start, end, good, delay_cause, moved_cause, factor_cause,
+    start, end, good, delay_cause, moved_cause, factor_cause, order,
     removed, displaced, mat_ready, arrival, res_t, res_decision, res_last_family, res_previous,
-    res_clock, res_waiting, heap_t, heap_r, committed,
-) -> None:
-    """Simulate one replication; fill ``start``, ``end``, ``good`` and the cause arrays.
+    res_clock, res_waiting, heap_t, heap_r, committed, res_keys, res_head,
+) -> int:
+    """Simulate one replication; fill ``start``, ``end``, ``good``, the cause arrays and
+    ``order`` (operations in the order they were started). Returns how many started.
 
-    Everything after ``factor_cause`` is scratch owned by the caller.
+    Everything after ``order`` is scratch owned by the caller.
     """
     n = op_resource.shape[0]
     n_res = res_entity.shape[0]
@@ -128,9 +129,9 @@ def replicate(
         k = derive(seed, rep, STREAM_MATERIAL, mat_entity[m])
         t = mat_base[m]
         if mat_late_p[m] > 0.0 and uniform(k, 0) < mat_late_p[m]:
-            t += max(sample(dist[mat_late_row[m]], pool, variate_key(k, 1)), 0.0)
+            t += max(sample(dist, mat_late_row[m], pool, variate_key(k, 1)), 0.0)
         if mat_reject_p[m] > 0.0 and uniform(k, 2) < mat_reject_p[m]:
-            t += max(sample(dist[mat_reject_row[m]], pool, variate_key(k, 3)), 0.0)
+            t += max(sample(dist, mat_reject_row[m], pool, variate_key(k, 3)), 0.0)
         arrival[m] = t
     for i in range(n):
         start[i] = math.inf
@@ -146,20 +147,26 @@ def replicate(
         for k in range(mat_ptr[i], mat_ptr[i + 1]):
             ready_at = max(ready_at, arrival[mat_idx[k]])
         mat_ready[i] = ready_at
-        key = derive(seed, rep, STREAM_RELIABILITY, op_entity[i])
-        for f in range(rel_cause.shape[0]):
-            if uniform(key, rel_cause[f]) < rel_fail_p[f]:
-                factor_cause[i] = rel_cause[f]
-                break
+        if rel_cause.shape[0] > 0:
+            key = derive(seed, rep, STREAM_RELIABILITY, op_entity[i])
+            for f in range(rel_cause.shape[0]):
+                if uniform(key, rel_cause[f]) < rel_fail_p[f]:
+                    factor_cause[i] = rel_cause[f]
+                    break
     size = 0
+    n_started = 0
     for r in range(n_res):
         res_t[r] = 0.0
         res_decision[r] = 0
         res_last_family[r] = -1
         res_previous[r] = -1
         res_waiting[r] = -1
-        mech.first_failure(dist[res_tbf_row[r]], pool, derive(seed, rep, STREAM_FAILURE, res_entity[r]),
-                           res_clock[r])
+        res_head[r] = seq_ptr[r]
+        res_keys[r, 0] = derive(seed, rep, STREAM_FAILURE, res_entity[r])
+        res_keys[r, 1] = derive(seed, rep, STREAM_REPAIR, res_entity[r])
+        res_keys[r, 2] = derive(seed, rep, STREAM_ABSENCE, res_entity[r])
+        res_keys[r, 3] = derive(seed, rep, STREAM_DEVIATION, res_entity[r])
+        mech.first_failure(dist, res_tbf_row[r], pool, res_keys[r, 0], res_clock, r)
         if seq_ptr[r + 1] > seq_ptr[r]:
             size = _push(heap_t, heap_r, size, 0.0, r)
     while size > 0:
@@ -169,19 +176,18 @@ def replicate(
         t = max(t, res_t[r])
         res_t[r] = t
         # the pending operations of r in planned order: seq_idx[lo:hi] without the removed ones
-        lo, hi = seq_ptr[r], seq_ptr[r + 1]
-        head = -1
-        for k in range(lo, hi):
-            if not removed[seq_idx[k]]:
-                head = seq_idx[k]
-                break
-        if head < 0:
+        hi = seq_ptr[r + 1]
+        while res_head[r] < hi and removed[seq_idx[res_head[r]]]:
+            res_head[r] += 1
+        lo = res_head[r]
+        if lo == hi:
             continue
+        head = seq_idx[lo]
         slot = t if early_start else max(t, op_start[head])
         pick = -1
         moved = -1
         if deviation_p > 0.0:
-            u = uniform(derive(seed, rep, STREAM_DEVIATION, res_entity[r]), res_decision[r])
+            u = uniform(res_keys[r, 3], res_decision[r])
             if u < deviation_p:
                 seen = 0
                 for k in range(lo, hi):
@@ -235,6 +241,8 @@ def replicate(
             if not removed[j] and displaced[j] < 0:
                 displaced[j] = moved
         moved_cause[i] = moved
+        order[n_started] = i
+        n_started += 1
         removed[i] = True
         res_decision[r] += 1
         # start time and the cause of any start delay
@@ -253,7 +261,7 @@ def replicate(
             cause = MATERIAL
         if reliability_delay and factor_cause[i] >= 0:
             key = derive(seed, rep, STREAM_RELIABILITY_DELAY, op_entity[i])
-            s += max(sample(dist[reliability_delay_row], pool, variate_key(key, 0)), 0.0)
+            s += max(sample(dist, reliability_delay_row, pool, variate_key(key, 0)), 0.0)
             cause = factor_cause[i]
         if cause == -2:
             if displaced[i] >= 0:
@@ -262,33 +270,33 @@ def replicate(
                 cause = delay_cause[res_previous[r]]
             else:
                 cause = PLANNING
-        cs = cal_start[cal_ptr[r]:cal_ptr[r + 1]]
-        ce = cal_end[cal_ptr[r]:cal_ptr[r + 1]]
+        c_lo = cal_ptr[r]
+        c_hi = cal_ptr[r + 1]
         shift_h = res_shift_hours[r]
         ab_p = res_absence_p[r]
         ab_speed = res_absence_speed[r]
-        ab_key = derive(seed, rep, STREAM_ABSENCE, res_entity[r])
-        begin = mech.next_start(s, cs, ce, shift_h, ab_p, ab_speed, ab_key)
+        ab_key = res_keys[r, 2]
+        begin = mech.next_start(s, cal_start, cal_end, c_lo, c_hi, shift_h, ab_p, ab_speed, ab_key)
         if begin > s and cause == -1:
-            plain = mech.next_start(s, cs, ce, shift_h, 0.0, 1.0, ab_key)
+            plain = mech.next_start(s, cal_start, cal_end, c_lo, c_hi, shift_h, 0.0, 1.0, ab_key)
             cause = ABSENTEEISM if begin > plain else PLANNING
         # setup, processing with breakdowns, scrap
         account[:] = 0.0
         setup = op_setup[i]
         if setup > 0.0 and res_setup_row[r] > 0:
             key = derive(seed, rep, STREAM_SETUP, op_entity[i])
-            setup *= max(sample(dist[res_setup_row[r]], pool, variate_key(key, 0)), 0.0)
-        after_setup = mech.advance(begin, setup, cs, ce, shift_h, ab_p, ab_speed, ab_key, account)
+            setup *= max(sample(dist, res_setup_row[r], pool, variate_key(key, 0)), 0.0)
+        after_setup = mech.advance(begin, setup, cal_start, cal_end, c_lo, c_hi, shift_h, ab_p, ab_speed,
+                                   ab_key, account)
         work = op_work[i]
         if res_performance_row[r] > 0:
             key = derive(seed, rep, STREAM_PERFORMANCE, op_entity[i])
-            work /= max(sample(dist[res_performance_row[r]], pool, variate_key(key, 0)), 1e-6)
+            work /= max(sample(dist, res_performance_row[r], pool, variate_key(key, 0)), 1e-6)
         finish = after_setup
         if math.isfinite(after_setup):
-            finish = mech.process(after_setup, work, cs, ce, shift_h, ab_p, ab_speed, ab_key,
-                                  dist[res_tbf_row[r]], dist[res_ttr_row[r]], pool,
-                                  derive(seed, rep, STREAM_FAILURE, res_entity[r]),
-                                  derive(seed, rep, STREAM_REPAIR, res_entity[r]), res_clock[r], account)
+            finish = mech.process(after_setup, work, cal_start, cal_end, c_lo, c_hi, shift_h, ab_p,
+                                  ab_speed, ab_key, dist, res_tbf_row[r], res_ttr_row[r], pool,
+                                  res_keys[r, 0], res_keys[r, 1], res_clock, r, account)
         units = op_quantity[i]
         if res_scrap[r] > 0.0:
             key = derive(seed, rep, STREAM_SCRAP, op_entity[i])
@@ -322,6 +330,7 @@ def replicate(
             res_last_family[r] = op_family[i]
             res_previous[r] = i
             size = _push(heap_t, heap_r, size, finish, r)
+    return n_started
 
 
 @parallel_jit
@@ -334,7 +343,7 @@ def _run_chunks(
     res_performance_row, res_scrap, res_setup_row, rel_cause, rel_fail_p, dist, pool,
     early_start, next_ready, resequence_window, deviation_p, deviation_window, deviation_rule,
     reliability_delay, reliability_delay_row,
-    op_bucket, op_position, op_product, op_day, n_products, n_buckets, bucket_hours, n_days,
+    op_bucket, op_position, op_product, op_day, planned, planned_total, n_buckets, bucket_hours, n_days,
     band_of_bucket, band_measures, lateness_tolerance, quantity_tolerance, units_sequence,
     rows, op_hits, op_lateness, op_executed, op_causes, cause_misses, cause_lost,
 ):
@@ -369,6 +378,10 @@ def _run_chunks(
         heap_t = np.empty(2 * n_res + 1)
         heap_r = np.empty(2 * n_res + 1, np.int64)
         committed = np.zeros(n, np.bool_)
+        order = np.empty(n, np.int64)
+        res_keys = np.empty((n_res, 4), np.uint64)
+        res_head = np.empty(n_res, np.int64)
+        produced = np.zeros(planned.shape)
         counts = np.zeros((n_buckets, 8))
         code = np.empty(n, np.int64)
         miss_cause = np.empty(n, np.int64)
@@ -380,7 +393,7 @@ def _run_chunks(
         c_misses = np.zeros(N_CAUSES, np.int64)
         c_lost = np.zeros(N_CAUSES)
         for rep in range(lo, hi):
-            replicate(seed, rep, op_resource, op_start, op_end, op_setup, op_work, op_quantity,
+            n_started = replicate(seed, rep, op_resource, op_start, op_end, op_setup, op_work, op_quantity,
                       op_family, op_entity, pred_ptr, pred_idx, mat_ptr, mat_idx, mat_entity, mat_base,
                       mat_late_p, mat_late_row, mat_reject_p, mat_reject_row, res_entity, seq_ptr,
                       seq_idx, cal_ptr, cal_start, cal_end, res_tbf_row, res_ttr_row, res_absence_p,
@@ -388,13 +401,14 @@ def _run_chunks(
                       res_setup_row, rel_cause, rel_fail_p, dist, pool, early_start, next_ready,
                       resequence_window, deviation_p, deviation_window, deviation_rule,
                       reliability_delay, reliability_delay_row, start, end, good, delay_cause,
-                      moved_cause, factor_cause, removed, displaced, mat_ready, arrival, res_t,
+                      moved_cause, factor_cause, order, removed, displaced, mat_ready, arrival, res_t,
                       res_decision, res_last_family, res_previous, res_clock, res_waiting, heap_t,
-                      heap_r, committed)
-            judge(op_bucket, op_resource, op_position, op_product, op_quantity, n_products,
-                  bucket_hours, lateness_tolerance, quantity_tolerance, start, end, good, delay_cause,
-                  moved_cause, no_factor if reliability_delay else factor_cause, counts, code,
-                  miss_cause, lost)
+                      heap_r, committed, res_keys, res_head)
+            judge(op_bucket, op_resource, n_res, op_position, op_product, op_quantity, planned,
+                  planned_total, bucket_hours, lateness_tolerance, quantity_tolerance, order, n_started,
+                  start, end, good, delay_cause, moved_cause,
+                  no_factor if reliability_delay else factor_cause, counts, code, miss_cause, lost,
+                  produced)
             summarize(op_bucket, op_day, op_end, op_resource, band_of_bucket, band_measures,
                       units_sequence, n_days, n_res, end, code, miss_cause, lost, counts, rows[rep],
                       hits, lateness, executed, causes, c_misses, c_lost)
@@ -425,7 +439,8 @@ _SIM_FIELDS = (
     "deviation_rule", "reliability_delay", "reliability_delay_row",
 )
 _JUDGE_FIELDS = (
-    "op_bucket", "op_position", "op_product", "op_day", "n_products", "n_buckets", "bucket_hours",
+    "op_bucket", "op_position", "op_product", "op_day", "planned", "planned_total", "n_buckets",
+    "bucket_hours",
     "n_days", "band_of_bucket", "band_measures", "lateness_tolerance", "quantity_tolerance",
     "units_sequence",
 )
@@ -470,7 +485,8 @@ def kernel_replication(c: Compiled, seed: int, replication: int):
                np.empty(c.mat_entity.shape[0]), np.empty(n_res), np.empty(n_res, np.int64),
                np.empty(n_res, np.int64), np.empty(n_res, np.int64), np.empty((n_res, 2)),
                np.empty(n_res, np.int64), np.empty(2 * n_res + 1), np.empty(2 * n_res + 1, np.int64),
-               np.zeros(n, np.bool_))
-    replicate(seed, replication, *[getattr(c, name) for name in _SIM_FIELDS], out.start, out.end,
-              out.good, out.delay_cause, out.moved_cause, out.factor_cause, *scratch)
+               np.zeros(n, np.bool_), np.empty((n_res, 4), np.uint64), np.empty(n_res, np.int64))
+    out.n_started = replicate(seed, replication, *[getattr(c, name) for name in _SIM_FIELDS], out.start,
+                              out.end, out.good, out.delay_cause, out.moved_cause, out.factor_cause,
+                              out.order, *scratch)
     return out

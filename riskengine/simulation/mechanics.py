@@ -47,25 +47,30 @@ def absent(key: np.uint64, shift: int, probability: float) -> bool:
 
 
 @jit
-def advance(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, shift_hours: float,
-            absence_p: float, absence_speed: float, absence_key: np.uint64,
-            account: np.ndarray) -> float:
-    """Clock time at which ``work`` hours of work started at ``t`` are done.
-
-    Skips non-working time (adds it to ``account[GAP_CALENDAR]``) and runs at
-    ``absence_speed`` in absent shifts (adds the clock time lost to
-    ``account[LOST_ABSENCE]``). Returns inf if the calendar ends first.
-    """
-    n = cal_start.shape[0]
-    # first interval that ends after t (binary search)
-    lo, hi = 0, n
+def _first_interval(t: float, cal_end: np.ndarray, lo: int, hi: int) -> int:
+    """Index of the first working interval in ``[lo, hi)`` that ends after ``t`` (binary search)."""
     while lo < hi:
         mid = (lo + hi) // 2
         if cal_end[mid] <= t:
             lo = mid + 1
         else:
             hi = mid
-    i = lo
+    return lo
+
+
+@jit
+def advance(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, c_hi: int,
+            shift_hours: float, absence_p: float, absence_speed: float, absence_key: np.uint64,
+            account: np.ndarray) -> float:
+    """Clock time at which ``work`` hours of work started at ``t`` are done.
+
+    The resource's working intervals are ``cal_start/cal_end[c_lo:c_hi]``.
+    Skips non-working time (adds it to ``account[GAP_CALENDAR]``) and runs at
+    ``absence_speed`` in absent shifts (adds the clock time lost to
+    ``account[LOST_ABSENCE]``). Returns inf if the calendar ends first.
+    """
+    n = c_hi
+    i = _first_interval(t, cal_end, c_lo, c_hi)
     while work > 0.0:
         if i >= n:
             return math.inf
@@ -97,19 +102,13 @@ def advance(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, s
 
 
 @jit
-def next_start(t: float, cal_start: np.ndarray, cal_end: np.ndarray, shift_hours: float,
-               absence_p: float, absence_speed: float, absence_key: np.uint64) -> float:
+def next_start(t: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, c_hi: int,
+               shift_hours: float, absence_p: float, absence_speed: float,
+               absence_key: np.uint64) -> float:
     """First time at or after ``t`` when the resource works (in a working interval and
     not in a shift where the crew is absent and the effect is stop)."""
-    n = cal_start.shape[0]
-    lo, hi = 0, n
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if cal_end[mid] <= t:
-            lo = mid + 1
-        else:
-            hi = mid
-    i = lo
+    n = c_hi
+    i = _first_interval(t, cal_end, c_lo, c_hi)
     while i < n:
         if t < cal_start[i]:
             t = cal_start[i]
@@ -125,47 +124,47 @@ def next_start(t: float, cal_start: np.ndarray, cal_end: np.ndarray, shift_hours
 
 
 @jit
-def process(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, shift_hours: float,
-            absence_p: float, absence_speed: float, absence_key: np.uint64,
-            tbf_row: np.ndarray, ttr_row: np.ndarray, pool: np.ndarray,
-            failure_key: np.uint64, repair_key: np.uint64, state: np.ndarray,
+def process(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, c_hi: int,
+            shift_hours: float, absence_p: float, absence_speed: float, absence_key: np.uint64,
+            dist: np.ndarray, tbf_row: int, ttr_row: int, pool: np.ndarray,
+            failure_key: np.uint64, repair_key: np.uint64, clock: np.ndarray, r: int,
             account: np.ndarray) -> float:
     """Clock time at which ``work`` hours of processing started at ``t`` finish, with
-    breakdowns (``tbf_row[0] < 0``: none).
+    breakdowns (``tbf_row`` 0: none).
 
-    ``state`` holds the resource's failure clock: ``state[0]`` remaining work
-    until the next failure, ``state[1]`` the index of that failure. The k-th
+    ``clock[r]`` holds the resource's failure clock: ``clock[r, 0]`` remaining
+    work until the next failure, ``clock[r, 1]`` the index of that failure. The k-th
     failure's time to failure and repair are variates k of the failure and
     repair keys, so the same resource fails at the same points of its work in
     every plan scored with the same seed.
     """
-    if tbf_row[0] < 0.0:
-        return advance(t, work, cal_start, cal_end, shift_hours, absence_p, absence_speed,
+    if tbf_row == 0:
+        return advance(t, work, cal_start, cal_end, c_lo, c_hi, shift_hours, absence_p, absence_speed,
                        absence_key, account)
     while True:
-        if state[0] >= work:
-            state[0] -= work
-            return advance(t, work, cal_start, cal_end, shift_hours, absence_p, absence_speed,
-                           absence_key, account)
-        t = advance(t, state[0], cal_start, cal_end, shift_hours, absence_p, absence_speed,
-                    absence_key, account)
+        if clock[r, 0] >= work:
+            clock[r, 0] -= work
+            return advance(t, work, cal_start, cal_end, c_lo, c_hi, shift_hours, absence_p,
+                           absence_speed, absence_key, account)
+        t = advance(t, clock[r, 0], cal_start, cal_end, c_lo, c_hi, shift_hours, absence_p,
+                    absence_speed, absence_key, account)
         if not math.isfinite(t):
             return t
-        work -= state[0]
-        k = int(state[1])
-        repair = max(sample(ttr_row, pool, variate_key(repair_key, k)), 0.0)
+        work -= clock[r, 0]
+        k = int(clock[r, 1])
+        repair = max(sample(dist, ttr_row, pool, variate_key(repair_key, k)), 0.0)
         t += repair
         account[REPAIR] += repair
-        state[1] = k + 1
-        state[0] = max(sample(tbf_row, pool, variate_key(failure_key, k + 1)), 0.0)
+        clock[r, 1] = k + 1
+        clock[r, 0] = max(sample(dist, tbf_row, pool, variate_key(failure_key, k + 1)), 0.0)
 
 
 @jit
-def first_failure(tbf_row: np.ndarray, pool: np.ndarray, failure_key: np.uint64,
-                  state: np.ndarray) -> None:
-    """Start a resource's failure clock: work until failure 0."""
-    state[1] = 0.0
-    if tbf_row[0] < 0.0:
-        state[0] = math.inf
+def first_failure(dist: np.ndarray, tbf_row: int, pool: np.ndarray, failure_key: np.uint64,
+                  clock: np.ndarray, r: int) -> None:
+    """Start resource r's failure clock: work until failure 0 (row 0: never fails)."""
+    clock[r, 1] = 0.0
+    if tbf_row == 0:
+        clock[r, 0] = math.inf
     else:
-        state[0] = max(sample(tbf_row, pool, variate_key(failure_key, 0)), 0.0)
+        clock[r, 0] = max(sample(dist, tbf_row, pool, variate_key(failure_key, 0)), 0.0)

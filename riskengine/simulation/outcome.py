@@ -34,24 +34,24 @@ OPERATIONAL = CAUSES.index("operational")
 
 
 @jit
-def judge(op_bucket: np.ndarray, op_resource: np.ndarray, op_position: np.ndarray,
-          op_product: np.ndarray, op_quantity: np.ndarray, n_products: int, bucket_hours: float,
-          lateness_tolerance: float, quantity_tolerance: float,
+def judge(op_bucket: np.ndarray, op_resource: np.ndarray, n_resources: int, op_position: np.ndarray,
+          op_product: np.ndarray, op_quantity: np.ndarray, planned: np.ndarray,
+          planned_total: np.ndarray, bucket_hours: float, lateness_tolerance: float,
+          quantity_tolerance: float, order: np.ndarray, n_started: int,
           start: np.ndarray, end: np.ndarray, good: np.ndarray, delay_cause: np.ndarray,
-          moved_cause: np.ndarray, factor_cause: np.ndarray,
-          counts: np.ndarray, code: np.ndarray, miss_cause: np.ndarray, lost: np.ndarray) -> None:
-    """Fill the bucket ``counts`` (zeroed here) and each operation's deviation ``code``,
-    ``miss_cause`` (-1 for a HIT) and ``lost`` units.
+          moved_cause: np.ndarray, factor_cause: np.ndarray, counts: np.ndarray,
+          code: np.ndarray, miss_cause: np.ndarray, lost: np.ndarray, produced: np.ndarray) -> None:
+    """Fill the bucket ``counts`` and each operation's deviation ``code``, ``miss_cause``
+    (-1 for a HIT) and ``lost`` units.
 
+    ``order[:n_started]`` lists the started operations in execution order;
+    ``planned`` (buckets x products) and ``planned_total`` are the plan's S_i
+    and S; ``produced`` is a zero work matrix of the same shape (left zero).
     Operations planned to end outside the horizon (``op_bucket < 0``) are not
     judged (code HIT, no cause).
     """
     n = op_bucket.shape[0]
     n_buckets = counts.shape[0]
-    counts[:, :] = 0.0
-    planned = np.zeros((n_buckets, n_products))
-    produced = np.zeros((n_buckets, n_products))
-    ar.add_quantities(op_bucket, op_product, op_quantity, planned)
     done_bucket = np.empty(n, np.int64)
     seq_bucket = np.empty(n, np.int64)
     weight = np.empty(n)
@@ -62,10 +62,13 @@ def judge(op_bucket: np.ndarray, op_resource: np.ndarray, op_position: np.ndarra
         done_bucket[i] = b
         seq_bucket[i] = op_bucket[i] if (b >= 0 and b == op_bucket[i]) else -1
         weight[i] = min(op_quantity[i], good[i])
-    ar.add_quantities(done_bucket, op_product, good, produced)
-    ar.add_volume_mix(planned, produced, counts)
+    ar.add_volume_mix(done_bucket, op_product, good, planned, planned_total, produced, counts)
+    for b in range(n_buckets):
+        for j in range(ar.ORDERS_BUILT, ar.N_COUNTS):
+            counts[b, j] = 0.0
     member = np.zeros(n, np.int8)
-    ar.add_sequence(seq_bucket, op_resource, op_position, start, weight, counts, member)
+    ar.add_sequence(order[:n_started], seq_bucket, op_resource, n_resources, op_position, weight,
+                    counts, member)
     for i in range(n):
         miss_cause[i] = -1
         lost[i] = 0.0

@@ -72,6 +72,8 @@ class ReplicationResult:
         self.delay_cause = np.full(n, -1, np.int64)
         self.moved_cause = np.full(n, -1, np.int64)
         self.factor_cause = np.full(n, -1, np.int64)
+        self.order = np.full(n, -1, np.int64)  # operations in the order they were started
+        self.n_started = 0
 
 
 class Reference:
@@ -95,9 +97,9 @@ class Reference:
         k = self.key(rng.STREAM_MATERIAL, c.mat_entity[m])
         t = c.mat_base[m]
         if c.mat_late_p[m] > 0 and rng.uniform(k, 0) < c.mat_late_p[m]:
-            t += max(sample(c.dist[c.mat_late_row[m]], c.pool, vkey(k, 1)), 0.0)
+            t += max(sample(c.dist, c.mat_late_row[m], c.pool, vkey(k, 1)), 0.0)
         if c.mat_reject_p[m] > 0 and rng.uniform(k, 2) < c.mat_reject_p[m]:
-            t += max(sample(c.dist[c.mat_reject_row[m]], c.pool, vkey(k, 3)), 0.0)
+            t += max(sample(c.dist, c.mat_reject_row[m], c.pool, vkey(k, 3)), 0.0)
         return t
 
     # -- the questions a resource asks when it decides --------------------------------------
@@ -143,15 +145,13 @@ class Reference:
     def resource(self, r: int):
         c, out = self.c, self.out
         pending = list(c.seq_idx[c.seq_ptr[r]:c.seq_ptr[r + 1]])
-        cal_s = c.cal_start[c.cal_ptr[r]:c.cal_ptr[r + 1]]
-        cal_e = c.cal_end[c.cal_ptr[r]:c.cal_ptr[r + 1]]
+        calendar = (c.cal_start, c.cal_end, c.cal_ptr[r], c.cal_ptr[r + 1])
         absence = (c.res_shift_hours[r], c.res_absence_p[r], c.res_absence_speed[r],
                    self.key(rng.STREAM_ABSENCE, c.res_entity[r]))
         failure_key = self.key(rng.STREAM_FAILURE, c.res_entity[r])
         repair_key = self.key(rng.STREAM_REPAIR, c.res_entity[r])
-        tbf, ttr = c.dist[c.res_tbf_row[r]], c.dist[c.res_ttr_row[r]]
-        clock = np.zeros(2)
-        mech.first_failure(tbf, c.pool, failure_key, clock)
+        clock = np.zeros((1, 2))  # this resource's failure clock
+        mech.first_failure(c.dist, c.res_tbf_row[r], c.pool, failure_key, clock, 0)
         t, decision, last_family, previous = 0.0, 0, -1, -1
         while pending:
             i, moved, slot = self.choose(r, pending, t, decision, last_family)
@@ -165,18 +165,19 @@ class Reference:
                 if self.displaced[skipped] < 0:
                     self.displaced[skipped] = moved
             out.moved_cause[i] = moved
+            out.order[out.n_started] = i
+            out.n_started += 1
             pending.pop(k)
             decision += 1
-            begin, start_cause = self.start_time(i, t, slot, previous, cal_s, cal_e, absence)
-            self.execute(i, r, begin, start_cause, cal_s, cal_e, absence, tbf, ttr,
-                         failure_key, repair_key, clock)
+            begin, start_cause = self.start_time(i, t, slot, previous, calendar, absence)
+            self.execute(i, r, begin, start_cause, calendar, absence, failure_key, repair_key, clock)
             self.committed[i].succeed(t)
             if not math.isfinite(out.end[i]):
                 return  # the calendar ran out: nothing more runs on this resource
             yield self.env.timeout(max(out.end[i] - self.env.now, 0.0))
             t, last_family, previous = out.end[i], c.op_family[i], i
 
-    def start_time(self, i, t, slot, previous, cal_s, cal_e, absence) -> tuple[float, int]:
+    def start_time(self, i, t, slot, previous, calendar, absence) -> tuple[float, int]:
         """Start of operation i (not before ``slot``) and the cause of any start delay."""
         c, out = self.c, self.out
         s, cause = t, -2  # -2: the resource itself was the binding constraint
@@ -189,7 +190,7 @@ class Reference:
             s, cause = self.material_ready(i), MATERIAL
         if c.reliability_delay and out.factor_cause[i] >= 0:
             k = self.key(rng.STREAM_RELIABILITY_DELAY, c.op_entity[i])
-            s += max(sample(c.dist[c.reliability_delay_row], c.pool, vkey(k, 0)), 0.0)
+            s += max(sample(c.dist, c.reliability_delay_row, c.pool, vkey(k, 0)), 0.0)
             cause = out.factor_cause[i]
         if cause == -2:
             if self.displaced[i] >= 0:
@@ -198,31 +199,31 @@ class Reference:
                 cause = out.delay_cause[previous]
             else:
                 cause = PLANNING
-        begin = mech.next_start(s, cal_s, cal_e, *absence)
+        begin = mech.next_start(s, *calendar, *absence)
         if begin > s and cause == -1:
-            plain = mech.next_start(s, cal_s, cal_e, absence[0], 0.0, 1.0, absence[3])
+            plain = mech.next_start(s, *calendar, absence[0], 0.0, 1.0, absence[3])
             cause = ABSENTEEISM if begin > plain else PLANNING
         return begin, cause
 
-    def execute(self, i, r, begin, start_cause, cal_s, cal_e, absence, tbf, ttr,
-                failure_key, repair_key, clock) -> None:
+    def execute(self, i, r, begin, start_cause, calendar, absence, failure_key, repair_key,
+                clock) -> None:
         """Setup and processing of operation i from ``begin``; record its results."""
         c, out = self.c, self.out
         account = np.zeros(mech.N_ACCOUNT)
         setup = c.op_setup[i]
         if setup > 0 and c.res_setup_row[r] > 0:
             k = self.key(rng.STREAM_SETUP, c.op_entity[i])
-            setup *= max(sample(c.dist[c.res_setup_row[r]], c.pool, vkey(k, 0)), 0.0)
-        after_setup = mech.advance(begin, setup, cal_s, cal_e, *absence, account)
+            setup *= max(sample(c.dist, c.res_setup_row[r], c.pool, vkey(k, 0)), 0.0)
+        after_setup = mech.advance(begin, setup, *calendar, *absence, account)
         work = c.op_work[i]
         if c.res_performance_row[r] > 0:
             k = self.key(rng.STREAM_PERFORMANCE, c.op_entity[i])
-            factor = sample(c.dist[c.res_performance_row[r]], c.pool, vkey(k, 0))
+            factor = sample(c.dist, c.res_performance_row[r], c.pool, vkey(k, 0))
             work /= max(factor, 1e-6)
         end = after_setup
         if math.isfinite(after_setup):
-            end = mech.process(after_setup, work, cal_s, cal_e, *absence, tbf, ttr, c.pool,
-                               failure_key, repair_key, clock, account)
+            end = mech.process(after_setup, work, *calendar, *absence, c.dist, c.res_tbf_row[r],
+                               c.res_ttr_row[r], c.pool, failure_key, repair_key, clock, 0, account)
         good = c.op_quantity[i]
         if c.res_scrap[r] > 0:
             units = int(math.floor(good))

@@ -1,7 +1,7 @@
 """Samplers for every premises distribution, driven by counter-based uniforms.
 
 A distribution is compiled to a row ``(code, p0, p1, p2, p3)`` of a float
-table (:func:`encode`); ``sample(row, pool, vkey)`` draws one variate from the
+table (:func:`encode`); ``sample(table, row, pool, vkey)`` draws one variate from the
 variate key ``vkey`` (see :mod:`riskengine.simulation.rng`). Inverse
 transform is used wherever it is exact and cheap, so a variate is a monotone
 function of one uniform (good for common random numbers):
@@ -125,37 +125,42 @@ def gamma_variate(shape: float, vkey: np.uint64) -> float:
 
 
 @jit
-def sample(row: np.ndarray, pool: np.ndarray, vkey: np.uint64) -> float:
-    """One variate of the distribution encoded in ``row`` from variate key ``vkey``."""
-    code = int(row[0])
+def sample(table: np.ndarray, row: int, pool: np.ndarray, vkey: np.uint64) -> float:
+    """One variate of the distribution in row ``row`` of ``table``, from variate key ``vkey``.
+
+    (Rows are indexed rather than sliced so the hot loop creates no array views.)
+    """
+    code = int(table[row, 0])
+    a = table[row, 1]
+    b = table[row, 2]
     if code == FIXED:
-        return row[1]
+        return a
     if code == GAMMA:
-        return row[2] * gamma_variate(row[1], vkey)
+        return b * gamma_variate(a, vkey)
     if code == PERT:
-        g1 = gamma_variate(row[3], variate_key(vkey, 1))
-        g2 = gamma_variate(row[4], variate_key(vkey, 2))
-        return row[1] + (row[2] - row[1]) * g1 / (g1 + g2)
+        g1 = gamma_variate(table[row, 3], variate_key(vkey, 1))
+        g2 = gamma_variate(table[row, 4], variate_key(vkey, 2))
+        return a + (b - a) * g1 / (g1 + g2)
     u = uniform(vkey, 0)
     if code == EXPONENTIAL:
-        return -row[1] * math.log1p(-u)
+        return -a * math.log1p(-u)
     if code == LOGNORMAL:
-        return math.exp(row[1] + row[2] * normal_quantile(u))
+        return math.exp(a + b * normal_quantile(u))
     if code == WEIBULL:
-        return row[2] * (-math.log1p(-u)) ** (1.0 / row[1])
+        return b * (-math.log1p(-u)) ** (1.0 / a)
     if code == NORMAL:
-        return row[1] + row[2] * normal_quantile(u)
+        return a + b * normal_quantile(u)
     if code == UNIFORM:
-        return row[1] + (row[2] - row[1]) * u
+        return a + (b - a) * u
     if code == TRIANGULAR:
-        low, mode, high = row[1], row[2], row[3]
+        low, mode, high = a, b, table[row, 3]
         split = (mode - low) / (high - low)
         if u < split:
             return low + math.sqrt(u * (high - low) * (mode - low))
         return high - math.sqrt((1.0 - u) * (high - low) * (high - mode))
     if code == EMPIRICAL:
-        n = int(row[2])
-        return pool[int(row[1]) + min(int(u * n), n - 1)]
+        n = int(b)
+        return pool[int(a) + min(int(u * n), n - 1)]
     return math.nan
 
 
