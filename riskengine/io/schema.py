@@ -11,6 +11,7 @@ from __future__ import annotations
 from riskengine.adherence.arrays import COUNT_NAMES, RATIO_NAMES
 from riskengine.model.actuals import Actuals
 from riskengine.model.plan import Plan
+from riskengine.model.premises import Premises
 
 _ID = "https://riskengine.dev/schema/"
 
@@ -66,17 +67,58 @@ def measurement_schema() -> dict:
     }
 
 
+def _estimate(continuous: bool = False, extra: tuple[str, ...] = ()) -> dict:
+    keys = ["mean", "low", "high", *(("p10", "p50", "p90") if continuous else ()), *extra]
+    return {"type": ["object", "null"], "required": keys,
+            "properties": {k: {"type": "number"} for k in keys}}
+
+
+def score_schema() -> dict:
+    finish = _estimate(False, ("sd", "p50", "p80", "p90"))
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": _ID + "score-1.json",
+        "title": "riskengine.score/1",
+        "type": "object",
+        "required": ["format", "replications", "seed", "plan_holds", "holds_through_day", "adherence",
+                     "bands", "buckets", "finish", "resources", "operations", "causes", "main_impact"],
+        "properties": {
+            "format": {"const": "riskengine.score/1"},
+            "replications": {"type": "integer", "minimum": 1},
+            "seed": {"type": "integer", "minimum": 0},
+            "plan_holds": _estimate(),
+            "holds_through_day": {"type": "array", "items": {
+                **_estimate(), "required": ["day", "mean", "low", "high"]}},
+            "adherence": {"type": "object", "required": ["bts", "btp", "volume", "mix", "sequence"],
+                          "properties": {k: _estimate(True) for k in ("bts", "btp", "volume", "mix",
+                                                                      "sequence")}},
+            "bands": {"type": "array", "items": {"type": "object", "required": ["band", "measures", "score"],
+                                                 "properties": {"score": _estimate(True)}}},
+            "buckets": {"type": "array"},
+            "finish": finish,
+            "resources": {"type": "array", "items": {"type": "object", "required": ["id", "finish"]}},
+            "operations": {"type": "array", "items": {
+                "type": "object", "required": ["id", "hit", "lateness_hours", "main_cause"]}},
+            "causes": {"type": "array", "items": {
+                "type": "object", "required": ["cause", "share", "lost_units"]}},
+            "main_impact": {"enum": ["volume", "mix", "sequence", None]},
+        },
+    }
+
+
 def _input(model, name: str) -> dict:
     schema = model.model_json_schema()
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": _ID + f"{name}-1.json", "title": f"riskengine.{name}/1", **schema}
+            "$id": _ID + f"{name}-1.json", **schema, "title": f"riskengine.{name}/1"}
 
 
 #: Schema builders by the name ``riskengine schema`` takes.
 SCHEMAS = {
     "plan": lambda: _input(Plan, "plan"),
     "actuals": lambda: _input(Actuals, "actuals"),
+    "premises": lambda: _input(Premises, "premises"),
     "measurement": measurement_schema,
+    "score": score_schema,
 }
 
 

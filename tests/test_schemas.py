@@ -1,0 +1,55 @@
+"""Every format is published as JSON Schema, and real documents validate against it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from riskengine.cli import main
+from riskengine.io.readers import read_json
+from riskengine.io.schema import SCHEMAS, schema
+
+FACTORY = Path(__file__).resolve().parent.parent / "scenarios" / "example-factory"
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_schema_is_valid_json_schema(name):
+    doc = schema(name)
+    jsonschema.Draft202012Validator.check_schema(doc)
+    assert doc["title"] == f"riskengine.{name}/1"
+
+
+def test_example_plans_validate_against_the_plan_schema():
+    for k in (1, 2, 3):
+        jsonschema.validate(read_json(FACTORY / f"plan-v{k}.json"), schema("plan"))
+
+
+def test_a_wrong_plan_fails_the_schema():
+    doc = read_json(FACTORY / "plan-v1.json")
+    doc["operations"][0]["quantity"] = -1
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(doc, schema("plan"))
+
+
+def test_results_validate_against_their_schemas(tmp_path):
+    runner = CliRunner()
+    plans = [arg for k in (1, 2, 3) for arg in ("--plan", str(FACTORY / f"plan-v{k}.json"))]
+    measured = runner.invoke(main, ["measure", *plans, "--actuals", str(FACTORY / "actuals.csv"),
+                                    "--json", "-"])
+    assert measured.exit_code == 0, measured.output
+    jsonschema.validate(json.loads(measured.output), schema("measurement"))
+    scored = runner.invoke(main, ["score", str(FACTORY / "plan-v1.json"), "--premises",
+                                  str(FACTORY / "premises.toml"), "--replications", "50", "--json", "-"])
+    assert scored.exit_code == 0, scored.output
+    jsonschema.validate(json.loads(scored.output), schema("score"))
+
+
+def test_cli_prints_each_schema():
+    for name in SCHEMAS:
+        result = CliRunner().invoke(main, ["schema", name])
+        assert result.exit_code == 0 and json.loads(result.output)["title"] == f"riskengine.{name}/1"
+    assert CliRunner().invoke(main, ["schema", "nope"]).exit_code == 2
