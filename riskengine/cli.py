@@ -176,6 +176,30 @@ def score(plan, premises, replications, precision, max_replications, seed, engin
 
 
 @main.command()
+@click.argument("plans", nargs=-1, required=True, metavar="PLAN_A PLAN_B [PLAN ...]")
+@click.option("--premises", required=True, metavar="F", help="The variability model (JSON or TOML).")
+@click.option("--replications", type=click.IntRange(1, 10_000_000), default=1000, show_default=True,
+              help="Replications per plan.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True,
+              help="Seed shared by all plans (common random numbers).")
+@click.option("--independent", is_flag=True,
+              help="Score each plan with its own seed instead (to see what pairing buys).")
+@click.option("--engine", type=click.Choice(["kernel", "reference"]), default="kernel", show_default=True)
+@json_option
+@quiet_option
+@handled
+def compare(plans, premises, replications, seed, independent, engine, json_path, quiet) -> None:
+    """Compare candidate schedules under common random numbers: paired differences and ranking."""
+    from riskengine.analysis.compare import compare as run
+    from riskengine.io.readers import read_plan, read_premises
+
+    loaded = [read_plan(p) for p in plans]
+    result = run(loaded, read_premises(premises), replications=replications, seed=seed, engine=engine,
+                 paired=not independent)
+    emit(result, json_path, quiet)
+
+
+@main.command()
 @click.argument("name")
 @handled
 def schema(name) -> None:

@@ -22,7 +22,7 @@ from riskengine.errors import InputError, Problem
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises, check_premises_against
 from riskengine.simulation.accumulate import Accumulators, run_reference
-from riskengine.simulation.compile import compile_model
+from riskengine.simulation.compile import Compiled, compile_model
 from riskengine.simulation.kernel import run_kernel
 from riskengine.simulation.statistics import continuous, half_width, proportion, replications_for
 from riskengine.simulation.summary import BTP, BTS, HOLDS, MIX, SEQUENCE, VOLUME
@@ -85,6 +85,16 @@ def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision
     progress
         Called after each batch with (replications done, current headline half-width).
     """
+    compiled, acc = simulate(plan, premises, replications=replications, precision=precision, seed=seed,
+                             engine=engine, max_replications=max_replications, progress=progress)
+    return build_result(plan, premises, compiled, acc, seed=seed, engine=engine, precision=precision)
+
+
+def simulate(plan: Plan, premises: Premises, *, replications: int = 1000, precision: float | None = None,
+             seed: int = 0, engine: str = "kernel", max_replications: int = 100_000,
+             progress: Callable[[int, float], None] | None = None) -> tuple[Compiled, Accumulators]:
+    """Run the replications of :func:`score` and return the compiled model and accumulators
+    (one row per replication: what comparisons and sensitivity analyses pair up)."""
     _check(replications, precision, seed, max_replications)
     check_premises_against(premises, plan)
     run = _runner(engine)
@@ -102,4 +112,4 @@ def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision
             break
         target = replications_for(done, width, precision, max_replications)
         acc.grow(target)
-    return build_result(plan, premises, compiled, acc, seed=seed, engine=engine, precision=precision)
+    return compiled, acc

@@ -6,7 +6,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
 
 from riskengine.errors import InputError, Problem
 
@@ -60,11 +60,16 @@ def parse_instant(value: object) -> datetime:
 _TIME_SCHEMA = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "number"}],
                 "description": "ISO 8601 with UTC offset, or hours from the horizon start"}
 
+def _dump_time(value: datetime | float) -> str | float:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
 #: A point in time: ISO 8601 with a UTC offset, or hours from the horizon start.
-Time = Annotated[datetime | float, PlainValidator(parse_time), WithJsonSchema(_TIME_SCHEMA)]
+Time = Annotated[datetime | float, PlainValidator(parse_time), PlainSerializer(_dump_time),
+                 WithJsonSchema(_TIME_SCHEMA)]
 
 #: An absolute point in time: ISO 8601 with a UTC offset.
-Instant = Annotated[datetime, PlainValidator(parse_instant),
+Instant = Annotated[datetime, PlainValidator(parse_instant), PlainSerializer(_dump_time),
                     WithJsonSchema({"type": "string", "format": "date-time"})]
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
