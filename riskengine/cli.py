@@ -155,11 +155,13 @@ def check(plan, premises, repair_path, json_path, quiet) -> None:
 @click.option("--engine", type=click.Choice(["kernel", "reference"]), default="kernel",
               show_default=True, help="Simulation engine: the numba kernel or the SimPy reference.")
 @click.option("--threads", type=click.IntRange(1, 1024), help="Kernel threads (default: all cores).")
+@click.option("--sensitivity", "with_sensitivity", is_flag=True,
+              help="Add the tornado: CRN-paired gains if each source or resource is removed or halved.")
 @json_option
 @quiet_option
 @handled
-def score(plan, premises, replications, precision, max_replications, seed, engine, threads, json_path,
-          quiet) -> None:
+def score(plan, premises, replications, precision, max_replications, seed, engine, threads,
+          with_sensitivity, json_path, quiet) -> None:
     """Score a plan: probability it is executed as planned, expected adherence, risks."""
     if threads:
         import numba
@@ -172,6 +174,11 @@ def score(plan, premises, replications, precision, max_replications, seed, engin
     model = read_premises(premises)
     result = run(loaded, model, replications=replications, precision=precision, seed=seed,
                  engine=engine, max_replications=max_replications)
+    if with_sensitivity:
+        from riskengine.analysis.sensitivity import sensitivity
+
+        result.sensitivity = sensitivity(loaded, model, replications=result.replications, seed=seed,
+                                         engine=engine).to_dict()
     emit(result, json_path, quiet)
 
 

@@ -54,6 +54,7 @@ class ScoreResult:
     causes: list[dict]
     main_impact: str | None
     premises: dict = field(default_factory=dict)
+    sensitivity: dict | None = None
 
     def to_dict(self) -> dict:
         return {"format": SCORE_FORMAT, **asdict(self)}
@@ -96,6 +97,13 @@ class ScoreResult:
         if self.causes:
             lines += ["", "  Miss causes: " + ", ".join(f"{c['cause']} {pct(c['share'], 0)}"
                                                          for c in self.causes[:6])]
+        if self.sensitivity:
+            lines += ["", "  Sensitivity: CRN-paired gain if removed/halved   plan holds        BTS"]
+            for r in self.sensitivity["rows"]:
+                if r["plan_holds"]["mean"] is not None:
+                    lines.append(f"    {r['kind']:<8} {r['name'][:30]:<30} {r['change']:<8} "
+                                 f"{100 * r['plan_holds']['mean']:>+8.1f}pt "
+                                 f"{100 * (r['bts']['mean'] or 0):>+8.1f}pt")
         return "\n".join(lines)
 
 
