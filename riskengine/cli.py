@@ -169,9 +169,11 @@ def score(plan, premises, replications, precision, max_replications, seed, engin
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     from riskengine.analysis.score import score as run
     from riskengine.io.readers import read_plan, read_premises
+    from riskengine.model.premises import check_premises_against
 
     loaded = read_plan(plan)
     model = read_premises(premises)
+    check_premises_against(model, loaded, source=premises)
     result = run(loaded, model, replications=replications, precision=precision, seed=seed,
                  engine=engine, max_replications=max_replications)
     if with_sensitivity:
@@ -199,9 +201,13 @@ def compare(plans, premises, replications, seed, independent, engine, json_path,
     """Compare candidate schedules under common random numbers: paired differences and ranking."""
     from riskengine.analysis.compare import compare as run
     from riskengine.io.readers import read_plan, read_premises
+    from riskengine.model.premises import check_premises_against
 
     loaded = [read_plan(p) for p in plans]
-    result = run(loaded, read_premises(premises), replications=replications, seed=seed, engine=engine,
+    model = read_premises(premises)
+    for each in loaded:
+        check_premises_against(model, each, source=premises)
+    result = run(loaded, model, replications=replications, seed=seed, engine=engine,
                  paired=not independent)
     emit(result, json_path, quiet)
 

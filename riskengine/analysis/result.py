@@ -13,7 +13,7 @@ from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises
 from riskengine.simulation.accumulate import HOURS_SCALE, UNITS_SCALE, Accumulators
 from riskengine.simulation.compile import Compiled
-from riskengine.simulation.statistics import continuous, finish_estimate, proportion, wilson
+from riskengine.simulation.statistics import finish_estimate, proportion, ratio, wilson
 from riskengine.simulation.summary import (
     BAND_FIELDS,
     BTP,
@@ -113,15 +113,15 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
     n = acc.replications
     rows = acc.rows[:n]
     lay = acc.layout
-    adherence = {"bts": continuous(rows[:, BTS]), "btp": continuous(rows[:, BTP]),
-                 "volume": continuous(rows[:, VOLUME]), "mix": continuous(rows[:, MIX]),
-                 "sequence": continuous(rows[:, SEQUENCE])}
+    adherence = {"bts": ratio(rows[:, BTS]), "btp": ratio(rows[:, BTP]),
+                 "volume": ratio(rows[:, VOLUME]), "mix": ratio(rows[:, MIX]),
+                 "sequence": ratio(rows[:, SEQUENCE])}
     bands = []
     for k, band in enumerate(premises.rules().bands):
         base = lay.bands + BAND_FIELDS * k
         bands.append({"band": band.label, "until_hours": band.until_hours,
-                      "measures": list(band.measures), "score": continuous(rows[:, base]),
-                      **{m: continuous(rows[:, base + 1 + j]) for j, m in enumerate(FACTORS)}})
+                      "measures": list(band.measures), "score": ratio(rows[:, base]),
+                      **{m: ratio(rows[:, base + 1 + j]) for j, m in enumerate(FACTORS)}})
     buckets = []
     for b in range(c.n_buckets):
         base = lay.buckets + BUCKET_FIELDS * b
@@ -129,7 +129,7 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
         buckets.append({"index": b, "start": start.isoformat(),
                         "end": (start + timedelta(hours=c.bucket_hours)).isoformat(),
                         "band": bands[int(c.band_of_bucket[b])]["band"],
-                        "bts": continuous(rows[:, base]), "btp": continuous(rows[:, base + 1])})
+                        "bts": ratio(rows[:, base]), "btp": ratio(rows[:, base + 1])})
     operations = []
     for i, op in enumerate(plan.operations):
         executed = int(acc.op_executed[i])

@@ -77,7 +77,8 @@ class Operation(Strict):
 
 
 class Material(Strict):
-    """A material the plan declares, with its planned arrival (None: available from the start)."""
+    """A material the plan declares, with its planned arrival (None: due when the first
+    operation that uses it is planned to start, as for undeclared materials)."""
 
     id: Id
     name: str | None = None

@@ -1,5 +1,7 @@
 """Monte Carlo estimates with their uncertainty (DESIGN.md 5).
 
+(Ratios use ``ratio`` below: the t interval clipped to [0, 1].)
+
 - Probabilities: Wilson score interval (Wilson, JASA 22, 1927), which keeps
   its coverage near 0 and 1 where the normal (Wald) interval fails:
   centre (p + z^2/2n) / (1 + z^2/n), half-width
@@ -29,7 +31,10 @@ def wilson(successes: int, n: int, z: float = Z95) -> dict | None:
     denom = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return {"mean": p, "low": max(0.0, centre - half), "high": min(1.0, centre + half)}
+    # at k = 0 and k = n the bound is exactly 0 or 1 (rounding would put it beside the mean)
+    low = 0.0 if successes == 0 else min(p, max(0.0, centre - half))
+    high = 1.0 if successes == n else max(p, min(1.0, centre + half))
+    return {"mean": p, "low": low, "high": high}
 
 
 def t_interval(x: np.ndarray) -> tuple[float, float, float] | None:
@@ -45,13 +50,18 @@ def t_interval(x: np.ndarray) -> tuple[float, float, float] | None:
     return mean, mean - half, mean + half
 
 
-def continuous(x: np.ndarray, extra_quantiles: tuple[int, ...] = ()) -> dict | None:
-    """A continuous estimate: mean with its 95% interval, P10, P50, P90 (and any extra)."""
+def continuous(x: np.ndarray, extra_quantiles: tuple[int, ...] = (),
+               bounds: tuple[float, float] = (-math.inf, math.inf)) -> dict | None:
+    """A continuous estimate: mean with its 95% interval, P10, P50, P90 (and any extra).
+
+    ``bounds`` clips the interval to the range the figure can take (a ratio
+    lies in [0, 1]; the t interval itself is unbounded).
+    """
     t = t_interval(x)
     if t is None:
         return None
     x = x[np.isfinite(x)]
-    out = {"mean": t[0], "low": t[1], "high": t[2]}
+    out = {"mean": t[0], "low": max(bounds[0], t[1]), "high": min(bounds[1], t[2])}
     for q in sorted((10, 50, 90, *extra_quantiles)):
         out[f"p{q}"] = float(np.percentile(x, q))
     return out
@@ -90,3 +100,8 @@ def replications_for(current: int, width: float, target: float, cap: int, step: 
     need = current * (width / target) ** 2 if target > 0 else cap
     need = max(need * 1.05, current + step)
     return int(min(cap, math.ceil(need / step) * step))
+
+
+def ratio(x: np.ndarray) -> dict | None:
+    """A ratio's estimate (adherence figures): :func:`continuous` with the interval in [0, 1]."""
+    return continuous(x, bounds=(0.0, 1.0))
