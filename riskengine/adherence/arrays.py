@@ -30,9 +30,22 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
 from riskengine._jit import jit
+
+leaf_jit = numba.njit(cache=True, nogil=True, _nrt=False)
+leaf_inline = numba.njit(cache=True, nogil=True, _nrt=False, inline="always")
+"""Decorator for hot functions that allocate nothing: compiled without numba's runtime.
+
+An array passed to a function compiled with the runtime is reference counted
+(an atomic increment and decrement of a count shared by every thread that
+holds the array) unless numba can prove the pair redundant, which it cannot
+as soon as the function calls another one. Functions that only index arrays
+given to them need no counting; compiling them without the runtime removes
+it (numba refuses to compile an allocation there, so this cannot leak).
+"""
 
 PLANNED = 0
 PRODUCED = 1
@@ -109,8 +122,16 @@ def add_volume_mix(bucket: np.ndarray, product: np.ndarray, quantity: np.ndarray
     is a zero (buckets x products) work matrix, left zero: only the cells that
     production touches are visited, so the cost is O(items + buckets).
     """
+    volume_mix(bucket, product, quantity, planned, planned_total, produced, out,
+               np.empty(bucket.shape[0], np.int64))
+
+
+@leaf_jit
+def volume_mix(bucket: np.ndarray, product: np.ndarray, quantity: np.ndarray, planned: np.ndarray,
+               planned_total: np.ndarray, produced: np.ndarray, out: np.ndarray,
+               touched: np.ndarray) -> None:
+    """:func:`add_volume_mix` with its work array ``touched`` (one per item) given."""
     n_products = planned.shape[1]
-    touched = np.empty(bucket.shape[0], np.int64)
     n_touched = 0
     for i in range(bucket.shape[0]):
         b = bucket[i]
@@ -145,7 +166,7 @@ def _better(value: float, position: int, best_value: float, best_position: int) 
 SMALL_GROUP = 32  # up to this many orders the O(k^2) scan is faster than the Fenwick tree
 
 
-@jit
+@leaf_jit
 def _heaviest_small(position: np.ndarray, weight: np.ndarray, member: np.ndarray,
                     best: np.ndarray, pred: np.ndarray) -> float:
     """O(k^2) version of :func:`increasing_subsequence` (same tie rule), no allocation."""
@@ -193,13 +214,68 @@ def increasing_subsequence(position: np.ndarray, weight: np.ndarray, member: np.
     pred = np.empty(n, np.int64)
     if n <= SMALL_GROUP:
         return _heaviest_small(position, weight, member, best, pred)
-    member[:] = 0
-    order = np.argsort(position, kind="mergesort")
-    rank = np.empty(n, np.int64)
+    return _heaviest_large(position, weight, member, best, pred, np.empty(n, np.int64),
+                           np.empty(n, np.int64), np.empty(n + 1), np.empty(n + 1, np.int64))
+
+
+@leaf_jit
+def _sort_key_less(position: np.ndarray, a: int, b: int) -> bool:
+    return position[a] < position[b] or (position[a] == position[b] and a < b)
+
+
+@leaf_jit
+def _rank_positions(position: np.ndarray, order: np.ndarray, rank: np.ndarray) -> None:
+    """``rank[k]``: place of item k when sorted by (position, k), by heapsort (no allocation).
+
+    The same ranks as a stable sort of the positions.
+    """
+    n = position.shape[0]
+    for k in range(n):
+        order[k] = k
+    for top in range(n // 2 - 1, -1, -1):  # max-heap of items by (position, index)
+        k = top
+        while True:
+            child = 2 * k + 1
+            if child >= n:
+                break
+            if child + 1 < n and _sort_key_less(position, order[child], order[child + 1]):
+                child += 1
+            if not _sort_key_less(position, order[k], order[child]):
+                break
+            order[k], order[child] = order[child], order[k]
+            k = child
+    for size in range(n - 1, 0, -1):
+        order[0], order[size] = order[size], order[0]
+        k = 0
+        while True:
+            child = 2 * k + 1
+            if child >= size:
+                break
+            if child + 1 < size and _sort_key_less(position, order[child], order[child + 1]):
+                child += 1
+            if not _sort_key_less(position, order[k], order[child]):
+                break
+            order[k], order[child] = order[child], order[k]
+            k = child
     for r in range(n):
         rank[order[r]] = r
-    tree_value = np.zeros(n + 1)
-    tree_item = np.full(n + 1, -1, np.int64)
+
+
+@leaf_jit
+def _heaviest_large(position: np.ndarray, weight: np.ndarray, member: np.ndarray, best: np.ndarray,
+                    pred: np.ndarray, order: np.ndarray, rank: np.ndarray, tree_value: np.ndarray,
+                    tree_item: np.ndarray) -> float:
+    """O(k log k) version of :func:`increasing_subsequence` (same tie rule), no allocation.
+
+    ``order`` and ``rank`` hold k items, ``tree_value`` and ``tree_item`` k + 1.
+    """
+    n = position.shape[0]
+    for k in range(n):
+        member[k] = 0
+    _rank_positions(position, order, rank)
+    for j in range(n + 1):
+        tree_value[j] = 0.0
+        tree_item[j] = -1
     for k in range(n):
         # best chain ending below this rank: prefix maximum over ranks < rank[k]
         value = 0.0
@@ -246,56 +322,111 @@ def add_sequence(order: np.ndarray, bucket: np.ndarray, resource: np.ndarray, n_
     ``member`` marks the orders in sequence. A stable counting sort by group
     keeps the start order inside each group: O(n + groups).
     """
+    n = bucket.shape[0]
     n_groups = out.shape[0] * n_resources
-    member[:] = 0
-    first = np.zeros(n_groups + 1, np.int64)
-    for k in range(order.shape[0]):
-        i = order[k]
-        if bucket[i] >= 0:
-            first[bucket[i] * n_resources + resource[i] + 1] += 1
-    for g in range(n_groups):
+    group = np.empty(n, np.int64)
+    for i in range(n):
+        group[i] = bucket[i] * n_resources + resource[i] if bucket[i] >= 0 else -1
+    group_bucket = np.arange(n_groups) // max(n_resources, 1)
+    work = sequence_work(n, n_groups)
+    sequence_counts(order, order.shape[0], group, n_groups, group_bucket, position, weight, out, member,
+                    *work)
+
+
+@jit
+def sequence_work(n_items: int, n_groups: int):
+    """The work arrays of :func:`sequence_counts` for ``n_items`` items and ``n_groups`` groups."""
+    return (np.zeros(n_groups + 2, np.int64), np.empty(n_items, np.int64), np.empty(n_items, np.int64),
+            np.empty(n_items), np.empty(n_items), np.zeros(n_items, np.int8), np.empty(n_items),
+            np.empty(n_items, np.int64), np.empty(n_items, np.int64), np.empty(n_items, np.int64),
+            np.empty(n_items + 1), np.empty(n_items + 1, np.int64))
+
+
+@leaf_jit
+def sequence_counts(order: np.ndarray, n_order: int, group: np.ndarray, n_groups: int,
+                    group_bucket: np.ndarray, position: np.ndarray, weight: np.ndarray, out: np.ndarray,
+                    member: np.ndarray, first: np.ndarray, items: np.ndarray, pos: np.ndarray,
+                    w: np.ndarray, ones: np.ndarray, flags: np.ndarray, best: np.ndarray,
+                    pred: np.ndarray, sort_order: np.ndarray, rank: np.ndarray, tree_value: np.ndarray,
+                    tree_item: np.ndarray) -> None:
+    """:func:`add_sequence` over ``order[:n_order]`` with the groups given, allocating nothing.
+
+    ``group[i]`` is item i's (bucket, resource) group, -1 for an item that is
+    not counted; groups are numbered in (bucket, resource) order and group g
+    belongs to bucket ``group_bucket[g]``. The rest are work arrays from
+    :func:`sequence_work` (``first``, of n_groups + 2, must hold zeros; it is left so). Groups of
+    up to :data:`SMALL_GROUP` orders use the O(k^2) scan, larger ones the
+    Fenwick tree, both with the same tie rule as :func:`increasing_subsequence`.
+    """
+    for i in range(member.shape[0]):
+        member[i] = 0
+    # stable counting sort by group, without branches: items without a group count in a last,
+    # extra group (n_groups) that is never read; first[g] ends as the end of group g
+    for k in range(n_order):
+        g = group[order[k]]
+        first[(g if g >= 0 else n_groups) + 1] += 1
+    for g in range(n_groups + 1):
         first[g + 1] += first[g]
-    total = first[n_groups]
-    items = np.empty(total, np.int64)
-    fill = first[:n_groups].copy()
-    for k in range(order.shape[0]):
+    for k in range(n_order):
         i = order[k]
-        if bucket[i] >= 0:
-            g = bucket[i] * n_resources + resource[i]
-            items[fill[g]] = i
-            fill[g] += 1
-    pos = np.empty(total, np.int64)
-    w = np.empty(total)
-    ones = np.ones(total)
-    flags = np.zeros(total, np.int8)
-    best = np.empty(total)
-    pred = np.empty(total, np.int64)
+        g = group[i]
+        g = g if g >= 0 else n_groups
+        items[first[g]] = i
+        first[g] += 1
+    first[n_groups] = 0
+    first[n_groups + 1] = 0
+    lo = 0
     for g in range(n_groups):
-        lo, hi = first[g], first[g + 1]
+        hi = first[g]
+        first[g] = 0
         if hi == lo:
             continue
+        # the common case: the group ran in planned order, every order in sequence
+        in_order = True
+        units = 0.0
         for k in range(lo, hi):
             pos[k] = position[items[k]]
             w[k] = weight[items[k]]
-        if hi - lo <= SMALL_GROUP:  # the common case: no allocation per group
+            if in_order and ((k > lo and pos[k] <= pos[k - 1]) or not units + w[k] > units):
+                in_order = False
+            units += w[k]
+        b = group_bucket[g]
+        if in_order:
+            # what the search finds when positions and partial sums both increase: the whole
+            # group, with the same sum in the same order
+            for k in range(lo, hi):
+                member[items[k]] = 1
+            out[b, ORDERS_BUILT] += hi - lo
+            out[b, ORDERS_IN_SEQUENCE] += float(hi - lo)
+            for k in range(lo, hi):
+                out[b, UNITS_BUILT] += w[k]
+            out[b, UNITS_IN_SEQUENCE] += units
+            lo = hi
+            continue
+        for k in range(lo, hi):
+            ones[k] = 1.0
+        m = hi - lo
+        if m <= SMALL_GROUP:
             count = _heaviest_small(pos[lo:hi], ones[lo:hi], flags[lo:hi], best[lo:hi], pred[lo:hi])
         else:
-            count = increasing_subsequence(pos[lo:hi], ones[lo:hi], flags[lo:hi])
+            count = _heaviest_large(pos[lo:hi], ones[lo:hi], flags[lo:hi], best[lo:hi], pred[lo:hi],
+                                    sort_order[:m], rank[:m], tree_value[:m + 1], tree_item[:m + 1])
         for k in range(lo, hi):
             member[items[k]] = flags[k]
-        if hi - lo <= SMALL_GROUP:
+        if m <= SMALL_GROUP:
             units = _heaviest_small(pos[lo:hi], w[lo:hi], flags[lo:hi], best[lo:hi], pred[lo:hi])
         else:
-            units = increasing_subsequence(pos[lo:hi], w[lo:hi], flags[lo:hi])
-        b = g // n_resources
+            units = _heaviest_large(pos[lo:hi], w[lo:hi], flags[lo:hi], best[lo:hi], pred[lo:hi],
+                                    sort_order[:m], rank[:m], tree_value[:m + 1], tree_item[:m + 1])
         out[b, ORDERS_BUILT] += hi - lo
         out[b, ORDERS_IN_SEQUENCE] += count
         for k in range(lo, hi):
             out[b, UNITS_BUILT] += w[k]
         out[b, UNITS_IN_SEQUENCE] += units
+        lo = hi
 
 
-@jit
+@leaf_jit
 def ratios(counts: np.ndarray, units_sequence: bool, out: np.ndarray) -> None:
     """Volume, mix, sequence, BTP and BTS of one counts row (NaN when S = 0).
 

@@ -12,9 +12,9 @@ import numpy as np
 
 from riskengine.adherence import arrays as ar
 from riskengine.simulation.compile import Compiled
-from riskengine.simulation.outcome import judge
+from riskengine.simulation.outcome import judge, judge_work
 from riskengine.simulation.reference import simulate
-from riskengine.simulation.summary import N_CAUSES, Layout, summarize
+from riskengine.simulation.summary import N_CAUSES, Layout, summarize, summary_work
 
 HOURS_SCALE = float(2**20)
 UNITS_SCALE = float(2**10)
@@ -61,19 +61,22 @@ class Scratch:
         self.causes = np.zeros((n, N_CAUSES), np.int64)
         self.cause_misses = np.zeros(N_CAUSES, np.int64)
         self.cause_lost = np.zeros(N_CAUSES)
+        self.judge_work = judge_work(c.op_bucket, c.op_resource, c.n_resources, c.n_buckets)
+        self.summary_work = summary_work(c.band_measures.shape[0])
 
 
 def judge_and_summarize(c: Compiled, out, s: Scratch, row: np.ndarray) -> None:
     """Judge one replication's results ``out`` and write its row into ``row`` (scratch sums)."""
     factor = out.factor_cause if not c.reliability_delay else np.full_like(out.factor_cause, -1)
     start, end = out.start, out.end
-    judge(c.op_bucket, c.op_resource, c.n_resources, c.op_position, c.op_product, c.op_quantity,
+    judge(c.op_bucket, c.op_position, c.op_product, c.op_quantity,
           c.planned, c.planned_total, c.bucket_hours, c.lateness_tolerance, c.quantity_tolerance,
           out.order, out.n_started, start, end, out.good, out.delay_cause, out.moved_cause, factor,
-          s.counts, s.code, s.miss_cause, s.lost, s.produced)
+          s.counts, s.code, s.miss_cause, s.lost, s.produced, *s.judge_work)
     summarize(c.op_bucket, c.op_day, c.op_end, c.op_resource, c.band_of_bucket, c.band_measures,
               c.units_sequence, c.n_days, c.n_resources, end, s.code, s.miss_cause, s.lost,
-              s.counts, row, s.hits, s.lateness, s.executed, s.causes, s.cause_misses, s.cause_lost)
+              s.counts, row, s.hits, s.lateness, s.executed, s.causes, s.cause_misses, s.cause_lost,
+              *s.summary_work)
 
 
 def add_replication(acc: Accumulators, s: Scratch) -> None:

@@ -4,24 +4,38 @@
 heap of (time, resource) instead of SimPy processes; it makes the same
 decisions as :class:`riskengine.simulation.reference.Reference` (see its
 docstring for the semantics) and draws the same variates, so both engines
-give the same per-replication results. :func:`run_replications` spreads
-replications over threads with ``prange`` over chunks; every chunk owns its
-scratch arrays and accumulators, and all sums are integers (fixed point), so
-results are bit-identical for any thread count or chunk size.
+give the same per-replication results. :func:`run_kernel` cuts the
+replications in chunks that threads run side by side (:func:`_simulate_chunk`
+releases the GIL); every chunk owns its scratch arrays and accumulators, and
+all sums are integers (fixed point), so results are bit-identical for any
+thread count or chunk size.
+
+Speed: everything that runs per replication is compiled without numba's
+runtime (:data:`riskengine.adherence.arrays.leaf_jit`) and allocates
+nothing: scratch is allocated once per chunk. With the runtime, every array
+handed to a function is reference counted with atomic operations on a count
+that all threads share (the plan's arrays), which cost more than the
+simulation itself and kept two threads from running faster than one. Things
+that do not change within a replication are computed once: the key of each
+random stream (:func:`_stream_key`), and per operation the start of the
+scrap binomial's inversion.
 """
 
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
 
-from riskengine._jit import jit, parallel_jit
+from riskengine._jit import jit
+from riskengine.adherence.arrays import N_COUNTS, leaf_jit
 from riskengine.simulation import mechanics as mech
 from riskengine.simulation.compile import CAUSE, RULE_SAME_FAMILY, Compiled
-from riskengine.simulation.outcome import PLANNING, judge, root_cause
+from riskengine.simulation.outcome import PLANNING, judge, judge_work, root_cause
 from riskengine.simulation.rng import (
+    GOLDEN_GAMMA,
     STREAM_ABSENCE,
     STREAM_DEVIATION,
     STREAM_FAILURE,
@@ -32,12 +46,22 @@ from riskengine.simulation.rng import (
     STREAM_REPAIR,
     STREAM_SCRAP,
     STREAM_SETUP,
-    derive,
+    mix64,
     uniform,
     variate_key,
 )
-from riskengine.simulation.sampling import binomial, sample
-from riskengine.simulation.summary import N_CAUSES, summarize
+from riskengine.simulation.sampling import (
+    LOOKUP_PAD,
+    binomial_cdf,
+    binomial_guide,
+    binomial_lookup,
+    binomial_prepared,
+    binomial_start,
+    normal_quantiles,
+    sample,
+    sample_known,
+)
+from riskengine.simulation.summary import N_CAUSES, summarize, summary_work
 
 MATERIAL = CAUSE["material"]
 ABSENTEEISM = CAUSE["absenteeism"]
@@ -48,6 +72,20 @@ HOURS_SCALE = float(2**20)
 UNITS_SCALE = float(2**10)
 
 
+# -- random keys ---------------------------------------------------------------------------------
+
+@jit
+def _stream_key(seed: int, rep: int, stream: int) -> np.uint64:
+    """``derive(seed, rep, stream, e) == mix64(_stream_key(seed, rep, stream) ^ e)``.
+
+    :func:`riskengine.simulation.rng.derive` without its last step: the part
+    that does not depend on the entity, computed once per replication and stream.
+    """
+    k = mix64(np.uint64(seed) + GOLDEN_GAMMA)
+    k = mix64(k + np.uint64(rep + 1) * GOLDEN_GAMMA)
+    return mix64(k + np.uint64(stream + 1) * GOLDEN_GAMMA)
+
+
 # -- a tiny binary heap of (time, resource), lexicographic --------------------------------------
 
 @jit
@@ -55,7 +93,7 @@ def _less(t1: float, r1: int, t2: float, r2: int) -> bool:
     return t1 < t2 or (t1 == t2 and r1 < r2)
 
 
-@jit
+@leaf_jit
 def _push(heap_t: np.ndarray, heap_r: np.ndarray, size: int, t: float, r: int) -> int:
     k = size
     heap_t[k] = t
@@ -71,7 +109,7 @@ def _push(heap_t: np.ndarray, heap_r: np.ndarray, size: int, t: float, r: int) -
     return size + 1
 
 
-@jit
+@leaf_jit
 def _pop(heap_t: np.ndarray, heap_r: np.ndarray, size: int) -> int:
     size -= 1
     heap_t[0] = heap_t[size]
@@ -93,7 +131,7 @@ def _pop(heap_t: np.ndarray, heap_r: np.ndarray, size: int) -> int:
 
 # -- decisions ---------------------------------------------------------------------------------
 
-@jit
+@leaf_jit
 def _ready(i, t, end, pred_ptr, pred_idx, mat_ready):
     for k in range(pred_ptr[i], pred_ptr[i + 1]):
         if not end[pred_idx[k]] <= t:
@@ -101,7 +139,60 @@ def _ready(i, t, end, pred_ptr, pred_idx, mat_ready):
     return mat_ready[i] <= t
 
 
+SCRAP_TABLE = 512  # longest table of cumulative probabilities per operation (longer: the loop)
+
+
 @jit
+def scrap_tables(op_resource: np.ndarray, op_quantity: np.ndarray, res_scrap: np.ndarray):
+    """Per operation, what its scrap binomial needs, computed once for all replications.
+
+    Returns ``(start, k0, ptr, length, cdf, guide)``: ``start`` for
+    :func:`~riskengine.simulation.sampling.binomial_prepared`, and where the
+    binomial is inverted by the loop (p <= 0.5, mean <= 500) the table of
+    :func:`~riskengine.simulation.sampling.binomial_cdf` in
+    ``cdf[ptr[i]:ptr[i] + length[i]]`` and its guide, each table followed by
+    ``LOOKUP_PAD`` entries of 2 (``length`` -1: no table, use the loop).
+    """
+    n = op_resource.shape[0]
+    start = np.zeros(n)
+    k0 = np.zeros(n, np.int64)
+    ptr = np.zeros(n, np.int64)
+    length = np.full(n, -1, np.int64)
+    work = np.empty(SCRAP_TABLE)
+    work_guide = np.empty(SCRAP_TABLE, np.int64)
+    cdf = np.empty(0)
+    guide = np.empty(0, np.int64)
+    for i in range(n):
+        p = res_scrap[op_resource[i]]
+        units = int(math.floor(op_quantity[i]))
+        if p > 0.0:
+            start[i] = binomial_start(units, p)
+            if units > 0 and p <= 0.5 and units * p <= 500.0:
+                k, m = binomial_cdf(units, p, start[i], work)
+                if m >= 0:
+                    k0[i] = k
+                    length[i] = m
+                    ptr[i] = cdf.shape[0]
+                    binomial_guide(work[:m], work_guide[:m])
+                    cdf = np.concatenate((cdf, work[:m], np.full(LOOKUP_PAD, 2.0)))
+                    guide = np.concatenate((guide, work_guide[:m], np.zeros(LOOKUP_PAD, np.int64)))
+    return start, k0, ptr, length, cdf, guide
+
+
+@jit
+def replicate_work(n: int, n_res: int, n_mat: int):
+    """The scratch arrays of :func:`replicate` (allocate once, reuse for every replication)."""
+    return (np.zeros(n, np.bool_), np.empty(n, np.int64), np.empty(n), np.empty(n_mat), np.empty(n_res),
+            np.empty(n_res, np.int64), np.empty(n_res, np.int64), np.empty(n_res, np.int64),
+            np.empty((n_res, 2)), np.empty(n_res, np.int64), np.empty(2 * n_res + 1),
+            np.empty(2 * n_res + 1, np.int64), np.zeros(n, np.bool_), np.empty((n_res, 4), np.uint64),
+            np.empty(n_res, np.int64), np.empty(n_res, np.int64), np.zeros(mech.N_ACCOUNT),
+            np.zeros(N_CAUSES), np.empty(n), np.empty(n), np.empty(n), np.empty(n),
+            np.empty(n, np.uint64), np.empty(n), np.empty(n), np.empty(n, np.uint64), np.empty(n),
+            np.empty(n), np.empty(n))
+
+
+@leaf_jit
 def replicate(
     seed, rep,
     op_resource, op_start, op_end, op_setup, op_work, op_quantity, op_family, op_entity,
@@ -110,29 +201,42 @@ def replicate(
     res_tbf_row, res_ttr_row, res_absence_p, res_absence_speed, res_shift_hours,
     res_performance_row, res_scrap, res_setup_row, rel_cause, rel_fail_p, dist, pool,
     early_start, next_ready, resequence_window, deviation_p, deviation_window, deviation_rule,
-    reliability_delay, reliability_delay_row,
+    reliability_delay, reliability_delay_row, scrap_start, scrap_k0, scrap_ptr, scrap_length, scrap_cdf,
+    scrap_guide,
     start, end, good, delay_cause, moved_cause, factor_cause, order,
     removed, displaced, mat_ready, arrival, res_t, res_decision, res_last_family, res_previous,
-    res_clock, res_waiting, heap_t, heap_r, committed, res_keys, res_head,
+    res_clock, res_waiting, heap_t, heap_r, committed, res_keys, res_head, res_cal, account, delay,
+    actual_setup, actual_work, actual_units, deviate, setup_key, setup_u, setup_z, work_key, work_u,
+    work_z, scrap_u,
 ) -> int:
     """Simulate one replication; fill ``start``, ``end``, ``good``, the cause arrays and
     ``order`` (operations in the order they were started). Returns how many started.
 
-    Everything after ``order`` is scratch owned by the caller.
+    ``scrap_*`` are the :func:`scrap_tables` of the plan; everything after
+    ``order`` is scratch from :func:`replicate_work`.
     """
     n = op_resource.shape[0]
     n_res = res_entity.shape[0]
     n_mat = mat_entity.shape[0]
-    account = np.zeros(mech.N_ACCOUNT)
-    delay = np.zeros(N_CAUSES)
+    key_material = _stream_key(seed, rep, STREAM_MATERIAL)
+    key_reliability = _stream_key(seed, rep, STREAM_RELIABILITY)
+    key_reliability_delay = _stream_key(seed, rep, STREAM_RELIABILITY_DELAY)
+    key_setup = _stream_key(seed, rep, STREAM_SETUP)
+    key_performance = _stream_key(seed, rep, STREAM_PERFORMANCE)
+    key_scrap = _stream_key(seed, rep, STREAM_SCRAP)
+    key_failure = _stream_key(seed, rep, STREAM_FAILURE)
+    key_repair = _stream_key(seed, rep, STREAM_REPAIR)
+    key_absence = _stream_key(seed, rep, STREAM_ABSENCE)
+    key_deviation = _stream_key(seed, rep, STREAM_DEVIATION)
     for m in range(n_mat):
-        k = derive(seed, rep, STREAM_MATERIAL, mat_entity[m])
+        k = mix64(key_material ^ mat_entity[m])
         t = mat_base[m]
         if mat_late_p[m] > 0.0 and uniform(k, 0) < mat_late_p[m]:
             t += max(sample(dist, mat_late_row[m], pool, variate_key(k, 1)), 0.0)
         if mat_reject_p[m] > 0.0 and uniform(k, 2) < mat_reject_p[m]:
             t += max(sample(dist, mat_reject_row[m], pool, variate_key(k, 3)), 0.0)
         arrival[m] = t
+    n_factors = rel_cause.shape[0]
     for i in range(n):
         start[i] = math.inf
         end[i] = math.inf
@@ -147,14 +251,59 @@ def replicate(
         for k in range(mat_ptr[i], mat_ptr[i + 1]):
             ready_at = max(ready_at, arrival[mat_idx[k]])
         mat_ready[i] = ready_at
-        if rel_cause.shape[0] > 0:
-            key = derive(seed, rep, STREAM_RELIABILITY, op_entity[i])
-            for f in range(rel_cause.shape[0]):
+        if n_factors > 0:
+            key = mix64(key_reliability ^ op_entity[i])
+            for f in range(n_factors):
                 if uniform(key, rel_cause[f]) < rel_fail_p[f]:
                     factor_cause[i] = rel_cause[f]
                     break
+    # the draws of each operation do not depend on when it runs: draw them up front, in batches
+    # (hashing keys and inverting the normal distribution vectorize; the event loop then reads
+    # actual setup = planned x overrun, work = planned / performance, units = planned - scrap)
+    any_setup = False
+    any_work = False
+    any_scrap = False
+    for r in range(n_res):
+        any_setup = any_setup or res_setup_row[r] > 0
+        any_work = any_work or res_performance_row[r] > 0
+        any_scrap = any_scrap or res_scrap[r] > 0.0
+    if any_setup:
+        for i in range(n):
+            k = variate_key(mix64(key_setup ^ op_entity[i]), 0)
+            setup_key[i] = k
+            setup_u[i] = uniform(k, 0)
+        normal_quantiles(setup_u, setup_z)
+    if any_work:
+        for i in range(n):
+            k = variate_key(mix64(key_performance ^ op_entity[i]), 0)
+            work_key[i] = k
+            work_u[i] = uniform(k, 0)
+        normal_quantiles(work_u, work_z)
+    if any_scrap:
+        for i in range(n):
+            scrap_u[i] = uniform(mix64(key_scrap ^ op_entity[i]), 0)
+    for i in range(n):
+        r = op_resource[i]
+        setup = op_setup[i]
+        if setup > 0.0 and res_setup_row[r] > 0:
+            setup *= max(sample_known(dist, res_setup_row[r], pool, setup_key[i], setup_z[i]), 0.0)
+        actual_setup[i] = setup
+        work = op_work[i]
+        if res_performance_row[r] > 0:
+            work /= max(sample_known(dist, res_performance_row[r], pool, work_key[i], work_z[i]), 1e-6)
+        actual_work[i] = work
+        units = op_quantity[i]
+        if res_scrap[r] > 0.0:
+            whole = int(math.floor(units))
+            if scrap_length[i] >= 0:  # the same variate as binomial(whole, p, u), by table
+                units -= binomial_lookup(whole, scrap_u[i], scrap_cdf, scrap_guide, scrap_ptr[i],
+                                         scrap_length[i], scrap_k0[i])
+            else:
+                units -= binomial_prepared(whole, res_scrap[r], scrap_u[i], scrap_start[i])
+        actual_units[i] = units
     size = 0
     n_started = 0
+    n_waiting = 0
     for r in range(n_res):
         res_t[r] = 0.0
         res_decision[r] = 0
@@ -162,13 +311,17 @@ def replicate(
         res_previous[r] = -1
         res_waiting[r] = -1
         res_head[r] = seq_ptr[r]
-        res_keys[r, 0] = derive(seed, rep, STREAM_FAILURE, res_entity[r])
-        res_keys[r, 1] = derive(seed, rep, STREAM_REPAIR, res_entity[r])
-        res_keys[r, 2] = derive(seed, rep, STREAM_ABSENCE, res_entity[r])
-        res_keys[r, 3] = derive(seed, rep, STREAM_DEVIATION, res_entity[r])
+        res_cal[r] = cal_ptr[r]
+        res_keys[r, 0] = mix64(key_failure ^ res_entity[r])
+        res_keys[r, 1] = mix64(key_repair ^ res_entity[r])
+        res_keys[r, 2] = mix64(key_absence ^ res_entity[r])
+        res_keys[r, 3] = mix64(key_deviation ^ res_entity[r])
         mech.first_failure(dist, res_tbf_row[r], pool, res_keys[r, 0], res_clock, r)
         if seq_ptr[r + 1] > seq_ptr[r]:
             size = _push(heap_t, heap_r, size, 0.0, r)
+        if deviation_p > 0.0:  # the uniform of the resource's d-th decision
+            for d in range(seq_ptr[r + 1] - seq_ptr[r]):
+                deviate[seq_ptr[r] + d] = uniform(res_keys[r, 3], d)
     while size > 0:
         t = heap_t[0]
         r = heap_r[0]
@@ -177,9 +330,10 @@ def replicate(
         res_t[r] = t
         # the pending operations of r in planned order: seq_idx[lo:hi] without the removed ones
         hi = seq_ptr[r + 1]
-        while res_head[r] < hi and removed[seq_idx[res_head[r]]]:
-            res_head[r] += 1
         lo = res_head[r]
+        while lo < hi and removed[seq_idx[lo]]:
+            lo += 1
+        res_head[r] = lo
         if lo == hi:
             continue
         head = seq_idx[lo]
@@ -187,8 +341,7 @@ def replicate(
         pick = -1
         moved = -1
         if deviation_p > 0.0:
-            u = uniform(res_keys[r, 3], res_decision[r])
-            if u < deviation_p:
+            if deviate[seq_ptr[r] + res_decision[r]] < deviation_p:
                 seen = 0
                 for k in range(lo, hi):
                     i = seq_idx[k]
@@ -232,14 +385,16 @@ def replicate(
                 break
         if unknown:  # wait until a predecessor is started, then decide again
             res_waiting[r] = i
+            n_waiting += 1
             continue
         # commit: the operations passed over keep the cause of the move
-        for k in range(lo, hi):
-            j = seq_idx[k]
-            if j == i:
-                break
-            if not removed[j] and displaced[j] < 0:
-                displaced[j] = moved
+        if i != head:
+            for k in range(lo, hi):
+                j = seq_idx[k]
+                if j == i:
+                    break
+                if not removed[j] and displaced[j] < 0:
+                    displaced[j] = moved
         moved_cause[i] = moved
         order[n_started] = i
         n_started += 1
@@ -260,7 +415,7 @@ def replicate(
             s = mat_ready[i]
             cause = MATERIAL
         if reliability_delay and factor_cause[i] >= 0:
-            key = derive(seed, rep, STREAM_RELIABILITY_DELAY, op_entity[i])
+            key = mix64(key_reliability_delay ^ op_entity[i])
             s += max(sample(dist, reliability_delay_row, pool, variate_key(key, 0)), 0.0)
             cause = factor_cause[i]
         if cause == -2:
@@ -270,42 +425,44 @@ def replicate(
                 cause = delay_cause[res_previous[r]]
             else:
                 cause = PLANNING
-        c_lo = cal_ptr[r]
+        # the working intervals from the first that ends after s: every time asked about below is
+        # at least s, and a resource's s never decreases, so the searches start where they end
+        c_lo = res_cal[r]
         c_hi = cal_ptr[r + 1]
+        if c_lo > cal_ptr[r] and not cal_end[c_lo - 1] <= s:  # never happens; exact anyway
+            c_lo = cal_ptr[r]
+        while c_lo < c_hi and cal_end[c_lo] <= s:
+            c_lo += 1
+        res_cal[r] = c_lo
         shift_h = res_shift_hours[r]
         ab_p = res_absence_p[r]
         ab_speed = res_absence_speed[r]
         ab_key = res_keys[r, 2]
         begin = mech.next_start(s, cal_start, cal_end, c_lo, c_hi, shift_h, ab_p, ab_speed, ab_key)
         if begin > s and cause == -1:
-            plain = mech.next_start(s, cal_start, cal_end, c_lo, c_hi, shift_h, 0.0, 1.0, ab_key)
+            plain = mech.next_start_call(s, cal_start, cal_end, c_lo, c_hi, shift_h, 0.0, 1.0,
+                                         ab_key)
             cause = ABSENTEEISM if begin > plain else PLANNING
         # setup, processing with breakdowns, scrap
-        account[:] = 0.0
-        setup = op_setup[i]
-        if setup > 0.0 and res_setup_row[r] > 0:
-            key = derive(seed, rep, STREAM_SETUP, op_entity[i])
-            setup *= max(sample(dist, res_setup_row[r], pool, variate_key(key, 0)), 0.0)
+        account[0] = 0.0
+        account[1] = 0.0
+        account[2] = 0.0
+        setup = actual_setup[i]
         after_setup = mech.advance(begin, setup, cal_start, cal_end, c_lo, c_hi, shift_h, ab_p, ab_speed,
                                    ab_key, account)
-        work = op_work[i]
-        if res_performance_row[r] > 0:
-            key = derive(seed, rep, STREAM_PERFORMANCE, op_entity[i])
-            work /= max(sample(dist, res_performance_row[r], pool, variate_key(key, 0)), 1e-6)
+        work = actual_work[i]
         finish = after_setup
         if math.isfinite(after_setup):
             finish = mech.process(after_setup, work, cal_start, cal_end, c_lo, c_hi, shift_h, ab_p,
                                   ab_speed, ab_key, dist, res_tbf_row[r], res_ttr_row[r], pool,
                                   res_keys[r, 0], res_keys[r, 1], res_clock, r, account)
-        units = op_quantity[i]
-        if res_scrap[r] > 0.0:
-            key = derive(seed, rep, STREAM_SCRAP, op_entity[i])
-            units -= binomial(int(math.floor(units)), res_scrap[r], uniform(key, 0))
+        units = actual_units[i]
         start[i] = begin
         end[i] = finish
         good[i] = units if math.isfinite(finish) else 0.0
         if finish > op_end[i]:
-            delay[:] = 0.0
+            for k in range(N_CAUSES):
+                delay[k] = 0.0
             if cause >= 0 and begin > op_start[i]:
                 delay[cause] += begin - op_start[i]
             delay[BREAKDOWN] += account[mech.REPAIR]
@@ -317,14 +474,16 @@ def replicate(
             delay_cause[i] = root_cause(delay)
         committed[i] = True
         # wake the resources waiting for this operation to be started
-        for w in range(n_res):
-            if res_waiting[w] >= 0:
-                j = res_waiting[w]
-                for k in range(pred_ptr[j], pred_ptr[j + 1]):
-                    if pred_idx[k] == i:
-                        res_waiting[w] = -1
-                        size = _push(heap_t, heap_r, size, max(res_t[w], t), w)
-                        break
+        if n_waiting > 0:
+            for w in range(n_res):
+                if res_waiting[w] >= 0:
+                    j = res_waiting[w]
+                    for k in range(pred_ptr[j], pred_ptr[j + 1]):
+                        if pred_idx[k] == i:
+                            res_waiting[w] = -1
+                            n_waiting -= 1
+                            size = _push(heap_t, heap_r, size, max(res_t[w], t), w)
+                            break
         if math.isfinite(finish):
             res_t[r] = finish
             res_last_family[r] = op_family[i]
@@ -333,99 +492,55 @@ def replicate(
     return n_started
 
 
-@parallel_jit
-def _run_chunks(
-    seed, first, count, n_chunks,
+@leaf_jit
+def _simulate_chunk(
+    seed, lo, hi, chunk,
     op_resource, op_start, op_end, op_setup, op_work, op_quantity, op_family, op_entity,
     pred_ptr, pred_idx, mat_ptr, mat_idx, mat_entity, mat_base, mat_late_p, mat_late_row,
     mat_reject_p, mat_reject_row, res_entity, seq_ptr, seq_idx, cal_ptr, cal_start, cal_end,
     res_tbf_row, res_ttr_row, res_absence_p, res_absence_speed, res_shift_hours,
     res_performance_row, res_scrap, res_setup_row, rel_cause, rel_fail_p, dist, pool,
     early_start, next_ready, resequence_window, deviation_p, deviation_window, deviation_rule,
-    reliability_delay, reliability_delay_row,
-    op_bucket, op_position, op_product, op_day, planned, planned_total, n_buckets, bucket_hours, n_days,
+    reliability_delay, reliability_delay_row, scrap_start, scrap_k0, scrap_ptr, scrap_length, scrap_cdf,
+    scrap_guide,
+    op_bucket, op_position, op_product, op_day, planned, planned_total, bucket_hours, n_days,
     band_of_bucket, band_measures, lateness_tolerance, quantity_tolerance, units_sequence,
     rows, op_hits, op_lateness, op_executed, op_causes, cause_misses, cause_lost,
+    start, end, good, delay_cause, moved_cause, factor_cause, no_factor, order, rw, jw, sw,
+    produced, counts, code, miss_cause, lost, lateness, c_lost,
 ):
-    """Replications ``first .. first + count - 1`` in ``n_chunks`` chunks over threads.
-
-    Chunk ``c`` owns accumulator row ``c`` (integers, fixed point), so the sum
-    over chunks is the same whatever the number of threads or chunks.
-    """
+    """Replications ``lo .. hi - 1`` into accumulator row ``chunk`` (all scratch given)."""
     n = op_resource.shape[0]
     n_res = res_entity.shape[0]
-    n_mat = mat_entity.shape[0]
-    for chunk in numba.prange(n_chunks):
-        lo = first + (count * chunk) // n_chunks
-        hi = first + (count * (chunk + 1)) // n_chunks
-        start = np.empty(n)
-        end = np.empty(n)
-        good = np.empty(n)
-        delay_cause = np.empty(n, np.int64)
-        moved_cause = np.empty(n, np.int64)
-        factor_cause = np.empty(n, np.int64)
-        no_factor = np.full(n, -1, np.int64)
-        removed = np.zeros(n, np.bool_)
-        displaced = np.empty(n, np.int64)
-        mat_ready = np.empty(n)
-        arrival = np.empty(n_mat)
-        res_t = np.empty(n_res)
-        res_decision = np.empty(n_res, np.int64)
-        res_last_family = np.empty(n_res, np.int64)
-        res_previous = np.empty(n_res, np.int64)
-        res_clock = np.empty((n_res, 2))
-        res_waiting = np.empty(n_res, np.int64)
-        heap_t = np.empty(2 * n_res + 1)
-        heap_r = np.empty(2 * n_res + 1, np.int64)
-        committed = np.zeros(n, np.bool_)
-        order = np.empty(n, np.int64)
-        res_keys = np.empty((n_res, 4), np.uint64)
-        res_head = np.empty(n_res, np.int64)
-        produced = np.zeros(planned.shape)
-        counts = np.zeros((n_buckets, 8))
-        code = np.empty(n, np.int64)
-        miss_cause = np.empty(n, np.int64)
-        lost = np.empty(n)
-        hits = np.zeros(n, np.int64)
-        lateness = np.zeros(n)
-        executed = np.zeros(n, np.int64)
-        causes = np.zeros((n, N_CAUSES), np.int64)
-        c_misses = np.zeros(N_CAUSES, np.int64)
-        c_lost = np.zeros(N_CAUSES)
-        for rep in range(lo, hi):
-            n_started = replicate(seed, rep, op_resource, op_start, op_end, op_setup, op_work, op_quantity,
-                      op_family, op_entity, pred_ptr, pred_idx, mat_ptr, mat_idx, mat_entity, mat_base,
-                      mat_late_p, mat_late_row, mat_reject_p, mat_reject_row, res_entity, seq_ptr,
-                      seq_idx, cal_ptr, cal_start, cal_end, res_tbf_row, res_ttr_row, res_absence_p,
-                      res_absence_speed, res_shift_hours, res_performance_row, res_scrap,
-                      res_setup_row, rel_cause, rel_fail_p, dist, pool, early_start, next_ready,
-                      resequence_window, deviation_p, deviation_window, deviation_rule,
-                      reliability_delay, reliability_delay_row, start, end, good, delay_cause,
-                      moved_cause, factor_cause, order, removed, displaced, mat_ready, arrival, res_t,
-                      res_decision, res_last_family, res_previous, res_clock, res_waiting, heap_t,
-                      heap_r, committed, res_keys, res_head)
-            judge(op_bucket, op_resource, n_res, op_position, op_product, op_quantity, planned,
-                  planned_total, bucket_hours, lateness_tolerance, quantity_tolerance, order, n_started,
-                  start, end, good, delay_cause, moved_cause,
-                  no_factor if reliability_delay else factor_cause, counts, code, miss_cause, lost,
-                  produced)
-            summarize(op_bucket, op_day, op_end, op_resource, band_of_bucket, band_measures,
-                      units_sequence, n_days, n_res, end, code, miss_cause, lost, counts, rows[rep],
-                      hits, lateness, executed, causes, c_misses, c_lost)
-            for i in range(n):
-                op_hits[chunk, i] += hits[i]
+    for rep in range(lo, hi):
+        n_started = replicate(seed, rep, op_resource, op_start, op_end, op_setup, op_work, op_quantity,
+                              op_family, op_entity, pred_ptr, pred_idx, mat_ptr, mat_idx, mat_entity,
+                              mat_base, mat_late_p, mat_late_row, mat_reject_p, mat_reject_row,
+                              res_entity, seq_ptr, seq_idx, cal_ptr, cal_start, cal_end, res_tbf_row,
+                              res_ttr_row, res_absence_p, res_absence_speed, res_shift_hours,
+                              res_performance_row, res_scrap, res_setup_row, rel_cause, rel_fail_p,
+                              dist, pool, early_start, next_ready, resequence_window, deviation_p,
+                              deviation_window, deviation_rule, reliability_delay,
+                              reliability_delay_row, scrap_start, scrap_k0, scrap_ptr, scrap_length,
+                              scrap_cdf, scrap_guide, start, end, good, delay_cause,
+                              moved_cause, factor_cause, order, *rw)
+        judge(op_bucket, op_position, op_product, op_quantity, planned, planned_total, bucket_hours,
+              lateness_tolerance, quantity_tolerance, order, n_started, start, end, good, delay_cause,
+              moved_cause, no_factor if reliability_delay else factor_cause, counts, code, miss_cause,
+              lost, produced, *jw)
+        # integer counts go straight into the chunk's accumulators; hours and units are rounded
+        # to fixed point per replication, as the reference engine does
+        summarize(op_bucket, op_day, op_end, op_resource, band_of_bucket, band_measures,
+                  units_sequence, n_days, n_res, end, code, miss_cause, lost, counts, rows[rep],
+                  op_hits[chunk], lateness, op_executed[chunk], op_causes[chunk], cause_misses[chunk],
+                  c_lost, *sw)
+        for i in range(n):
+            if lateness[i] != 0.0:
                 op_lateness[chunk, i] += np.int64(np.round(lateness[i] * HOURS_SCALE))
-                op_executed[chunk, i] += executed[i]
-                hits[i] = 0
                 lateness[i] = 0.0
-                executed[i] = 0
-                for k in range(N_CAUSES):
-                    op_causes[chunk, i, k] += causes[i, k]
-                    causes[i, k] = 0
-            for k in range(N_CAUSES):
-                cause_misses[chunk, k] += c_misses[k]
+        for k in range(N_CAUSES):
+            if c_lost[k] != 0.0:
                 cause_lost[chunk, k] += np.int64(np.round(c_lost[k] * UNITS_SCALE))
-                c_misses[k] = 0
                 c_lost[k] = 0.0
 
 
@@ -438,25 +553,21 @@ _SIM_FIELDS = (
     "early_start", "next_ready", "resequence_window", "deviation_p", "deviation_window",
     "deviation_rule", "reliability_delay", "reliability_delay_row",
 )
-_JUDGE_FIELDS = (
-    "op_bucket", "op_position", "op_product", "op_day", "planned", "planned_total", "n_buckets",
-    "bucket_hours",
-    "n_days", "band_of_bucket", "band_measures", "lateness_tolerance", "quantity_tolerance",
-    "units_sequence",
-)
-
-
 def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int | None = None) -> None:
     """Simulate replications ``first .. first + count - 1`` with the kernel into ``acc``.
 
-    ``chunks`` (default: 4 per thread, at most one per replication) only
-    changes how work is spread; the results do not depend on it.
+    The replications are cut in ``chunks`` (default: 4 per numba thread, at
+    most one per replication) that threads run side by side (the kernel
+    releases the GIL); chunk c owns accumulator row c (integers, fixed point)
+    and its scratch arrays, so the results do not depend on the number of
+    threads or chunks.
     """
     if count <= 0:
         return
-    n_chunks = chunks or 4 * numba.get_num_threads()
+    n_threads = numba.get_num_threads()
+    n_chunks = chunks or 4 * n_threads
     n_chunks = max(1, min(n_chunks, count))
-    n = c.n_ops
+    n, n_res, n_mat = c.n_ops, c.n_resources, c.mat_entity.shape[0]
     op_hits = np.zeros((n_chunks, n), np.int64)
     op_lateness = np.zeros((n_chunks, n), np.int64)
     op_executed = np.zeros((n_chunks, n), np.int64)
@@ -464,9 +575,31 @@ def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int 
     cause_misses = np.zeros((n_chunks, N_CAUSES), np.int64)
     cause_lost = np.zeros((n_chunks, N_CAUSES), np.int64)
     sim = [getattr(c, name) for name in _SIM_FIELDS]
-    judge_args = [getattr(c, name) for name in _JUDGE_FIELDS]
-    _run_chunks(seed, first, count, n_chunks, *sim, *judge_args, acc.rows, op_hits, op_lateness,
-                op_executed, op_causes, cause_misses, cause_lost)
+    tables = scrap_tables(c.op_resource, c.op_quantity, c.res_scrap)
+    judged = (c.op_bucket, c.op_position, c.op_product, c.op_day, c.planned, c.planned_total,
+              c.bucket_hours, c.n_days, c.band_of_bucket, c.band_measures, c.lateness_tolerance,
+              c.quantity_tolerance, c.units_sequence)
+
+    def run(chunk: int) -> None:
+        lo = first + (count * chunk) // n_chunks
+        hi = first + (count * (chunk + 1)) // n_chunks
+        _simulate_chunk(
+            seed, lo, hi, chunk, *sim, *tables, *judged,
+            acc.rows, op_hits, op_lateness, op_executed, op_causes, cause_misses, cause_lost,
+            np.empty(n), np.empty(n), np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64),
+            np.empty(n, np.int64), np.full(n, -1, np.int64), np.empty(n, np.int64),
+            replicate_work(n, n_res, n_mat), judge_work(c.op_bucket, c.op_resource, n_res, c.n_buckets),
+            summary_work(c.band_measures.shape[0]), np.zeros(c.planned.shape),
+            np.zeros((c.n_buckets, N_COUNTS)), np.empty(n, np.int64), np.empty(n, np.int64),
+            np.empty(n), np.zeros(n), np.zeros(N_CAUSES),
+        )
+
+    if n_threads == 1 or n_chunks == 1:
+        for chunk in range(n_chunks):
+            run(chunk)
+    else:
+        with ThreadPoolExecutor(min(n_threads, n_chunks)) as pool:
+            list(pool.map(run, range(n_chunks)))
     acc.op_hits += op_hits.sum(axis=0)
     acc.op_lateness += op_lateness.sum(axis=0)
     acc.op_executed += op_executed.sum(axis=0)
@@ -479,14 +612,10 @@ def kernel_replication(c: Compiled, seed: int, replication: int):
     """Per-operation results of one replication by the kernel (for equivalence checks)."""
     from riskengine.simulation.reference import ReplicationResult
 
-    n, n_res = c.n_ops, c.n_resources
-    out = ReplicationResult(n)
-    scratch = (np.zeros(n, np.bool_), np.empty(n, np.int64), np.empty(n),
-               np.empty(c.mat_entity.shape[0]), np.empty(n_res), np.empty(n_res, np.int64),
-               np.empty(n_res, np.int64), np.empty(n_res, np.int64), np.empty((n_res, 2)),
-               np.empty(n_res, np.int64), np.empty(2 * n_res + 1), np.empty(2 * n_res + 1, np.int64),
-               np.zeros(n, np.bool_), np.empty((n_res, 4), np.uint64), np.empty(n_res, np.int64))
-    out.n_started = replicate(seed, replication, *[getattr(c, name) for name in _SIM_FIELDS], out.start,
+    out = ReplicationResult(c.n_ops)
+    scratch = replicate_work(c.n_ops, c.n_resources, c.mat_entity.shape[0])
+    out.n_started = replicate(seed, replication, *[getattr(c, name) for name in _SIM_FIELDS],
+                              *scrap_tables(c.op_resource, c.op_quantity, c.res_scrap), out.start,
                               out.end, out.good, out.delay_cause, out.moved_cause, out.factor_cause,
                               out.order, *scratch)
     return out

@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 
-from riskengine._jit import jit
+from riskengine.adherence.arrays import leaf_inline, leaf_jit
 from riskengine.simulation.rng import uniform, variate_key
 from riskengine.simulation.sampling import sample
 
@@ -38,7 +38,7 @@ REPAIR = 2  # clock hours of repairs
 N_ACCOUNT = 3
 
 
-@jit
+@leaf_inline
 def absent(key: np.uint64, shift: int, probability: float) -> bool:
     """Whether the crew of a resource is missing in a shift (its shift-th uniform < p)."""
     if probability <= 0.0 or shift < 0:
@@ -46,9 +46,15 @@ def absent(key: np.uint64, shift: int, probability: float) -> bool:
     return uniform(key, shift) < probability
 
 
-@jit
+@leaf_inline
 def _first_interval(t: float, cal_end: np.ndarray, lo: int, hi: int) -> int:
-    """Index of the first working interval in ``[lo, hi)`` that ends after ``t`` (binary search)."""
+    """Index of the first working interval in ``[lo, hi)`` that ends after ``t`` (binary search).
+
+    The first interval is tried first: a caller that moves ``lo`` past the
+    intervals already over finds its interval at once.
+    """
+    if lo < hi and cal_end[lo] > t:
+        return lo
     while lo < hi:
         mid = (lo + hi) // 2
         if cal_end[mid] <= t:
@@ -58,17 +64,20 @@ def _first_interval(t: float, cal_end: np.ndarray, lo: int, hi: int) -> int:
     return lo
 
 
-@jit
+@leaf_inline
 def advance(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, c_hi: int,
             shift_hours: float, absence_p: float, absence_speed: float, absence_key: np.uint64,
             account: np.ndarray) -> float:
     """Clock time at which ``work`` hours of work started at ``t`` are done.
 
-    The resource's working intervals are ``cal_start/cal_end[c_lo:c_hi]``.
+    The resource's working intervals are ``cal_start/cal_end[c_lo:c_hi]`` (a
+    caller may leave out the leading intervals that end by ``t``: same result).
     Skips non-working time (adds it to ``account[GAP_CALENDAR]``) and runs at
     ``absence_speed`` in absent shifts (adds the clock time lost to
     ``account[LOST_ABSENCE]``). Returns inf if the calendar ends first.
     """
+    if not work > 0.0:
+        return t
     n = c_hi
     i = _first_interval(t, cal_end, c_lo, c_hi)
     while work > 0.0:
@@ -87,6 +96,17 @@ def advance(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c
         if rate <= 0.0:
             account[LOST_ABSENCE] += seg_end - t
             t = seg_end
+        elif rate == 1.0:  # full speed: the arithmetic below without x 1, / 1 and + 0 x (...)
+            capacity = seg_end - t
+            if capacity >= work:
+                done = t + work
+                if not math.isfinite(done - t):
+                    account[LOST_ABSENCE] += (done - t) * 0.0
+                return done
+            work -= capacity
+            if not math.isfinite(capacity):
+                account[LOST_ABSENCE] += capacity * 0.0
+            t = seg_end
         else:
             capacity = (seg_end - t) * rate
             if capacity >= work:
@@ -101,7 +121,7 @@ def advance(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c
     return t
 
 
-@jit
+@leaf_inline
 def next_start(t: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, c_hi: int,
                shift_hours: float, absence_p: float, absence_speed: float,
                absence_key: np.uint64) -> float:
@@ -123,7 +143,7 @@ def next_start(t: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, 
     return math.inf
 
 
-@jit
+@leaf_inline
 def process(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, c_hi: int,
             shift_hours: float, absence_p: float, absence_speed: float, absence_key: np.uint64,
             dist: np.ndarray, tbf_row: int, ttr_row: int, pool: np.ndarray,
@@ -138,16 +158,9 @@ def process(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c
     repair keys, so the same resource fails at the same points of its work in
     every plan scored with the same seed.
     """
-    if tbf_row == 0:
-        return advance(t, work, cal_start, cal_end, c_lo, c_hi, shift_hours, absence_p, absence_speed,
-                       absence_key, account)
-    while True:
-        if clock[r, 0] >= work:
-            clock[r, 0] -= work
-            return advance(t, work, cal_start, cal_end, c_lo, c_hi, shift_hours, absence_p,
-                           absence_speed, absence_key, account)
-        t = advance(t, clock[r, 0], cal_start, cal_end, c_lo, c_hi, shift_hours, absence_p,
-                    absence_speed, absence_key, account)
+    while tbf_row != 0 and not clock[r, 0] >= work:  # the machine fails before the work is done
+        t = advance_call(t, clock[r, 0], cal_start, cal_end, c_lo, c_hi, shift_hours, absence_p,
+                         absence_speed, absence_key, account)
         if not math.isfinite(t):
             return t
         work -= clock[r, 0]
@@ -157,9 +170,33 @@ def process(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c
         account[REPAIR] += repair
         clock[r, 1] = k + 1
         clock[r, 0] = max(sample(dist, tbf_row, pool, variate_key(failure_key, k + 1)), 0.0)
+    if tbf_row != 0:
+        clock[r, 0] -= work
+    return advance(t, work, cal_start, cal_end, c_lo, c_hi, shift_hours, absence_p, absence_speed,
+                   absence_key, account)
 
 
-@jit
+@leaf_jit
+def advance_call(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, c_hi: int,
+                 shift_hours: float, absence_p: float, absence_speed: float, absence_key: np.uint64,
+                 account: np.ndarray) -> float:
+    """:func:`advance` compiled as a function of its own, for rare paths: :func:`advance`,
+    :func:`next_start` and :func:`process` are inlined where they are called (calls with
+    this many arguments cost more than the work), and every inlined copy costs compile time."""
+    return advance(t, work, cal_start, cal_end, c_lo, c_hi, shift_hours, absence_p, absence_speed,
+                   absence_key, account)
+
+
+@leaf_jit
+def next_start_call(t: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, c_hi: int,
+                    shift_hours: float, absence_p: float, absence_speed: float,
+                    absence_key: np.uint64) -> float:
+    """:func:`next_start` compiled as a function of its own, for rare paths (see :func:`advance_call`)."""
+    return next_start(t, cal_start, cal_end, c_lo, c_hi, shift_hours, absence_p, absence_speed,
+                      absence_key)
+
+
+@leaf_jit
 def first_failure(dist: np.ndarray, tbf_row: int, pool: np.ndarray, failure_key: np.uint64,
                   clock: np.ndarray, r: int) -> None:
     """Start resource r's failure clock: work until failure 0 (row 0: never fails)."""

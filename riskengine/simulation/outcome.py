@@ -24,6 +24,7 @@ import numpy as np
 
 from riskengine._jit import jit
 from riskengine.adherence import arrays as ar
+from riskengine.adherence.arrays import leaf_inline, leaf_jit
 from riskengine.model.common import CAUSES
 
 FAILED = 5  # deviation code of a reliability-factor miss (after the adherence codes)
@@ -34,13 +35,49 @@ OPERATIONAL = CAUSES.index("operational")
 
 
 @jit
-def judge(op_bucket: np.ndarray, op_resource: np.ndarray, n_resources: int, op_position: np.ndarray,
-          op_product: np.ndarray, op_quantity: np.ndarray, planned: np.ndarray,
-          planned_total: np.ndarray, bucket_hours: float, lateness_tolerance: float,
-          quantity_tolerance: float, order: np.ndarray, n_started: int,
+def judge_work(op_bucket: np.ndarray, op_resource: np.ndarray, n_resources: int, n_buckets: int):
+    """The work arrays :func:`judge` needs for a plan (allocate once, reuse for every replication).
+
+    Besides scratch, they hold each operation's (bucket, resource) group for
+    the sequence counts: only the groups that hold planned operations are
+    numbered (in bucket, resource order), so the cost per replication grows
+    with operations, not with buckets x resources.
+    """
+    n = op_bucket.shape[0]
+    seen = np.full(n_buckets * n_resources, -1, np.int64)
+    for i in range(n):
+        if op_bucket[i] >= 0:
+            seen[op_bucket[i] * n_resources + op_resource[i]] = 0
+    n_groups = 0
+    group_bucket = np.empty(n, np.int64)
+    for g in range(seen.shape[0]):
+        if seen[g] == 0:
+            seen[g] = n_groups
+            group_bucket[n_groups] = g // n_resources
+            n_groups += 1
+    op_group = np.full(n, -1, np.int64)
+    for i in range(n):
+        if op_bucket[i] >= 0:
+            op_group[i] = seen[op_bucket[i] * n_resources + op_resource[i]]
+    first, items, pos, w, ones, flags, best, pred, sort_order, rank, tree_value, tree_item = \
+        ar.sequence_work(n, n_groups)
+    return (op_group, n_groups, group_bucket[:max(n_groups, 1)].copy(), np.empty(n, np.int64),
+            np.empty(n, np.int64), np.empty(n), np.zeros(n, np.int8), np.empty(n, np.int64),
+            first, items, pos, w, ones, flags, best, pred, sort_order, rank, tree_value, tree_item)
+
+
+@leaf_jit
+def judge(op_bucket: np.ndarray, op_position: np.ndarray, op_product: np.ndarray,
+          op_quantity: np.ndarray, planned: np.ndarray, planned_total: np.ndarray, bucket_hours: float,
+          lateness_tolerance: float, quantity_tolerance: float, order: np.ndarray, n_started: int,
           start: np.ndarray, end: np.ndarray, good: np.ndarray, delay_cause: np.ndarray,
           moved_cause: np.ndarray, factor_cause: np.ndarray, counts: np.ndarray,
-          code: np.ndarray, miss_cause: np.ndarray, lost: np.ndarray, produced: np.ndarray) -> None:
+          code: np.ndarray, miss_cause: np.ndarray, lost: np.ndarray, produced: np.ndarray,
+          op_group: np.ndarray, n_groups: int, group_bucket: np.ndarray, done_bucket: np.ndarray,
+          seq_group: np.ndarray, weight: np.ndarray, member: np.ndarray, touched: np.ndarray,
+          first: np.ndarray, items: np.ndarray, pos: np.ndarray, w: np.ndarray, ones: np.ndarray,
+          flags: np.ndarray, best: np.ndarray, pred: np.ndarray, sort_order: np.ndarray,
+          rank: np.ndarray, tree_value: np.ndarray, tree_item: np.ndarray) -> None:
     """Fill the bucket ``counts`` and each operation's deviation ``code``, ``miss_cause``
     (-1 for a HIT) and ``lost`` units.
 
@@ -48,27 +85,25 @@ def judge(op_bucket: np.ndarray, op_resource: np.ndarray, n_resources: int, op_p
     ``planned`` (buckets x products) and ``planned_total`` are the plan's S_i
     and S; ``produced`` is a zero work matrix of the same shape (left zero).
     Operations planned to end outside the horizon (``op_bucket < 0``) are not
-    judged (code HIT, no cause).
+    judged (code HIT, no cause). The arguments from ``op_group`` on are the
+    work arrays of :func:`judge_work`; nothing is allocated.
     """
     n = op_bucket.shape[0]
     n_buckets = counts.shape[0]
-    done_bucket = np.empty(n, np.int64)
-    seq_bucket = np.empty(n, np.int64)
-    weight = np.empty(n)
     for i in range(n):
         b = -1
         if good[i] > 0.0 and math.isfinite(end[i]):
             b = ar.bucket_of(end[i], 0.0, bucket_hours, n_buckets)
         done_bucket[i] = b
-        seq_bucket[i] = op_bucket[i] if (b >= 0 and b == op_bucket[i]) else -1
+        seq_group[i] = op_group[i] if (b >= 0 and b == op_bucket[i]) else -1
         weight[i] = min(op_quantity[i], good[i])
-    ar.add_volume_mix(done_bucket, op_product, good, planned, planned_total, produced, counts)
+    ar.volume_mix(done_bucket, op_product, good, planned, planned_total, produced, counts, touched)
     for b in range(n_buckets):
         for j in range(ar.ORDERS_BUILT, ar.N_COUNTS):
             counts[b, j] = 0.0
-    member = np.zeros(n, np.int8)
-    ar.add_sequence(order[:n_started], seq_bucket, op_resource, n_resources, op_position, weight,
-                    counts, member)
+    ar.sequence_counts(order, n_started, seq_group, n_groups, group_bucket, op_position, weight, counts,
+                       member, first, items, pos, w, ones, flags, best, pred, sort_order, rank,
+                       tree_value, tree_item)
     for i in range(n):
         miss_cause[i] = -1
         lost[i] = 0.0
@@ -77,7 +112,7 @@ def judge(op_bucket: np.ndarray, op_resource: np.ndarray, n_resources: int, op_p
             continue
         deadline = (op_bucket[i] + 1) * bucket_hours + lateness_tolerance
         c = ar.classify(good[i], end[i], op_quantity[i], deadline, quantity_tolerance,
-                        seq_bucket[i] >= 0, member[i] == 1)
+                        seq_group[i] >= 0, member[i] == 1)
         if c == ar.HIT and factor_cause[i] >= 0:
             c = FAILED
             miss_cause[i] = factor_cause[i]
@@ -95,13 +130,14 @@ def judge(op_bucket: np.ndarray, op_resource: np.ndarray, n_resources: int, op_p
         code[i] = c
 
 
-@jit
+@leaf_inline
 def root_cause(delay: np.ndarray) -> int:
     """The cause (code) with the largest positive delay; ties to the earlier code; -1 if none."""
     best = 0.0
     cause = -1
-    for k in range(delay.shape[0]):
-        if delay[k] > best:
-            best = delay[k]
-            cause = k
+    for k in range(delay.shape[0]):  # selects rather than branches (the winner is unpredictable)
+        d = delay[k]
+        better = d > best
+        cause = k if better else cause
+        best = d if better else best
     return cause

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
 from riskengine._jit import jit
+from riskengine.adherence.arrays import leaf_inline, leaf_jit
 from riskengine.model import distributions as d
 from riskengine.simulation.rng import uniform, variate_key
 
@@ -60,21 +62,27 @@ def encode(dist: object, pool: list[float]) -> np.ndarray:
     return row
 
 
+@leaf_inline
+def _central_quantile(q: float) -> float:
+    """AS241's rational approximation in its central region |q| <= 0.425, q = p - 1/2."""
+    r = 0.180625 - q * q
+    num = (((((((2.5090809287301226727e3 * r + 3.3430575583588128105e4) * r
+                + 6.7265770927008700853e4) * r + 4.5921953931549871457e4) * r
+              + 1.3731693765509461125e4) * r + 1.9715909503065514427e3) * r
+            + 1.3314166789178437745e2) * r + 3.3871328727963666080e0) * q
+    den = (((((((5.2264952788528545610e3 * r + 2.8729085735721942674e4) * r
+                + 3.9307895800092710610e4) * r + 2.1213794301586595867e4) * r
+              + 5.3941960214247511077e3) * r + 6.8718700749205790830e2) * r
+            + 4.2313330701600911252e1) * r + 1.0)
+    return num / den
+
+
 @jit
 def normal_quantile(p: float) -> float:
     """Standard normal quantile, Wichura's AS241 (relative accuracy about 1e-16)."""
     q = p - 0.5
     if abs(q) <= 0.425:
-        r = 0.180625 - q * q
-        num = (((((((2.5090809287301226727e3 * r + 3.3430575583588128105e4) * r
-                    + 6.7265770927008700853e4) * r + 4.5921953931549871457e4) * r
-                  + 1.3731693765509461125e4) * r + 1.9715909503065514427e3) * r
-                + 1.3314166789178437745e2) * r + 3.3871328727963666080e0) * q
-        den = (((((((5.2264952788528545610e3 * r + 2.8729085735721942674e4) * r
-                    + 3.9307895800092710610e4) * r + 2.1213794301586595867e4) * r
-                  + 5.3941960214247511077e3) * r + 6.8718700749205790830e2) * r
-                + 4.2313330701600911252e1) * r + 1.0)
-        return num / den
+        return _central_quantile(q)
     r = p if q <= 0.0 else 1.0 - p
     r = math.sqrt(-math.log(r))
     if r <= 5.0:
@@ -124,12 +132,40 @@ def gamma_variate(shape: float, vkey: np.uint64) -> float:
             return boost * dd * v
 
 
-@jit
+#: The numba options of :func:`normal_quantiles`: no check for a division by zero (its
+#: denominators are at least 1), so that the loop compiles to vector instructions.
+_vector_jit = numba.njit(cache=True, nogil=True, _nrt=False, error_model="numpy")
+
+
+@_vector_jit
+def normal_quantiles(p: np.ndarray, out: np.ndarray) -> None:
+    """``out[i] = normal_quantile(p[i])`` for a batch, the same numbers several times faster.
+
+    The central region (85% of uniforms) is computed for all items at once,
+    which the compiler turns into vector instructions (the same IEEE
+    operations in the same order, so the same results); the tails follow one
+    by one.
+    """
+    for i in range(p.shape[0]):
+        out[i] = _central_quantile(p[i] - 0.5)
+    for i in range(p.shape[0]):
+        if not abs(p[i] - 0.5) <= 0.425:
+            out[i] = normal_quantile(p[i])
+
+
+@leaf_jit
 def sample(table: np.ndarray, row: int, pool: np.ndarray, vkey: np.uint64) -> float:
     """One variate of the distribution in row ``row`` of ``table``, from variate key ``vkey``.
 
     (Rows are indexed rather than sliced so the hot loop creates no array views.)
     """
+    return sample_known(table, row, pool, vkey, math.nan)
+
+
+@leaf_inline
+def sample_known(table: np.ndarray, row: int, pool: np.ndarray, vkey: np.uint64, z: float) -> float:
+    """:func:`sample` where ``z``, unless NaN, is ``normal_quantile(uniform(vkey, 0))`` already
+    computed (by :func:`normal_quantiles` for a batch)."""
     code = int(table[row, 0])
     a = table[row, 1]
     b = table[row, 2]
@@ -145,11 +181,11 @@ def sample(table: np.ndarray, row: int, pool: np.ndarray, vkey: np.uint64) -> fl
     if code == EXPONENTIAL:
         return -a * math.log1p(-u)
     if code == LOGNORMAL:
-        return math.exp(a + b * normal_quantile(u))
+        return math.exp(a + b * (z if z == z else normal_quantile(u)))
     if code == WEIBULL:
         return b * (-math.log1p(-u)) ** (1.0 / a)
     if code == NORMAL:
-        return a + b * normal_quantile(u)
+        return a + b * (z if z == z else normal_quantile(u))
     if code == UNIFORM:
         return a + (b - a) * u
     if code == TRIANGULAR:
@@ -167,18 +203,130 @@ def sample(table: np.ndarray, row: int, pool: np.ndarray, vkey: np.uint64) -> fl
 @jit
 def binomial(n: int, p: float, u: float) -> int:
     """Binomial(n, p) by inversion of one uniform (normal approximation past mean 500)."""
+    return binomial_prepared(n, p, u, binomial_start(n, p))
+
+
+@jit
+def binomial_start(n: int, p: float) -> float:
+    """P(X = 0) of the inversion of :func:`binomial` (of the lower tail when p > 0.5).
+
+    It depends on ``n`` and ``p`` only: a kernel computes it once per
+    operation and calls :func:`binomial_prepared`.
+    """
+    if n <= 0 or p <= 0.0 or p >= 1.0:
+        return 0.0
+    q = 1.0 - p if p > 0.5 else p
+    return math.exp(n * math.log1p(-q))
+
+
+@leaf_inline
+def binomial_prepared(n: int, p: float, u: float, start: float) -> int:
+    """:func:`binomial` with ``start = binomial_start(n, p)`` already computed."""
     if n <= 0 or p <= 0.0:
         return 0
     if p >= 1.0:
         return n
     if p > 0.5:
-        return n - binomial(n, 1.0 - p, 1.0 - u)
+        return n - _binomial_lower(n, 1.0 - p, 1.0 - u, start)
+    return _binomial_lower(n, p, u, start)
+
+
+#: Uniforms are at least 2^-54 (see :func:`riskengine.simulation.rng.uniform`): no inversion stops
+#: where the cumulative probability is below it.
+_SMALLEST_UNIFORM = 2.0**-54
+
+
+@leaf_jit
+def binomial_cdf(n: int, p: float, start: float, out: np.ndarray) -> tuple:
+    """The cumulative probabilities :func:`binomial_prepared` inverts, for a table lookup.
+
+    For 0 < p <= 0.5 and mean n p <= 500 (where the inversion is used), with
+    ``start = binomial_start(n, p)``: ``out[j]`` is P(X <= k0 + j) computed by
+    the same operations in the same order as the inversion loop, from the
+    first k0 that a uniform can select (P >= 2^-54) until the sum stops
+    growing for good (past the mode, once adding the next probability leaves
+    it unchanged, so do all later ones) or k = n. Returns ``(k0, length)``;
+    length is -1 when ``out`` is too short. :func:`binomial_lookup` then gives
+    the same variate as the loop for every uniform.
+    """
+    ratio = p / (1.0 - p)
+    pmf = start
+    cdf = pmf
+    k = 0
+    k0 = 0
+    length = 0
+    while True:
+        if cdf >= _SMALLEST_UNIFORM:
+            if length == 0:
+                k0 = k
+            if length >= out.shape[0]:
+                return k0, -1
+            out[length] = cdf
+            length += 1
+        if k >= n:
+            break
+        factor = ratio * (n - k) / (k + 1)
+        after = cdf + pmf * factor
+        if after == cdf and factor <= 1.0:
+            break
+        pmf *= factor
+        k += 1
+        cdf = after
+    return k0, length
+
+
+@leaf_jit
+def binomial_guide(cdf: np.ndarray, guide: np.ndarray) -> None:
+    """Index of a table from :func:`binomial_cdf` (both of the table's length m):
+    ``guide[j]`` is the first entry that reaches j / m (m if none)."""
+    m = cdf.shape[0]
+    i = 0
+    for j in range(m):
+        while i < m and cdf[i] < j / m:
+            i += 1
+        guide[j] = i
+
+
+#: Entries after each table of :func:`binomial_lookup` that must hold a value above any uniform.
+LOOKUP_PAD = 4
+
+
+@leaf_inline
+def binomial_lookup(n: int, u: float, cdf: np.ndarray, guide: np.ndarray, lo: int, length: int,
+                    k0: int) -> int:
+    """The inversion of a table from :func:`binomial_cdf` in ``cdf[lo:lo + length]`` (its
+    :func:`binomial_guide` in ``guide[lo:lo + length]``, and :data:`LOOKUP_PAD` entries
+    above 1 after it): the first k whose cumulative probability reaches ``u``, else n, as
+    the loop of :func:`binomial_prepared` finds it.
+
+    The guide entry of ``int(u m) - 1`` reaches at most u (even after rounding
+    of u m), so no entry before it does and the answer is at most a few
+    entries on: they are compared all at once (no branch to mispredict), and
+    the scan goes on only if all of them are below u.
+    """
+    if length <= 0:
+        return n
+    # (unsigned indices: numba adds no code for negative ones)
+    j = np.uint64(max(int(u * length) - 1, 0))
+    i = np.uint64(lo + guide[np.uint64(lo) + j])
+    below = (cdf[i] < u) + (cdf[i + np.uint64(1)] < u) + (cdf[i + np.uint64(2)] < u) + \
+        (cdf[i + np.uint64(3)] < u)
+    k = np.int64(i) + below
+    if below == LOOKUP_PAD:
+        while cdf[k] < u:
+            k += 1
+    k -= lo
+    return k0 + k if k < length else n
+
+
+@leaf_inline
+def _binomial_lower(n: int, p: float, u: float, pmf: float) -> int:
+    """Binomial(n, p) for 0 < p <= 0.5 from one uniform, ``pmf`` = (1 - p)^n."""
     mean = n * p
     if mean > 500.0:
         x = math.floor(mean + math.sqrt(mean * (1.0 - p)) * normal_quantile(u) + 0.5)
         return int(min(max(x, 0.0), n))
     ratio = p / (1.0 - p)
-    pmf = math.exp(n * math.log1p(-p))
     cdf = pmf
     k = 0
     while cdf < u and k < n:

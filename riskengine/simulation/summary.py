@@ -16,6 +16,7 @@ import numpy as np
 
 from riskengine._jit import jit
 from riskengine.adherence import arrays as ar
+from riskengine.adherence.arrays import leaf_jit
 from riskengine.model.common import CAUSES
 
 N_CAUSES = len(CAUSES)
@@ -56,13 +57,20 @@ class Layout:
 
 
 @jit
+def summary_work(n_bands: int):
+    """The work arrays of :func:`summarize` (allocate once, reuse for every replication)."""
+    return np.zeros(ar.N_COUNTS), np.empty(ar.N_RATIOS), np.zeros((n_bands, ar.N_COUNTS))
+
+
+@leaf_jit
 def summarize(op_bucket: np.ndarray, op_day: np.ndarray, op_end: np.ndarray, op_resource: np.ndarray,
               band_of_bucket: np.ndarray, band_measures: np.ndarray, units_sequence: bool,
               n_days: int, n_resources: int,
               end: np.ndarray, code: np.ndarray, miss_cause: np.ndarray, lost: np.ndarray,
               counts: np.ndarray, row: np.ndarray,
               op_hits: np.ndarray, op_lateness: np.ndarray, op_executed: np.ndarray,
-              op_causes: np.ndarray, cause_misses: np.ndarray, cause_lost: np.ndarray) -> None:
+              op_causes: np.ndarray, cause_misses: np.ndarray, cause_lost: np.ndarray,
+              total: np.ndarray, ratio: np.ndarray, band: np.ndarray) -> None:
     """Write a replication's row and add its operations and causes to the accumulators.
 
     Row: plan holds (1 when every judged operation is a HIT), BTS, BTP,
@@ -70,7 +78,8 @@ def summarize(op_bucket: np.ndarray, op_day: np.ndarray, op_end: np.ndarray, op_
     then holds-through-day k (every operation planned to end within the first
     k+1 days is a HIT), per band (score = product of its measures, V, M, Sq),
     per bucket (BTS, BTP) and each resource's finish. NaN where nothing was
-    planned.
+    planned. ``total``, ``ratio`` and ``band`` are the work arrays of
+    :func:`summary_work`; nothing is allocated.
     """
     n_buckets = counts.shape[0]
     n_bands = band_measures.shape[0]
@@ -97,11 +106,11 @@ def summarize(op_bucket: np.ndarray, op_day: np.ndarray, op_end: np.ndarray, op_
             cause_lost[miss_cause[i]] += lost[i]
     row[HOLDS] = 1.0 if first_miss_day == n_days else 0.0
     row[FINISH] = finish
-    total = np.zeros(ar.N_COUNTS)
+    for j in range(ar.N_COUNTS):
+        total[j] = 0.0
     for b in range(n_buckets):
         for j in range(ar.N_COUNTS):
             total[j] += counts[b, j]
-    ratio = np.empty(ar.N_RATIOS)
     ar.ratios(total, units_sequence, ratio)
     row[BTS] = ratio[ar.BTS]
     row[BTP] = ratio[ar.BTP]
@@ -111,7 +120,9 @@ def summarize(op_bucket: np.ndarray, op_day: np.ndarray, op_end: np.ndarray, op_
     for d in range(n_days):
         row[N_HEAD + d] = 1.0 if d < first_miss_day else 0.0
     base = N_HEAD + n_days
-    band = np.zeros((n_bands, ar.N_COUNTS))
+    for k in range(n_bands):
+        for j in range(ar.N_COUNTS):
+            band[k, j] = 0.0
     for b in range(n_buckets):
         for j in range(ar.N_COUNTS):
             band[band_of_bucket[b], j] += counts[b, j]
