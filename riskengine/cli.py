@@ -67,6 +67,43 @@ def emit(result, json_path: str | None, quiet: bool) -> None:
 json_option = click.option("--json", "json_path", metavar="PATH",
                            help="Write the JSON result to PATH ('-' for stdout).")
 quiet_option = click.option("--quiet", is_flag=True, help="No terminal summary.")
+report_option = click.option("--report", "report_path", metavar="OUT.html",
+                             help="Also write a self-contained HTML report (figures, tables, premises).")
+
+
+def check_report_path(path: str | None) -> None:
+    """Refuse an unusable report path before any work is done."""
+    from riskengine.errors import Problem
+
+    if path is not None and (path == "-" or os.path.isdir(path)):
+        raise InputError(Problem("--report", f"must be a file path, got {path!r}"))
+
+
+def write_report(result, path: str | None, quiet: bool, json_path: str | None, **options) -> None:
+    """Write the HTML report where asked (matplotlib is imported only then)."""
+    if not path:
+        return
+    from riskengine.report.html import write_report as write
+
+    write(result, path, **options)
+    if not quiet and json_path != "-":
+        click.echo(f"report written to {path}")
+
+
+def command_line(*words) -> str:
+    """The shell command that reproduces a run (options with None or False values left out)."""
+    import shlex
+
+    out: list[str] = ["riskengine"]
+    for w in words:
+        if isinstance(w, tuple):
+            name, value = w
+            if value is None or value is False:
+                continue
+            out += [name] if value is True else [name, str(value)]
+        else:
+            out.append(str(w))
+    return shlex.join(out)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -91,9 +128,10 @@ def main() -> None:
               show_default=True, help="Count sequence adherence in orders or in units.")
 @json_option
 @quiet_option
+@report_option
 @handled
 def measure(plans, actuals, bucket_hours, lateness_tolerance, quantity_tolerance, sequence_basis,
-            json_path, quiet) -> None:
+            json_path, quiet, report_path) -> None:
     """Measure realized adherence against the plan in effect per bucket."""
     from riskengine.adherence.measure import measure as run
     from riskengine.io.readers import read_actuals, read_history
@@ -103,7 +141,13 @@ def measure(plans, actuals, bucket_hours, lateness_tolerance, quantity_tolerance
     records = read_actuals(actuals, history)
     rules = AdherenceRules(bucket_hours=bucket_hours, lateness_tolerance_hours=lateness_tolerance,
                            quantity_tolerance=quantity_tolerance, sequence_basis=sequence_basis)
-    emit(run(history, records, rules), json_path, quiet)
+    check_report_path(report_path)
+    result = run(history, records, rules)
+    emit(result, json_path, quiet)
+    command = command_line("measure", *(w for p in plans for w in ("--plan", p)), ("--actuals", actuals),
+                           ("--bucket-hours", bucket_hours), ("--lateness-tolerance", lateness_tolerance),
+                           ("--quantity-tolerance", quantity_tolerance), ("--sequence-basis", sequence_basis))
+    write_report(result, report_path, quiet, json_path, plan=history, command=command)
 
 
 @main.command()
@@ -159,10 +203,14 @@ def check(plan, premises, repair_path, json_path, quiet) -> None:
               help="Add the tornado: CRN-paired gains if each source or resource is removed or halved.")
 @json_option
 @quiet_option
+@report_option
 @handled
 def score(plan, premises, replications, precision, max_replications, seed, engine, threads,
-          with_sensitivity, json_path, quiet) -> None:
-    """Score a plan: probability it is executed as planned, expected adherence, risks."""
+          with_sensitivity, json_path, quiet, report_path) -> None:
+    """Score a plan: probability it is executed as planned, expected adherence, risks.
+
+    On a terminal, a progress line on stderr shows the replications done and
+    the current largest headline half-width (not with --quiet, never on stdout)."""
     if threads:
         import numba
 
@@ -170,18 +218,45 @@ def score(plan, premises, replications, precision, max_replications, seed, engin
     from riskengine.analysis.score import score as run
     from riskengine.io.readers import read_plan, read_premises
     from riskengine.model.premises import check_premises_against
+    from riskengine.report.progress import batches, progress_line
 
     loaded = read_plan(plan)
     model = read_premises(premises)
     check_premises_against(model, loaded, source=premises)
-    result = run(loaded, model, replications=replications, precision=precision, seed=seed,
-                 engine=engine, max_replications=max_replications)
+    check_report_path(report_path)
+    line = progress_line("score", quiet=quiet, total=None if precision else replications, precision=precision)
+    batch = None if line is None else (1000 if precision else batches(replications))
+    try:
+        result = run(loaded, model, replications=replications, precision=precision, seed=seed,
+                     engine=engine, max_replications=max_replications,
+                     progress=line.update if line else None, batch=batch)
+    finally:
+        if line:
+            line.close()
     if with_sensitivity:
         from riskengine.analysis.sensitivity import sensitivity
 
-        result.sensitivity = sensitivity(loaded, model, replications=result.replications, seed=seed,
-                                         engine=engine).to_dict()
+        line = progress_line("sensitivity", quiet=quiet)
+        try:
+            result.sensitivity = sensitivity(
+                loaded, model, replications=result.replications, seed=seed, engine=engine,
+                progress=(lambda done, total: _tick(line, done, total)) if line else None).to_dict()
+        finally:
+            if line:
+                line.close()
     emit(result, json_path, quiet)
+    command = command_line("score", plan, ("--premises", premises),
+                           ("--replications", None if precision else replications),
+                           ("--precision", precision),
+                           ("--max-replications", max_replications if precision else None),
+                           ("--seed", seed), ("--engine", engine), ("--sensitivity", with_sensitivity))
+    write_report(result, report_path, quiet, json_path, plan=loaded, command=command)
+
+
+def _tick(line, done: int, total: int) -> None:
+    """Progress of a run whose total is known only once it starts (compare, sensitivity)."""
+    line.total = total
+    line.update(done)
 
 
 @main.command()
@@ -196,20 +271,33 @@ def score(plan, premises, replications, precision, max_replications, seed, engin
 @click.option("--engine", type=click.Choice(["kernel", "reference"]), default="kernel", show_default=True)
 @json_option
 @quiet_option
+@report_option
 @handled
-def compare(plans, premises, replications, seed, independent, engine, json_path, quiet) -> None:
+def compare(plans, premises, replications, seed, independent, engine, json_path, quiet, report_path) -> None:
     """Compare candidate schedules under common random numbers: paired differences and ranking."""
     from riskengine.analysis.compare import compare as run
     from riskengine.io.readers import read_plan, read_premises
     from riskengine.model.premises import check_premises_against
+    from riskengine.report.progress import batches, progress_line
 
     loaded = [read_plan(p) for p in plans]
     model = read_premises(premises)
     for each in loaded:
         check_premises_against(model, each, source=premises)
-    result = run(loaded, model, replications=replications, seed=seed, engine=engine,
-                 paired=not independent)
+    check_report_path(report_path)
+    line = progress_line("compare", quiet=quiet, total=replications * len(loaded))
+    try:
+        result = run(loaded, model, replications=replications, seed=seed, engine=engine,
+                     paired=not independent, batch=batches(replications) if line else None,
+                     progress=(lambda done, _total: line.update(done)) if line else None)
+    finally:
+        if line:
+            line.close()
     emit(result, json_path, quiet)
+    command = command_line("compare", *plans, ("--premises", premises), ("--replications", replications),
+                           ("--seed", seed), ("--independent", independent), ("--engine", engine))
+    write_report(result, report_path, quiet, json_path,
+                 premises=model.model_dump(mode="json", by_alias=True), command=command)
 
 
 @main.command()

@@ -16,6 +16,7 @@ Analysis*, 5th ed., 2015, section 11.2); both half-widths are reported.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -92,11 +93,14 @@ def paired_difference(x: np.ndarray, y: np.ndarray, higher_is_better: bool) -> d
 
 
 def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, seed: int = 0,
-            engine: str = "kernel", paired: bool = True) -> CompareResult:
+            engine: str = "kernel", paired: bool = True, progress: Callable[[int, int], None] | None = None,
+            batch: int | None = None) -> CompareResult:
     """Score ``plans`` with common random numbers and estimate their paired differences.
 
     With ``paired=False`` plan k is scored with seed ``seed + k`` (independent
-    streams), to show what common random numbers buy.
+    streams), to show what common random numbers buy. ``progress`` is called
+    with (replications done over all plans, replications in all) after each
+    batch of at most ``batch`` replications; neither changes the result.
     """
     if len(plans) < 2:
         raise InputError(Problem("plans", f"compare needs at least two plans, got {len(plans)}"))
@@ -104,9 +108,13 @@ def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, 
     for p in plans:  # the same plan twice (a check of the method) gets a distinct label
         ids.append(p.id if p.id not in ids else f"{p.id}#{ids.count(p.id) + 1}")
     rows, summaries = [], []
+    total = replications * len(plans)
     for k, plan in enumerate(plans):
         plan_seed = seed if paired else seed + k
-        compiled, acc = simulate(plan, premises, replications=replications, seed=plan_seed, engine=engine)
+        tick = None if progress is None else (
+            lambda done, _width, k=k: progress(k * replications + done, total))
+        compiled, acc = simulate(plan, premises, replications=replications, seed=plan_seed, engine=engine,
+                                 progress=tick, batch=batch)
         result = build_result(plan, premises, compiled, acc, seed=plan_seed, engine=engine, precision=None)
         rows.append(acc.rows[:replications])
         summaries.append({"id": ids[k], "plan_holds": result.plan_holds,

@@ -9,6 +9,12 @@ With ``precision=H`` replications are added in batches until every headline
 interval (plan holds, BTS, BTP, volume, mix, sequence) has a half-width of at
 most H, or ``max_replications`` is reached. The batch schedule depends only
 on the figures, so the result is reproducible.
+
+``batch=B`` only splits the work into runs of at most B replications so that
+``progress`` is called more often (a progress bar on long runs). Every
+replication's draws depend only on (seed, replication) and all sums are
+integers, so the result is bit-identical to one big batch; the adaptive
+mode still decides whether to stop only at its own batch boundaries.
 """
 
 from __future__ import annotations
@@ -65,7 +71,7 @@ def headline_width(rows: np.ndarray) -> float:
 
 def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision: float | None = None,
           seed: int = 0, engine: str = "kernel", max_replications: int = 100_000,
-          progress: Callable[[int, float], None] | None = None) -> ScoreResult:
+          progress: Callable[[int, float], None] | None = None, batch: int | None = None) -> ScoreResult:
     """Estimate the probability that ``plan`` is executed as planned, and its adherence.
 
     Parameters
@@ -84,18 +90,25 @@ def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision
         Cap of the adaptive mode.
     progress
         Called after each batch with (replications done, current headline half-width).
+    batch
+        At most this many replications per run between two ``progress`` calls
+        (default: no split). The result does not depend on it.
     """
     compiled, acc = simulate(plan, premises, replications=replications, precision=precision, seed=seed,
-                             engine=engine, max_replications=max_replications, progress=progress)
+                             engine=engine, max_replications=max_replications, progress=progress,
+                             batch=batch)
     return build_result(plan, premises, compiled, acc, seed=seed, engine=engine, precision=precision)
 
 
 def simulate(plan: Plan, premises: Premises, *, replications: int = 1000, precision: float | None = None,
              seed: int = 0, engine: str = "kernel", max_replications: int = 100_000,
-             progress: Callable[[int, float], None] | None = None) -> tuple[Compiled, Accumulators]:
+             progress: Callable[[int, float], None] | None = None,
+             batch: int | None = None) -> tuple[Compiled, Accumulators]:
     """Run the replications of :func:`score` and return the compiled model and accumulators
     (one row per replication: what comparisons and sensitivity analyses pair up)."""
     _check(replications, precision, seed, max_replications)
+    if batch is not None and batch < 1:
+        raise InputError(Problem("batch", f"must be at least 1, got {batch}"))
     check_premises_against(premises, plan)
     run = _runner(engine)
     compiled = compile_model(plan, premises)
@@ -103,8 +116,13 @@ def simulate(plan: Plan, premises: Premises, *, replications: int = 1000, precis
     acc = Accumulators(compiled, target)
     done = 0
     while True:
-        run(compiled, seed, done, target - done, acc)
-        done = target
+        step = batch or target - done
+        while done < target:  # sub-batches only make progress move; the sums do not depend on them
+            count = min(step, target - done)
+            run(compiled, seed, done, count, acc)
+            done += count
+            if progress is not None and done < target:
+                progress(done, headline_width(acc.rows[:done]))
         width = headline_width(acc.rows[:done])
         if progress is not None:
             progress(done, width)

@@ -17,6 +17,7 @@ factor from 1 (performance, setup overrun: mean 1 - (1 - m)/2, cv / 2).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from riskengine.analysis.compare import paired_difference
@@ -150,17 +151,26 @@ def _points(diff: dict) -> str:
 
 
 def sensitivity(plan: Plan, premises: Premises, *, replications: int = 1000, seed: int = 0,
-                engine: str = "kernel") -> SensitivityResult:
+                engine: str = "kernel",
+                progress: Callable[[int, int], None] | None = None) -> SensitivityResult:
     """Score the base premises and every variant with the same seed; rank by BTS gain.
 
     Each row holds the paired difference (variant - base) of plan holds and BTS
     with its 95% interval (:func:`riskengine.analysis.compare.paired_difference`).
+    ``progress`` is called after the base and after each variant with
+    (replications done over all runs, replications in all).
     """
+    runs = variants(premises, plan)
+    total = replications * (1 + len(runs))
     _, base_acc = simulate(plan, premises, replications=replications, seed=seed, engine=engine)
+    if progress is not None:
+        progress(replications, total)
     base = base_acc.rows[:replications]
     rows = []
-    for kind, name, change, variant in variants(premises, plan):
+    for k, (kind, name, change, variant) in enumerate(runs):
         _, acc = simulate(plan, variant, replications=replications, seed=seed, engine=engine)
+        if progress is not None:
+            progress((k + 2) * replications, total)
         other = acc.rows[:replications]
         rows.append({"kind": kind, "name": name, "change": change,
                      "plan_holds": paired_difference(other[:, HOLDS], base[:, HOLDS], True),

@@ -1,0 +1,238 @@
+"""The content of the three reports: which figures and tables, in which order, with which words.
+
+- score: headline estimates, degradation curve, factors per band, spread,
+  cause Paretos, tornado (with ``--sensitivity``), Gantt by hit probability;
+  tables of bands, riskiest operations, causes, sensitivity, finish times.
+- compare: plans side by side, paired differences (figure and table), ranking.
+- measure: per-day trend, factors per band, cause Paretos, Gantt of HIT/MISS;
+  tables of total, bands, buckets, resources and areas, causes, data quality.
+
+Each ends with what is needed to reproduce it: command, seed, replications,
+engine, version, premises (or adherence rules and plan versions).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import riskengine
+from riskengine.report import figures as fig
+from riskengine.report.headline import headline
+from riskengine.report.html import esc, figure, page, svg, table
+from riskengine.report.results import day_label, interval, pct, sensitivity_rows, source_words
+
+ADHERENCE = (("bts", "BTS"), ("btp", "BTP"), ("volume", "volume"), ("mix", "mix"), ("sequence", "sequence"))
+RIGOR = {"volume": "V", "mix": "M", "sequence": "Sq"}
+
+
+def _h(x: float | None, digits: int = 1) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def _grid(*blocks: str) -> str:
+    return '<div class="grid">' + "".join(blocks) + "</div>"
+
+
+def _section(title: str, *blocks: str) -> str:
+    return f"<h2>{esc(title)}</h2>" + "".join(blocks)
+
+
+def _reproduce(command: str | None, facts: list[tuple[str, Any]], documents: list[tuple[str, Any]]) -> str:
+    rows = [("riskengine version", riskengine.__version__), *facts]
+    blocks = [table(["", ""], rows, caption="Run")]
+    if command:
+        blocks.append(f"<p>Command:</p><pre><code>{esc(command)}</code></pre>")
+    for title, doc in documents:
+        blocks.append(f"<details><summary>{esc(title)}</summary>"
+                      f"<pre><code>{esc(json.dumps(doc, indent=2))}</code></pre></details>")
+    return _section("Premises and seed (to reproduce this report)", *blocks)
+
+
+def _estimate_row(label: str, e: dict | None) -> list[Any]:
+    if not e:
+        return [label, "-", "-", "-", "-", "-"]
+    return [label, pct(e["mean"]), f"{pct(e['low'])} - {pct(e['high'])}",
+            pct(e.get("p10")), pct(e.get("p50")), pct(e.get("p90"))]
+
+
+def score_page(d: dict, *, plan: Any = None, premises: dict | None = None, command: str | None = None) -> str:
+    """The report of a score (``riskengine.score/1``)."""
+    holds = d["plan_holds"]
+    key = [[("probability the plan holds"), pct(holds["mean"]), f"{pct(holds['low'])} - {pct(holds['high'])}",
+            "", "", ""]]
+    key += [_estimate_row(label, d["adherence"].get(name)) for name, label in ADHERENCE]
+    f = d.get("finish")
+    finish = (f"The last operation finishes {_h(f['mean'])} h after the horizon start on average "
+              f"(P50 {_h(f['p50'])} h, P80 {_h(f['p80'])} h, P90 {_h(f['p90'])} h)." if f else "")
+    body = [_section("Headline estimates",
+                     table(["", "mean", "95% interval", "P10", "P50", "P90"], key, numeric=(1, 2, 3, 4, 5)),
+                     f'<p class="note">{esc(finish)} Intervals are the Monte Carlo uncertainty of '
+                     f'{d["replications"]} replications (Wilson for probabilities, t for means).</p>')]
+    figures = [
+        figure(svg(lambda ax: fig.degradation(d, ax=ax), "degradation"),
+               "How the probability of holding decays with the horizon; dashed: independent days."),
+        figure(svg(lambda ax: fig.factors(d, ax=ax), "factors"),
+               "Look at the factors separately before their product (BTS)."),
+        figure(svg(lambda ax: fig.distribution(d, ax=ax), "distribution", (8.0, 3.6)),
+               "Spread over replications: box P10-P90, line P50, diamond the mean."),
+        figure(svg(lambda ax: fig.pareto(d, ax=ax), "pareto-count"),
+               "Which disruption sources cause the misses (expected per replication)."),
+        figure(svg(lambda ax: fig.pareto(d, ax=ax, by="lost_units"), "pareto-units"),
+               "The same causes weighted by the units they cost."),
+    ]
+    rows = sensitivity_rows(d)
+    if rows:
+        sources = min(12, len({(r["kind"], r["name"]) for r in rows}))  # the tornado shows at most 12
+        figures.append(figure(svg(lambda ax: fig.tornado(d, ax=ax), "tornado", (12.0, 1.4 + 0.3 * sources)),
+                              "Gain in expected BTS if each source were removed or halved (CRN-paired).",
+                              wide=True))
+    if plan is not None:
+        n_res = len({o["resource"] for o in d["operations"]}) or 1
+        figures.append(figure(svg(lambda ax: fig.gantt(plan, d, ax=ax), "gantt",
+                                  (13.0, 1.4 + 0.55 * n_res)),
+                              "The plan, each operation coloured by its probability of being a HIT.",
+                              wide=True))
+    body.append(_section("Figures", _grid(*figures)))
+    bands = [[b["band"], " x ".join(RIGOR[m] for m in b["measures"]), interval(b["score"]),
+              *(pct((b.get(m) or {}).get("mean")) for m in ("volume", "mix", "sequence"))]
+             for b in d["bands"]]
+    risky = sorted(d["operations"], key=lambda o: (o["hit"]["mean"], o["id"]))[:10]
+    risky_rows = [[o["id"], o["resource"], interval(o["hit"]), _h(o["lateness_hours"], 2),
+                   pct(o.get("not_executed")), o["main_cause"]] for o in risky]
+    causes = [[c["cause"], pct(c["share"]), _h(c["misses_per_replication"], 2), f"{c['lost_units']:,.0f}"]
+              for c in d["causes"]]
+    tables = [
+        table(["band", "rigor", "expected score", "volume", "mix", "sequence"], bands,
+              caption="Horizon bands", numeric=(2, 3, 4, 5)),
+        table(["operation", "resource", "P(hit)", "expected lateness h", "not executed", "main cause"],
+              risky_rows, caption="Riskiest operations (least likely to be a HIT)", numeric=(2, 3, 4)),
+        table(["cause", "share of misses", "misses per replication", "lost units per replication"], causes,
+              caption="Causes of misses", numeric=(1, 2, 3)),
+    ]
+    if rows:
+        tables.append(table(
+            ["source", "change", "gain in P(holds)", "gain in BTS (points)"],
+            [[source_words(r), r["change"], _points(r["plan_holds"]), _points(r["bts"])] for r in rows],
+            caption="Sensitivity: CRN-paired gains with their 95% intervals", numeric=(2, 3)))
+    tables.append(table(["resource", "mean h", "P50 h", "P80 h", "P90 h"],
+                        [[r["id"], *(_h((r["finish"] or {}).get(k)) for k in ("mean", "p50", "p80", "p90"))]
+                         for r in d["resources"]], caption="Finish time per resource", numeric=(1, 2, 3, 4)))
+    body.append(_section("Tables", *tables))
+    body.append(_reproduce(command, [("plan", d["plan"]), ("seed", d["seed"]),
+                                     ("replications", d["replications"]), ("engine", d["engine"]),
+                                     ("precision", d["precision"] or "fixed count")],
+                           [("Premises (riskengine.premises/1)", d.get("premises") or premises or {})]))
+    return page(f"Score of plan {d['plan']}", f"riskengine score: {d['replications']} replications, "
+                f"seed {d['seed']}", headline(d), body)
+
+
+def _points(e: dict) -> str:
+    if e["mean"] is None:
+        return "-"
+    return f"{100 * e['mean']:+.1f} [{100 * e['low']:+.1f}, {100 * e['high']:+.1f}]"
+
+
+def compare_page(d: dict, *, plan: Any = None, premises: dict | None = None,
+                 command: str | None = None) -> str:
+    """The report of a comparison (``riskengine.compare/1``)."""
+    rank = {pid: k + 1 for k, pid in enumerate(d["ranking"])}
+    plans = [[rank[p["id"]], p["id"], interval(p["plan_holds"]),
+              *(interval(p["adherence"].get(m)) for m, _ in ADHERENCE),
+              _h((p.get("finish") or {}).get("mean"))] for p in d["plans"]]
+    plans.sort(key=lambda r: r[0])
+    body = [_section("Plans", table(["rank", "plan", "P(holds)", *(label for _, label in ADHERENCE),
+                                     "finish h"], plans, numeric=(0, 2, 3, 4, 5, 6, 7, 8)))]
+    n_pairs = len({(r["a"], r["b"]) for r in d["differences"]})
+    body.append(_section("Figures", _grid(
+        figure(svg(lambda ax: fig.comparison(d, ax=ax), "comparison"),
+               "Each plan's probability of holding and expected BTS with its own 95% interval."),
+        figure(svg(lambda ax: fig.differences(d, ax=ax), "differences", (7.0, 1.6 + 0.6 * n_pairs)),
+               "Paired differences (common random numbers) with their 95% intervals: "
+               "an interval clear of zero is a real difference."))))
+    pairs = "common random numbers" if d["paired"] else "independent streams"
+    diffs = []
+    for r in d["differences"]:
+        scale, unit = (1.0, " h") if r["metric"] == "finish" else (100.0, " pt")
+        if r["mean"] is None:
+            diffs.append([f"{r['a']} - {r['b']}", r["metric"], "-", "-", "-", "-"])
+            continue
+        diffs.append([f"{r['a']} - {r['b']}", r["metric"], f"{scale * r['mean']:+.2f}{unit}",
+                      f"[{scale * r['low']:+.2f}, {scale * r['high']:+.2f}]",
+                      f"{scale * r['half_width_paired']:.2f} / {scale * r['half_width_independent']:.2f}",
+                      pct(r["p_a_better"])])
+    body.append(_section("Paired differences", table(
+        ["a - b", "metric", "mean", "95% interval", "half-width paired / independent", "P(a better)"],
+        diffs, numeric=(2, 3, 4, 5)),
+        f'<p class="note">Scored with {esc(pairs)}: replication k of every plan sees the same breakdowns, '
+        "lots and absences, so differences are measured far more precisely than each plan's own figures. "
+        "Ranking: most likely to hold first, ties broken by expected BTS.</p>"))
+    body.append(_reproduce(command, [("plans", ", ".join(p["id"] for p in d["plans"])), ("seed", d["seed"]),
+                                     ("replications per plan", d["replications"]), ("pairing", pairs)],
+                           [("Premises (riskengine.premises/1)", premises)] if premises else []))
+    return page(f"Comparison of {len(d['plans'])} plans",
+                f"riskengine compare: {d['replications']} replications per plan, seed {d['seed']}",
+                headline(d), body)
+
+
+def _ratios(row: dict) -> list[str]:
+    return [pct(row.get(k)) for k in ("bts", "volume", "mix", "sequence", "btp")]
+
+
+def measure_page(d: dict, *, plan: Any = None, premises: dict | None = None,
+                 command: str | None = None) -> str:
+    """The report of a measurement (``riskengine.measurement/1``)."""
+    t = d["total"]
+    counts = ["planned", "produced", "built_to_mix", "orders_in_sequence", "orders_built_to_mix"]
+    ratio_heads = ["BTS", "volume", "mix", "sequence", "BTP"]
+    heads = [c.replace("_", " ") + (" (units)" if k < 3 else "") for k, c in enumerate(counts)]
+    body = [_section("Total", table([*heads, *ratio_heads], [[*(f"{t[c]:,.0f}" for c in counts),
+                                                               *_ratios(t)]],
+                                    numeric=range(10)))]
+    figures = [
+        figure(svg(lambda ax: fig.daily_trend(d, ax=ax), "daily"),
+               "Each day's figures come from the summed counts of its buckets, never averaged percentages."),
+        figure(svg(lambda ax: fig.factors(d, ax=ax), "factors"),
+               "Look at the factors separately before their product (BTS)."),
+        figure(svg(lambda ax: fig.pareto(d, ax=ax), "pareto-count"), "Misses per cause."),
+        figure(svg(lambda ax: fig.pareto(d, ax=ax, by="lost_units"), "pareto-units"),
+               "Units lost per cause."),
+    ]
+    if plan is not None and d["operations"]:
+        n_res = len({o["resource"] for o in d["operations"]})
+        figures.append(figure(svg(lambda ax: fig.gantt(plan, d, ax=ax), "gantt", (13.0, 1.4 + 0.55 * n_res)),
+                              "Measured operations at their planned times in the plan in effect; "
+                              "misses are labelled with their cause.", wide=True))
+    body.append(_section("Figures", _grid(*figures)))
+    bands = [[b["band"], " x ".join(RIGOR[m] for m in b["measures"]), b["buckets"], pct(b["score"]),
+              f"{b['planned']:,.0f}", *_ratios(b)] for b in d["bands"]]
+    buckets = [[b["start"][:16].replace("T", " "), day_label(b["start"]), b["plan"], b["band"],
+                f"{b['planned']:,.0f}", f"{b['produced']:,.0f}", *_ratios(b)] for b in d["buckets"]]
+    scopes = [[r["id"], f"{r['planned']:,.0f}", f"{r['produced']:,.0f}", *_ratios(r)]
+              for r in d["resources"] + d["areas"]]
+    causes = [[c["cause"], c["misses"], pct(c["share"]), f"{c['lost_units']:,.0f}"] for c in d["causes"]]
+    dq = d["data_quality"]
+    quality = [["operations measured", dq["operations"]], ["misses", dq["misses"]],
+               ["misses without a recorded cause", f"{dq['misses_without_cause']} "
+                                                   f"({pct(dq['share_without_cause'])})"],
+               ["unplanned units produced", f"{dq['unplanned_units']:,.0f}"],
+               ["records outside the timeline", dq["records_outside_timeline"]]]
+    body.append(_section(
+        "Tables",
+        table(["band", "rigor", "buckets", "score", "planned", *ratio_heads], bands, caption="Horizon bands",
+              numeric=range(2, 10)),
+        table(["resource / area", "planned", "produced", *ratio_heads], scopes,
+              caption="Resources and areas", numeric=range(1, 8)),
+        table(["cause", "misses", "share", "lost units"], causes, caption="Causes of misses",
+              numeric=(1, 2, 3)),
+        table(["", ""], quality, caption="Data quality"),
+        table(["bucket start", "day", "plan in effect", "band", "planned", "produced", *ratio_heads], buckets,
+              caption="Buckets", numeric=range(4, 11)),
+        *(f'<p class="note">warning: {esc(w)}</p>' for w in d.get("warnings", []))))
+    versions = table(["plan version", "published at"], [[p["id"], p["published_at"]] for p in d["plans"]])
+    body.append(_reproduce(command, [("timeline", f"{d['timeline']['start']} to {d['timeline']['end']}"),
+                                     ("bucket hours", d["timeline"]["bucket_hours"])],
+                           [("Adherence rules", d["rules"])]) + versions)
+    return page("Measured adherence", f"riskengine measure: {d['timeline']['buckets']} buckets of "
+                f"{d['timeline']['bucket_hours']:g} h against {len(d['plans'])} plan version(s)",
+                headline(d), body)
