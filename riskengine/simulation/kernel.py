@@ -159,10 +159,8 @@ def scrap_tables(op_resource: np.ndarray, op_quantity: np.ndarray, res_scrap: np
     ptr = np.zeros(n, np.int64)
     length = np.full(n, -1, np.int64)
     work = np.empty(SCRAP_TABLE)
-    work_guide = np.empty(SCRAP_TABLE, np.int64)
-    cdf = np.empty(0)
-    guide = np.empty(0, np.int64)
-    for i in range(n):
+    total = 0
+    for i in range(n):  # first pass: where each table goes (one allocation, linear in operations)
         p = res_scrap[op_resource[i]]
         units = int(math.floor(op_quantity[i]))
         if p > 0.0:
@@ -172,10 +170,16 @@ def scrap_tables(op_resource: np.ndarray, op_quantity: np.ndarray, res_scrap: np
                 if m >= 0:
                     k0[i] = k
                     length[i] = m
-                    ptr[i] = cdf.shape[0]
-                    binomial_guide(work[:m], work_guide[:m])
-                    cdf = np.concatenate((cdf, work[:m], np.full(LOOKUP_PAD, 2.0)))
-                    guide = np.concatenate((guide, work_guide[:m], np.zeros(LOOKUP_PAD, np.int64)))
+                    ptr[i] = total
+                    total += m + LOOKUP_PAD
+    cdf = np.full(total, 2.0)
+    guide = np.zeros(total, np.int64)
+    for i in range(n):  # second pass: the tables themselves
+        m = length[i]
+        if m >= 0:
+            p = res_scrap[op_resource[i]]
+            binomial_cdf(int(math.floor(op_quantity[i])), p, start[i], cdf[ptr[i]:ptr[i] + m])
+            binomial_guide(cdf[ptr[i]:ptr[i] + m], guide[ptr[i]:ptr[i] + m])
     return start, k0, ptr, length, cdf, guide
 
 
