@@ -223,6 +223,21 @@ def _sort_key_less(position: np.ndarray, a: int, b: int) -> bool:
     return position[a] < position[b] or (position[a] == position[b] and a < b)
 
 
+@leaf_inline
+def _sift_down(position: np.ndarray, order: np.ndarray, k: int, size: int) -> None:
+    """Move ``order[k]`` down the max-heap ``order[:size]`` (keyed by position, index)."""
+    while True:
+        child = 2 * k + 1
+        if child >= size:
+            return
+        if child + 1 < size and _sort_key_less(position, order[child], order[child + 1]):
+            child += 1
+        if not _sort_key_less(position, order[k], order[child]):
+            return
+        order[k], order[child] = order[child], order[k]
+        k = child
+
+
 @leaf_jit
 def _rank_positions(position: np.ndarray, order: np.ndarray, rank: np.ndarray) -> None:
     """``rank[k]``: place of item k when sorted by (position, k), by heapsort (no allocation).
@@ -233,30 +248,10 @@ def _rank_positions(position: np.ndarray, order: np.ndarray, rank: np.ndarray) -
     for k in range(n):
         order[k] = k
     for top in range(n // 2 - 1, -1, -1):  # max-heap of items by (position, index)
-        k = top
-        while True:
-            child = 2 * k + 1
-            if child >= n:
-                break
-            if child + 1 < n and _sort_key_less(position, order[child], order[child + 1]):
-                child += 1
-            if not _sort_key_less(position, order[k], order[child]):
-                break
-            order[k], order[child] = order[child], order[k]
-            k = child
+        _sift_down(position, order, top, n)
     for size in range(n - 1, 0, -1):
         order[0], order[size] = order[size], order[0]
-        k = 0
-        while True:
-            child = 2 * k + 1
-            if child >= size:
-                break
-            if child + 1 < size and _sort_key_less(position, order[child], order[child + 1]):
-                child += 1
-            if not _sort_key_less(position, order[k], order[child]):
-                break
-            order[k], order[child] = order[child], order[k]
-            k = child
+        _sift_down(position, order, 0, size)
     for r in range(n):
         rank[order[r]] = r
 
