@@ -40,6 +40,14 @@ earlier cause of the taxonomy.
 
 Operations left unstarted when no event remains (a deadlock between routing
 and resource sequences, or a calendar that runs out) are not executed.
+
+With ``log=True`` the replication also keeps what a shop floor system would
+have recorded (:class:`EventLog`): each breakdown (resource, failure time,
+end of repair, the resource's processing hours at the failure), each
+operation's actual setup and processing hours, and the processing hours of
+each resource. The logged path runs the breakdown loop of
+:func:`riskengine.simulation.mechanics.process` step by step with the same
+draws, so the results are identical to the unlogged path (tested).
 """
 
 from __future__ import annotations
@@ -76,11 +84,23 @@ class ReplicationResult:
         self.n_started = 0
 
 
+class EventLog:
+    """What a logged replication recorded besides its results (times in hours from the
+    horizon start)."""
+
+    def __init__(self, n_ops: int, n_resources: int):
+        self.breakdowns: list[tuple[int, float, float, float]] = []  # (r, failure, repaired, run h)
+        self.setup_hours = np.zeros(n_ops)  # actual setup (planned x overrun)
+        self.run_hours = np.zeros(n_ops)  # actual processing work (planned / performance)
+        self.resource_run_hours = np.zeros(n_resources)  # processing hours of each resource
+
+
 class Reference:
     """One replication of a compiled model, simulated with SimPy."""
 
-    def __init__(self, c: Compiled, seed: int, replication: int):
+    def __init__(self, c: Compiled, seed: int, replication: int, log: bool = False):
         self.c, self.seed, self.rep = c, seed, replication
+        self.log = EventLog(c.n_ops, c.n_resources) if log else None
         self.env = simpy.Environment()
         n = c.n_ops
         self.out = ReplicationResult(n)
@@ -221,7 +241,11 @@ class Reference:
             factor = sample(c.dist, c.res_performance_row[r], c.pool, vkey(k, 0))
             work /= max(factor, 1e-6)
         end = after_setup
-        if math.isfinite(after_setup):
+        if math.isfinite(after_setup) and self.log is not None:
+            self.log.setup_hours[i], self.log.run_hours[i] = setup, work
+            end = self.process_logged(r, after_setup, work, calendar, absence, failure_key,
+                                      repair_key, clock, account)
+        elif math.isfinite(after_setup):
             end = mech.process(after_setup, work, *calendar, *absence, c.dist, c.res_tbf_row[r],
                                c.res_ttr_row[r], c.pool, failure_key, repair_key, clock, 0, account)
         good = c.op_quantity[i]
@@ -242,6 +266,32 @@ class Reference:
             planned_gap = (c.op_end[i] - c.op_start[i]) - (c.op_work[i] + c.op_setup[i])
             delay[PLANNING] += account[mech.GAP_CALENDAR] - planned_gap
             out.delay_cause[i] = root_cause(delay)
+
+    def process_logged(self, r, t, work, calendar, absence, failure_key, repair_key, clock,
+                       account) -> float:
+        """:func:`riskengine.simulation.mechanics.process` step by step (same draws, same
+        arithmetic), recording each breakdown and the resource's processing hours."""
+        c, log = self.c, self.log
+        tbf_row, ttr_row = c.res_tbf_row[r], c.res_ttr_row[r]
+        while tbf_row != 0 and not clock[0, 0] >= work:
+            t = mech.advance_call(t, clock[0, 0], *calendar, *absence, account)
+            if not math.isfinite(t):
+                return t
+            work -= clock[0, 0]
+            log.resource_run_hours[r] += clock[0, 0]
+            k = int(clock[0, 1])
+            repair = max(sample(c.dist, ttr_row, c.pool, vkey(repair_key, k)), 0.0)
+            log.breakdowns.append((r, t, t + repair, float(log.resource_run_hours[r])))
+            t += repair
+            account[mech.REPAIR] += repair
+            clock[0, 1] = k + 1
+            clock[0, 0] = max(sample(c.dist, tbf_row, c.pool, vkey(failure_key, k + 1)), 0.0)
+        if tbf_row != 0:
+            clock[0, 0] -= work
+        end = mech.advance_call(t, work, *calendar, *absence, account)
+        if math.isfinite(end):
+            log.resource_run_hours[r] += work
+        return end
 
     def factor_failures(self) -> None:
         """The article's reliability factors: the first failing factor of each operation."""
@@ -264,6 +314,14 @@ class Reference:
 def simulate(c: Compiled, seed: int, replication: int) -> ReplicationResult:
     """Per-operation results of one replication by the reference simulator."""
     return Reference(c, seed, replication).run()
+
+
+def simulate_logged(c: Compiled, seed: int, replication: int) -> tuple[ReplicationResult, Reference]:
+    """One replication with its :class:`EventLog` (``reference.log``); the results are those of
+    :func:`simulate`. The reference also holds each material lot's arrival (``arrival``, hours;
+    planned availability ``c.mat_base``)."""
+    ref = Reference(c, seed, replication, log=True)
+    return ref.run(), ref
 
 
 def vkey(key: np.uint64, n: int) -> np.uint64:
