@@ -7,6 +7,11 @@ Several records may belong to one operation (a split run); the operation's
 actual start is their earliest start, its end their latest end, its quantity
 their sum. A record of quantity 0 states that an operation was not executed
 and may carry its cause; its times may then be omitted.
+
+Two optional columns feed calibration (``riskengine calibrate``): ``setup_hours``,
+the actual setup time of the run, and ``run_hours``, its actual processing
+time without setup, breakdowns, absences and idle time (what a machine's run
+counter records). They do not change measurement.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ class Record(Strict):
     start: Time | None = Field(default=None, validate_default=True)
     end: Time | None = Field(default=None, validate_default=True)
     cause: str | None = None
+    setup_hours: NonNegative | None = None
+    run_hours: NonNegative | None = None
 
     @field_validator("operation", "product", "resource", "cause", mode="before")
     @classmethod

@@ -1,0 +1,170 @@
+"""Shop-floor events (``riskengine.events/1``): what calibration needs beyond the actuals.
+
+A CSV (or JSON ``{"format": "riskengine.events/1", "events": [...]}``) with
+the columns ``event, resource, material, start, end, run_hours, shifts``;
+times are ISO 8601 with offset. One row per event:
+
+- ``window``: the observation window of a ``resource`` from ``start`` to
+  ``end`` (end after start). ``run_hours`` is the resource's run-hour meter
+  at the window's end: its processing hours in the window (setups, repairs
+  and idle time not counted). ``shifts`` (optional) is the number of crew
+  shifts scheduled in the window: the denominator of absenteeism. The start
+  of a window is taken as a renewal of the machine (its failure clock starts
+  there, as in every simulated horizon): exact for exponential times between
+  failures (memoryless), an approximation otherwise.
+- ``breakdown``: a failure of ``resource`` at ``start``, repaired at ``end``
+  (empty while the repair was still going on when the window closed: the
+  repair time is then right-censored at the window's end); ``run_hours`` is
+  the run-hour meter at the failure (processing hours since the window start).
+- ``material``: a lot of ``material`` due at ``start`` (its planned
+  availability) that arrived at ``end``; it was late when end > start.
+- ``absence``: the crew of ``resource`` missing for the shift from ``start``
+  to ``end``.
+
+Every breakdown and absence must lie in a window of its resource; resources
+and materials must exist in the plans. Problems are reported with their row,
+e.g. ``events[7].end: must not be before start``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError, field_validator
+
+from riskengine.errors import InputError, Problem, from_pydantic
+from riskengine.model.common import Instant, NonNegative, Strict
+from riskengine.model.plan import Plan
+
+EVENTS_FORMAT = "riskengine.events/1"
+COLUMNS = ("event", "resource", "material", "start", "end", "run_hours", "shifts")
+MAX_EVENTS = 5_000_000
+
+
+class Event(Strict):
+    event: Literal["window", "breakdown", "material", "absence"]
+    resource: str | None = None
+    material: str | None = None
+    start: Instant
+    end: Instant | None = None
+    run_hours: NonNegative | None = None
+    shifts: Annotated[int, Field(ge=0)] | None = None
+
+    @field_validator("resource", "material", mode="before")
+    @classmethod
+    def _empty_is_none(cls, v: object) -> object:
+        return None if isinstance(v, str) and not v.strip() else v
+
+
+class EventsFile(Strict):
+    format: Literal["riskengine.events/1"]
+    events: list[Event] = Field(max_length=MAX_EVENTS)
+
+
+@dataclass
+class Window:
+    resource: str
+    start: datetime
+    end: datetime
+    run_hours: float
+    shifts: int | None
+    breakdowns: list[Event] = field(default_factory=list)
+    absences: list[Event] = field(default_factory=list)
+
+
+@dataclass
+class Events:
+    """Validated events, grouped: windows per resource (with their breakdowns and absences)
+    and material lots."""
+
+    windows: dict[str, list[Window]]
+    materials: list[Event]
+
+    @property
+    def empty(self) -> bool:
+        return not self.windows and not self.materials
+
+
+def _row_problems(k: int, e: Event) -> list[Problem]:
+    loc = f"events[{k}]"
+    need = {"window": ("resource", "end", "run_hours"), "breakdown": ("resource", "run_hours"),
+            "material": ("material", "end"), "absence": ("resource", "end")}[e.event]
+    problems = [Problem(f"{loc}.{name}", f"required for a {e.event} event")
+                for name in need if getattr(e, name) is None]
+    if e.end is not None and e.end < e.start and e.event != "material":
+        problems.append(Problem(f"{loc}.end", f"must not be before start ({e.start.isoformat()}): "
+                                f"a negative duration of {(e.end - e.start).total_seconds() / 3600:g} h"))
+    if e.event in ("window", "absence") and e.end is not None and e.end == e.start:
+        problems.append(Problem(f"{loc}.end", f"an empty {e.event}: end equals start"))
+    return problems
+
+
+def parse_events(data: object, plans: list[Plan], source: str | None = None) -> Events:
+    """Validate an events document against the plans it belongs to (module docstring)."""
+    if not isinstance(data, dict):
+        raise InputError(Problem("", "events must be an object or a CSV table"), source)
+    try:
+        doc = EventsFile.model_validate(data)
+    except ValidationError as exc:
+        raise from_pydantic(exc, source) from None
+    resources = {r.id for p in plans for r in p.resources}
+    materials = {m for p in plans for op in p.operations for m in op.materials}
+    problems: list[Problem] = []
+    for k, e in enumerate(doc.events):
+        problems += _row_problems(k, e)
+        if e.resource is not None and e.resource not in resources:
+            problems.append(Problem(f"events[{k}].resource",
+                                    f"unknown resource {e.resource!r} (in no plan)"))
+        if e.event == "material" and e.material is not None and e.material not in materials:
+            problems.append(Problem(f"events[{k}].material",
+                                    f"unknown material {e.material!r} (used by no operation)"))
+    if problems:
+        raise InputError(problems, source)
+    windows: dict[str, list[Window]] = {}
+    for e in doc.events:
+        if e.event == "window":
+            windows.setdefault(e.resource, []).append(
+                Window(e.resource, e.start, e.end, e.run_hours, e.shifts))
+    for ws in windows.values():
+        ws.sort(key=lambda w: w.start)
+    for k, e in enumerate(doc.events):
+        if e.event not in ("breakdown", "absence"):
+            continue
+        home = next((w for w in windows.get(e.resource, []) if w.start <= e.start < w.end), None)
+        if home is None:
+            problems.append(Problem(f"events[{k}].start", f"{e.event} of {e.resource} at "
+                                    f"{e.start.isoformat()} lies in no observation window of "
+                                    f"{e.resource} (add a window row)"))
+        elif e.event == "breakdown" and e.run_hours > home.run_hours + 1e-9:
+            problems.append(Problem(f"events[{k}].run_hours", f"{e.run_hours:g} h is more than "
+                                    f"the window's {home.run_hours:g} run hours"))
+        else:
+            (home.breakdowns if e.event == "breakdown" else home.absences).append(e)
+    if problems:
+        raise InputError(problems, source)
+    for ws in windows.values():
+        for w in ws:
+            w.breakdowns.sort(key=lambda e: e.start)
+            for a, b in zip(w.breakdowns, w.breakdowns[1:], strict=False):
+                if b.run_hours < a.run_hours:
+                    raise InputError(Problem(
+                        "events", f"breakdowns of {w.resource} at {a.start.isoformat()} and "
+                        f"{b.start.isoformat()}: the run-hour meter goes down "
+                        f"({a.run_hours:g} -> {b.run_hours:g})"), source)
+    return Events(windows, [e for e in doc.events if e.event == "material"])
+
+
+def read_events(path: str | os.PathLike, plans: list[Plan]) -> Events:
+    """Read and validate an events file (CSV or JSON)."""
+    from riskengine.io.readers import read_csv_rows, read_json
+
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        data: object = {"format": EVENTS_FORMAT, "events": read_csv_rows(path)}
+    else:
+        data = read_json(path)
+    return parse_events(data, plans, str(path))
