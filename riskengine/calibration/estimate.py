@@ -38,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 
 from riskengine.calibration.events import Events
-from riskengine.calibration.fitting import Sample, exponential_mean, fit_best, proportion
+from riskengine.calibration.fitting import Sample, exponential_mean, fit_best, proportion, union_interval
 from riskengine.calibration.observations import LATE_HOURS, observe
 from riskengine.calibration.result import CalibrationResult
 from riskengine.errors import InputError, Problem
@@ -79,10 +79,12 @@ class _Builder:
                 self.fits[parameter] = {"n": sample.n, "n_censored": n_cens, "chosen": best.family,
                                         "candidates": [f.to_dict() for f in fits]}
                 self.samples[parameter] = sample
-                method = f"maximum likelihood, {best.family} (AIC rule, {len(fits)} families)"
-                self.add(parameter, "mean", best.mean, sample.n, method, n_cens, fallback)
-                if best.cv is not None:
-                    self.add(parameter, "cv", best.cv, sample.n, method, n_cens, fallback)
+                method = (f"maximum likelihood, {best.family} (AIC rule, {len(fits)} families; "
+                          "interval: union over the families within 2 AIC)")
+                self.add(parameter, "mean", union_interval(fits, "mean"), sample.n, method, n_cens,
+                         fallback)
+                self.add(parameter, "cv", union_interval(fits, "cv"), sample.n, method, n_cens,
+                         fallback)
                 return best.distribution()
         if n_obs >= 1:
             mean = exponential_mean(sample)

@@ -1,7 +1,7 @@
 """Shop-floor events (``riskengine.events/1``): what calibration needs beyond the actuals.
 
 A CSV (or JSON ``{"format": "riskengine.events/1", "events": [...]}``) with
-the columns ``event, resource, material, start, end, run_hours, shifts``;
+the columns ``event, resource, material, start, end, run_hours, shifts, window``;
 times are ISO 8601 with offset. One row per event:
 
 - ``window``: the observation window of a ``resource`` from ``start`` to
@@ -21,6 +21,10 @@ times are ISO 8601 with offset. One row per event:
 - ``absence``: the crew of ``resource`` missing for the shift from ``start``
   to ``end``.
 
+``window`` (optional) names a window (on its ``window`` row) and ties a
+breakdown or absence to it; without it an event belongs to the window of its
+resource that contains its start, and overlapping windows of one resource
+are then an error (simulated weeks that spill into the next one need it).
 Every breakdown and absence must lie in a window of its resource; resources
 and materials must exist in the plans. Problems are reported with their row,
 e.g. ``events[7].end: must not be before start``.
@@ -41,7 +45,7 @@ from riskengine.model.common import Instant, NonNegative, Strict
 from riskengine.model.plan import Plan
 
 EVENTS_FORMAT = "riskengine.events/1"
-COLUMNS = ("event", "resource", "material", "start", "end", "run_hours", "shifts")
+COLUMNS = ("event", "resource", "material", "start", "end", "run_hours", "shifts", "window")
 MAX_EVENTS = 5_000_000
 
 
@@ -53,8 +57,9 @@ class Event(Strict):
     end: Instant | None = None
     run_hours: NonNegative | None = None
     shifts: Annotated[int, Field(ge=0)] | None = None
+    window: str | None = None
 
-    @field_validator("resource", "material", mode="before")
+    @field_validator("resource", "material", "window", mode="before")
     @classmethod
     def _empty_is_none(cls, v: object) -> object:
         return None if isinstance(v, str) and not v.strip() else v
@@ -72,6 +77,7 @@ class Window:
     end: datetime
     run_hours: float
     shifts: int | None
+    name: str | None = None
     breakdowns: list[Event] = field(default_factory=list)
     absences: list[Event] = field(default_factory=list)
 
@@ -125,16 +131,35 @@ def parse_events(data: object, plans: list[Plan], source: str | None = None) -> 
     if problems:
         raise InputError(problems, source)
     windows: dict[str, list[Window]] = {}
-    for e in doc.events:
+    named: dict[tuple[str, str], Window] = {}
+    for k, e in enumerate(doc.events):
         if e.event == "window":
-            windows.setdefault(e.resource, []).append(
-                Window(e.resource, e.start, e.end, e.run_hours, e.shifts))
-    for ws in windows.values():
+            w = Window(e.resource, e.start, e.end, e.run_hours, e.shifts, e.window)
+            windows.setdefault(e.resource, []).append(w)
+            if e.window is not None:
+                if (e.resource, e.window) in named:
+                    problems.append(Problem(f"events[{k}].window", f"duplicate window {e.window!r} "
+                                            f"of {e.resource}"))
+                named[(e.resource, e.window)] = w
+    for res, ws in windows.items():
         ws.sort(key=lambda w: w.start)
+        for a, b in zip(ws, ws[1:], strict=False):
+            if b.start < a.end and (a.name is None or b.name is None):
+                problems.append(Problem("events", f"windows of {res} overlap ({a.start.isoformat()} "
+                                        f"- {a.end.isoformat()} and {b.start.isoformat()} - ...): "
+                                        "name them in the window column"))
     for k, e in enumerate(doc.events):
         if e.event not in ("breakdown", "absence"):
             continue
-        home = next((w for w in windows.get(e.resource, []) if w.start <= e.start < w.end), None)
+        if e.window is not None:
+            home = named.get((e.resource, e.window))
+            if home is None:
+                problems.append(Problem(f"events[{k}].window", f"no window {e.window!r} of {e.resource}"))
+                continue
+            if not home.start <= e.start <= home.end:
+                home = None
+        else:
+            home = next((w for w in windows.get(e.resource, []) if w.start <= e.start < w.end), None)
         if home is None:
             problems.append(Problem(f"events[{k}].start", f"{e.event} of {e.resource} at "
                                     f"{e.start.isoformat()} lies in no observation window of "

@@ -17,7 +17,13 @@ Anderson, *Model Selection and Multimodel Inference*, 2002, 2.6: such models
 have substantial support; the simplest avoids a shape fitted to noise, e.g.
 a lognormal for exponential times between failures).
 
-Intervals (95%) of the mean and coefficient of variation are Wald intervals on
+The reported interval of the mean and of the cv is the union of the
+intervals of the supported families (within 2 AIC units): it carries the
+uncertainty of the choice of family, which a single family's interval
+ignores (with 15-30 values the choice is often wrong, and intervals
+conditional on it covered a true cv in only 60-85% of simulated samples).
+
+Intervals (95%) of each family's mean and coefficient of variation are Wald intervals on
 the log scale by the delta method: with the observed information
 I = -d2 l / d theta2 (central differences) and g = log mean or log cv,
 se(g) = sqrt(grad g' I^-1 grad g), interval exp(g +- t se) with t the 97.5%
@@ -271,6 +277,27 @@ def fit_best(sample: Sample, families: tuple[str, ...] = FAMILIES) -> list[Fit]:
         return fits
     least = min(f.aic for f in fits)
     return sorted(fits, key=lambda f: (f.aic > least + 2, f.theta.size, f.aic))
+
+
+def supported(fits: list[Fit]) -> list[Fit]:
+    """The fits within 2 AIC units of the least AIC (the chosen one among them)."""
+    least = min(f.aic for f in fits)
+    return [f for f in fits if f.aic <= least + 2]
+
+
+def union_interval(fits: list[Fit], quantity: str) -> dict:
+    """The chosen fit's estimate of ``mean`` or ``cv`` with the union of the 95% intervals of
+    the supported fits: the interval carries the uncertainty of the choice of family (an
+    exponential contributes its fixed cv = 1)."""
+    chosen = fits[0]
+    values = [(f.cv if quantity == "cv" else f.mean) if f.family != "exponential" or quantity == "mean"
+              else {"estimate": 1.0, "low": 1.0, "high": 1.0} for f in supported(fits)]
+    est = values[0]["estimate"] if chosen.family != "exponential" or quantity == "mean" else 1.0
+    lows = [v["low"] for v in values]
+    highs = [v["high"] for v in values]
+    return {"estimate": est,
+            "low": None if None in lows else float(min(lows)),
+            "high": None if None in highs else float(max(highs))}
 
 
 def proportion(successes: int, trials: int) -> dict:

@@ -14,7 +14,7 @@ the shop floor systems would have recorded:
 - events (``riskengine.events/1`` rows, :mod:`riskengine.calibration.events`):
   per resource and week a ``window`` from the horizon start to the later of
   the horizon end and the resource's last actual end, with its run-hour meter
-  and its scheduled shifts (shifts of ``shift_hours`` from the horizon start
+  and its scheduled shifts, named by the plan id (shifts of ``shift_hours`` from the horizon start
   that overlap the resource's working time); each ``breakdown``; each
   material lot (due at its planned availability, arrived when the
   simulation says); each ``absence`` (a scheduled shift whose crew draw says
@@ -110,17 +110,18 @@ def realize_week(plan: Plan, premises: Premises, seed: int, week: int) -> tuple[
         shifts = _shifts(c, r, until)
         events.append({"event": "window", "resource": res.id, "start": _iso(t0, 0.0),
                        "end": _iso(t0, until), "run_hours": float(log.resource_run_hours[r]),
-                       "shifts": len(shifts)})
+                       "shifts": len(shifts), "window": plan.id})
         if c.res_absence_p[r] > 0:
             key = np.uint64(rng.derive(seed, week, rng.STREAM_ABSENCE, c.res_entity[r]))
             h = c.res_shift_hours[r]
             for s in shifts:
                 if rng.uniform(key, s) < c.res_absence_p[r]:
                     events.append({"event": "absence", "resource": res.id, "start": _iso(t0, s * h),
-                                   "end": _iso(t0, (s + 1) * h)})
+                                   "end": _iso(t0, (s + 1) * h), "window": plan.id})
     for r, failed, repaired, meter in log.breakdowns:
         events.append({"event": "breakdown", "resource": plan.resources[r].id,
-                       "start": _iso(t0, failed), "end": _iso(t0, repaired), "run_hours": meter})
+                       "start": _iso(t0, failed), "end": _iso(t0, repaired), "run_hours": meter,
+                       "window": plan.id})
     names = list(dict.fromkeys(m for op in plan.operations for m in op.materials))
     for m, name in enumerate(names):
         events.append({"event": "material", "material": name, "start": _iso(t0, c.mat_base[m]),
