@@ -314,5 +314,16 @@ def schema(name) -> None:
     click.echo(json.dumps(build(name), indent=2))
 
 
+def _register_calibration() -> None:
+    """``calibrate`` and ``backtest`` live in riskengine.calibration.cli."""
+    from riskengine.calibration.cli import backtest, calibrate
+
+    main.add_command(calibrate)
+    main.add_command(backtest)
+
+
+_register_calibration()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -9,6 +9,7 @@ added, never renamed).
 from __future__ import annotations
 
 from riskengine.adherence.arrays import COUNT_NAMES, RATIO_NAMES
+from riskengine.calibration.events import EventsFile
 from riskengine.model.actuals import Actuals
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises
@@ -119,6 +120,7 @@ SCHEMAS = {
     "premises": lambda: _input(Premises, "premises"),
     "measurement": measurement_schema,
     "score": score_schema,
+    "events": lambda: _input(EventsFile, "events"),
 }
 
 

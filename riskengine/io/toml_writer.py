@@ -64,10 +64,10 @@ def _table(path: list[str], table: dict, out: list[str]) -> None:
 
 
 def to_toml(document: dict, header: str = "") -> str:
-    """The TOML text of a nested dict (None values are left out)."""
+    """The TOML text of a nested dict (None values and empty tables are left out)."""
     def clean(v):
         if isinstance(v, dict):
-            return {k: clean(x) for k, x in v.items() if x is not None}
+            return {k: clean(x) for k, x in v.items() if x is not None and x != {}}
         if isinstance(v, list):
             return [clean(x) for x in v]
         return v
