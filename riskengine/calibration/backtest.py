@@ -143,8 +143,9 @@ class BacktestResult:
                       f"  Reliability bins within their 95% interval: {h['bins_within']} of "
                       f"{len(h['bins'])}", "", "    forecast bin      n   forecast  observed  95% interval"]
             for b in h["bins"]:
+                interval = f"[{pct(b['observed_low'])} - {pct(b['observed_high'])}]"
                 lines.append(f"    {b['low']:.1f}-{b['high']:.1f}   {b['n']:>7}  {pct(b['forecast']):>8}  "
-                             f"{pct(b['observed']):>8}  [{pct(b['observed_low'])} - {pct(b['observed_high'])}]")
+                             f"{pct(b['observed']):>8}  {interval}")
         lines += ["", "  Coverage of the P10-P90 predictive intervals (nominal 80%)"]
         for name, c in self.coverage.items():
             if c["n"]:

@@ -64,7 +64,7 @@ def recovery(result: CalibrationResult, truth: dict[tuple[str, str], float],
     shown as differences instead: estimate - 0)."""
     rows = [(k, result.estimate(*k), v) for k, v in truth.items() if result.estimate(*k)]
     ax = new_axes(ax, (7.0, 0.32 * len(rows) + 1.2))
-    for j, ((param, qty), e, v) in enumerate(rows):
+    for j, (_, e, v) in enumerate(rows):
         scale = v if v else 1.0
         low = e["low"] if e["low"] is not None else e["estimate"] or 0.0
         high = e["high"] if e["high"] is not None else low

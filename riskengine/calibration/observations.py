@@ -159,53 +159,59 @@ def _due(plan: Plan, origin: datetime) -> dict[str, float]:
     return due
 
 
+def _replay(plan: Plan, mine: list[int], done: dict[str, Realized], arrival, t: float, window: int,
+            rule: str) -> tuple[int, int, int]:
+    """Deviations, opportunities and unexplained moves of one resource's decisions."""
+    ops, index = plan.operations, plan.operation_index
+
+    def ended(oid: str) -> float:
+        real = done.get(oid)
+        return real.end if real is not None and real.good > 0 else math.inf
+
+    def ready(i: int, t: float) -> bool:
+        return all(ended(p) <= t for p in ops[i].after if p in index) and \
+            all(arrival(m) <= t for m in ops[i].materials)
+
+    started = sorted((done[ops[i].id].start, k, i) for k, i in enumerate(mine)
+                     if ops[i].id in done and done[ops[i].id].good > 0)
+    pending, last = list(mine), None
+    dev = opp = other = 0
+    for _, _, taken in started:
+        head = pending[0]
+        cand = [i for i in pending[:window] if ready(i, t)]
+        pick = None
+        if rule == "same_family":
+            pick = next((i for i in cand if last is not None and ops[i].family == last), None)
+        elif cand:
+            pick = min(cand, key=lambda i: max(work_content(ops[i]) - ops[i].setup_hours, 0.0))
+        if pick is not None and pick != head:
+            opp += 1
+            dev += taken == pick
+            other += taken not in (pick, head)
+        elif taken != head:
+            other += 1
+        pending.remove(taken)
+        t, last = done[ops[taken].id].end, ops[taken].family
+    return dev, opp, other
+
+
 def _deviations(history: PlanHistory, done: dict[str, Realized], arrivals: dict[str, list],
                 origin: datetime, window: int, rule: str) -> tuple[int, int, int]:
-    dev = opp = other = 0
+    totals = np.zeros(3, np.int64)
     versions = history.versions
     for v, plan in enumerate(versions):
         t0 = _hours(origin, plan.horizon.start)
         pub = _hours(origin, plan.published_at)
         until = _hours(origin, versions[v + 1].published_at) if v + 1 < len(versions) else math.inf
-        ops = plan.operations
-        index = plan.operation_index
         due = _due(plan, origin)
 
         def arrival(m: str, due=due) -> float:
             return next((a for d, a in arrivals.get(m, []) if abs(d - due[m]) < 1e-3), due[m])
 
-        def ended(oid: str) -> float:
-            real = done.get(oid)
-            return real.end if real is not None and real.good > 0 else math.inf
-
         for seq in plan.sequences.values():
-            mine = [i for i in seq if pub - 1e-9 <= t0 + plan.hours(ops[i].start) < until]
-            started = sorted((done[ops[i].id].start, k, i) for k, i in enumerate(mine)
-                             if ops[i].id in done and done[ops[i].id].good > 0)
-            pending = list(mine)
-            t, last = max(t0, pub), None
-            for _, _, taken in started:
-                head = pending[0]
-
-                def ready(i: int, t=t) -> bool:
-                    return all(ended(p) <= t for p in ops[i].after if p in index) and \
-                        all(arrival(m) <= t for m in ops[i].materials)
-
-                cand = [i for i in pending[:window] if ready(i)]
-                pick = None
-                if rule == "same_family":
-                    pick = next((i for i in cand if last is not None and ops[i].family == last), None)
-                elif cand:
-                    pick = min(cand, key=lambda i: max(work_content(ops[i]) - ops[i].setup_hours, 0.0))
-                if pick is not None and pick != head:
-                    opp += 1
-                    dev += taken == pick
-                    other += taken not in (pick, head)
-                elif taken != head:
-                    other += 1
-                pending.remove(taken)
-                t, last = done[ops[taken].id].end, ops[taken].family
-    return dev, opp, other
+            mine = [i for i in seq if pub - 1e-9 <= t0 + plan.hours(plan.operations[i].start) < until]
+            totals += _replay(plan, mine, done, arrival, max(t0, pub), window, rule)
+    return int(totals[0]), int(totals[1]), int(totals[2])
 
 
 def observe(history: PlanHistory, actuals: Actuals, events: Events | None, *, window: int = 3,
