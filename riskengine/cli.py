@@ -316,10 +316,10 @@ def schema(name) -> None:
 
 def _register_calibration() -> None:
     """``calibrate`` and ``backtest`` live in riskengine.calibration.cli."""
-    from riskengine.calibration.cli import backtest, calibrate
+    from riskengine.calibration.cli import commands
 
-    main.add_command(calibrate)
-    main.add_command(backtest)
+    for command in commands(handled, emit, json_option, quiet_option):
+        main.add_command(command)
 
 
 _register_calibration()
