@@ -6,10 +6,12 @@ from __future__ import annotations
 import copy
 import json
 import math
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import op, plan_dict, run
 from scipy import stats
 
 from riskengine.calibration.estimate import calibrate
@@ -29,6 +31,7 @@ from riskengine.errors import InputError
 from riskengine.io.readers import read_actuals, read_history, read_premises
 from riskengine.io.toml_writer import to_toml
 from riskengine.model.actuals import PlanHistory, parse_actuals
+from riskengine.model.plan import parse_plan
 from riskengine.simulation.compile import compile_model
 from riskengine.simulation.reference import simulate, simulate_logged
 
@@ -259,3 +262,50 @@ def test_toml_writer_round_trip():
            "materials": {"RM.odd key": {"late": {"probability": 0.5, "delay_hours": 3.0}}},
            "bands": [{"until_hours": 24, "measures": ["volume"]}, {"measures": ["volume"]}]}
     assert tomllib.loads(to_toml(doc, "a header")) == doc
+
+
+# -- hand-made observations ---------------------------------------------------------------------
+
+def _history(orders: list[list[str]]):
+    """Plan L1: A (family F1), B (F2), C (F1), D (F2), one hour each; one plan per realized
+    order, one week apart, operations prefixed by the week."""
+    plans, records = [], []
+    for w, order in enumerate(orders):
+        t0 = 168.0 * w
+        fam = {"A": "F1", "B": "F2", "C": "F1", "D": "F2"}
+        ops = [op(f"{w}{n}", "P", 10, k, k + 1, family=fam[n]) for k, n in enumerate("ABCD")]
+        doc = plan_dict(ops, id=f"v{w}", horizon_hours=24)
+        doc["horizon"]["start"] = (datetime.fromisoformat(doc["horizon"]["start"])
+                                   + timedelta(hours=t0)).isoformat()
+        doc["published_at"] = doc["horizon"]["start"]
+        plans.append(parse_plan(doc))
+        records += [run(f"{w}{n}", 10, t0 + k, t0 + k + 1) for k, n in enumerate(order)]
+    history = PlanHistory(plans)
+    return history, parse_actuals({"format": "riskengine.actuals/1", "records": records}, history)
+
+
+@pytest.mark.parametrize("order,expected", [
+    ("ACBD", (1, 1, 0)),  # after A (F1) the operator takes C (F1) before B: a deviation
+    ("ABCD", (0, 2, 0)),  # the plan kept at two opportunities: C after A, then D after B
+    ("BACD", (0, 1, 1)),  # B first: no rule explains it (no family yet); then A kept, not D
+])
+def test_operator_deviation_replay_by_hand(order, expected):
+    from riskengine.calibration.observations import observe
+
+    history, actuals = _history([list(order)])
+    assert observe(history, actuals, None, window=3, rule="same_family").deviation == expected
+
+
+def test_open_repair_is_censored_at_the_window_end(week_plans):
+    from riskengine.calibration.observations import observe
+
+    doc = valid_events(week_plans)
+    doc["events"][1].pop("end")  # still under repair when the window closed
+    events = parse_events(doc, week_plans[:1])
+    history = PlanHistory(week_plans[:1])
+    actuals = parse_actuals({"format": "riskengine.actuals/1", "records": []}, history)
+    obs = observe(history, actuals, events)
+    assert obs.ttr["P1"].observed.size == 0
+    # failure Monday 09:00, window ends next Monday 06:00: 165 h censored
+    assert obs.ttr["P1"].censored.tolist() == [pytest.approx(165.0)]
+    assert obs.tbf["P1"].observed.tolist() == [3.0] and obs.tbf["P1"].censored.tolist() == [77.0]
