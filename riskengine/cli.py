@@ -325,5 +325,13 @@ def _register_calibration() -> None:
 _register_calibration()
 
 
+# -- APS plugin interfaces (issue 8): serve, call, import b2mml ---------------------------------
+from riskengine.interop.command import add_commands as _add_import_commands  # noqa: E402
+from riskengine.service.command import add_commands as _add_service_commands  # noqa: E402
+
+_add_service_commands(main, handled)
+_add_import_commands(main, handled)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

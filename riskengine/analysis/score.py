@@ -28,7 +28,8 @@ from riskengine.errors import InputError, Problem
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises, check_premises_against
 from riskengine.simulation.accumulate import Accumulators, run_reference
-from riskengine.simulation.compile import Compiled, compile_model
+from riskengine.plugins import compile_with_plugins
+from riskengine.simulation.compile import Compiled
 from riskengine.simulation.kernel import run_kernel
 from riskengine.simulation.statistics import continuous, half_width, proportion, replications_for
 from riskengine.simulation.summary import BTP, BTS, HOLDS, MIX, SEQUENCE, VOLUME
@@ -111,7 +112,7 @@ def simulate(plan: Plan, premises: Premises, *, replications: int = 1000, precis
         raise InputError(Problem("batch", f"must be at least 1, got {batch}"))
     check_premises_against(premises, plan)
     run = _runner(engine)
-    compiled = compile_model(plan, premises)
+    compiled = compile_with_plugins(plan, premises)  # compile_model + the premises' plugins
     target = replications if precision is None else min(FIRST_BATCH, max_replications)
     acc = Accumulators(compiled, target)
     done = 0

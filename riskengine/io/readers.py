@@ -7,6 +7,9 @@ runs from the earliest planned start to the latest planned end, and its
 resources are those the operations name (times must then be ISO 8601).
 In CSV, ``after`` and ``materials`` are lists separated by ``;`` and empty
 cells mean "not given". Actuals are JSON or CSV with the record columns.
+
+The path ``-`` reads a JSON document from standard input (``riskengine score -
+--premises F --json -``); only one input of a command can be ``-``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import sys
 from pathlib import Path
 
 from riskengine.errors import InputError, Problem
@@ -34,24 +38,43 @@ def _check_file(path: Path) -> None:
                                  f"{MAX_FILE_BYTES} bytes allowed"))
 
 
+STDIN = "-"
+_stdin_read: list = []  # the stdin stream already read (a stream is read once)
+
+
+def _stdin_text() -> str:
+    """Standard input, which can be read once."""
+    if _stdin_read and _stdin_read[0] is sys.stdin:
+        raise InputError(Problem("-", "standard input was read already: only one input can be '-'"))
+    _stdin_read[:] = [sys.stdin]
+    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(Problem("-", f"more than the {MAX_FILE_BYTES} bytes allowed"), "stdin")
+    return data.decode("utf-8-sig")
+
+
 def read_json(path: str | os.PathLike) -> object:
-    """Parse a JSON file; a syntax error becomes an :class:`InputError` with line and column."""
+    """Parse a JSON file (``-``: stdin); a syntax error becomes an :class:`InputError` with line
+    and column."""
+    stdin = str(path) == STDIN
+    source = "stdin" if stdin else str(path)
     path = Path(path)
-    _check_file(path)
+    if not stdin:
+        _check_file(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
+        return json.loads(_stdin_text() if stdin else path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
         raise InputError(Problem(f"line {exc.lineno} column {exc.colno}",
-                                 f"not valid JSON: {exc.msg}"), str(path)) from None
+                                 f"not valid JSON: {exc.msg}"), source) from None
     except UnicodeDecodeError:
-        raise InputError(Problem("", "not a UTF-8 text file"), str(path)) from None
+        raise InputError(Problem("", "not a UTF-8 text file"), source) from None
     except ValueError as exc:  # an integer of more than 4300 digits
         reason = str(exc).split(";")[0]
-        raise InputError(Problem("", f"not valid JSON: {reason}"), str(path)) from None
+        raise InputError(Problem("", f"not valid JSON: {reason}"), source) from None
     except RecursionError:
-        raise InputError(Problem("", "not valid JSON: nested too deeply"), str(path)) from None
+        raise InputError(Problem("", "not valid JSON: nested too deeply"), source) from None
     except OSError as exc:
-        raise InputError(Problem("", f"cannot read the file: {exc.strerror or exc}"), str(path)) from None
+        raise InputError(Problem("", f"cannot read the file: {exc.strerror or exc}"), source) from None
 
 
 def read_csv_rows(path: str | os.PathLike) -> list[dict]:

@@ -19,16 +19,19 @@ Sections (all optional; an absent section means "no such disruption"):
 - ``execution``: early start, the reaction to a blocked operation
   (``wait`` / ``next_ready``), tolerances and sequence basis.
 - ``bands``: horizon bands (as in :mod:`riskengine.model.rules`).
+- ``plugins.<name>``: options of a plugin of the ``riskengine.plugins`` entry
+  points group that rewrites the premises or compiled parameters before a run
+  (:mod:`riskengine.plugins`); plugins act only when named here.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
 from riskengine.errors import InputError, Problem, from_pydantic
-from riskengine.model.common import CAUSES, NonNegative, PositiveQuantity, Probability, Strict
+from riskengine.model.common import CAUSES, Id, NonNegative, PositiveQuantity, Probability, Strict
 from riskengine.model.distributions import Distribution, as_distribution
 from riskengine.model.plan import Plan
 from riskengine.model.rules import DEFAULT_BANDS, AdherenceRules, Band, check_bands
@@ -120,6 +123,8 @@ class Premises(Strict):
     execution: Execution = Field(default_factory=Execution)
     bands: list[Band] = Field(default_factory=lambda: [b.model_copy() for b in DEFAULT_BANDS],
                               min_length=1)
+    #: Plugin name -> its options (validated by the plugin itself, riskengine/plugins.py).
+    plugins: dict[Id, dict[str, Any]] = Field(default_factory=dict)
 
     @field_validator("reliability")
     @classmethod

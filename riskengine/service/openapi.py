@@ -1,0 +1,169 @@
+"""The OpenAPI document of the service (served at ``/openapi.json``, committed as ``docs/openapi.json``).
+
+The routes read their bodies themselves (to refuse oversized bodies before
+parsing and to locate every problem in riskengine's own words), so FastAPI
+cannot infer the request and result schemas: they are declared here from the
+same sources as everywhere else, the request models of
+:mod:`riskengine.service.requests` (which embed the plan, premises and
+actuals models) and the result schemas of :mod:`riskengine.io.schema`.
+``riskengine serve --openapi PATH`` writes the document; a test checks that
+the committed file equals the generated one.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from pydantic.json_schema import models_json_schema
+
+from riskengine.service.requests import MODELS
+
+REF = "#/components/schemas/{model}"
+DESCRIPTION = (
+    "Scheduling-risk engine for APS tools: score a plan (probability it is executed as planned, "
+    "expected adherence), compare candidate plans under common random numbers, measure realized "
+    "adherence, check a plan. Bodies are the riskengine contract formats (riskengine.plan/1, "
+    "riskengine.premises/1, riskengine.actuals/1 in; riskengine.score/1, riskengine.compare/1, "
+    "riskengine.measurement/1, riskengine.check/1 out). Long runs go through /v1/jobs. Errors are "
+    "{error, problems: [{location, message}]}.")
+RESULTS = {"score": "ScoreResult", "compare": "CompareResult", "measure": "MeasurementResult",
+           "check": "CheckResult"}
+SUMMARIES = {
+    "score": "Score a plan: probability it is executed as planned, expected adherence, risks",
+    "compare": "Compare candidate plans under common random numbers",
+    "measure": "Measure realized adherence against the plan versions in effect",
+    "check": "Check a plan before simulation (and repair it on request)",
+}
+
+
+def version() -> str:
+    from riskengine import __version__
+
+    return __version__
+
+
+def _error(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}}}
+
+
+def _json(model: str, description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": REF.format(model=model)}}}}
+
+
+ERRORS = {"401": _error("Missing or wrong X-API-Key (only when the service has a key)"),
+          "413": _error("Body or requested work larger than the service accepts"),
+          "422": _error("Invalid input: every problem with its location in the request"),
+          "503": _error("Busy: the job queue or the synchronous lane is full; see Retry-After")}
+
+
+def _body(model: str) -> dict:
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": {"$ref": REF.format(model=model)}}}}}
+
+
+def operation_doc(operation: str) -> dict:
+    """Keyword arguments of ``add_api_route`` documenting ``POST /v1/{operation}``."""
+    return {"summary": SUMMARIES[operation], "operation_id": operation,
+            "openapi_extra": _body(MODELS[operation].__name__),
+            "responses": {"200": _json(RESULTS[operation], f"The {operation} result"), **ERRORS}}
+
+
+JOBS_POST = {"summary": "Submit a long run as a job", "operation_id": "submit_job", "status_code": 202,
+             "openapi_extra": _body("JobRequest"),
+             "responses": {"202": _json("Job", "Accepted: the job (Location: /v1/jobs/{id})"), **ERRORS}}
+JOBS_GET = {"summary": "A job's status, progress and, once done, result", "operation_id": "get_job",
+            "responses": {"200": _json("Job", "The job"), "401": ERRORS["401"],
+                          "404": _error("Unknown, expired or deleted job"), "422": ERRORS["422"]}}
+JOBS_DELETE = {"summary": "Cancel a queued or running job, or forget a finished one",
+               "operation_id": "delete_job",
+               "responses": {"200": _json("Job", "The job as it was cancelled or forgotten"),
+                             "401": ERRORS["401"], "404": _error("Unknown, expired or deleted job"),
+                             "422": ERRORS["422"]}}
+SCHEMAS_GET = {"summary": "The JSON Schema of a format (plan, actuals, premises, measurement, score)",
+               "operation_id": "get_schema",
+               "responses": {"200": {"description": "A JSON Schema",
+                                     "content": {"application/schema+json": {"schema": {"type": "object"}}}},
+                             "401": ERRORS["401"], "404": _error("Unknown schema name"),
+                             "422": ERRORS["422"]}}
+HEALTHZ = {"summary": "Liveness, version and job counts (no API key needed)", "operation_id": "healthz",
+           "responses": {"200": _json("Health", "The service is up")}}
+
+
+def _strip(schema: dict) -> dict:
+    out = copy.deepcopy(schema)
+    out.pop("$schema", None)
+    out.pop("$id", None)
+    return out
+
+
+def components() -> dict:
+    """The schemas the routes refer to."""
+    from riskengine.io.schema import measurement_schema, score_schema
+
+    _, defs = models_json_schema([(m, "validation") for m in MODELS.values()], ref_template=REF)
+    schemas = dict(sorted(defs["$defs"].items()))
+    schemas["JobRequest"] = {
+        "title": "JobRequest", "description": "An operation and its request body, run as a job",
+        "oneOf": [{"type": "object", "additionalProperties": False, "required": ["operation", "request"],
+                   "properties": {"operation": {"const": op},
+                                  "request": {"$ref": REF.format(model=model.__name__)}}}
+                  for op, model in MODELS.items()]}
+    progress = {"type": "object", "required": ["done", "total", "fraction", "half_width"],
+                "properties": {"done": {"type": "integer"}, "total": {"type": ["integer", "null"]},
+                               "fraction": {"type": ["number", "null"]},
+                               "half_width": {"type": ["number", "null"]}}}
+    stamp = {"type": ["string", "null"], "format": "date-time"}
+    schemas["Job"] = {
+        "title": "Job", "type": "object",
+        "required": ["id", "operation", "status", "progress", "created_at", "started_at", "finished_at",
+                     "error"],
+        "properties": {
+            "id": {"type": "string"}, "operation": {"enum": list(MODELS)},
+            "status": {"enum": ["queued", "running", "cancelling", "done", "failed", "cancelled"]},
+            "progress": progress, "created_at": {"type": "string", "format": "date-time"},
+            "started_at": stamp, "finished_at": stamp, "error": {"type": ["string", "null"]},
+            "result": {"description": "The operation's result once done (riskengine.score/1, ...)",
+                       "type": ["object", "null"]}}}
+    schemas["Error"] = {
+        "title": "Error", "type": "object", "required": ["error", "problems"],
+        "properties": {"error": {"type": "string"}, "problems": {"type": "array", "items": {
+            "type": "object", "required": ["location", "message"],
+            "properties": {"location": {"type": "string"}, "message": {"type": "string"}}}}}}
+    schemas["Health"] = {"title": "Health", "type": "object", "required": ["status", "version", "jobs"],
+                         "properties": {"status": {"const": "ok"}, "version": {"type": "string"},
+                                        "jobs": {"type": "object"},
+                                        "plugins": {"type": "array", "items": {"type": "string"}},
+                                        "api_key_required": {"type": "boolean"}}}
+    schemas["ScoreResult"] = _strip(score_schema())
+    schemas["MeasurementResult"] = _strip(measurement_schema())
+    schemas["CompareResult"] = {"title": "riskengine.compare/1", "type": "object",
+                                "required": ["format", "seed", "replications", "paired", "plans",
+                                             "differences", "ranking"],
+                                "properties": {"format": {"const": "riskengine.compare/1"}}}
+    schemas["CheckResult"] = {"title": "riskengine.check/1", "type": "object",
+                              "required": ["format", "plan", "summary", "findings", "repair"],
+                              "properties": {"format": {"const": "riskengine.check/1"},
+                                             "repaired_plan": {"type": ["object", "null"]}}}
+    return schemas
+
+
+def document(app) -> dict:
+    """The OpenAPI document of ``app`` with the schemas of :func:`components` (cached on the app)."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        doc = get_openapi(title=app.title, version=app.version, description=app.description,
+                          routes=app.routes)
+        doc.setdefault("components", {}).setdefault("schemas", {}).update(components())
+        doc["components"]["schemas"] = dict(sorted(doc["components"]["schemas"].items()))
+        app.openapi_schema = doc
+    return app.openapi_schema
+
+
+def generate() -> dict:
+    """The document of a default service (what ``docs/openapi.json`` holds)."""
+    from riskengine.service.app import create_app
+
+    return create_app().openapi()

@@ -1,0 +1,133 @@
+"""The four operations on a validated request: score, compare, measure, check.
+
+One code path for the HTTP routes, the jobs and ``riskengine call``: each
+takes a :class:`~riskengine.service.requests.Validated` request and returns
+the result document of the contract (``riskengine.score/1``,
+``riskengine.compare/1``, ``riskengine.measurement/1``, ``riskengine.check/1``),
+the same dict the CLI writes with ``--json``, so a job's result equals the
+CLI's for the same inputs and seed, number for number.
+
+Long runs report :class:`Progress` after each batch of replications and stop
+at the next batch boundary once ``cancel`` is set (:class:`Cancelled`). The
+batches only decide how often that happens: every replication's draws depend
+on (seed, replication) alone and all sums are integers, so the result does not
+depend on them (:mod:`riskengine.analysis.score`).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from riskengine.service.requests import Validated
+
+#: Batches per run: progress and cancellation happen this often.
+PARTS = 20
+#: Largest batch (replications) between two progress calls.
+MAX_BATCH = 5000
+
+
+class Cancelled(Exception):
+    """The run was cancelled (``DELETE /v1/jobs/{id}``)."""
+
+
+@dataclass
+class Progress:
+    """Where a run is: replications done of ``total`` (None: adaptive precision, not known)
+    and the current largest headline 95% half-width (score only)."""
+
+    done: int = 0
+    total: int | None = None
+    half_width: float | None = None
+
+    def to_dict(self) -> dict:
+        fraction = None if not self.total else min(1.0, self.done / self.total)
+        return {"done": self.done, "total": self.total, "fraction": fraction,
+                "half_width": self.half_width}
+
+
+def batch_size(replications: int) -> int:
+    """Replications per batch so that a run reports about :data:`PARTS` times."""
+    return max(1, min(MAX_BATCH, -(-replications // PARTS)))
+
+
+def run(v: Validated, progress: Progress | None = None, cancel: threading.Event | None = None) -> dict:
+    """Run a validated request and return its result document."""
+    progress = progress if progress is not None else Progress()
+
+    def stop_if_cancelled() -> None:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled
+
+    stop_if_cancelled()
+    if v.operation == "score":
+        return _score(v, progress, stop_if_cancelled)
+    if v.operation == "compare":
+        return _compare(v, progress, stop_if_cancelled)
+    if v.operation == "measure":
+        return _measure(v, progress)
+    return _check(v, progress)
+
+
+def _score(v: Validated, progress: Progress, stop_if_cancelled) -> dict:
+    from riskengine.analysis.score import score
+
+    r = v.request
+    progress.total = None if r.precision is not None else r.replications
+
+    def tick(done: int, width: float) -> None:
+        progress.done, progress.half_width = done, width
+        stop_if_cancelled()
+
+    batch = 1000 if r.precision is not None else batch_size(r.replications)
+    result = score(v.plans[0], v.premises, replications=r.replications, precision=r.precision,
+                   seed=r.seed, engine=r.engine, max_replications=r.max_replications,
+                   progress=tick, batch=batch)
+    progress.total = progress.done = result.replications
+    return result.to_dict()
+
+
+def _compare(v: Validated, progress: Progress, stop_if_cancelled) -> dict:
+    from riskengine.analysis.compare import compare
+
+    r = v.request
+    progress.total = r.replications * len(v.plans)
+
+    def tick(done: int, _total: int) -> None:
+        progress.done = done
+        stop_if_cancelled()
+
+    result = compare(v.plans, v.premises, replications=r.replications, seed=r.seed, engine=r.engine,
+                     paired=r.paired, progress=tick, batch=batch_size(r.replications))
+    progress.done = progress.total
+    return result.to_dict()
+
+
+def _measure(v: Validated, progress: Progress) -> dict:
+    from riskengine.adherence.measure import measure
+    from riskengine.model.rules import AdherenceRules
+
+    r = v.request
+    progress.total = 1
+    rules = AdherenceRules(bucket_hours=r.bucket_hours, lateness_tolerance_hours=r.lateness_tolerance_hours,
+                           quantity_tolerance=r.quantity_tolerance, sequence_basis=r.sequence_basis)
+    result = measure(v.history, v.actuals, rules).to_dict()
+    progress.done = 1
+    return result
+
+
+def _check(v: Validated, progress: Progress) -> dict:
+    from riskengine.feasibility import check, repair
+
+    progress.total = 1
+    plan = v.plans[0]
+    result = check(plan)
+    document = None
+    if v.request.repair:
+        result.repair = repair(plan)
+        document = result.repair.document if result.repair.ok else None
+    out = result.to_dict()
+    if v.request.repair:
+        out["repaired_plan"] = document
+    progress.done = 1
+    return out

@@ -1,0 +1,252 @@
+"""Request bodies of the service and of ``riskengine call`` (DESIGN.md 6 and 8).
+
+A request carries the contract's documents inline (``plan``, ``premises``,
+``actuals``: the formats ``riskengine.plan/1`` etc.) next to the run options
+the CLI takes as flags, e.g. ``POST /v1/score``::
+
+    {"plan": {"format": "riskengine.plan/1", ...}, "premises": {"format": "riskengine.premises/1", ...},
+     "replications": 1000, "seed": 0}
+
+:func:`validate` checks everything before any work and collects every problem
+with its location in the request (``plan.operations[12].quantity``,
+``premises.resources.L9``, ``replications``) into one :class:`InputError`
+(HTTP 422, exit code 2). Requests that are well formed but too big for the
+service raise :class:`TooLarge` (HTTP 413): more operations than
+``Limits.max_operations``, or more simulation work than a synchronous call
+(``Limits.sync_work``) or a job (``Limits.job_work``) may do. Work is counted
+in operation-replications (operations x replications, summed over plans); a
+SimPy reference run counts :data:`REFERENCE_WEIGHT` times as much (it is that
+much slower than the kernel, DESIGN.md 9).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import Field, SkipValidation, ValidationError
+
+from riskengine.analysis.score import MAX_REPLICATIONS, MAX_SEED
+from riskengine.errors import InputError, Problem, from_pydantic
+from riskengine.model.actuals import Actuals, PlanHistory, parse_actuals
+from riskengine.model.common import NonNegative, PositiveQuantity, Strict
+from riskengine.model.plan import Plan, parse_plan
+from riskengine.model.premises import Premises, check_premises_against, parse_premises
+
+OPERATIONS = ("score", "compare", "measure", "check")
+#: How many times more a SimPy reference replication costs than a kernel replication.
+REFERENCE_WEIGHT = 300
+Replications = Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)]
+Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
+Engine = Literal["kernel", "reference"]
+
+
+class TooLarge(InputError):
+    """A well-formed request that exceeds the service's limits (HTTP 413)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may ask for (``riskengine serve`` options)."""
+
+    max_body_bytes: int = 16 * 2**20
+    max_operations: int = 50_000
+    sync_work: float = 5e7  # ~4 s of kernel time on 2 cores (DESIGN.md 9: ~12 M op-samples/s)
+    job_work: float = 1e10  # ~15 min
+
+
+class ScoreRequest(Strict):
+    """``POST /v1/score``: the options of ``riskengine score``."""
+
+    plan: SkipValidation[Plan]
+    premises: SkipValidation[Premises]
+    replications: Replications = 1000
+    precision: Annotated[float, Field(gt=0, lt=1)] | None = None
+    max_replications: Replications = 100_000
+    seed: Seed = 0
+    engine: Engine = "kernel"
+
+
+class CompareRequest(Strict):
+    """``POST /v1/compare``: plans scored with common random numbers (``paired``)."""
+
+    plans: Annotated[list[SkipValidation[Plan]], Field(min_length=2, max_length=20)]
+    premises: SkipValidation[Premises]
+    replications: Replications = 1000
+    seed: Seed = 0
+    paired: bool = True
+    engine: Engine = "kernel"
+
+
+class MeasureRequest(Strict):
+    """``POST /v1/measure``: realized adherence against the plan versions."""
+
+    plans: Annotated[list[SkipValidation[Plan]], Field(min_length=1, max_length=50)]
+    actuals: SkipValidation[Actuals]
+    bucket_hours: PositiveQuantity | None = None
+    lateness_tolerance_hours: NonNegative = 0.0
+    quantity_tolerance: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+    sequence_basis: Literal["orders", "units"] = "orders"
+
+
+class CheckRequest(Strict):
+    """``POST /v1/check``: plan checks, and the repaired plan when ``repair`` is true."""
+
+    plan: SkipValidation[Plan]
+    repair: bool = False
+
+
+MODELS = {"score": ScoreRequest, "compare": CompareRequest, "measure": MeasureRequest,
+          "check": CheckRequest}
+
+
+@dataclass
+class Validated:
+    """A request whose documents are parsed, validated and cross-checked."""
+
+    operation: str
+    request: Strict
+    plans: list[Plan]
+    premises: Premises | None = None
+    history: PlanHistory | None = None
+    actuals: Actuals | None = None
+    work: float = 0.0
+
+
+def located(prefix: str, exc: InputError) -> list[Problem]:
+    """The problems of a nested document, located in the request (``plan.operations[3].id``)."""
+    out = []
+    for p in exc.problems:
+        if not p.location:
+            where = prefix
+        elif p.location.startswith("["):
+            where = prefix + p.location
+        else:
+            where = f"{prefix}.{p.location}"
+        out.append(Problem(where, p.message))
+    return out
+
+
+def _raw_plans(operation: str, data: dict) -> list[tuple[str, object]]:
+    if operation in ("score", "check"):
+        return [("plan", data["plan"])] if "plan" in data else []
+    plans = data.get("plans")
+    return [(f"plans[{k}]", p) for k, p in enumerate(plans)] if isinstance(plans, list) else []
+
+
+def work_of(operation: str, request: Strict, n_operations: list[int]) -> float:
+    """Operation-replications a request asks to simulate (0 for measure and check)."""
+    if operation not in ("score", "compare"):
+        return 0.0
+    reps = request.replications if getattr(request, "precision", None) is None else request.max_replications
+    weight = REFERENCE_WEIGHT if request.engine == "reference" else 1
+    return float(sum(n_operations)) * reps * weight
+
+
+def _size_problems(raw: list[tuple[str, object]], limits: Limits) -> tuple[list[Problem], list[int]]:
+    problems, counts = [], []
+    for where, plan in raw:
+        ops = plan.get("operations") if isinstance(plan, dict) else None
+        n = len(ops) if isinstance(ops, list) else 0
+        counts.append(n)
+        if n > limits.max_operations:
+            problems.append(Problem(f"{where}.operations", f"{n} operations; this service accepts at "
+                                    f"most {limits.max_operations} per plan"))
+    return problems, counts
+
+
+def validate(operation: str, data: object, limits: Limits | None = None, *, job: bool = False) -> Validated:
+    """Validate a request body for ``operation`` (every problem at once).
+
+    Parameters
+    ----------
+    operation
+        ``score``, ``compare``, ``measure`` or ``check``.
+    data
+        The parsed JSON body.
+    limits
+        Size and work limits (None: no limits, as on the command line).
+    job
+        Whether the request runs as a job (``Limits.job_work``) or synchronously
+        (``Limits.sync_work``).
+
+    Raises
+    ------
+    InputError
+        Every problem of the envelope and of the documents in it, located.
+    TooLarge
+        The request is valid but bigger than ``limits`` allow.
+    """
+    if operation not in MODELS:
+        raise InputError(Problem("operation", f"must be one of {', '.join(OPERATIONS)}, got {operation!r}"))
+    if not isinstance(data, dict):
+        raise InputError(Problem("", f"a {operation} request must be a JSON object"))
+    request, problems = None, []
+    try:
+        request = MODELS[operation].model_validate(data)
+    except ValidationError as exc:
+        problems += from_pydantic(exc).problems
+    raw = _raw_plans(operation, data)
+    if limits is not None:
+        too_big, counts = _size_problems(raw, limits)
+        if request is not None:
+            work = work_of(operation, request, counts)
+            cap = limits.job_work if job else limits.sync_work
+            if work > cap:
+                hint = "" if job else "; submit it to POST /v1/jobs, or ask for fewer replications"
+                too_big.append(Problem("replications", f"{work:.3g} operation-replications of simulation; "
+                                       f"at most {cap:.3g} are allowed in "
+                                       f"{'a job' if job else 'a synchronous call'}{hint}"))
+        if too_big:
+            raise TooLarge(too_big)
+    plans: list[Plan] = []
+    for where, doc in raw:
+        try:
+            plans.append(parse_plan(doc))
+        except InputError as exc:
+            problems += located(where, exc)
+    premises = None
+    if operation in ("score", "compare") and "premises" in data:
+        try:
+            premises = parse_premises(data["premises"])
+        except InputError as exc:
+            problems += located("premises", exc)
+    if premises is not None and len(plans) == len(raw):
+        problems += _premises_problems(premises, plans)
+    history = actuals = None
+    if operation == "measure" and raw and len(plans) == len(raw):
+        try:
+            history = PlanHistory(plans)
+        except InputError as exc:
+            problems += exc.problems
+        if history is not None and "actuals" in data:
+            try:
+                actuals = parse_actuals(data["actuals"], history)
+            except InputError as exc:
+                problems += located("actuals", exc)
+    if problems:
+        raise InputError(problems)
+    assert request is not None
+    return Validated(operation, request, plans, premises, history, actuals,
+                     work_of(operation, request, [len(p.operations) for p in plans]))
+
+
+def _premises_problems(premises: Premises, plans: list[Plan]) -> list[Problem]:
+    """Premises against each plan, and the plugins they name (riskengine.plugins)."""
+    from riskengine.plugins import configure_all
+
+    problems: list[Problem] = []
+    seen: set[Problem] = set()
+    for plan in plans:
+        try:
+            check_premises_against(premises, plan)
+        except InputError as exc:
+            for p in located("premises", exc):
+                if p not in seen:
+                    seen.add(p)
+                    problems.append(p)
+    try:
+        configure_all(premises)
+    except InputError as exc:
+        problems += located("premises", exc)
+    return problems
