@@ -27,8 +27,8 @@ from riskengine.analysis.result import ScoreResult, build_result
 from riskengine.errors import InputError, Problem
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises, check_premises_against
-from riskengine.simulation.accumulate import Accumulators, run_reference
 from riskengine.plugins import compile_with_plugins
+from riskengine.simulation.accumulate import Accumulators, run_reference
 from riskengine.simulation.compile import Compiled
 from riskengine.simulation.kernel import run_kernel
 from riskengine.simulation.statistics import continuous, half_width, proportion, replications_for

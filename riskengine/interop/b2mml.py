@@ -146,11 +146,13 @@ def schedule_to_plan(root: ET.Element, *, bucket_hours: float = 8.0, source: str
                   "end": _text(seg, "LatestEndTime"), "resource": _text(seg, "EquipmentRequirement",
                                                                          "EquipmentID")}
             produced = _materials(seg, "Produced", "MaterialProducedRequirement")
-            op["product"] = (_text(produced[0], "MaterialDefinitionID") if produced else None) or default_product
+            named = _text(produced[0], "MaterialDefinitionID") if produced else None
+            op["product"] = named or default_product
             op["quantity"] = _number(_text(produced[0], "Quantity", "QuantityString") if produced else None,
                                      f"{where}/MaterialProducedRequirement/Quantity", problems)
             consumed = _materials(seg, "Consumed", "MaterialConsumedRequirement")
-            op["materials"] = [_text(m, "MaterialLotID") or _text(m, "MaterialDefinitionID") for m in consumed]
+            op["materials"] = [_text(m, "MaterialLotID") or _text(m, "MaterialDefinitionID")
+                               for m in consumed]
             params = _parameters(seg, "SegmentParameter")
             for name in ("setup_hours", "work_hours"):
                 if name in params:

@@ -29,7 +29,11 @@ def add_commands(group: click.Group, handled) -> None:
     def b2mml(file, json_path, bucket_hours, plans, quiet) -> None:
         """Read an ISA-95 B2MML ProductionSchedule (-> riskengine.plan/1) or ProductionPerformance
         (-> riskengine.actuals/1). Untrusted XML is safe: DTDs and entities are refused."""
-        from riskengine.interop.b2mml import read_b2mml
+        try:
+            from riskengine.interop.b2mml import read_b2mml
+        except ImportError as exc:  # defusedxml: the service extra
+            raise click.ClickException(f"B2MML import needs defusedxml: python -m pip install "
+                                       f"'riskengine[service]' ({exc})") from None
         from riskengine.io.readers import read_history
         from riskengine.io.writers import write_json
 

@@ -55,8 +55,8 @@ def test_api_key_is_required_when_configured(server, key):
                              ("POST", "/v1/jobs"), ("DELETE", "/v1/jobs/x")):
             r = c.request(method, path, json={"plan": small_plan(), "premises": small_premises()})
             assert r.status_code == 401, (method, path, r.text)
-            assert r.json() == {"error": "unauthorized",
-                                "problems": [{"location": "X-API-Key", "message": "missing or wrong API key"}]}
+            assert r.json() == {"error": "unauthorized", "problems": [
+                {"location": "X-API-Key", "message": "missing or wrong API key"}]}
 
 
 def test_score_equals_the_python_api(server):
@@ -204,7 +204,7 @@ def test_openapi_served_generated_and_committed_agree(server):
 
     committed = json.loads((ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
     generated = json.loads(json.dumps(generate()))
-    assert committed == generated, "docs/openapi.json is stale: run riskengine serve --openapi docs/openapi.json"
+    assert committed == generated, "stale: run riskengine serve --openapi docs/openapi.json"
     with server.client() as c:
         served = c.get("/openapi.json").json()
     assert served == committed

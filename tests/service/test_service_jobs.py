@@ -27,8 +27,8 @@ def wait_for(client, job_id: str, states: tuple[str, ...], timeout: float = 120)
 
 
 def test_job_result_equals_the_cli_bit_for_bit(server):
-    body = {"operation": "score",
-            "request": {"plan": factory_plan(), "premises": factory_premises(), "replications": 600, "seed": 11}}
+    body = {"operation": "score", "request": {"plan": factory_plan(), "premises": factory_premises(),
+                                              "replications": 600, "seed": 11}}
     with server.client() as c:
         r = c.post("/v1/jobs", json=body)
         assert r.status_code == 202, r.text
@@ -102,12 +102,14 @@ def test_job_submission_is_validated(server):
         assert {p["location"] for p in r.json()["problems"]} == {"extra", "operation"}
         plan = small_plan()
         plan["operations"][0]["end"] = -1
-        r = c.post("/v1/jobs", json={"operation": "score", "request": {"plan": plan, "premises": small_premises(),
-                                                                       "seed": -1}})
+        request = {"plan": plan, "premises": small_premises(), "seed": -1}
+        r = c.post("/v1/jobs", json={"operation": "score", "request": request})
         assert r.status_code == 422
-        assert {p["location"] for p in r.json()["problems"]} == {"request.seed", "request.plan.operations[0].end"}
-        r = c.post("/v1/jobs", json={"operation": "score", "request": {
-            "plan": factory_plan(), "premises": factory_premises(), "replications": int(JOB_WORK // 114) + 1}})
+        assert {p["location"] for p in r.json()["problems"]} == {"request.seed",
+                                                                 "request.plan.operations[0].end"}
+        request = {"plan": factory_plan(), "premises": factory_premises(),
+                   "replications": int(JOB_WORK // 114) + 1}
+        r = c.post("/v1/jobs", json={"operation": "score", "request": request})
         assert r.status_code == 413
         assert r.json()["problems"][0]["location"] == "request.replications"
 
