@@ -113,12 +113,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", metavar="OUT", help="Write the figures as JSON.")
     args = parser.parse_args()
+    load_before = [round(x, 2) for x in os.getloadavg()]
     process, url = start_server()
     try:
         with httpx.Client(base_url=url, timeout=600) as c:
             c.post("/v1/score", json={"plan": small_plan(), "premises": small_premises(), "replications": 10})
-            figures = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            figures = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "load_before": load_before,
                        "score_latency": score_latency(c), "healthz": healthz_while_job(c), "load": load(url)}
+            figures["load_after"] = [round(x, 2) for x in os.getloadavg()]
     finally:
         process.terminate()
         process.wait(timeout=30)
