@@ -25,3 +25,11 @@ def test_curl_round_trip(server):
     assert "  replications: Input should be greater than or equal to 1, got 0" in out
     assert "  plan.operations[0].quantity: Input should be greater than 0, got -5" in out
     assert out.rstrip().endswith("HTTP 422")
+
+
+def test_example_premises_are_the_factory_premises():
+    import json
+    import tomllib
+
+    factory = tomllib.loads((ROOT / "scenarios" / "example-factory" / "premises.toml").read_text())
+    assert json.loads((ROOT / "examples" / "aps_client" / "premises.json").read_text()) == factory
