@@ -272,3 +272,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = lambda: openapi.document(app)  # type: ignore[method-assign]
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app with default limits and the API key from ``RISKENGINE_API_KEY``, for an ASGI
+    server started on its own: ``uvicorn --factory riskengine.service.app:app_from_env``."""
+    return create_app(Settings.from_env())
