@@ -333,5 +333,18 @@ _add_service_commands(main, handled)
 _add_import_commands(main, handled)
 
 
+# -- commands whose bodies live in their own modules (they do not import this one) --------
+def _register(module: str, name: str) -> None:
+    import importlib
+
+    command = getattr(importlib.import_module(module), name)
+    command.callback = handled(command.callback)
+    main.add_command(command)
+
+
+_register("riskengine.studies.command", "sweep")
+_register("riskengine.jobshop.command", "jobshop")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

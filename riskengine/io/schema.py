@@ -121,7 +121,14 @@ SCHEMAS = {
     "measurement": measurement_schema,
     "score": score_schema,
     "events": lambda: _input(EventsFile, "events"),
+    "study": lambda: _input(_study_model(), "study"),
 }
+
+
+def _study_model():
+    from riskengine.studies.study import Study  # studies import the io readers: imported on use
+
+    return Study
 
 
 def schema(name: str) -> dict:
