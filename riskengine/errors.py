@@ -82,6 +82,11 @@ def from_pydantic(exc, source: str | None = None, prefix: str = "") -> InputErro
                 skip = False
             elif isinstance(part, str) and part.startswith("tagged-union["):
                 skip = True
+            elif isinstance(part, str) and part.startswith("<") and part.endswith(">"):
+                # the tag of a number-or-uncertain-or-distribution field; a distribution's own
+                # tag (its name) follows
+                skip = part == "<distribution>" and err["type"] != "union_tag_invalid" and \
+                    len(err["loc"]) > 0 and part != err["loc"][-1]
             elif isinstance(part, str) and part in _SCALAR_BRANCHES:
                 scalar_branch = True
             elif not (isinstance(part, str) and part.startswith("function-")):

@@ -81,7 +81,7 @@ DISTRIBUTIONS = [
 
 def draws(dist, n: int, stream: int = 5) -> np.ndarray:
     pool: list[float] = []
-    table = encode(dist, pool)[None, :]
+    table = encode(dist, pool)[0][None, :]
     pool_a = np.array(pool, np.float64)
     key = np.uint64(rng.derive(42, 0, stream, rng.fnv1a64(type(dist).__name__)))
     return np.array([sample(table, 0, pool_a, np.uint64(rng.variate_key(key, k))) for k in range(n)])

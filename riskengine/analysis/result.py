@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
+from functools import partial
 
 import numpy as np
 
 from riskengine.adherence.figures import pct
+from riskengine.analysis.variance import uncertainty_section
 from riskengine.model.common import CAUSES
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises
 from riskengine.simulation.accumulate import HOURS_SCALE, UNITS_SCALE, Accumulators
 from riskengine.simulation.compile import Compiled
-from riskengine.simulation.statistics import finish_estimate, proportion, ratio, wilson
+from riskengine.simulation.statistics import finish_estimate as _finish
+from riskengine.simulation.statistics import proportion as _proportion
+from riskengine.simulation.statistics import ratio as _ratio
+from riskengine.simulation.statistics import wilson
 from riskengine.simulation.summary import (
     BAND_FIELDS,
     BTP,
@@ -55,6 +60,7 @@ class ScoreResult:
     main_impact: str | None
     premises: dict = field(default_factory=dict)
     sensitivity: dict | None = None
+    uncertainty: dict | None = None
 
     def to_dict(self) -> dict:
         return {"format": SCORE_FORMAT, **asdict(self)}
@@ -97,6 +103,7 @@ class ScoreResult:
         if self.causes:
             lines += ["", "  Miss causes: " + ", ".join(f"{c['cause']} {pct(c['share'], 0)}"
                                                          for c in self.causes[:6])]
+        lines += uncertainty_lines(self.uncertainty)
         if self.sensitivity:
             lines += ["", "  Sensitivity: CRN-paired gain if removed/halved   plan holds        BTS"]
             for r in self.sensitivity["rows"]:
@@ -113,6 +120,9 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
     n = acc.replications
     rows = acc.rows[:n]
     lay = acc.layout
+    # nested replications (uncertain parameters): intervals account for the draws they share
+    m = c.replications_per_draw if c.uncertain else 1
+    ratio, proportion, finish_estimate = (partial(f, per_draw=m) for f in (_ratio, _proportion, _finish))
     adherence = {"bts": ratio(rows[:, BTS]), "btp": ratio(rows[:, BTP]),
                  "volume": ratio(rows[:, VOLUME]), "mix": ratio(rows[:, MIX]),
                  "sequence": ratio(rows[:, SEQUENCE])}
@@ -163,4 +173,22 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
         operations=operations, causes=causes,
         main_impact=min(means, key=lambda m: (means[m], FACTORS.index(m))) if means else None,
         premises=premises.model_dump(mode="json", by_alias=True),
+        uncertainty=uncertainty_section(rows, {"plan_holds": HOLDS, "bts": BTS, "btp": BTP,
+                                               "finish": FINISH}, m, c.par_keys),
     )
+
+
+def uncertainty_lines(u: dict | None) -> list[str]:
+    """The terminal lines of the variance decomposition (none without uncertain parameters)."""
+    if not u:
+        return []
+    lines = ["", f"  Parameter uncertainty: {len(u['parameters'])} uncertain parameters, {u['draws']} draws "
+             f"x {u['replications_per_draw']} replications"]
+    for name, label in (("plan_holds", "plan holds"), ("bts", "BTS")):
+        d = u.get(name)
+        if d and d["parameter_share"]["mean"] is not None:
+            sh = d["parameter_share"]
+            lines.append(f"    {label}: {pct(sh['mean'], 0)} of the variance from the parameters "
+                         f"[{pct(sh['low'], 0)} - {pct(sh['high'], 0)}], "
+                         f"{pct(1 - sh['mean'], 0)} from shop-floor randomness")
+    return lines

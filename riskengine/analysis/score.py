@@ -63,10 +63,12 @@ def _check(replications: int, precision: float | None, seed: int, max_replicatio
         raise InputError(problems)
 
 
-def headline_width(rows: np.ndarray) -> float:
-    """The largest half-width among the headline estimates."""
-    widths = [half_width(proportion(rows[:, HOLDS]))]
-    widths += [half_width(continuous(rows[:, k])) for k in (BTS, BTP, VOLUME, MIX, SEQUENCE)]
+def headline_width(rows: np.ndarray, per_draw: int = 1) -> float:
+    """The largest half-width among the headline estimates (``per_draw``: nested replications
+    share parameter draws, :mod:`riskengine.simulation.statistics`)."""
+    widths = [half_width(proportion(rows[:, HOLDS], per_draw))]
+    widths += [half_width(continuous(rows[:, k], per_draw=per_draw))
+               for k in (BTS, BTP, VOLUME, MIX, SEQUENCE)]
     return max(widths)
 
 
@@ -115,6 +117,7 @@ def simulate(plan: Plan, premises: Premises, *, replications: int = 1000, precis
     compiled = compile_with_plugins(plan, premises)  # compile_model + the premises' plugins
     target = replications if precision is None else min(FIRST_BATCH, max_replications)
     acc = Accumulators(compiled, target)
+    per_draw = compiled.replications_per_draw if compiled.uncertain else 1
     done = 0
     while True:
         step = batch or target - done
@@ -123,8 +126,8 @@ def simulate(plan: Plan, premises: Premises, *, replications: int = 1000, precis
             run(compiled, seed, done, count, acc)
             done += count
             if progress is not None and done < target:
-                progress(done, headline_width(acc.rows[:done]))
-        width = headline_width(acc.rows[:done])
+                progress(done, headline_width(acc.rows[:done], per_draw))
+        width = headline_width(acc.rows[:done], per_draw)
         if progress is not None:
             progress(done, width)
         if precision is None or width <= precision or done >= max_replications:

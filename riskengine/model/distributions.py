@@ -1,5 +1,20 @@
 """Distributions of the premises (DESIGN.md 8), each with its analytic mean and variance.
 
+Parameter uncertainty: where the premises take a number (a probability, a
+scrap rate, a mean time between failures, the mean or cv of a distribution,
+...), they also take an *uncertain number* ``{"uncertain": DIST}``: the
+parameter itself is unknown and DIST describes what is known of it (a range,
+a fitted posterior). Shop-floor randomness (aleatory: this lot is late) is
+written ``{"dist": ...}``; knowledge uncertainty (epistemic: how often lots
+are late) is written ``{"uncertain": ...}``. DIST must have plain numbers and
+a support inside the field's range (a probability's in [0, 1], a mean's
+above 0). The number the parameter has in a replication is drawn by the
+engine at the outer level (:mod:`riskengine.simulation.parameters`). Inside
+distributions, the parameters that may be uncertain are ``mean`` (exponential,
+lognormal, gamma, normal), ``cv`` (lognormal, gamma), ``shape`` and ``scale``
+(weibull), ``sd`` (normal) and ``value`` (fixed); bounds of uniform,
+triangular and PERT, and empirical values, must be numbers.
+
 A distribution is ``{"dist": NAME, ...parameters}``. Lognormal and gamma are
 given by mean and coefficient of variation (cv = sd / mean), the way shop
 data is usually summarised. ``to_scipy()`` returns the frozen scipy.stats
@@ -10,10 +25,11 @@ for fitting.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Discriminator, Field, PrivateAttr, Tag, model_validator
 from scipy import stats
 
 from riskengine.model.common import Strict
@@ -23,50 +39,143 @@ Finite = Annotated[float, Field(allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
+def nominal(x: float | Uncertain) -> float:
+    """A parameter's number, or for an uncertain one the mean of what is known of it."""
+    return x.uncertain.mean() if isinstance(x, Uncertain) else x
+
+
+def _support_within(low: float, high: float, low_open: bool) -> Callable[[Uncertain], Uncertain]:
+    """Validator: the uncertain number's support lies in [low, high] (or (low, high])."""
+    def check(u: Uncertain) -> Uncertain:
+        lo, hi, lo_excluded = u.uncertain.support()
+        if lo < low or hi > high or (low_open and lo == low and not lo_excluded):
+            where = ("(" if low_open else "[") + f"{low:g}, {high:g}" + (")" if high == math.inf else "]")
+            raise ValueError(f"the support [{lo:g}, {hi:g}] of the uncertain number must lie in {where}")
+        return u
+    return check
+
+
+class Uncertain(Strict):
+    """An uncertain number ``{"uncertain": DIST, "name": ...}`` (see the module docstring).
+
+    ``name`` (optional) identifies the unknown: places that give the same name
+    share one draw (e.g. one supplier's lateness probability on several
+    materials). Without a name the parameter is identified by where it is
+    written (``materials.M1.late.probability``); sections that inherit it (a
+    resource inheriting ``defaults``) share that one draw.
+    """
+
+    uncertain: Distribution
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    _path: str = PrivateAttr(default="")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hint(cls, data: object) -> object:
+        if isinstance(data, dict) and "dist" in data and "uncertain" not in data:
+            raise ValueError('a number is expected here; an uncertain number is written '
+                             '{"uncertain": {"dist": ...}}')
+        return data
+
+    @model_validator(mode="after")
+    def _plain(self) -> Uncertain:
+        if any(isinstance(getattr(self.uncertain, f), Uncertain) for f in type(self.uncertain).model_fields):
+            raise ValueError("the distribution of an uncertain number must have plain numbers")
+        return self
+
+    @property
+    def key(self) -> str:
+        """What identifies this unknown (its name, else its place in the premises)."""
+        return self.name or self._path
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, Uncertain) or (isinstance(value, dict) and "uncertain" in value):
+        return "<uncertain>"
+    if isinstance(value, dict | Strict):
+        return "<distribution>"
+    return "<number>"
+
+
+def _kind_no_dist(value: object) -> str:
+    return "<number>" if _kind(value) == "<number>" else "<uncertain>"
+
+
+def number_or_uncertain(number: object, uncertain: object, distribution: object | None = None) -> object:
+    """The type of a field that takes a number, an uncertain number ``{"uncertain": ...}``
+    (and, with ``distribution``, a distribution ``{"dist": ...}``), routed by the input's
+    shape so that an error names only what the input meant to be (the tags in angle
+    brackets are left out of error locations by :func:`riskengine.errors.from_pydantic`)."""
+    if distribution is None:
+        return Annotated[Annotated[number, Tag("<number>")] | Annotated[uncertain, Tag("<uncertain>")],
+                         Discriminator(_kind_no_dist)]
+    return Annotated[Annotated[number, Tag("<number>")] | Annotated[uncertain, Tag("<uncertain>")]
+                     | Annotated[distribution, Tag("<distribution>")], Discriminator(_kind)]
+
+
+#: An uncertain number in a field with the range [0, 1], above 0, at least 0 or any finite value.
+UProbability = Annotated[Uncertain, AfterValidator(_support_within(0.0, 1.0, False))]
+UPositive = Annotated[Uncertain, AfterValidator(_support_within(0.0, math.inf, True))]
+UNonNegative = Annotated[Uncertain, AfterValidator(_support_within(0.0, math.inf, False))]
+#: Fields of distributions that take a number or an uncertain number.
+MaybePositive = number_or_uncertain(Positive, UPositive)
+MaybeNonNegative = number_or_uncertain(NonNegative, UNonNegative)
+MaybeFinite = number_or_uncertain(Finite, Uncertain)
+
+
 class Fixed(Strict):
     dist: Literal["fixed"]
-    value: Finite
+    value: MaybeFinite
 
     def mean(self) -> float:
-        return self.value
+        return nominal(self.value)
 
     def variance(self) -> float:
         return 0.0
 
+    def support(self) -> tuple[float, float, bool]:
+        return self.mean(), self.mean(), False
+
     def to_scipy(self):
-        return stats.uniform(loc=self.value, scale=0.0)
+        return stats.uniform(loc=self.mean(), scale=0.0)
 
 
 class Exponential(Strict):
     dist: Literal["exponential"]
-    mean_: Positive = Field(alias="mean")
+    mean_: MaybePositive = Field(alias="mean")
 
     def mean(self) -> float:
-        return self.mean_
+        return nominal(self.mean_)
 
     def variance(self) -> float:
-        return self.mean_**2
+        return self.mean() ** 2
+
+    def support(self) -> tuple[float, float, bool]:
+        return 0.0, math.inf, True
 
     def to_scipy(self):
-        return stats.expon(scale=self.mean_)
+        return stats.expon(scale=self.mean())
 
 
 class Lognormal(Strict):
     """ln X ~ N(mu, s^2) with s^2 = ln(1 + cv^2), mu = ln(mean) - s^2/2."""
 
     dist: Literal["lognormal"]
-    mean_: Positive = Field(alias="mean")
-    cv: NonNegative
+    mean_: MaybePositive = Field(alias="mean")
+    cv: MaybeNonNegative
 
     def log_params(self) -> tuple[float, float]:
-        s2 = math.log1p(self.cv**2)
-        return math.log(self.mean_) - s2 / 2, math.sqrt(s2)
+        s2 = math.log1p(nominal(self.cv) ** 2)
+        return math.log(self.mean()) - s2 / 2, math.sqrt(s2)
 
     def mean(self) -> float:
-        return self.mean_
+        return nominal(self.mean_)
 
     def variance(self) -> float:
-        return (self.cv * self.mean_) ** 2
+        return (nominal(self.cv) * self.mean()) ** 2
+
+    def support(self) -> tuple[float, float, bool]:
+        return 0.0, math.inf, True
 
     def to_scipy(self):
         mu, s = self.log_params()
@@ -77,17 +186,21 @@ class Gamma(Strict):
     """Shape k = 1/cv^2, scale theta = mean cv^2."""
 
     dist: Literal["gamma"]
-    mean_: Positive = Field(alias="mean")
-    cv: Positive
+    mean_: MaybePositive = Field(alias="mean")
+    cv: MaybePositive
 
     def shape_scale(self) -> tuple[float, float]:
-        return 1.0 / self.cv**2, self.mean_ * self.cv**2
+        cv = nominal(self.cv)
+        return 1.0 / cv**2, self.mean() * cv**2
 
     def mean(self) -> float:
-        return self.mean_
+        return nominal(self.mean_)
 
     def variance(self) -> float:
-        return (self.cv * self.mean_) ** 2
+        return (nominal(self.cv) * self.mean()) ** 2
+
+    def support(self) -> tuple[float, float, bool]:
+        return 0.0, math.inf, True
 
     def to_scipy(self):
         k, theta = self.shape_scale()
@@ -96,32 +209,41 @@ class Gamma(Strict):
 
 class Weibull(Strict):
     dist: Literal["weibull"]
-    shape: Positive
-    scale: Positive
+    shape: MaybePositive
+    scale: MaybePositive
 
     def mean(self) -> float:
-        return self.scale * math.gamma(1 + 1 / self.shape)
+        return nominal(self.scale) * math.gamma(1 + 1 / nominal(self.shape))
 
     def variance(self) -> float:
-        return self.scale**2 * (math.gamma(1 + 2 / self.shape) - math.gamma(1 + 1 / self.shape) ** 2)
+        k, lam = nominal(self.shape), nominal(self.scale)
+        return lam**2 * (math.gamma(1 + 2 / k) - math.gamma(1 + 1 / k) ** 2)
+
+    def support(self) -> tuple[float, float, bool]:
+        return 0.0, math.inf, True
 
     def to_scipy(self):
-        return stats.weibull_min(c=self.shape, scale=self.scale)
+        return stats.weibull_min(c=nominal(self.shape), scale=nominal(self.scale))
 
 
 class Normal(Strict):
     dist: Literal["normal"]
-    mean_: Finite = Field(alias="mean")
-    sd: NonNegative
+    mean_: MaybeFinite = Field(alias="mean")
+    sd: MaybeNonNegative
 
     def mean(self) -> float:
-        return self.mean_
+        return nominal(self.mean_)
 
     def variance(self) -> float:
-        return self.sd**2
+        return nominal(self.sd) ** 2
+
+    def support(self) -> tuple[float, float, bool]:
+        if isinstance(self.sd, float | int) and self.sd == 0 and not isinstance(self.mean_, Uncertain):
+            return self.mean(), self.mean(), False
+        return -math.inf, math.inf, False
 
     def to_scipy(self):
-        return stats.norm(loc=self.mean_, scale=self.sd)
+        return stats.norm(loc=self.mean(), scale=nominal(self.sd))
 
 
 class Uniform(Strict):
@@ -137,6 +259,9 @@ class Uniform(Strict):
 
     def mean(self) -> float:
         return (self.low + self.high) / 2
+
+    def support(self) -> tuple[float, float, bool]:
+        return self.low, self.high, False
 
     def variance(self) -> float:
         return (self.high - self.low) ** 2 / 12
@@ -160,6 +285,9 @@ class Triangular(Strict):
 
     def mean(self) -> float:
         return (self.low + self.mode + self.high) / 3
+
+    def support(self) -> tuple[float, float, bool]:
+        return self.low, self.high, False
 
     def variance(self) -> float:
         a, c, b = self.low, self.mode, self.high
@@ -204,16 +332,47 @@ class Empirical(Strict):
     def variance(self) -> float:
         return float(np.var(self.values))
 
+    def support(self) -> tuple[float, float, bool]:
+        return float(min(self.values)), float(max(self.values)), False
+
+
+class Beta(Strict):
+    """Beta(alpha, beta) on [0, 1]: the conjugate posterior of a probability (after k
+    events in n trials from a Beta(a0, b0) prior: alpha = a0 + k, beta = b0 + n - k)."""
+
+    dist: Literal["beta"]
+    alpha: Positive
+    beta: Positive
+
+    def mean(self) -> float:
+        return self.alpha / (self.alpha + self.beta)
+
+    def variance(self) -> float:
+        a, b = self.alpha, self.beta
+        return a * b / ((a + b) ** 2 * (a + b + 1))
+
+    def support(self) -> tuple[float, float, bool]:
+        return 0.0, 1.0, True
+
+    def to_scipy(self):
+        return stats.beta(self.alpha, self.beta)
 
 
 Distribution = Annotated[
-    Fixed | Exponential | Lognormal | Gamma | Weibull | Normal | Uniform | Triangular | Pert | Empirical,
+    Fixed | Exponential | Lognormal | Gamma | Weibull | Normal | Uniform | Triangular | Pert | Empirical
+    | Beta,
     Field(discriminator="dist"),
 ]
 
+for _model in (Fixed, Exponential, Lognormal, Gamma, Weibull, Normal, Uncertain):
+    _model.model_rebuild()
+
 
 def as_distribution(value: float | object) -> object:
-    """A bare number stands for an exponential distribution with that mean."""
+    """A bare number (certain or uncertain) stands for an exponential distribution with that mean."""
+    if isinstance(value, Uncertain):
+        return Exponential(dist="exponential", mean=value)
     if isinstance(value, int | float):
         return Exponential(dist="exponential", mean=float(value))
     return value
+

@@ -22,22 +22,38 @@ Sections (all optional; an absent section means "no such disruption"):
 - ``plugins.<name>``: options of a plugin of the ``riskengine.plugins`` entry
   points group that rewrites the premises or compiled parameters before a run
   (:mod:`riskengine.plugins`); plugins act only when named here.
+- ``drivers.<id>``: shared drivers (common shocks) that hit several entities in
+  the same replication (:class:`MaterialDriver`).
+- ``uncertainty``: how the engine samples uncertain parameters (any number
+  above may be written ``{"uncertain": DIST}``: see
+  :mod:`riskengine.model.distributions`).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from riskengine.errors import InputError, Problem, from_pydantic
 from riskengine.model.common import CAUSES, Id, NonNegative, PositiveQuantity, Probability, Strict
-from riskengine.model.distributions import Distribution, as_distribution
+from riskengine.model.distributions import (
+    Distribution,
+    UPositive,
+    UProbability,
+    Uncertain,
+    as_distribution,
+    number_or_uncertain,
+)
 from riskengine.model.plan import Plan
 from riskengine.model.rules import DEFAULT_BANDS, AdherenceRules, Band, check_bands
 
 PREMISES_FORMAT = "riskengine.premises/1"
-Duration = Annotated[float, Field(gt=0, allow_inf_nan=False)] | Distribution
+#: A duration: a number (the mean of an exponential), an uncertain number (an exponential whose
+#: mean is uncertain) or a distribution.
+Duration = number_or_uncertain(Annotated[float, Field(gt=0, allow_inf_nan=False)], UPositive, Distribution)
+#: A probability, certain or uncertain.
+MaybeProbability = number_or_uncertain(Probability, UProbability)
 FACTOR_ALIASES = {"machine": "breakdown", "operator": "absenteeism"}
 
 
@@ -58,7 +74,7 @@ class Absenteeism(Strict):
     """Per resource and shift: with ``probability`` the crew is missing for the whole shift;
     ``stop`` halts the resource, ``slow`` runs it at ``speed``."""
 
-    probability: Probability
+    probability: MaybeProbability
     effect: Literal["stop", "slow"] = "stop"
     speed: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.5
     shift_hours: PositiveQuantity | None = None
@@ -68,12 +84,12 @@ class ResourcePremises(Strict):
     breakdowns: Breakdowns | None = None
     absenteeism: Absenteeism | None = None
     performance: Distribution | None = None
-    scrap_rate: Probability | None = None
+    scrap_rate: MaybeProbability | None = None
     setup_overrun: Distribution | None = None
 
 
 class LotRisk(Strict):
-    probability: Probability
+    probability: MaybeProbability
     delay_hours: Duration
 
     @field_validator("delay_hours")
@@ -88,7 +104,7 @@ class MaterialPremises(Strict):
 
 
 class Deviation(Strict):
-    probability: Probability
+    probability: MaybeProbability
     window: Annotated[int, Field(ge=2, le=50)] = 3
     rule: Literal["same_family", "easiest_first"] = "same_family"
 
@@ -113,9 +129,39 @@ class Execution(Strict):
         return None if v is None else as_distribution(v)
 
 
+class MaterialDriver(Strict):
+    """A supplier (or any common cause) whose lateness hits several materials at once.
+
+    Per replication the shock occurs with ``probability`` (uniform 0 of the
+    driver's key in stream ``STREAM_DRIVER``); when it occurs one delay is
+    drawn from ``delay_hours`` (variate 1) and *added* to the arrival of every
+    listed material's lot, on top of the lot's own late and rejected delays
+    (which still apply, independently). A material listed by several drivers
+    adds each occurring driver's delay. The shock is identified by the
+    driver's id, so two plans scored with the same seed see the same shocks.
+    """
+
+    kind: Literal["material"] = "material"
+    probability: MaybeProbability
+    materials: list[Id] = Field(min_length=1, max_length=100_000)
+    delay_hours: Duration
+
+    @field_validator("delay_hours")
+    @classmethod
+    def _number_is_exponential(cls, v):
+        return as_distribution(v)
+
+
+class Uncertainty(Strict):
+    """The nested sampling of uncertain parameters (:mod:`riskengine.simulation.parameters`):
+    replications ``k M .. k M + M - 1`` share parameter draw k, M = ``replications_per_draw``."""
+
+    replications_per_draw: Annotated[int, Field(ge=1, le=100_000)] = 5
+
+
 class Premises(Strict):
     format: Literal["riskengine.premises/1"]
-    reliability: dict[str, Probability] = Field(default_factory=dict)
+    reliability: dict[str, MaybeProbability] = Field(default_factory=dict)
     defaults: ResourcePremises = Field(default_factory=ResourcePremises)
     resources: dict[str, ResourcePremises] = Field(default_factory=dict)
     materials: dict[str, MaterialPremises] = Field(default_factory=dict)
@@ -125,18 +171,30 @@ class Premises(Strict):
                               min_length=1)
     #: Plugin name -> its options (validated by the plugin itself, riskengine/plugins.py).
     plugins: dict[Id, dict[str, Any]] = Field(default_factory=dict)
+    drivers: dict[Annotated[str, Field(min_length=1, max_length=200)], MaterialDriver] = \
+        Field(default_factory=dict)
+    uncertainty: Uncertainty = Field(default_factory=Uncertainty)
 
     @field_validator("reliability")
     @classmethod
-    def _known_factors(cls, v: dict[str, float]) -> dict[str, float]:
+    def _known_factors(cls, v: dict[str, float | Uncertain]) -> dict[str, float | Uncertain]:
         out = {}
         for name, r in v.items():
             cause = FACTOR_ALIASES.get(name, name)
             if cause not in CAUSES or cause in ("knock-on", "unknown"):
                 raise ValueError(f"unknown factor {name!r}; use a cause of the taxonomy "
                                  f"({', '.join(CAUSES[:9])}) or machine/operator")
-            out[cause] = out.get(cause, 1.0) * r
+            if cause in out and (isinstance(r, Uncertain) or isinstance(out[cause], Uncertain)):
+                raise ValueError(f"factor {name!r} is given twice (as {cause!r} and an alias); an "
+                                 "uncertain factor must be given once")
+            out[cause] = r if cause not in out else out[cause] * r
         return out
+
+    @model_validator(mode="after")
+    def _name_uncertain(self) -> Premises:
+        """Stamp every uncertain number with its place in the document (its identity)."""
+        _stamp(self, "")
+        return self
 
     @field_validator("bands")
     @classmethod
@@ -158,6 +216,35 @@ class Premises(Strict):
                               quantity_tolerance=e.quantity_tolerance, sequence_basis=e.sequence_basis)
 
 
+def _stamp(node: object, path: str) -> None:
+    if isinstance(node, Uncertain):
+        node._path = path
+        return
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _stamp(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(node, list):
+        for k, v in enumerate(node):
+            _stamp(v, f"{path}[{k}]")
+    elif isinstance(node, Strict):
+        for name, info in type(node).model_fields.items():
+            key = info.alias or name
+            _stamp(getattr(node, name), f"{path}.{key}" if path else key)
+
+
+def uncertain_numbers(node: object) -> list[Uncertain]:
+    """Every uncertain number in a premises document (or part of one), in document order."""
+    if isinstance(node, Uncertain):
+        return [node]
+    if isinstance(node, dict):
+        return [u for v in node.values() for u in uncertain_numbers(v)]
+    if isinstance(node, list):
+        return [u for v in node for u in uncertain_numbers(v)]
+    if isinstance(node, Strict):
+        return [u for name in type(node).model_fields for u in uncertain_numbers(getattr(node, name))]
+    return []
+
+
 def parse_premises(data: object, source: str | None = None) -> Premises:
     """Validate a premises document (already parsed JSON or TOML)."""
     if not isinstance(data, dict):
@@ -173,7 +260,8 @@ def check_premises_against(premises: Premises, plan: Plan, source: str | None = 
 
     Materials are not checked: a plant's premises (calibrated from history,
     say) name every material it buys, and this week's plan uses only some;
-    the entries of the others simply do not apply.
+    the entries of the others simply do not apply (nor do a material
+    driver's materials that the plan does not use).
     """
     problems = []
     resources = {r.id for r in plan.resources}

@@ -19,7 +19,9 @@ from riskengine.adherence.arrays import bucket_of
 from riskengine.model.calendar import work_content, working_intervals
 from riskengine.model.common import CAUSES
 from riskengine.model.plan import Plan
-from riskengine.model.premises import Premises
+from riskengine.model.distributions import Uncertain
+from riskengine.model.premises import Premises, uncertain_numbers
+from riskengine.simulation import parameters as par
 from riskengine.simulation.rng import entity_ids
 from riskengine.simulation.sampling import ROW, encode
 
@@ -100,6 +102,27 @@ class Compiled:
     lateness_tolerance: float
     quantity_tolerance: float
     units_sequence: bool
+    # shared material drivers (common shocks), drivers x their materials in CSR
+    drv_p: np.ndarray
+    drv_row: np.ndarray
+    drv_entity: np.ndarray
+    drv_ptr: np.ndarray
+    drv_idx: np.ndarray
+    # uncertain parameters (:mod:`riskengine.simulation.parameters`)
+    dist_src: np.ndarray  # (rows, ROW - 1) each row's parameters as written (nominal values)
+    par_row: np.ndarray  # row of each uncertain parameter's distribution
+    par_entity: np.ndarray  # uint64 FNV-1a of its key
+    par_keys: tuple  # its key (name or place in the premises)
+    asg_param: np.ndarray  # assignments: parameter, target, index, column
+    asg_target: np.ndarray
+    asg_index: np.ndarray
+    asg_col: np.ndarray
+    replications_per_draw: int
+
+    @property
+    def uncertain(self) -> bool:
+        """Whether any parameter is uncertain (replications are then nested in draws)."""
+        return self.asg_param.shape[0] > 0
 
     @property
     def n_ops(self) -> int:
@@ -128,13 +151,35 @@ def compile_model(plan: Plan, premises: Premises) -> Compiled:
     res_ids = [r.id for r in plan.resources]
     rindex = plan.resource_index
     rows: list[np.ndarray] = [np.full(ROW, -1.0)]
+    srcs: list[np.ndarray] = [np.zeros(ROW - 1)]
     pool: list[float] = []
+    keys: dict[str, int] = {}
+    par_rows: list[int] = []
+    assignments: list[tuple[int, int, int, int]] = []
+
+    def register(x: Uncertain) -> int:
+        if x.key not in keys:
+            keys[x.key] = len(par_rows)
+            par_rows.append(row(x.uncertain))
+        return keys[x.key]
+
+    def value(x, target: int, index: int, col: int = 0) -> float:
+        """A parameter's nominal number; an uncertain one is registered with where it goes."""
+        if not isinstance(x, Uncertain):
+            return x
+        assignments.append((register(x), target, index, col))
+        return x.uncertain.mean()
 
     def row(dist) -> int:
         if dist is None:
             return NONE
-        rows.append(encode(dist, pool))
-        return len(rows) - 1
+        for x in uncertain_numbers(dist):  # their rows first: this row's index is then known
+            register(x)
+        k = len(rows)
+        encoded, src = encode(dist, pool, lambda x, col: value(x, par.T_DIST, k, col))
+        rows.append(encoded)
+        srcs.append(src)
+        return k
 
     hours = plan.hours
     start = np.array([hours(op.start) for op in ops])
@@ -164,9 +209,10 @@ def compile_model(plan: Plan, premises: Premises) -> Compiled:
         risk = premises.materials.get(m)
         late = risk.late if risk else None
         rejected = risk.rejected if risk else None
-        mat_late_p.append(late.probability if late else 0.0)
+        m_index = len(mat_late_p)
+        mat_late_p.append(value(late.probability, par.T_MAT_LATE, m_index) if late else 0.0)
         mat_late_row.append(row(late.delay_hours) if late else NONE)
-        mat_reject_p.append(rejected.probability if rejected else 0.0)
+        mat_reject_p.append(value(rejected.probability, par.T_MAT_REJECT, m_index) if rejected else 0.0)
         mat_reject_row.append(row(rejected.delay_hours) if rejected else NONE)
 
     seq_ptr, seq_idx = _csr([plan.sequences[r] for r in res_ids])
@@ -178,16 +224,16 @@ def compile_model(plan: Plan, premises: Premises) -> Compiled:
     cal_all = np.concatenate(cals) if cal_ptr[-1] else np.zeros((0, 2))
 
     tbf, ttr, ab_p, ab_speed, shift, perf, scrap, setup_row = ([] for _ in range(8))
-    for r in res_ids:
+    for r_index, r in enumerate(res_ids):
         rp = premises.for_resource(r)
         tbf.append(row(rp.breakdowns.mtbf_hours) if rp.breakdowns else NONE)
         ttr.append(row(rp.breakdowns.mttr_hours) if rp.breakdowns else NONE)
         ab = rp.absenteeism
-        ab_p.append(ab.probability if ab else 0.0)
+        ab_p.append(value(ab.probability, par.T_ABSENCE, r_index) if ab else 0.0)
         ab_speed.append((0.0 if ab.effect == "stop" else ab.speed) if ab else 1.0)
         shift.append(ab.shift_hours if ab and ab.shift_hours else plan.bucket_hours)
         perf.append(row(rp.performance))
-        scrap.append(rp.scrap_rate or 0.0)
+        scrap.append(value(rp.scrap_rate, par.T_SCRAP, r_index) or 0.0)
         setup_row.append(row(rp.setup_overrun))
 
     dev = premises.operator.deviation
@@ -205,7 +251,15 @@ def compile_model(plan: Plan, premises: Premises) -> Compiled:
         if bucket[i] >= 0:
             planned[bucket[i], products[op.product]] += op.quantity
     rel = sorted(premises.reliability.items(), key=lambda kv: CAUSE[kv[0]])
+    rel_fail_p = [1.0 - value(r, par.T_REL_FAIL, k) for k, (_, r) in enumerate(rel)]
+    deviation_p = value(dev.probability, par.T_DEVIATION, 0) if dev else 0.0
     reliability_delay_row = row(ex.reliability_delay_hours)
+    drivers = list(premises.drivers.items())
+    drv_p = [value(drv.probability, par.T_DRIVER, k) for k, (_, drv) in enumerate(drivers)]
+    drv_row = [row(drv.delay_hours) for _, drv in drivers]
+    drv_ptr, drv_idx = _csr([[mindex[m] for m in dict.fromkeys(drv.materials) if m in mindex]
+                             for _, drv in drivers])
+    asg = np.array(assignments, np.int64).reshape(-1, 4)
     return Compiled(
         op_resource=np.array([rindex[op.resource] for op in ops], np.int64),
         op_start=start, op_end=end, op_setup=setup, op_work=work,
@@ -226,11 +280,11 @@ def compile_model(plan: Plan, premises: Premises) -> Compiled:
         res_shift_hours=np.array(shift, np.float64), res_performance_row=np.array(perf, np.int64),
         res_scrap=np.array(scrap), res_setup_row=np.array(setup_row, np.int64),
         rel_cause=np.array([CAUSE[c] for c, _ in rel], np.int64),
-        rel_fail_p=np.array([1.0 - r for _, r in rel]),
+        rel_fail_p=np.array(rel_fail_p, np.float64),
         dist=np.array(rows), pool=np.array(pool, np.float64),
         early_start=ex.early_start, next_ready=ex.on_blocked == "next_ready",
         resequence_window=ex.resequence_window,
-        deviation_p=dev.probability if dev else 0.0, deviation_window=dev.window if dev else 1,
+        deviation_p=deviation_p, deviation_window=dev.window if dev else 1,
         deviation_rule=RULE_EASIEST_FIRST if dev and dev.rule == "easiest_first" else RULE_SAME_FAMILY,
         reliability_delay=ex.reliability_consequence == "delay",
         reliability_delay_row=reliability_delay_row,
@@ -241,4 +295,11 @@ def compile_model(plan: Plan, premises: Premises) -> Compiled:
         lateness_tolerance=rules.lateness_tolerance_hours,
         quantity_tolerance=rules.quantity_tolerance,
         units_sequence=rules.sequence_basis == "units",
+        drv_p=np.array(drv_p, np.float64), drv_row=np.array(drv_row, np.int64),
+        drv_entity=entity_ids([name for name, _ in drivers]), drv_ptr=drv_ptr, drv_idx=drv_idx,
+        dist_src=np.array(srcs), par_row=np.array(par_rows, np.int64),
+        par_entity=entity_ids(list(keys)), par_keys=tuple(keys),
+        asg_param=np.ascontiguousarray(asg[:, 0]), asg_target=np.ascontiguousarray(asg[:, 1]),
+        asg_index=np.ascontiguousarray(asg[:, 2]), asg_col=np.ascontiguousarray(asg[:, 3]),
+        replications_per_draw=premises.uncertainty.replications_per_draw,
     )

@@ -33,11 +33,19 @@ from riskengine._jit import jit
 from riskengine.adherence.arrays import N_COUNTS, leaf_jit
 from riskengine.simulation import mechanics as mech
 from riskengine.simulation.compile import CAUSE, RULE_SAME_FAMILY, Compiled
+from riskengine.simulation.parameters import (
+    apply_parameters,
+    parameterized,
+    program_arrays,
+    uncertain_scrap_by_loop,
+    working_copies,
+)
 from riskengine.simulation.outcome import PLANNING, judge, judge_work, root_cause
 from riskengine.simulation.rng import (
     GOLDEN_GAMMA,
     STREAM_ABSENCE,
     STREAM_DEVIATION,
+    STREAM_DRIVER,
     STREAM_FAILURE,
     STREAM_MATERIAL,
     STREAM_PERFORMANCE,
@@ -205,8 +213,8 @@ def replicate(
     res_tbf_row, res_ttr_row, res_absence_p, res_absence_speed, res_shift_hours,
     res_performance_row, res_scrap, res_setup_row, rel_cause, rel_fail_p, dist, pool,
     early_start, next_ready, resequence_window, deviation_p, deviation_window, deviation_rule,
-    reliability_delay, reliability_delay_row, scrap_start, scrap_k0, scrap_ptr, scrap_length, scrap_cdf,
-    scrap_guide,
+    reliability_delay, reliability_delay_row, drv_p, drv_row, drv_entity, drv_ptr, drv_idx,
+    scrap_start, scrap_k0, scrap_ptr, scrap_length, scrap_cdf, scrap_guide,
     start, end, good, delay_cause, moved_cause, factor_cause, order,
     removed, displaced, mat_ready, arrival, res_t, res_decision, res_last_family, res_previous,
     res_clock, res_waiting, heap_t, heap_r, committed, res_keys, res_head, res_cal, account, delay,
@@ -240,6 +248,14 @@ def replicate(
         if mat_reject_p[m] > 0.0 and uniform(k, 2) < mat_reject_p[m]:
             t += max(sample(dist, mat_reject_row[m], pool, variate_key(k, 3)), 0.0)
         arrival[m] = t
+    if drv_p.shape[0] > 0:  # shared drivers: one shock and one delay for all their materials
+        key_driver = _stream_key(seed, rep, STREAM_DRIVER)
+        for dr in range(drv_p.shape[0]):
+            k = mix64(key_driver ^ drv_entity[dr])
+            if drv_p[dr] > 0.0 and uniform(k, 0) < drv_p[dr]:
+                shock = max(sample(dist, drv_row[dr], pool, variate_key(k, 1)), 0.0)
+                for j in range(drv_ptr[dr], drv_ptr[dr + 1]):
+                    arrival[drv_idx[j]] += shock
     n_factors = rel_cause.shape[0]
     for i in range(n):
         start[i] = math.inf
@@ -505,27 +521,44 @@ def _simulate_chunk(
     res_tbf_row, res_ttr_row, res_absence_p, res_absence_speed, res_shift_hours,
     res_performance_row, res_scrap, res_setup_row, rel_cause, rel_fail_p, dist, pool,
     early_start, next_ready, resequence_window, deviation_p, deviation_window, deviation_rule,
-    reliability_delay, reliability_delay_row, scrap_start, scrap_k0, scrap_ptr, scrap_length, scrap_cdf,
-    scrap_guide,
+    reliability_delay, reliability_delay_row, drv_p, drv_row, drv_entity, drv_ptr, drv_idx,
+    scrap_start, scrap_k0, scrap_ptr, scrap_length, scrap_cdf, scrap_guide,
     op_bucket, op_position, op_product, op_day, planned, planned_total, bucket_hours, n_days,
     band_of_bucket, band_measures, lateness_tolerance, quantity_tolerance, units_sequence,
     rows, op_hits, op_lateness, op_executed, op_causes, cause_misses, cause_lost,
     start, end, good, delay_cause, moved_cause, factor_cause, no_factor, order, rw, jw, sw,
     produced, counts, code, miss_cause, lost, lateness, c_lost,
+    per_draw, program, w,
 ):
-    """Replications ``lo .. hi - 1`` into accumulator row ``chunk`` (all scratch given)."""
+    """Replications ``lo .. hi - 1`` into accumulator row ``chunk`` (all scratch given).
+
+    With uncertain parameters (``program``, see :mod:`riskengine.simulation.parameters`)
+    the replications run on the working copies ``w``, rewritten whenever the draw changes.
+    """
     n = op_resource.shape[0]
     n_res = res_entity.shape[0]
+    p_dist, p_late, p_reject, p_absence, p_scrap, p_fail, p_drv, p_dev, p_scrap_start = \
+        dist, mat_late_p, mat_reject_p, res_absence_p, res_scrap, rel_fail_p, drv_p, deviation_p, scrap_start
+    uncertain = program[2].shape[0] > 0
+    if uncertain:
+        p_dist, p_late, p_reject, p_absence, p_scrap, p_fail, p_drv, p_scrap_start = \
+            w[0], w[2], w[3], w[4], w[5], w[6], w[7], w[9]
+    current = -1
     for rep in range(lo, hi):
+        if uncertain and rep // per_draw != current:
+            current = rep // per_draw
+            apply_parameters(seed, current, *program, scrap_start, *w)
+            p_dev = w[8][0]
         n_started = replicate(seed, rep, op_resource, op_start, op_end, op_setup, op_work, op_quantity,
                               op_family, op_entity, pred_ptr, pred_idx, mat_ptr, mat_idx, mat_entity,
-                              mat_base, mat_late_p, mat_late_row, mat_reject_p, mat_reject_row,
+                              mat_base, p_late, mat_late_row, p_reject, mat_reject_row,
                               res_entity, seq_ptr, seq_idx, cal_ptr, cal_start, cal_end, res_tbf_row,
-                              res_ttr_row, res_absence_p, res_absence_speed, res_shift_hours,
-                              res_performance_row, res_scrap, res_setup_row, rel_cause, rel_fail_p,
-                              dist, pool, early_start, next_ready, resequence_window, deviation_p,
+                              res_ttr_row, p_absence, res_absence_speed, res_shift_hours,
+                              res_performance_row, p_scrap, res_setup_row, rel_cause, p_fail,
+                              p_dist, pool, early_start, next_ready, resequence_window, p_dev,
                               deviation_window, deviation_rule, reliability_delay,
-                              reliability_delay_row, scrap_start, scrap_k0, scrap_ptr, scrap_length,
+                              reliability_delay_row, p_drv, drv_row, drv_entity, drv_ptr, drv_idx,
+                              p_scrap_start, scrap_k0, scrap_ptr, scrap_length,
                               scrap_cdf, scrap_guide, start, end, good, delay_cause,
                               moved_cause, factor_cause, order, *rw)
         judge(op_bucket, op_position, op_product, op_quantity, planned, planned_total, bucket_hours,
@@ -555,7 +588,8 @@ _SIM_FIELDS = (
     "cal_end", "res_tbf_row", "res_ttr_row", "res_absence_p", "res_absence_speed", "res_shift_hours",
     "res_performance_row", "res_scrap", "res_setup_row", "rel_cause", "rel_fail_p", "dist", "pool",
     "early_start", "next_ready", "resequence_window", "deviation_p", "deviation_window",
-    "deviation_rule", "reliability_delay", "reliability_delay_row",
+    "deviation_rule", "reliability_delay", "reliability_delay_row", "drv_p", "drv_row", "drv_entity",
+    "drv_ptr", "drv_idx",
 )
 def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int | None = None) -> None:
     """Simulate replications ``first .. first + count - 1`` with the kernel into ``acc``.
@@ -579,7 +613,8 @@ def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int 
     cause_misses = np.zeros((n_chunks, N_CAUSES), np.int64)
     cause_lost = np.zeros((n_chunks, N_CAUSES), np.int64)
     sim = [getattr(c, name) for name in _SIM_FIELDS]
-    tables = scrap_tables(c.op_resource, c.op_quantity, c.res_scrap)
+    tables = uncertain_scrap_by_loop(c, scrap_tables(c.op_resource, c.op_quantity, c.res_scrap))
+    program = program_arrays(c)
     judged = (c.op_bucket, c.op_position, c.op_product, c.op_day, c.planned, c.planned_total,
               c.bucket_hours, c.n_days, c.band_of_bucket, c.band_measures, c.lateness_tolerance,
               c.quantity_tolerance, c.units_sequence)
@@ -596,6 +631,7 @@ def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int 
             summary_work(c.band_measures.shape[0]), np.zeros(c.planned.shape),
             np.zeros((c.n_buckets, N_COUNTS)), np.empty(n, np.int64), np.empty(n, np.int64),
             np.empty(n), np.zeros(n), np.zeros(N_CAUSES),
+            c.replications_per_draw, program, working_copies(c, tables[0]),
         )
 
     if n_threads == 1 or n_chunks == 1:
@@ -617,9 +653,11 @@ def kernel_replication(c: Compiled, seed: int, replication: int):
     from riskengine.simulation.reference import ReplicationResult
 
     out = ReplicationResult(c.n_ops)
+    c = parameterized(c, seed, replication)
     scratch = replicate_work(c.n_ops, c.n_resources, c.mat_entity.shape[0])
     out.n_started = replicate(seed, replication, *[getattr(c, name) for name in _SIM_FIELDS],
-                              *scrap_tables(c.op_resource, c.op_quantity, c.res_scrap), out.start,
+                              *uncertain_scrap_by_loop(c, scrap_tables(c.op_resource, c.op_quantity,
+                                                                       c.res_scrap)), out.start,
                               out.end, out.good, out.delay_cause, out.moved_cause, out.factor_cause,
                               out.order, *scratch)
     return out

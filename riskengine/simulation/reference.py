@@ -61,6 +61,7 @@ from riskengine.simulation import mechanics as mech
 from riskengine.simulation import rng
 from riskengine.simulation.compile import CAUSE, RULE_SAME_FAMILY, Compiled
 from riskengine.simulation.outcome import PLANNING, root_cause
+from riskengine.simulation.parameters import parameterized
 from riskengine.simulation.sampling import binomial, sample
 
 MATERIAL = CAUSE["material"]
@@ -107,6 +108,7 @@ class Reference:
         self.committed = [self.env.event() for _ in range(n)]
         self.displaced = np.full(n, -1, np.int64)  # cause of being passed over, if any
         self.arrival = np.array([self._arrival(m) for m in range(c.mat_entity.shape[0])])
+        self._shared_drivers()
 
     def key(self, stream: int, entity: np.uint64) -> np.uint64:
         return np.uint64(rng.derive(self.seed, self.rep, stream, entity))
@@ -121,6 +123,19 @@ class Reference:
         if c.mat_reject_p[m] > 0 and rng.uniform(k, 2) < c.mat_reject_p[m]:
             t += max(sample(c.dist, c.mat_reject_row[m], c.pool, vkey(k, 3)), 0.0)
         return t
+
+    def _shared_drivers(self) -> None:
+        """Shared material drivers (common shocks), after every lot's own delays: driver d
+        occurs with probability drv_p[d] (uniform 0 of its key) and then adds one delay
+        (variate 1) to the arrival of each of its materials
+        (:class:`riskengine.model.premises.MaterialDriver`)."""
+        c = self.c
+        for d in range(c.drv_p.shape[0]):
+            k = self.key(rng.STREAM_DRIVER, c.drv_entity[d])
+            if c.drv_p[d] > 0 and rng.uniform(k, 0) < c.drv_p[d]:
+                shock = max(sample(c.dist, c.drv_row[d], c.pool, vkey(k, 1)), 0.0)
+                for m in c.drv_idx[c.drv_ptr[d]:c.drv_ptr[d + 1]]:
+                    self.arrival[m] += shock
 
     # -- the questions a resource asks when it decides --------------------------------------
 
@@ -312,8 +327,9 @@ class Reference:
 
 
 def simulate(c: Compiled, seed: int, replication: int) -> ReplicationResult:
-    """Per-operation results of one replication by the reference simulator."""
-    return Reference(c, seed, replication).run()
+    """Per-operation results of one replication by the reference simulator (with the values
+    of its draw of the uncertain parameters, :mod:`riskengine.simulation.parameters`)."""
+    return Reference(parameterized(c, seed, replication), seed, replication).run()
 
 
 def simulate_logged(c: Compiled, seed: int, replication: int) -> tuple[ReplicationResult, Reference]:

@@ -48,7 +48,8 @@ STREAM_SETUP = 7  # setup overrun factor, per operation (changeover)
 STREAM_DEVIATION = 8  # operator deviation, per resource and decision
 STREAM_RELIABILITY = 9  # the article's per-operation factors, per operation and factor
 STREAM_RELIABILITY_DELAY = 10  # delay after a failed reliability factor
-STREAM_PARAMETERS = 11  # outer-level parameter draws (parameter uncertainty)
+STREAM_PARAMETERS = 11  # outer-level parameter draws (parameter uncertainty), per draw and parameter
+STREAM_DRIVER = 12  # shared drivers (common shocks), per replication and driver
 
 
 def _typed(signature: str):

@@ -11,7 +11,8 @@ function of one uniform (good for common random numbers):
   lognormal as exp(mu + s z); uniform, triangular by their closed-form inverse;
 - gamma by Marsaglia and Tsang (ACM TOMS 26(3), 2000), with the u^(1/k)
   boost for shape k < 1; Beta-PERT as G1 / (G1 + G2) of two gammas;
-- empirical by resampling ``pool[offset + floor(u n)]``;
+- empirical by resampling ``pool[offset + floor(u n)]``; Beta(alpha, beta) as a
+  PERT row on [0, 1] (G1 / (G1 + G2));
 - binomial (scrapped units) by sequential inversion of the CDF for means up to
   500 units, beyond that by the normal approximation with continuity
   correction (its error is below 1% of a unit's probability there).
@@ -29,37 +30,90 @@ from riskengine.adherence.arrays import leaf_inline, leaf_jit
 from riskengine.model import distributions as d
 from riskengine.simulation.rng import uniform, variate_key
 
-FIXED, EXPONENTIAL, LOGNORMAL, GAMMA, WEIBULL, NORMAL, UNIFORM, TRIANGULAR, PERT, EMPIRICAL = range(10)
+FIXED, EXPONENTIAL, LOGNORMAL, GAMMA, WEIBULL, NORMAL, UNIFORM, TRIANGULAR, PERT, EMPIRICAL, BETA = range(11)
 ROW = 5  # code + four parameters
 
 
-def encode(dist: object, pool: list[float]) -> np.ndarray:
-    """The parameter row of a distribution model; empirical values are appended to ``pool``."""
-    row = np.zeros(ROW)
+def natural(dist: object) -> tuple[int, list]:
+    """The sampler code of a distribution model and its parameters as written (numbers or
+    :class:`~riskengine.model.distributions.Uncertain` ones), the input of :func:`encode_row`."""
     if isinstance(dist, d.Fixed):
-        row[:2] = FIXED, dist.value
-    elif isinstance(dist, d.Exponential):
-        row[:2] = EXPONENTIAL, dist.mean()
-    elif isinstance(dist, d.Lognormal):
-        row[:3] = (LOGNORMAL, *dist.log_params())
-    elif isinstance(dist, d.Gamma):
-        row[:3] = (GAMMA, *dist.shape_scale())
-    elif isinstance(dist, d.Weibull):
-        row[:3] = WEIBULL, dist.shape, dist.scale
-    elif isinstance(dist, d.Normal):
-        row[:3] = NORMAL, dist.mean(), dist.sd
-    elif isinstance(dist, d.Uniform):
-        row[:3] = UNIFORM, dist.low, dist.high
-    elif isinstance(dist, d.Pert):
-        row[:5] = (PERT, dist.low, dist.high, *dist.alpha_beta())
-    elif isinstance(dist, d.Triangular):
-        row[:4] = TRIANGULAR, dist.low, dist.mode, dist.high
-    elif isinstance(dist, d.Empirical):
-        row[:3] = EMPIRICAL, len(pool), len(dist.values)
+        return FIXED, [dist.value]
+    if isinstance(dist, d.Exponential):
+        return EXPONENTIAL, [dist.mean_]
+    if isinstance(dist, d.Lognormal):
+        return LOGNORMAL, [dist.mean_, dist.cv]
+    if isinstance(dist, d.Gamma):
+        return GAMMA, [dist.mean_, dist.cv]
+    if isinstance(dist, d.Weibull):
+        return WEIBULL, [dist.shape, dist.scale]
+    if isinstance(dist, d.Normal):
+        return NORMAL, [dist.mean_, dist.sd]
+    if isinstance(dist, d.Uniform):
+        return UNIFORM, [dist.low, dist.high]
+    if isinstance(dist, d.Pert):
+        return PERT, [dist.low, dist.mode, dist.high]
+    if isinstance(dist, d.Triangular):
+        return TRIANGULAR, [dist.low, dist.mode, dist.high]
+    if isinstance(dist, d.Beta):
+        return BETA, [dist.alpha, dist.beta]
+    raise TypeError(f"no sampler for {type(dist).__name__}")
+
+
+@leaf_jit
+def encode_row(code: int, src: np.ndarray, out: np.ndarray) -> None:
+    """The sampler row ``out`` (code + four parameters) of a distribution from its
+    parameters as written ``src`` (:func:`natural`); a Beta(alpha, beta) becomes a PERT row
+    on [0, 1]. Both the compiler (numbers as written) and the outer draws of uncertain
+    parameters (:mod:`riskengine.simulation.parameters`) encode rows with it, so a
+    parameter drawn at its written value gives the very same row."""
+    out[0] = code
+    out[1] = src[0]
+    out[2] = src[1]
+    out[3] = src[2]
+    out[4] = src[3]
+    if code == LOGNORMAL:  # ln X ~ N(mu, s^2), s^2 = ln(1 + cv^2), mu = ln(mean) - s^2 / 2
+        s2 = math.log1p(src[1] * src[1])
+        out[1] = math.log(src[0]) - s2 / 2.0
+        out[2] = math.sqrt(s2)
+    elif code == GAMMA:  # shape 1 / cv^2, scale mean cv^2
+        out[1] = 1.0 / (src[1] * src[1])
+        out[2] = src[0] * (src[1] * src[1])
+    elif code == PERT:  # low, high, alpha = 1 + 4 (mode - low) / span, beta = 1 + 4 (high - mode) / span
+        span = src[2] - src[0]
+        out[1] = src[0]
+        out[2] = src[2]
+        out[3] = 1.0 + 4.0 * (src[1] - src[0]) / span
+        out[4] = 1.0 + 4.0 * (src[2] - src[1]) / span
+    elif code == BETA:
+        out[0] = PERT
+        out[1] = 0.0
+        out[2] = 1.0
+        out[3] = src[0]
+        out[4] = src[1]
+
+
+def encode(dist: object, pool: list[float], value=None) -> tuple[np.ndarray, np.ndarray]:
+    """The sampler row of a distribution model and its parameters as written (``src``).
+
+    Empirical values are appended to ``pool``. ``value(x, column)`` turns a
+    written parameter into a number (default: the number itself; the compiler
+    passes one that registers uncertain parameters and returns their nominal value).
+    """
+    src = np.zeros(ROW - 1)
+    if isinstance(dist, d.Empirical):
+        src[:2] = len(pool), len(dist.values)
         pool.extend(dist.values)
-    else:
-        raise TypeError(f"no sampler for {type(dist).__name__}")
-    return row
+        row = np.zeros(ROW)
+        row[0] = EMPIRICAL
+        row[1:] = src
+        return row, src
+    code, params = natural(dist)
+    for j, x in enumerate(params):
+        src[j] = x if value is None else value(x, j)
+    row = np.zeros(ROW)
+    encode_row(code, src, row)
+    return row, src
 
 
 @leaf_inline

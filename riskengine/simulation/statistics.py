@@ -11,6 +11,16 @@
 
 Replications where a figure is undefined (NaN: nothing planned) are left
 out of that figure; an estimate with no defined replication is None.
+
+Nested replications (``per_draw`` M > 1: replications k M .. k M + M - 1
+share a draw of the uncertain parameters, :mod:`riskengine.simulation.parameters`)
+are not independent. The intervals then use the cluster-robust variance of
+the mean, V = K/(K-1) sum_g (S_g - n_g ybar)^2 / N^2 over the K draws
+(S_g, n_g: sum and count of draw g; the sandwich estimator, Liang and Zeger,
+Biometrika 73(1), 1986), through the design effect deff = V / (s^2/N)
+(Kish, *Survey Sampling*, 1965), never below 1: a t interval is widened by
+sqrt(deff) with K - 1 degrees of freedom, and a Wilson interval uses the
+effective number of replications N / deff.
 """
 
 from __future__ import annotations
@@ -23,22 +33,44 @@ from scipy import stats
 Z95 = float(stats.norm.ppf(0.975))
 
 
-def wilson(successes: int, n: int, z: float = Z95) -> dict | None:
-    """A probability estimate ``{"mean", "low", "high"}`` with the Wilson 95% interval."""
+def design_effect(x: np.ndarray, per_draw: int) -> tuple[float, int]:
+    """The design effect of the mean of the finite values of ``x`` (row r in draw r // per_draw)
+    and the number of draws K (see the module docstring); (1, N - 1 + 1) when independent."""
+    finite = np.isfinite(x)
+    n = int(np.count_nonzero(finite))
+    if per_draw <= 1 or n < 2:
+        return 1.0, n
+    group = (np.arange(x.shape[0]) // per_draw)[finite]
+    y = x[finite]
+    _, g = np.unique(group, return_inverse=True)
+    k = int(g.max()) + 1
+    s2 = float(np.var(y, ddof=1))
+    if k < 2 or s2 <= 0.0:
+        return 1.0, k
+    resid = np.bincount(g, weights=y - y.mean(), minlength=k)
+    v_cluster = k / (k - 1) * float(np.sum(resid * resid)) / (n * n)
+    return max(1.0, v_cluster / (s2 / n)), k
+
+
+def wilson(successes: int, n: int, z: float = Z95, deff: float = 1.0) -> dict | None:
+    """A probability estimate ``{"mean", "low", "high"}`` with the Wilson 95% interval
+    (with ``deff`` > 1, on the effective number of replications n / deff)."""
     if n <= 0:
         return None
     p = successes / n
+    total, n = n, n / deff
     denom = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     # at k = 0 and k = n the bound is exactly 0 or 1 (rounding would put it beside the mean)
     low = 0.0 if successes == 0 else min(p, max(0.0, centre - half))
-    high = 1.0 if successes == n else max(p, min(1.0, centre + half))
+    high = 1.0 if successes == total else max(p, min(1.0, centre + half))
     return {"mean": p, "low": low, "high": high}
 
 
-def t_interval(x: np.ndarray) -> tuple[float, float, float] | None:
-    """Mean and its 95% t interval of the finite values of ``x``."""
+def t_interval(x: np.ndarray, per_draw: int = 1) -> tuple[float, float, float] | None:
+    """Mean and its 95% t interval of the finite values of ``x`` (nested: see the module)."""
+    deff, draws = design_effect(x, per_draw)
     x = x[np.isfinite(x)]
     n = x.shape[0]
     if n == 0:
@@ -46,18 +78,19 @@ def t_interval(x: np.ndarray) -> tuple[float, float, float] | None:
     mean = float(np.mean(x))
     if n == 1:
         return mean, mean, mean
-    half = float(stats.t.ppf(0.975, n - 1) * np.std(x, ddof=1) / math.sqrt(n))
+    df = n - 1 if per_draw <= 1 else max(draws - 1, 1)
+    half = float(stats.t.ppf(0.975, df) * np.std(x, ddof=1) / math.sqrt(n) * math.sqrt(deff))
     return mean, mean - half, mean + half
 
 
 def continuous(x: np.ndarray, extra_quantiles: tuple[int, ...] = (),
-               bounds: tuple[float, float] = (-math.inf, math.inf)) -> dict | None:
+               bounds: tuple[float, float] = (-math.inf, math.inf), per_draw: int = 1) -> dict | None:
     """A continuous estimate: mean with its 95% interval, P10, P50, P90 (and any extra).
 
     ``bounds`` clips the interval to the range the figure can take (a ratio
     lies in [0, 1]; the t interval itself is unbounded).
     """
-    t = t_interval(x)
+    t = t_interval(x, per_draw)
     if t is None:
         return None
     x = x[np.isfinite(x)]
@@ -67,15 +100,16 @@ def continuous(x: np.ndarray, extra_quantiles: tuple[int, ...] = (),
     return out
 
 
-def proportion(x: np.ndarray) -> dict | None:
+def proportion(x: np.ndarray, per_draw: int = 1) -> dict | None:
     """A probability estimated from a column of 0/1 outcomes."""
+    deff, _ = design_effect(x, per_draw)
     x = x[np.isfinite(x)]
-    return wilson(int(np.count_nonzero(x > 0.5)), x.shape[0])
+    return wilson(int(np.count_nonzero(x > 0.5)), x.shape[0], deff=deff)
 
 
-def finish_estimate(x: np.ndarray) -> dict | None:
+def finish_estimate(x: np.ndarray, per_draw: int = 1) -> dict | None:
     """Finish time: mean, sd, its 95% interval, P50, P80, P90."""
-    est = continuous(x, (80,))
+    est = continuous(x, (80,), per_draw=per_draw)
     if est is None:
         return None
     finite = x[np.isfinite(x)]
@@ -102,6 +136,6 @@ def replications_for(current: int, width: float, target: float, cap: int, step: 
     return int(min(cap, math.ceil(need / step) * step))
 
 
-def ratio(x: np.ndarray) -> dict | None:
+def ratio(x: np.ndarray, per_draw: int = 1) -> dict | None:
     """A ratio's estimate (adherence figures): :func:`continuous` with the interval in [0, 1]."""
-    return continuous(x, bounds=(0.0, 1.0))
+    return continuous(x, bounds=(0.0, 1.0), per_draw=per_draw)
