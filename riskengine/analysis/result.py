@@ -174,7 +174,8 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
         main_impact=min(means, key=lambda m: (means[m], FACTORS.index(m))) if means else None,
         premises=premises.model_dump(mode="json", by_alias=True),
         uncertainty=uncertainty_section(rows, {"plan_holds": HOLDS, "bts": BTS, "btp": BTP,
-                                               "finish": FINISH}, m, c.par_keys),
+                                               "finish": FINISH}, m, c.par_keys,
+                                        range(lay.days, lay.days + lay.n_days)),
     )
 
 
@@ -184,8 +185,8 @@ def uncertainty_lines(u: dict | None) -> list[str]:
         return []
     lines = ["", f"  Parameter uncertainty: {len(u['parameters'])} uncertain parameters, {u['draws']} draws "
              f"x {u['replications_per_draw']} replications"]
-    for name, label in (("plan_holds", "plan holds"), ("bts", "BTS")):
-        d = u.get(name)
+    first_day = u["holds_through_day"][0]["variance"] if u["holds_through_day"] else None
+    for d, label in ((u["plan_holds"], "plan holds"), (first_day, "holds day 1"), (u["bts"], "BTS")):
         if d and d["parameter_share"]["mean"] is not None:
             sh = d["parameter_share"]
             lines.append(f"    {label}: {pct(sh['mean'], 0)} of the variance from the parameters "

@@ -7,12 +7,19 @@ gain of removing a source is a paired difference, estimated far more
 precisely than two independent scores would allow.
 
 Sources: breakdowns, absenteeism, performance, scrap, setup overrun (each
-over all resources), each material's late and rejected lots, the operator's
-deviation and each reliability factor; and per resource, all of that
-resource's own disruptions together. Halving a source halves its
+over all resources), each material's late and rejected lots, each shared
+driver (``driver ID``: the common shock removed, or its probability halved),
+the operator's deviation and each reliability factor; and per resource, all
+of that resource's own disruptions together. Halving a source halves its
 probability (lots, absences, deviation, scrap, reliability failure
-1 - r), doubles its time between failures, or halves the distance of its
+1 - r, drivers), doubles its time between failures, or halves the distance of its
 factor from 1 (performance, setup overrun: mean 1 - (1 - m)/2, cv / 2).
+An uncertain number is halved by halving every value it can take (its
+distribution scaled by 1/2, :func:`_half`; a reliability 1 - (1 - r)/2 the
+same way on 1 - r), keeping its identity so that each draw is the base's
+draw halved; where that has no closed form (Beta, or a lognormal or
+gamma factor with an uncertain mean) the halved variant is skipped, as are
+factors without a principled halving.
 """
 
 from __future__ import annotations
@@ -30,8 +37,35 @@ from riskengine.simulation.summary import BTS, HOLDS
 RESOURCE_FIELDS = ("breakdowns", "absenteeism", "performance", "scrap_rate", "setup_overrun")
 
 
+def _half(x, towards: float = 0.0):
+    """A probability (or a time's multiplier) halved: ``towards + (x - towards) / 2``; for an
+    uncertain number its distribution's values mapped the same way (None: no closed form)."""
+    if not isinstance(x, d.Uncertain):
+        return towards + (x - towards) / 2
+    u = x.uncertain
+    if isinstance(u, d.Fixed):
+        new = d.Fixed(dist="fixed", value=towards + (u.value - towards) / 2)
+    elif isinstance(u, d.Uniform):
+        new = d.Uniform(dist="uniform", low=towards + (u.low - towards) / 2,
+                        high=towards + (u.high - towards) / 2)
+    elif isinstance(u, d.Triangular):  # also PERT: the same type, bounds and mode mapped
+        lo, mo, hi = (towards + (v - towards) / 2 for v in (u.low, u.mode, u.high))
+        new = type(u)(dist=u.dist, low=lo, mode=mo, high=hi)
+    elif isinstance(u, d.Empirical):
+        new = d.Empirical(dist="empirical", values=[towards + (v - towards) / 2 for v in u.values])
+    else:
+        return None
+    # the same unknown (same key, so the same uniforms): each draw is the base's draw mapped
+    # (inverse transform and PERT's affine form commute with the map), a CRN-paired change
+    half = d.Uncertain(uncertain=new, name=x.name)
+    half._path = x._path
+    return half
+
+
 def _halve_factor(dist):
     """A factor distribution (performance, overrun) moved halfway to 1 with half its spread."""
+    if any(isinstance(getattr(dist, f), d.Uncertain) for f in type(dist).model_fields):
+        return None
     if isinstance(dist, d.Lognormal | d.Gamma):
         return type(dist)(dist=dist.dist, mean=1 - (1 - dist.mean()) / 2, cv=dist.cv / 2)
     if isinstance(dist, d.Normal):
@@ -46,6 +80,8 @@ def _halve_field(name: str, value):
         return None
     if name == "breakdowns":
         tbf = value.mtbf_hours
+        if any(isinstance(getattr(tbf, f), d.Uncertain) for f in type(tbf).model_fields):
+            return None
         if isinstance(tbf, d.Exponential):
             return value.model_copy(update={"mtbf_hours": d.Exponential(dist="exponential",
                                                                         mean=2 * tbf.mean())})
@@ -54,9 +90,10 @@ def _halve_field(name: str, value):
                                                                     scale=2 * tbf.scale)})
         return None
     if name == "absenteeism":
-        return value.model_copy(update={"probability": value.probability / 2})
+        half = _half(value.probability)
+        return None if half is None else value.model_copy(update={"probability": half})
     if name == "scrap_rate":
-        return value / 2
+        return _half(value)
     return _halve_factor(value)
 
 
@@ -102,20 +139,33 @@ def variants(p: Premises, plan: Plan) -> list[tuple[str, str, str, Premises]]:
                 current = getattr(risk, lot)
                 if current is None:
                     continue
-                new = None if how == "removed" else current.model_copy(
-                    update={"probability": current.probability / 2})
+                half = _half(current.probability)
+                if how == "halved" and half is None:
+                    continue
+                new = None if how == "removed" else current.model_copy(update={"probability": half})
                 lots = dict(base.materials) | {mid: risk.model_copy(update={lot: new})}
                 variant = base.model_copy(update={"materials": lots})
                 out.append(("source", f"material {mid} {lot}", how, variant))
+        for did, driver in p.drivers.items():
+            half = _half(driver.probability)
+            if how == "halved" and half is None:
+                continue
+            drivers = {k: v for k, v in p.drivers.items() if k != did}
+            if how == "halved":
+                drivers[did] = driver.model_copy(update={"probability": half})
+            out.append(("source", f"driver {did}", how, base.model_copy(update={"drivers": drivers})))
         dev = p.operator.deviation
-        if dev is not None:
-            new = None if how == "removed" else dev.model_copy(update={"probability": dev.probability / 2})
+        half = None if dev is None else _half(dev.probability)
+        if dev is not None and (how == "removed" or half is not None):
+            new = None if how == "removed" else dev.model_copy(update={"probability": half})
             operator = p.operator.model_copy(update={"deviation": new})
             out.append(("source", "operator deviation", how, base.model_copy(update={"operator": operator})))
         for cause, r in p.reliability.items():
             factors = {k: v for k, v in p.reliability.items() if k != cause}
             if how == "halved":
-                factors[cause] = 1 - (1 - r) / 2
+                factors[cause] = _half(r, towards=1.0)
+                if factors[cause] is None:
+                    continue
             out.append(("source", f"reliability {cause}", how,
                         base.model_copy(update={"reliability": factors})))
         for rid in resources:

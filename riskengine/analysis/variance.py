@@ -87,12 +87,15 @@ def _share_interval(msb: float, msw: float, n0: float, df_b: int, df_w: int) -> 
 
 
 def uncertainty_section(rows: np.ndarray, columns: dict[str, int], per_draw: int,
-                        parameters: tuple[str, ...]) -> dict | None:
+                        parameters: tuple[str, ...], days: range = range(0)) -> dict | None:
     """The ``uncertainty`` section of a score result: the decomposition of each named column
-    (e.g. ``{"plan_holds": HOLDS, "bts": BTS}``) and the uncertain parameters' keys; None
-    when no parameter is uncertain."""
+    (e.g. ``{"plan_holds": HOLDS, "bts": BTS}``) and of the holds-through-day columns
+    ``days`` (``holds_through_day[]``), with the uncertain parameters' keys; None when no
+    parameter is uncertain."""
     if not parameters:
         return None
     return {"parameters": list(parameters), "replications_per_draw": per_draw,
             "draws": -(-rows.shape[0] // per_draw),
-            **{name: decompose(rows[:, col], per_draw) for name, col in columns.items()}}
+            **{name: decompose(rows[:, col], per_draw) for name, col in columns.items()},
+            "holds_through_day": [{"day": d + 1, "variance": decompose(rows[:, col], per_draw)}
+                                  for d, col in enumerate(days)]}

@@ -74,6 +74,34 @@ def _estimate(continuous: bool = False, extra: tuple[str, ...] = ()) -> dict:
             "properties": {k: {"type": "number"} for k in keys}}
 
 
+def _variance() -> dict:
+    """A variance decomposition (:func:`riskengine.analysis.variance.decompose`), or null."""
+    share = {"type": "object", "required": ["mean", "low", "high"],
+             "properties": {k: {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+                            for k in ("mean", "low", "high")}}
+    keys = ("total_variance", "parameter_variance", "shop_floor_variance")
+    return {"type": ["object", "null"],
+            "required": ["draws", "replications", *keys, "parameter_share"],
+            "properties": {"draws": {"type": "integer", "minimum": 2},
+                           "replications": {"type": "integer", "minimum": 1},
+                           **{k: {"type": "number", "minimum": 0} for k in keys},
+                           "parameter_share": share}}
+
+
+def _uncertainty() -> dict:
+    """The ``uncertainty`` section of a score: null without uncertain parameters."""
+    return {"type": ["object", "null"],
+            "required": ["parameters", "replications_per_draw", "draws", "plan_holds", "bts", "btp",
+                         "finish", "holds_through_day"],
+            "properties": {"parameters": {"type": "array", "items": {"type": "string"}},
+                           "replications_per_draw": {"type": "integer", "minimum": 1},
+                           "draws": {"type": "integer", "minimum": 1},
+                           **{k: _variance() for k in ("plan_holds", "bts", "btp", "finish")},
+                           "holds_through_day": {"type": "array", "items": {
+                               "type": "object", "required": ["day", "variance"],
+                               "properties": {"day": {"type": "integer"}, "variance": _variance()}}}}}
+
+
 def score_schema() -> dict:
     finish = _estimate(False, ("sd", "p50", "p80", "p90"))
     return {
@@ -103,6 +131,7 @@ def score_schema() -> dict:
             "causes": {"type": "array", "items": {
                 "type": "object", "required": ["cause", "share", "lost_units"]}},
             "main_impact": {"enum": ["volume", "mix", "sequence", None]},
+            "uncertainty": _uncertainty(),
         },
     }
 

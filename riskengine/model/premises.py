@@ -269,6 +269,12 @@ def check_premises_against(premises: Premises, plan: Plan, source: str | None = 
         if rid not in resources:
             problems.append(Problem(f"resources.{rid}", f"unknown resource {rid!r} (not in plan "
                                     f"{plan.id})"))
+    seen: dict[str, Uncertain] = {}
+    for u in uncertain_numbers(premises):
+        first = seen.setdefault(u.key, u)
+        if first is not u and first.uncertain != u.uncertain:
+            problems.append(Problem(u._path, f"the name {u.key!r} is given to different distributions "
+                                    f"(also at {first._path}); one name is one unknown"))
     if premises.execution.reliability_consequence == "delay" and premises.reliability and \
             premises.execution.reliability_delay_hours is None:
         problems.append(Problem("execution.reliability_delay_hours",
