@@ -3,7 +3,9 @@
 For the same seed and replication both engines must give the same start,
 end, good quantity and causes of every operation (DESIGN.md 2), on the
 example factory and on random plans and premises; and the kernel's results
-must not depend on the number of threads or chunks.
+must not depend on the number of threads or chunks. Premises include shared drivers
+and uncertain parameters (issue 6): both engines draw the same parameters per group of
+replications.
 """
 
 from __future__ import annotations
@@ -48,18 +50,20 @@ def assert_same(c, seed: int, replications: range) -> None:
             assert np.array_equal(a[mine[a]], b[mine[b]]), (rep, "order", r)
 
 
-def factory_premises(**execution):
-    premises = read_premises(FACTORY / "premises.toml")
+def factory_premises(premises_file: str = "premises.toml", **execution):
+    premises = read_premises(FACTORY / premises_file)
     data = premises.model_dump(mode="json", by_alias=True, exclude_none=True)
     data["execution"].update(execution)
     data["operator"] = {"deviation": {"probability": 0.4, "window": 3, "rule": "easiest_first"}}
     return parse_premises(data)
 
 
+@pytest.mark.parametrize("premises_file", ["premises.toml", "premises-uncertain.toml"])
 @pytest.mark.parametrize("execution", [{}, {"on_blocked": "wait", "early_start": True}])
-def test_example_factory_same_results_in_both_engines(execution):
+def test_example_factory_same_results_in_both_engines(execution, premises_file):
     plan = read_plan(FACTORY / "plan-v2.json")
-    assert_same(compile_model(plan, factory_premises(**execution)), seed=9, replications=range(25))
+    assert_same(compile_model(plan, factory_premises(premises_file, **execution)), seed=9,
+                replications=range(25))
 
 
 DIST = st.sampled_from([
@@ -118,7 +122,53 @@ def plan_and_premises(draw):
         if draw(st.booleans()):
             premises["execution"]["reliability_consequence"] = "delay"
             premises["execution"]["reliability_delay_hours"] = 1.0
+    if used and draw(st.booleans()):  # a shared driver (common shock) over some materials
+        premises["drivers"] = {"supplier": {"probability": draw(st.sampled_from([0.3, 0.7])),
+                                            "materials": used[:2], "delay_hours": draw(DIST)}}
+    if draw(st.booleans()):  # uncertain parameters, drawn per group of replications
+        premises["uncertainty"] = {"replications_per_draw": draw(st.integers(1, 2))}
+        _make_uncertain(draw, premises)
     return re.parse_plan(plan), parse_premises(premises)
+
+
+UNCERTAIN_PROBABILITY = st.sampled_from([
+    {"uncertain": {"dist": "uniform", "low": 0.1, "high": 0.9}},
+    {"uncertain": {"dist": "beta", "alpha": 2, "beta": 3}},
+    {"uncertain": {"dist": "triangular", "low": 0.0, "mode": 0.2, "high": 0.6}}])
+UNCERTAIN_POSITIVE = st.sampled_from([
+    {"uncertain": {"dist": "uniform", "low": 0.5, "high": 4.0}},
+    {"uncertain": {"dist": "gamma", "mean": 2.0, "cv": 0.5}},
+    {"uncertain": {"dist": "pert", "low": 0.5, "mode": 1.0, "high": 3.0}}])
+
+
+def _make_uncertain(draw, premises: dict) -> None:
+    """Replace some numbers of random premises by uncertain numbers (every kind of place)."""
+    d = premises["defaults"]
+    places = []
+    if "breakdowns" in d:
+        places.append((d["breakdowns"], "mtbf_hours", UNCERTAIN_POSITIVE))
+    if "performance" in d:
+        places.append((d["performance"], "mean", st.sampled_from([
+            {"uncertain": {"dist": "uniform", "low": 0.7, "high": 1.0}}])))
+        places.append((d["performance"], "cv", UNCERTAIN_POSITIVE))
+    if isinstance(d.get("setup_overrun"), dict) and "mean" in d["setup_overrun"]:
+        places.append((d["setup_overrun"], "mean", UNCERTAIN_POSITIVE))
+    if "scrap_rate" in d:
+        places.append((d, "scrap_rate", st.sampled_from([{"uncertain": {"dist": "beta", "alpha": 2,
+                                                                        "beta": 30}}])))
+    if "absenteeism" in d:
+        places.append((d["absenteeism"], "probability", UNCERTAIN_PROBABILITY))
+    for risk in premises.get("materials", {}).values():
+        places.append((risk["late"], "probability", UNCERTAIN_PROBABILITY))
+    for driver in premises.get("drivers", {}).values():
+        places.append((driver, "probability", UNCERTAIN_PROBABILITY))
+    if "operator" in premises:
+        places.append((premises["operator"]["deviation"], "probability", UNCERTAIN_PROBABILITY))
+    for factor in premises.get("reliability", {}):
+        places.append((premises["reliability"], factor, UNCERTAIN_PROBABILITY))
+    for where, key, values in places:
+        if draw(st.booleans()):
+            where[key] = draw(values)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -128,9 +178,10 @@ def test_random_plans_and_premises_same_results_in_both_engines(model, seed):
     assert_same(compile_model(plan, premises), seed, range(3))
 
 
-def test_scores_agree_between_engines():
+@pytest.mark.parametrize("premises_file", ["premises.toml", "premises-uncertain.toml"])
+def test_scores_agree_between_engines(premises_file):
     plan = read_plan(FACTORY / "plan-v1.json")
-    premises = factory_premises()
+    premises = factory_premises(premises_file)
     a = score(plan, premises, replications=60, seed=4, engine="reference").to_dict()
     b = score(plan, premises, replications=60, seed=4, engine="kernel").to_dict()
     a.pop("engine"), b.pop("engine")
@@ -151,13 +202,14 @@ def test_chunking_does_not_change_results():
             assert np.array_equal(getattr(results[0], name), getattr(other, name)), name
 
 
-def test_thread_count_gives_bit_identical_json(tmp_path):
+@pytest.mark.parametrize("premises_file", ["premises.toml", "premises-uncertain.toml"])
+def test_thread_count_gives_bit_identical_json(tmp_path, premises_file):
     outputs = []
     for threads in ("1", "2"):
         out = tmp_path / f"score-{threads}.json"
         env = {**os.environ, "NUMBA_NUM_THREADS": threads}
         subprocess.run([sys.executable, "-m", "riskengine.cli", "score", str(FACTORY / "plan-v1.json"),
-                        "--premises", str(FACTORY / "premises.toml"), "--replications", "400",
+                        "--premises", str(FACTORY / premises_file), "--replications", "400",
                         "--seed", "3", "--quiet", "--json", str(out)], check=True, env=env)
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
