@@ -125,6 +125,13 @@ def plan_and_premises(draw):
     if used and draw(st.booleans()):  # a shared driver (common shock) over some materials
         premises["drivers"] = {"supplier": {"probability": draw(st.sampled_from([0.3, 0.7])),
                                             "materials": used[:2], "delay_hours": draw(DIST)}}
+    if draw(st.booleans()):  # a plant-wide absent shift over some resources
+        own = d.get("absenteeism")
+        premises.setdefault("drivers", {})["flu"] = {
+            "kind": "absenteeism", "probability": draw(st.sampled_from([0.2, 0.5])),
+            "resources": [f"R{r}" for r in range(draw(st.integers(1, n_res)))],
+            **({"effect": own["effect"]} if own else
+               {"effect": draw(st.sampled_from(["stop", "slow"])), "speed": 0.7})}
     if draw(st.booleans()):  # uncertain parameters, drawn per group of replications
         premises["uncertainty"] = {"replications_per_draw": draw(st.integers(1, 2))}
         _make_uncertain(draw, premises)

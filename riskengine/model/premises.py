@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 
 from riskengine.errors import InputError, Problem, from_pydantic
 from riskengine.model.common import CAUSES, Id, NonNegative, PositiveQuantity, Probability, Strict
@@ -152,6 +152,36 @@ class MaterialDriver(Strict):
         return as_distribution(v)
 
 
+class AbsenceDriver(Strict):
+    """A plant-wide absenteeism (flu wave, transport strike) that hits several crews at once.
+
+    In each shift (windows of ``shift_hours`` from the horizon start, default
+    the plan's bucket) the shock occurs with ``probability`` (uniform s of
+    the driver's key in stream ``STREAM_DRIVER`` for shift s, one uniform for
+    all its resources); every listed resource's crew is then absent for the
+    shift with the driver's ``effect`` (``stop``, or ``slow`` at ``speed``), on
+    top of the resource's own absenteeism (absent when either occurs). A
+    resource's own absenteeism, if any, must have the same effect, speed and
+    shift length, and a resource belongs to at most one absenteeism driver.
+    """
+
+    kind: Literal["absenteeism"]
+    probability: MaybeProbability
+    resources: list[Id] = Field(min_length=1, max_length=100_000)
+    effect: Literal["stop", "slow"] = "stop"
+    speed: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.5
+    shift_hours: PositiveQuantity | None = None
+
+
+def _driver_kind(value: object) -> str:
+    kind = value.get("kind", "material") if isinstance(value, dict) else getattr(value, "kind", "material")
+    return kind if kind in ("material", "absenteeism") else "material"
+
+
+Driver = Annotated[Annotated[MaterialDriver, Tag("material")] | Annotated[AbsenceDriver, Tag("absenteeism")],
+                   Discriminator(_driver_kind)]
+
+
 class Uncertainty(Strict):
     """The nested sampling of uncertain parameters (:mod:`riskengine.simulation.parameters`):
     replications ``k M .. k M + M - 1`` share parameter draw k, M = ``replications_per_draw``."""
@@ -171,8 +201,7 @@ class Premises(Strict):
                               min_length=1)
     #: Plugin name -> its options (validated by the plugin itself, riskengine/plugins.py).
     plugins: dict[Id, dict[str, Any]] = Field(default_factory=dict)
-    drivers: dict[Annotated[str, Field(min_length=1, max_length=200)], MaterialDriver] = \
-        Field(default_factory=dict)
+    drivers: dict[Annotated[str, Field(min_length=1, max_length=200)], Driver] = Field(default_factory=dict)
     uncertainty: Uncertainty = Field(default_factory=Uncertainty)
 
     @field_validator("reliability")
@@ -245,6 +274,29 @@ def uncertain_numbers(node: object) -> list[Uncertain]:
     return []
 
 
+def _check_absence_driver(premises: Premises, plan: Plan, did: str, driver: AbsenceDriver,
+                          crews: dict[str, str]) -> list[Problem]:
+    problems = []
+    resources = {r.id for r in plan.resources}
+    shift = driver.shift_hours or plan.bucket_hours
+    for k, rid in enumerate(driver.resources):
+        where = f"drivers.{did}.resources[{k}]"
+        if rid not in resources:
+            problems.append(Problem(where, f"unknown resource {rid!r} (not in plan {plan.id})"))
+            continue
+        if rid in crews and crews[rid] != did:
+            problems.append(Problem(where, f"resource {rid!r} is already hit by absenteeism driver "
+                                    f"{crews[rid]!r}; a resource belongs to at most one"))
+        crews[rid] = did
+        own = premises.for_resource(rid).absenteeism
+        if own is not None and ((own.effect, own.speed if own.effect == "slow" else None,
+                                 own.shift_hours or plan.bucket_hours)
+                                != (driver.effect, driver.speed if driver.effect == "slow" else None, shift)):
+            problems.append(Problem(where, f"resource {rid!r} has its own absenteeism with another effect, "
+                                    "speed or shift length; they must agree with the driver's"))
+    return problems
+
+
 def parse_premises(data: object, source: str | None = None) -> Premises:
     """Validate a premises document (already parsed JSON or TOML)."""
     if not isinstance(data, dict):
@@ -275,6 +327,10 @@ def check_premises_against(premises: Premises, plan: Plan, source: str | None = 
         if first is not u and first.uncertain != u.uncertain:
             problems.append(Problem(u._path, f"the name {u.key!r} is given to different distributions "
                                     f"(also at {first._path}); one name is one unknown"))
+    crews: dict[str, str] = {}
+    for did, driver in premises.drivers.items():
+        if isinstance(driver, AbsenceDriver):
+            problems += _check_absence_driver(premises, plan, did, driver, crews)
     if premises.execution.reliability_consequence == "delay" and premises.reliability and \
             premises.execution.reliability_delay_hours is None:
         problems.append(Problem("execution.reliability_delay_hours",

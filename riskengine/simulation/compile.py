@@ -108,6 +108,7 @@ class Compiled:
     drv_entity: np.ndarray
     drv_ptr: np.ndarray
     drv_idx: np.ndarray
+    res_driver: np.ndarray  # the absenteeism driver of each resource, -1: none
     # uncertain parameters (:mod:`riskengine.simulation.parameters`)
     dist_src: np.ndarray  # (rows, ROW - 1) each row's parameters as written (nominal values)
     par_row: np.ndarray  # row of each uncertain parameter's distribution
@@ -223,6 +224,13 @@ def compile_model(plan: Plan, premises: Premises) -> Compiled:
     cal_ptr[1:] = np.cumsum([len(c) for c in cals])
     cal_all = np.concatenate(cals) if cal_ptr[-1] else np.zeros((0, 2))
 
+    drivers = list(premises.drivers.items())
+    res_driver = np.full(len(res_ids), -1, np.int64)
+    crew_driver = {}
+    for k, (_, drv) in enumerate(drivers):
+        for rid in getattr(drv, "resources", []):
+            res_driver[rindex[rid]] = k
+            crew_driver[rid] = drv
     tbf, ttr, ab_p, ab_speed, shift, perf, scrap, setup_row = ([] for _ in range(8))
     for r_index, r in enumerate(res_ids):
         rp = premises.for_resource(r)
@@ -230,8 +238,11 @@ def compile_model(plan: Plan, premises: Premises) -> Compiled:
         ttr.append(row(rp.breakdowns.mttr_hours) if rp.breakdowns else NONE)
         ab = rp.absenteeism
         ab_p.append(value(ab.probability, par.T_ABSENCE, r_index) if ab else 0.0)
-        ab_speed.append((0.0 if ab.effect == "stop" else ab.speed) if ab else 1.0)
-        shift.append(ab.shift_hours if ab and ab.shift_hours else plan.bucket_hours)
+        shared = crew_driver.get(r)  # its effect and shift (equal to the resource's own, if any)
+        ab_speed.append((0.0 if ab.effect == "stop" else ab.speed) if ab else
+                        (0.0 if shared.effect == "stop" else shared.speed) if shared else 1.0)
+        shift.append(ab.shift_hours if ab and ab.shift_hours else
+                     shared.shift_hours if shared and shared.shift_hours else plan.bucket_hours)
         perf.append(row(rp.performance))
         scrap.append(value(rp.scrap_rate, par.T_SCRAP, r_index) or 0.0)
         setup_row.append(row(rp.setup_overrun))
@@ -254,10 +265,9 @@ def compile_model(plan: Plan, premises: Premises) -> Compiled:
     rel_fail_p = [1.0 - value(r, par.T_REL_FAIL, k) for k, (_, r) in enumerate(rel)]
     deviation_p = value(dev.probability, par.T_DEVIATION, 0) if dev else 0.0
     reliability_delay_row = row(ex.reliability_delay_hours)
-    drivers = list(premises.drivers.items())
     drv_p = [value(drv.probability, par.T_DRIVER, k) for k, (_, drv) in enumerate(drivers)]
-    drv_row = [row(drv.delay_hours) for _, drv in drivers]
-    drv_ptr, drv_idx = _csr([[mindex[m] for m in dict.fromkeys(drv.materials) if m in mindex]
+    drv_row = [row(getattr(drv, "delay_hours", None)) for _, drv in drivers]
+    drv_ptr, drv_idx = _csr([[mindex[m] for m in dict.fromkeys(getattr(drv, "materials", [])) if m in mindex]
                              for _, drv in drivers])
     asg = np.array(assignments, np.int64).reshape(-1, 4)
     return Compiled(
@@ -297,6 +307,7 @@ def compile_model(plan: Plan, premises: Premises) -> Compiled:
         units_sequence=rules.sequence_basis == "units",
         drv_p=np.array(drv_p, np.float64), drv_row=np.array(drv_row, np.int64),
         drv_entity=entity_ids([name for name, _ in drivers]), drv_ptr=drv_ptr, drv_idx=drv_idx,
+        res_driver=res_driver,
         dist_src=np.array(srcs), par_row=np.array(par_rows, np.int64),
         par_entity=entity_ids(list(keys)), par_keys=tuple(keys),
         asg_param=np.ascontiguousarray(asg[:, 0]), asg_target=np.ascontiguousarray(asg[:, 1]),

@@ -197,7 +197,7 @@ def replicate_work(n: int, n_res: int, n_mat: int):
     return (np.zeros(n, np.bool_), np.empty(n, np.int64), np.empty(n), np.empty(n_mat), np.empty(n_res),
             np.empty(n_res, np.int64), np.empty(n_res, np.int64), np.empty(n_res, np.int64),
             np.empty((n_res, 2)), np.empty(n_res, np.int64), np.empty(2 * n_res + 1),
-            np.empty(2 * n_res + 1, np.int64), np.zeros(n, np.bool_), np.empty((n_res, 4), np.uint64),
+            np.empty(2 * n_res + 1, np.int64), np.zeros(n, np.bool_), np.empty((n_res, 5), np.uint64),
             np.empty(n_res, np.int64), np.empty(n_res, np.int64), np.zeros(mech.N_ACCOUNT),
             np.zeros(N_CAUSES), np.empty(n), np.empty(n), np.empty(n), np.empty(n),
             np.empty(n, np.uint64), np.empty(n), np.empty(n), np.empty(n, np.uint64), np.empty(n),
@@ -213,7 +213,7 @@ def replicate(
     res_tbf_row, res_ttr_row, res_absence_p, res_absence_speed, res_shift_hours,
     res_performance_row, res_scrap, res_setup_row, rel_cause, rel_fail_p, dist, pool,
     early_start, next_ready, resequence_window, deviation_p, deviation_window, deviation_rule,
-    reliability_delay, reliability_delay_row, drv_p, drv_row, drv_entity, drv_ptr, drv_idx,
+    reliability_delay, reliability_delay_row, drv_p, drv_row, drv_entity, drv_ptr, drv_idx, res_driver,
     scrap_start, scrap_k0, scrap_ptr, scrap_length, scrap_cdf, scrap_guide,
     start, end, good, delay_cause, moved_cause, factor_cause, order,
     removed, displaced, mat_ready, arrival, res_t, res_decision, res_last_family, res_previous,
@@ -248,11 +248,11 @@ def replicate(
         if mat_reject_p[m] > 0.0 and uniform(k, 2) < mat_reject_p[m]:
             t += max(sample(dist, mat_reject_row[m], pool, variate_key(k, 3)), 0.0)
         arrival[m] = t
-    if drv_p.shape[0] > 0:  # shared drivers: one shock and one delay for all their materials
-        key_driver = _stream_key(seed, rep, STREAM_DRIVER)
+    key_driver = _stream_key(seed, rep, STREAM_DRIVER)
+    if drv_p.shape[0] > 0:  # shared material drivers: one shock and one delay for all their materials
         for dr in range(drv_p.shape[0]):
             k = mix64(key_driver ^ drv_entity[dr])
-            if drv_p[dr] > 0.0 and uniform(k, 0) < drv_p[dr]:
+            if drv_ptr[dr + 1] > drv_ptr[dr] and drv_p[dr] > 0.0 and uniform(k, 0) < drv_p[dr]:
                 shock = max(sample(dist, drv_row[dr], pool, variate_key(k, 1)), 0.0)
                 for j in range(drv_ptr[dr], drv_ptr[dr + 1]):
                     arrival[drv_idx[j]] += shock
@@ -336,6 +336,9 @@ def replicate(
         res_keys[r, 1] = mix64(key_repair ^ res_entity[r])
         res_keys[r, 2] = mix64(key_absence ^ res_entity[r])
         res_keys[r, 3] = mix64(key_deviation ^ res_entity[r])
+        res_keys[r, 4] = np.uint64(0)
+        if res_driver[r] >= 0:
+            res_keys[r, 4] = mix64(key_driver ^ drv_entity[res_driver[r]])
         mech.first_failure(dist, res_tbf_row[r], pool, res_keys[r, 0], res_clock, r)
         if seq_ptr[r + 1] > seq_ptr[r]:
             size = _push(heap_t, heap_r, size, 0.0, r)
@@ -458,10 +461,13 @@ def replicate(
         ab_p = res_absence_p[r]
         ab_speed = res_absence_speed[r]
         ab_key = res_keys[r, 2]
-        begin = mech.next_start(s, cal_start, cal_end, c_lo, c_hi, shift_h, ab_p, ab_speed, ab_key)
+        sh_key = res_keys[r, 4]  # the resource's shared absenteeism driver
+        sh_p = drv_p[res_driver[r]] if res_driver[r] >= 0 else 0.0
+        begin = mech.next_start(s, cal_start, cal_end, c_lo, c_hi, shift_h, ab_p, ab_speed, ab_key, sh_key,
+                                sh_p)
         if begin > s and cause == -1:
             plain = mech.next_start_call(s, cal_start, cal_end, c_lo, c_hi, shift_h, 0.0, 1.0,
-                                         ab_key)
+                                         ab_key, sh_key, 0.0)
             cause = ABSENTEEISM if begin > plain else PLANNING
         # setup, processing with breakdowns, scrap
         account[0] = 0.0
@@ -469,12 +475,12 @@ def replicate(
         account[2] = 0.0
         setup = actual_setup[i]
         after_setup = mech.advance(begin, setup, cal_start, cal_end, c_lo, c_hi, shift_h, ab_p, ab_speed,
-                                   ab_key, account)
+                                   ab_key, sh_key, sh_p, account)
         work = actual_work[i]
         finish = after_setup
         if math.isfinite(after_setup):
             finish = mech.process(after_setup, work, cal_start, cal_end, c_lo, c_hi, shift_h, ab_p,
-                                  ab_speed, ab_key, dist, res_tbf_row[r], res_ttr_row[r], pool,
+                                  ab_speed, ab_key, sh_key, sh_p, dist, res_tbf_row[r], res_ttr_row[r], pool,
                                   res_keys[r, 0], res_keys[r, 1], res_clock, r, account)
         units = actual_units[i]
         start[i] = begin
@@ -521,7 +527,7 @@ def _simulate_chunk(
     res_tbf_row, res_ttr_row, res_absence_p, res_absence_speed, res_shift_hours,
     res_performance_row, res_scrap, res_setup_row, rel_cause, rel_fail_p, dist, pool,
     early_start, next_ready, resequence_window, deviation_p, deviation_window, deviation_rule,
-    reliability_delay, reliability_delay_row, drv_p, drv_row, drv_entity, drv_ptr, drv_idx,
+    reliability_delay, reliability_delay_row, drv_p, drv_row, drv_entity, drv_ptr, drv_idx, res_driver,
     scrap_start, scrap_k0, scrap_ptr, scrap_length, scrap_cdf, scrap_guide,
     op_bucket, op_position, op_product, op_day, planned, planned_total, bucket_hours, n_days,
     band_of_bucket, band_measures, lateness_tolerance, quantity_tolerance, units_sequence,
@@ -558,6 +564,7 @@ def _simulate_chunk(
                               p_dist, pool, early_start, next_ready, resequence_window, p_dev,
                               deviation_window, deviation_rule, reliability_delay,
                               reliability_delay_row, p_drv, drv_row, drv_entity, drv_ptr, drv_idx,
+                              res_driver,
                               p_scrap_start, scrap_k0, scrap_ptr, scrap_length,
                               scrap_cdf, scrap_guide, start, end, good, delay_cause,
                               moved_cause, factor_cause, order, *rw)
@@ -589,7 +596,7 @@ _SIM_FIELDS = (
     "res_performance_row", "res_scrap", "res_setup_row", "rel_cause", "rel_fail_p", "dist", "pool",
     "early_start", "next_ready", "resequence_window", "deviation_p", "deviation_window",
     "deviation_rule", "reliability_delay", "reliability_delay_row", "drv_p", "drv_row", "drv_entity",
-    "drv_ptr", "drv_idx",
+    "drv_ptr", "drv_idx", "res_driver",
 )
 def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int | None = None) -> None:
     """Simulate replications ``first .. first + count - 1`` with the kernel into ``acc``.

@@ -11,7 +11,11 @@ Rules (DESIGN.md 4):
 - Absenteeism is drawn per resource and shift (windows of ``shift_hours``
   from the horizon start): an absent shift stops the resource (speed 0) or
   slows it (``speed`` < 1) for the whole shift. Shifts before the horizon
-  start are never absent.
+  start are never absent. A shared absenteeism driver (a plant-wide absent
+  shift) adds a second test with the driver's key, the same for every
+  resource it hits: the crew is absent when its own uniform of the shift is
+  below its probability *or* the driver's uniform of the shift is below the
+  driver's probability (``shared_key``, ``shared_p``; 0: no driver).
 - Breakdowns arrive over processing work (setups and idle time do not wear
   the machine): the resource carries the remaining work until its next
   failure across operations; at a failure the repair takes clock time, then a
@@ -39,11 +43,15 @@ N_ACCOUNT = 3
 
 
 @leaf_inline
-def absent(key: np.uint64, shift: int, probability: float) -> bool:
-    """Whether the crew of a resource is missing in a shift (its shift-th uniform < p)."""
-    if probability <= 0.0 or shift < 0:
+def absent(key: np.uint64, shift: int, probability: float, shared_key: np.uint64,
+           shared_p: float) -> bool:
+    """Whether the crew of a resource is missing in a shift (its shift-th uniform < p, or the
+    shift-th uniform of its shared driver < the driver's probability)."""
+    if shift < 0:
         return False
-    return uniform(key, shift) < probability
+    if probability > 0.0 and uniform(key, shift) < probability:
+        return True
+    return shared_p > 0.0 and uniform(shared_key, shift) < shared_p
 
 
 @leaf_inline
@@ -67,7 +75,7 @@ def _first_interval(t: float, cal_end: np.ndarray, lo: int, hi: int) -> int:
 @leaf_inline
 def advance(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, c_hi: int,
             shift_hours: float, absence_p: float, absence_speed: float, absence_key: np.uint64,
-            account: np.ndarray) -> float:
+            shared_key: np.uint64, shared_p: float, account: np.ndarray) -> float:
     """Clock time at which ``work`` hours of work started at ``t`` are done.
 
     The resource's working intervals are ``cal_start/cal_end[c_lo:c_hi]`` (a
@@ -88,10 +96,10 @@ def advance(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c
             t = cal_start[i]
         seg_end = cal_end[i]
         rate = 1.0
-        if absence_p > 0.0 and t >= 0.0:
+        if (absence_p > 0.0 or shared_p > 0.0) and t >= 0.0:
             shift = int(math.floor(t / shift_hours))
             seg_end = min(seg_end, (shift + 1) * shift_hours)
-            if absent(absence_key, shift, absence_p):
+            if absent(absence_key, shift, absence_p, shared_key, shared_p):
                 rate = absence_speed
         if rate <= 0.0:
             account[LOST_ABSENCE] += seg_end - t
@@ -124,7 +132,7 @@ def advance(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c
 @leaf_inline
 def next_start(t: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, c_hi: int,
                shift_hours: float, absence_p: float, absence_speed: float,
-               absence_key: np.uint64) -> float:
+               absence_key: np.uint64, shared_key: np.uint64, shared_p: float) -> float:
     """First time at or after ``t`` when the resource works (in a working interval and
     not in a shift where the crew is absent and the effect is stop)."""
     n = c_hi
@@ -132,10 +140,10 @@ def next_start(t: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, 
     while i < n:
         if t < cal_start[i]:
             t = cal_start[i]
-        if absence_p <= 0.0 or absence_speed > 0.0 or t < 0.0:
+        if (absence_p <= 0.0 and shared_p <= 0.0) or absence_speed > 0.0 or t < 0.0:
             return t
         shift = int(math.floor(t / shift_hours))
-        if not absent(absence_key, shift, absence_p):
+        if not absent(absence_key, shift, absence_p, shared_key, shared_p):
             return t
         t = (shift + 1) * shift_hours
         while i < n and cal_end[i] <= t:
@@ -146,6 +154,7 @@ def next_start(t: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, 
 @leaf_inline
 def process(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, c_hi: int,
             shift_hours: float, absence_p: float, absence_speed: float, absence_key: np.uint64,
+            shared_key: np.uint64, shared_p: float,
             dist: np.ndarray, tbf_row: int, ttr_row: int, pool: np.ndarray,
             failure_key: np.uint64, repair_key: np.uint64, clock: np.ndarray, r: int,
             account: np.ndarray) -> float:
@@ -160,7 +169,7 @@ def process(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c
     """
     while tbf_row != 0 and not clock[r, 0] >= work:  # the machine fails before the work is done
         t = advance_call(t, clock[r, 0], cal_start, cal_end, c_lo, c_hi, shift_hours, absence_p,
-                         absence_speed, absence_key, account)
+                         absence_speed, absence_key, shared_key, shared_p, account)
         if not math.isfinite(t):
             return t
         work -= clock[r, 0]
@@ -173,27 +182,27 @@ def process(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c
     if tbf_row != 0:
         clock[r, 0] -= work
     return advance(t, work, cal_start, cal_end, c_lo, c_hi, shift_hours, absence_p, absence_speed,
-                   absence_key, account)
+                   absence_key, shared_key, shared_p, account)
 
 
 @leaf_jit
 def advance_call(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, c_hi: int,
                  shift_hours: float, absence_p: float, absence_speed: float, absence_key: np.uint64,
-                 account: np.ndarray) -> float:
+                 shared_key: np.uint64, shared_p: float, account: np.ndarray) -> float:
     """:func:`advance` compiled as a function of its own, for rare paths: :func:`advance`,
     :func:`next_start` and :func:`process` are inlined where they are called (calls with
     this many arguments cost more than the work), and every inlined copy costs compile time."""
     return advance(t, work, cal_start, cal_end, c_lo, c_hi, shift_hours, absence_p, absence_speed,
-                   absence_key, account)
+                   absence_key, shared_key, shared_p, account)
 
 
 @leaf_jit
 def next_start_call(t: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, c_hi: int,
                     shift_hours: float, absence_p: float, absence_speed: float,
-                    absence_key: np.uint64) -> float:
+                    absence_key: np.uint64, shared_key: np.uint64, shared_p: float) -> float:
     """:func:`next_start` compiled as a function of its own, for rare paths (see :func:`advance_call`)."""
     return next_start(t, cal_start, cal_end, c_lo, c_hi, shift_hours, absence_p, absence_speed,
-                      absence_key)
+                      absence_key, shared_key, shared_p)
 
 
 @leaf_jit

@@ -26,7 +26,7 @@ per-replication results for the same seed. One SimPy process per resource:
 3. The start is the latest of: the resource free, the planned start (unless
    early start), the predecessors' ends, the materials' arrival, plus a
    reliability-factor delay; then the next working instant (calendar, absent
-   shift). Setup (planned x overrun) and processing work (planned / performance
+   shift: the crew's own absence or its shared absenteeism driver's). Setup (planned x overrun) and processing work (planned / performance
    factor, with breakdowns) follow, by :mod:`riskengine.simulation.mechanics`.
    Good quantity = planned minus binomial scrap.
 
@@ -37,6 +37,12 @@ constraint: the predecessor's or the previous operation's own root cause,
 inconsistent plan or calendar) and the overruns of setup, performance,
 repairs, absences and non-working time during execution. Ties go to the
 earlier cause of the taxonomy.
+
+Shared drivers (common shocks, :mod:`riskengine.model.premises`): a
+material driver adds one delay to the arrival of all its materials' lots
+(after their own late and rejected delays); an absenteeism driver makes all
+its crews absent in the same shifts. Uncertain parameters take the values of
+the replication's draw (:mod:`riskengine.simulation.parameters`).
 
 Operations left unstarted when no event remains (a deadlock between routing
 and resource sequences, or a calendar that runs out) are not executed.
@@ -132,7 +138,7 @@ class Reference:
         c = self.c
         for d in range(c.drv_p.shape[0]):
             k = self.key(rng.STREAM_DRIVER, c.drv_entity[d])
-            if c.drv_p[d] > 0 and rng.uniform(k, 0) < c.drv_p[d]:
+            if c.drv_ptr[d + 1] > c.drv_ptr[d] and c.drv_p[d] > 0 and rng.uniform(k, 0) < c.drv_p[d]:
                 shock = max(sample(c.dist, c.drv_row[d], c.pool, vkey(k, 1)), 0.0)
                 for m in c.drv_idx[c.drv_ptr[d]:c.drv_ptr[d + 1]]:
                     self.arrival[m] += shock
@@ -181,8 +187,11 @@ class Reference:
         c, out = self.c, self.out
         pending = list(c.seq_idx[c.seq_ptr[r]:c.seq_ptr[r + 1]])
         calendar = (c.cal_start, c.cal_end, c.cal_ptr[r], c.cal_ptr[r + 1])
+        d = c.res_driver[r]  # its shared absenteeism driver (-1: none), same key for all its crews
         absence = (c.res_shift_hours[r], c.res_absence_p[r], c.res_absence_speed[r],
-                   self.key(rng.STREAM_ABSENCE, c.res_entity[r]))
+                   self.key(rng.STREAM_ABSENCE, c.res_entity[r]),
+                   self.key(rng.STREAM_DRIVER, c.drv_entity[d]) if d >= 0 else np.uint64(0),
+                   c.drv_p[d] if d >= 0 else 0.0)
         failure_key = self.key(rng.STREAM_FAILURE, c.res_entity[r])
         repair_key = self.key(rng.STREAM_REPAIR, c.res_entity[r])
         clock = np.zeros((1, 2))  # this resource's failure clock
@@ -236,7 +245,7 @@ class Reference:
                 cause = PLANNING
         begin = mech.next_start(s, *calendar, *absence)
         if begin > s and cause == -1:
-            plain = mech.next_start(s, *calendar, absence[0], 0.0, 1.0, absence[3])
+            plain = mech.next_start(s, *calendar, absence[0], 0.0, 1.0, absence[3], absence[4], 0.0)
             cause = ABSENTEEISM if begin > plain else PLANNING
         return begin, cause
 
