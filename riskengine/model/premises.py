@@ -174,12 +174,14 @@ class AbsenceDriver(Strict):
 
 
 def _driver_kind(value: object) -> str:
+    """The kind of a driver (``material`` when not given or unknown: its error then says so);
+    tags in angle brackets stay out of error locations."""
     kind = value.get("kind", "material") if isinstance(value, dict) else getattr(value, "kind", "material")
-    return kind if kind in ("material", "absenteeism") else "material"
+    return "<absenteeism>" if kind == "absenteeism" else "<material>"
 
 
-Driver = Annotated[Annotated[MaterialDriver, Tag("material")] | Annotated[AbsenceDriver, Tag("absenteeism")],
-                   Discriminator(_driver_kind)]
+Driver = Annotated[Annotated[MaterialDriver, Tag("<material>")]
+                   | Annotated[AbsenceDriver, Tag("<absenteeism>")], Discriminator(_driver_kind)]
 
 
 class Uncertainty(Strict):
