@@ -69,7 +69,7 @@ def test_a_shared_driver_raises_the_variance_of_bts_at_the_same_marginals():
     assert abs(v_shared - (0.8 * 0.125 * 0.875 / 6 + 0.875**2 * 0.2 * 0.8)) < 5 * se_shared
     assert v_shared - v_alone > 5 * math.hypot(se_alone, se_shared)
     # and the means agree (same marginals): E[BTS] = 0.7 in both
-    for acc, se in ((alone, se_alone), (shared, se_shared)):
+    for acc in (alone, shared):
         x = acc.rows[:n, BTS]
         assert abs(x.mean() - 0.7) < 5 * math.sqrt(np.var(x) / n)
 

@@ -15,6 +15,7 @@ import json
 import math
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import pytest
 from builders import op, plan_dict
@@ -26,6 +27,7 @@ from riskengine.analysis.variance import decompose
 from riskengine.cli import main
 from riskengine.errors import InputError
 from riskengine.io.readers import read_plan, read_premises
+from riskengine.io.schema import schema
 from riskengine.model.premises import check_premises_against, parse_premises
 from riskengine.simulation.accumulate import Accumulators
 from riskengine.simulation.compile import compile_model
@@ -98,7 +100,8 @@ def bernoulli_plan():
 
 
 def bernoulli_premises(per_draw: int, low: float = 0.5, high: float = 0.9) -> re.Premises:
-    return parse_premises({"format": "riskengine.premises/1", "uncertainty": {"replications_per_draw": per_draw},
+    return parse_premises({"format": "riskengine.premises/1",
+                           "uncertainty": {"replications_per_draw": per_draw},
                            "reliability": {"quality": {"uncertain": {"dist": "uniform", "low": low,
                                                                      "high": high}}}})
 
@@ -191,12 +194,15 @@ def test_chunking_does_not_change_results_with_uncertain_parameters():
 
 
 def test_the_example_with_uncertainty_scores_and_reports_the_split(tmp_path):
-    out = tmp_path / "score.json"
+    out, report = tmp_path / "score.json", tmp_path / "score.html"
     res = CliRunner().invoke(main, ["score", str(FACTORY / "plan-v1.json"), "--premises",
                                     str(FACTORY / "premises-uncertain.toml"), "--replications", "500",
-                                    "--json", str(out)])
+                                    "--json", str(out), "--report", str(report)])
     assert res.exit_code == 0, res.output
     doc = json.loads(out.read_text())
+    jsonschema.validate(doc, schema("score"))
+    jsonschema.validate(doc["premises"], schema("premises"))
+    assert "Parameter uncertainty (5 uncertain parameters, 100 draws x 5 replications)" in report.read_text()
     u = doc["uncertainty"]
     assert u["replications_per_draw"] == 5 and u["draws"] == 100
     assert "resources.P1.breakdowns.mtbf_hours.mean" in u["parameters"]

@@ -39,9 +39,9 @@ from riskengine.errors import InputError, Problem, from_pydantic
 from riskengine.model.common import CAUSES, Id, NonNegative, PositiveQuantity, Probability, Strict
 from riskengine.model.distributions import (
     Distribution,
+    Uncertain,
     UPositive,
     UProbability,
-    Uncertain,
     as_distribution,
     number_or_uncertain,
 )

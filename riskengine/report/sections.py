@@ -68,7 +68,8 @@ def score_page(d: dict, *, plan: Any = None, premises: dict | None = None, comma
     body = [_section("Headline estimates",
                      table(["", "mean", "95% interval", "P10", "P50", "P90"], key, numeric=(1, 2, 3, 4, 5)),
                      f'<p class="note">{esc(finish)} Intervals are the Monte Carlo uncertainty of '
-                     f'{d["replications"]} replications (Wilson for probabilities, t for means).</p>')]
+                     f'{d["replications"]} replications (Wilson for probabilities, t for means).</p>'
+                     + _uncertainty_note(d.get("uncertainty")))]
     figures = [
         figure(svg(lambda ax: fig.degradation(d, ax=ax), "degradation"),
                "How the probability of holding decays with the horizon; dashed: independent days."),
@@ -125,6 +126,23 @@ def score_page(d: dict, *, plan: Any = None, premises: dict | None = None, comma
                            [("Premises (riskengine.premises/1)", d.get("premises") or premises or {})]))
     return page(f"Score of plan {d['plan']}", f"riskengine score: {d['replications']} replications, "
                 f"seed {d['seed']}", headline(d), body)
+
+
+def _uncertainty_note(u: dict | None) -> str:
+    """One line on how much of the spread comes from uncertain parameters (none without them)."""
+    if not u:
+        return ""
+    parts = []
+    for name, label in (("plan_holds", "plan holds"), ("bts", "BTS")):
+        share = (u.get(name) or {}).get("parameter_share") or {}
+        if share.get("mean") is not None:
+            parts.append(f"{pct(share['mean'])} of the variance of {label} "
+                         f"[{pct(share['low'])} - {pct(share['high'])}]")
+    said = "; ".join(parts) if parts else "no variance to split"
+    return (f'<p class="note">Parameter uncertainty ({len(u["parameters"])} uncertain parameters, '
+            f'{u["draws"]} draws x {u["replications_per_draw"]} replications): {esc(said)} comes from '
+            "the uncertain parameters, the rest from shop-floor randomness; intervals account for "
+            "the shared draws.</p>")
 
 
 def _points(e: dict) -> str:

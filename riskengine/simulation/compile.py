@@ -18,8 +18,8 @@ import numpy as np
 from riskengine.adherence.arrays import bucket_of
 from riskengine.model.calendar import work_content, working_intervals
 from riskengine.model.common import CAUSES
-from riskengine.model.plan import Plan
 from riskengine.model.distributions import Uncertain
+from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises, uncertain_numbers
 from riskengine.simulation import parameters as par
 from riskengine.simulation.rng import entity_ids

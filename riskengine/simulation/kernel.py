@@ -33,6 +33,7 @@ from riskengine._jit import jit
 from riskengine.adherence.arrays import N_COUNTS, leaf_jit
 from riskengine.simulation import mechanics as mech
 from riskengine.simulation.compile import CAUSE, RULE_SAME_FAMILY, Compiled
+from riskengine.simulation.outcome import PLANNING, judge, judge_work, root_cause
 from riskengine.simulation.parameters import (
     apply_parameters,
     parameterized,
@@ -40,7 +41,6 @@ from riskengine.simulation.parameters import (
     uncertain_scrap_by_loop,
     working_copies,
 )
-from riskengine.simulation.outcome import PLANNING, judge, judge_work, root_cause
 from riskengine.simulation.rng import (
     GOLDEN_GAMMA,
     STREAM_ABSENCE,

@@ -26,8 +26,9 @@ per-replication results for the same seed. One SimPy process per resource:
 3. The start is the latest of: the resource free, the planned start (unless
    early start), the predecessors' ends, the materials' arrival, plus a
    reliability-factor delay; then the next working instant (calendar, absent
-   shift: the crew's own absence or its shared absenteeism driver's). Setup (planned x overrun) and processing work (planned / performance
-   factor, with breakdowns) follow, by :mod:`riskengine.simulation.mechanics`.
+   shift: the crew's own absence or its shared absenteeism driver's). Setup
+   (planned x overrun) and processing work (planned / performance factor,
+   with breakdowns) follow, by :mod:`riskengine.simulation.mechanics`.
    Good quantity = planned minus binomial scrap.
 
 The root cause of an operation's delay (for inheritance) is the largest of
