@@ -272,3 +272,24 @@ def test_a_shared_name_gives_one_draw():
     for rep in (0, 5, 10):
         late = parameterized(c, 3, rep).mat_late_p
         assert late[0] == late[1] and 0.1 < late[0] < 0.9
+
+
+def test_halving_an_uncertain_source_halves_each_of_its_draws():
+    """Sensitivity keeps the unknown's identity: the halved variant's draw k is the base's
+    draw k halved (CRN-paired); an MTBF known within a range is doubled the same way."""
+    from riskengine.analysis.sensitivity import variants
+
+    plan = re.parse_plan(plan_dict([op("o1", "A", 10, 0, 1, materials=["M1"])]))
+    premises = parse_premises({"format": "riskengine.premises/1", "materials": {"M1": {"late": {
+        "probability": {"uncertain": {"dist": "triangular", "low": 0.1, "mode": 0.2, "high": 0.6}},
+        "delay_hours": 2}}}, "defaults": {"breakdowns": {"mttr_hours": 1, "mtbf_hours": {
+            "uncertain": {"dist": "uniform", "low": 20, "high": 60}}}}})
+    found = {(name, change): q for _, name, change, q in variants(premises, plan)}
+    base = compile_model(plan, premises)
+    late = compile_model(plan, found["material M1 late", "halved"])
+    tbf = compile_model(plan, found["breakdowns", "halved"])
+    for rep in (0, 5, 10, 15):
+        b = parameterized(base, 4, rep)
+        assert parameterized(late, 4, rep).mat_late_p[0] == pytest.approx(b.mat_late_p[0] / 2, rel=1e-12)
+        row = base.res_tbf_row[0]
+        assert parameterized(tbf, 4, rep).dist[row, 1] == pytest.approx(2 * b.dist[row, 1], rel=1e-12)

@@ -14,12 +14,12 @@ of that resource's own disruptions together. Halving a source halves its
 probability (lots, absences, deviation, scrap, reliability failure
 1 - r, drivers), doubles its time between failures, or halves the distance of its
 factor from 1 (performance, setup overrun: mean 1 - (1 - m)/2, cv / 2).
-An uncertain number is halved by halving every value it can take (its
-distribution scaled by 1/2, :func:`_half`; a reliability 1 - (1 - r)/2 the
-same way on 1 - r), keeping its identity so that each draw is the base's
-draw halved; where that has no closed form (Beta, or a lognormal or
-gamma factor with an uncertain mean) the halved variant is skipped, as are
-factors without a principled halving.
+An uncertain number is changed by mapping every value it can take the same
+way (:func:`_mapped`: a probability's values halved, a time between
+failures' doubled, ...), keeping its identity so that each draw is the
+base's draw mapped; where that has no closed form (an uncertain number
+given by a beta, exponential, lognormal, gamma, weibull or normal) the
+halved variant is skipped, as are factors without a principled halving.
 """
 
 from __future__ import annotations
@@ -37,35 +37,43 @@ from riskengine.simulation.summary import BTS, HOLDS
 RESOURCE_FIELDS = ("breakdowns", "absenteeism", "performance", "scrap_rate", "setup_overrun")
 
 
-def _half(x, towards: float = 0.0):
-    """A probability (or a time's multiplier) halved: ``towards + (x - towards) / 2``; for an
-    uncertain number its distribution's values mapped the same way (None: no closed form)."""
+def _mapped(x, f):
+    """``f(x)`` for a number; for an uncertain number, its distribution with every value mapped
+    by the increasing affine map ``f`` (None when that has no closed form: beta, exponential,
+    lognormal, ...). The result keeps the unknown's identity, so each draw is the base's draw
+    mapped (inverse transform and PERT's affine form commute with f): a CRN-paired change."""
     if not isinstance(x, d.Uncertain):
-        return towards + (x - towards) / 2
+        return f(x)
     u = x.uncertain
     if isinstance(u, d.Fixed):
-        new = d.Fixed(dist="fixed", value=towards + (u.value - towards) / 2)
+        new = d.Fixed(dist="fixed", value=f(u.value))
     elif isinstance(u, d.Uniform):
-        new = d.Uniform(dist="uniform", low=towards + (u.low - towards) / 2,
-                        high=towards + (u.high - towards) / 2)
+        new = d.Uniform(dist="uniform", low=f(u.low), high=f(u.high))
     elif isinstance(u, d.Triangular):  # also PERT: the same type, bounds and mode mapped
-        lo, mo, hi = (towards + (v - towards) / 2 for v in (u.low, u.mode, u.high))
-        new = type(u)(dist=u.dist, low=lo, mode=mo, high=hi)
+        new = type(u)(dist=u.dist, low=f(u.low), mode=f(u.mode), high=f(u.high))
     elif isinstance(u, d.Empirical):
-        new = d.Empirical(dist="empirical", values=[towards + (v - towards) / 2 for v in u.values])
+        new = d.Empirical(dist="empirical", values=[f(v) for v in u.values])
     else:
         return None
-    # the same unknown (same key, so the same uniforms): each draw is the base's draw mapped
-    # (inverse transform and PERT's affine form commute with the map), a CRN-paired change
-    half = d.Uncertain(uncertain=new, name=x.name)
-    half._path = x._path
-    return half
+    mapped = d.Uncertain(uncertain=new, name=x.name)
+    mapped._path = x._path
+    return mapped
+
+
+def _half(x, towards: float = 0.0):
+    """A probability halved (``x / 2``), or a reliability's failure halved (``towards`` 1)."""
+    if towards == 0.0:
+        return _mapped(x, lambda v: v / 2)
+    return _mapped(x, lambda v: towards - (towards - v) / 2)
 
 
 def _halve_factor(dist):
     """A factor distribution (performance, overrun) moved halfway to 1 with half its spread."""
     if any(isinstance(getattr(dist, f), d.Uncertain) for f in type(dist).model_fields):
-        return None
+        if not isinstance(dist, d.Lognormal | d.Gamma):
+            return None
+        mean, cv = _mapped(dist.mean_, lambda v: 1 - (1 - v) / 2), _mapped(dist.cv, lambda v: v / 2)
+        return None if mean is None or cv is None else type(dist)(dist=dist.dist, mean=mean, cv=cv)
     if isinstance(dist, d.Lognormal | d.Gamma):
         return type(dist)(dist=dist.dist, mean=1 - (1 - dist.mean()) / 2, cv=dist.cv / 2)
     if isinstance(dist, d.Normal):
@@ -80,14 +88,14 @@ def _halve_field(name: str, value):
         return None
     if name == "breakdowns":
         tbf = value.mtbf_hours
-        if any(isinstance(getattr(tbf, f), d.Uncertain) for f in type(tbf).model_fields):
-            return None
         if isinstance(tbf, d.Exponential):
-            return value.model_copy(update={"mtbf_hours": d.Exponential(dist="exponential",
-                                                                        mean=2 * tbf.mean())})
+            mean = _mapped(tbf.mean_, lambda v: 2 * v)
+            return None if mean is None else value.model_copy(update={"mtbf_hours": d.Exponential(
+                dist="exponential", mean=mean)})
         if isinstance(tbf, d.Weibull):
-            return value.model_copy(update={"mtbf_hours": d.Weibull(dist="weibull", shape=tbf.shape,
-                                                                    scale=2 * tbf.scale)})
+            scale = _mapped(tbf.scale, lambda v: 2 * v)
+            return None if scale is None else value.model_copy(update={"mtbf_hours": d.Weibull(
+                dist="weibull", shape=tbf.shape, scale=scale)})
         return None
     if name == "absenteeism":
         half = _half(value.probability)
