@@ -293,3 +293,23 @@ def test_halving_an_uncertain_source_halves_each_of_its_draws():
         assert parameterized(late, 4, rep).mat_late_p[0] == pytest.approx(b.mat_late_p[0] / 2, rel=1e-12)
         row = base.res_tbf_row[0]
         assert parameterized(tbf, 4, rep).dist[row, 1] == pytest.approx(2 * b.dist[row, 1], rel=1e-12)
+
+
+def test_paired_differences_account_for_shared_draws():
+    """x - y is constant within each draw of 5: the paired interval is sqrt(5) times wider
+    than the independent-replications one would be (design effect 5, K - 1 degrees of freedom)."""
+    from scipy import stats
+
+    from riskengine.analysis.compare import paired_difference
+
+    rng = np.random.default_rng(1)
+    k, m = 200, 5
+    y = rng.normal(size=k * m)
+    x = y + np.repeat(rng.normal(size=k), m)
+    plain = paired_difference(x, y, True)
+    nested = paired_difference(x, y, True, m)
+    ratio = (nested["high"] - nested["low"]) / (plain["high"] - plain["low"])
+    t_ratio = stats.t.ppf(0.975, k - 1) / stats.t.ppf(0.975, k * m - 1)
+    expected = math.sqrt(design_effect(x - y, m)[0]) * t_ratio
+    assert ratio == pytest.approx(expected, rel=1e-12)
+    assert design_effect(x - y, m)[0] == pytest.approx(m, rel=0.02)  # constant within draws

@@ -28,6 +28,7 @@ from riskengine.analysis.score import simulate
 from riskengine.errors import InputError, Problem
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises
+from riskengine.simulation.statistics import design_effect
 from riskengine.simulation.summary import BTP, BTS, FINISH, HOLDS, MIX, SEQUENCE, VOLUME
 
 COMPARE_FORMAT = "riskengine.compare/1"
@@ -72,19 +73,28 @@ class CompareResult:
         return "\n".join(lines)
 
 
-def paired_difference(x: np.ndarray, y: np.ndarray, higher_is_better: bool) -> dict:
+def paired_difference(x: np.ndarray, y: np.ndarray, higher_is_better: bool, per_draw: int = 1) -> dict:
     """Mean difference x - y over replications with its paired 95% t interval, the
-    independent-streams half-width for reference, and P(x better), P(tie)."""
+    independent-streams half-width for reference, and P(x better), P(tie).
+
+    With ``per_draw`` > 1 (replications nested in draws of uncertain parameters) both
+    half-widths are widened by the square root of the design effect, with K - 1 degrees of
+    freedom (:mod:`riskengine.simulation.statistics`)."""
     ok = np.isfinite(x) & np.isfinite(y)
+    deff, draws = design_effect(np.where(ok, x - y, np.nan), per_draw)
+    deff_x, deff_y = design_effect(np.where(ok, x, np.nan), per_draw)[0], \
+        design_effect(np.where(ok, y, np.nan), per_draw)[0]
     x, y = x[ok], y[ok]
     n = x.shape[0]
     if n == 0:
         return {"mean": None, "low": None, "high": None, "p_a_better": None, "p_tie": None,
                 "half_width_paired": None, "half_width_independent": None}
     d = x - y
-    t = float(stats.t.ppf(0.975, n - 1)) if n > 1 else math.inf
-    half = t * float(np.std(d, ddof=1)) / math.sqrt(n) if n > 1 else 0.0
-    independent = t * math.sqrt((np.var(x, ddof=1) + np.var(y, ddof=1)) / n) if n > 1 else 0.0
+    df = n - 1 if per_draw <= 1 else max(draws - 1, 1)
+    t = float(stats.t.ppf(0.975, df)) if n > 1 else math.inf
+    half = t * float(np.std(d, ddof=1)) / math.sqrt(n) * math.sqrt(deff) if n > 1 else 0.0
+    independent = t * math.sqrt((np.var(x, ddof=1) * deff_x + np.var(y, ddof=1) * deff_y) / n) \
+        if n > 1 else 0.0
     better = d > 0 if higher_is_better else d < 0
     mean = float(np.mean(d))
     return {"mean": mean, "low": mean - half, "high": mean + half,
@@ -117,13 +127,14 @@ def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, 
                                  progress=tick, batch=batch)
         result = build_result(plan, premises, compiled, acc, seed=plan_seed, engine=engine, precision=None)
         rows.append(acc.rows[:replications])
+        per_draw = compiled.replications_per_draw if compiled.uncertain else 1
         summaries.append({"id": ids[k], "plan_holds": result.plan_holds,
                           "adherence": result.adherence, "finish": result.finish})
     differences = []
     for a in range(len(plans)):
         for b in range(a + 1, len(plans)):
             for metric, (column, higher) in METRICS.items():
-                diff = paired_difference(rows[a][:, column], rows[b][:, column], higher)
+                diff = paired_difference(rows[a][:, column], rows[b][:, column], higher, per_draw)
                 differences.append({"a": ids[a], "b": ids[b], "metric": metric, **diff})
     ranking = sorted(range(len(plans)), key=lambda k: (-np.mean(rows[k][:, HOLDS]),
                                                        -np.nanmean(rows[k][:, BTS]), k))

@@ -220,7 +220,8 @@ def sensitivity(plan: Plan, premises: Premises, *, replications: int = 1000, see
     """
     runs = variants(premises, plan)
     total = replications * (1 + len(runs))
-    _, base_acc = simulate(plan, premises, replications=replications, seed=seed, engine=engine)
+    compiled, base_acc = simulate(plan, premises, replications=replications, seed=seed, engine=engine)
+    m = compiled.replications_per_draw if compiled.uncertain else 1  # nested: wider intervals
     if progress is not None:
         progress(replications, total)
     base = base_acc.rows[:replications]
@@ -231,8 +232,8 @@ def sensitivity(plan: Plan, premises: Premises, *, replications: int = 1000, see
             progress((k + 2) * replications, total)
         other = acc.rows[:replications]
         rows.append({"kind": kind, "name": name, "change": change,
-                     "plan_holds": paired_difference(other[:, HOLDS], base[:, HOLDS], True),
-                     "bts": paired_difference(other[:, BTS], base[:, BTS], True)})
+                     "plan_holds": paired_difference(other[:, HOLDS], base[:, HOLDS], True, m),
+                     "bts": paired_difference(other[:, BTS], base[:, BTS], True, m)})
     rows.sort(key=lambda r: (r["change"] != "removed", r["kind"], -(r["bts"]["mean"] or 0.0),
                              -(r["plan_holds"]["mean"] or 0.0), r["name"]))
     return SensitivityResult(seed=seed, replications=replications,
