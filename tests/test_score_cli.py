@@ -235,8 +235,15 @@ INVALID = [
      "line 7"),
     ("JSON probability 1.5", None, _set(["materials", "PK-FILM-F31", "late", "probability"], 1.5),
      "materials.PK-FILM-F31.late.probability"),
-    ("JSON unknown distribution", None, _set(["defaults", "performance"], {"dist": "beta", "mean": 1}),
+    ("JSON unknown distribution", None, _set(["defaults", "performance"], {"dist": "betta", "mean": 1}),
      "defaults.performance"),
+    ("uncertain range reversed", lambda t: t.replace("scrap_rate = 0.004", 'scrap_rate = { uncertain = '
+                                                    '{ dist = "uniform", low = 0.01, high = 0.001 } }'),
+     None, "defaults.scrap_rate.uncertain.uniform"),
+    ("JSON uncertain mean below 0", None, _set(["resources", "P1", "breakdowns", "mtbf_hours"], {
+        "uncertain": {"dist": "uniform", "low": -5, "high": 50}}), "resources.P1.breakdowns.mtbf_hours"),
+    ("JSON driver of a material no operation uses", None, _set(["drivers", "s"], {
+        "probability": 0.1, "materials": ["RM-NOPE"], "delay_hours": 4}), "drivers.s.materials[0]"),
     ("JSON unknown resource", None, _set(["resources", "Z1"], {"scrap_rate": 0.1}), "resources.Z1"),
 ]
 
