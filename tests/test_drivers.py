@@ -126,9 +126,18 @@ def test_removing_a_shared_driver_is_a_source_of_the_sensitivity():
     assert removed["plan_holds"]["low"] > 0
 
 
+def test_a_driver_may_name_materials_this_plan_does_not_use():
+    """Like the materials section, a driver's materials not in this week's plan do not apply."""
+    premises = parse_premises({"format": "riskengine.premises/1", "drivers": {"s": {
+        "probability": 1.0, "materials": ["NOT-BOUGHT", "M2"],
+        "delay_hours": {"dist": "fixed", "value": 3.0}}}})
+    check_premises_against(premises, exact_plan())
+    c = compile_model(exact_plan(), premises)
+    assert list(c.drv_idx) == [1]
+    assert list(reference(c, 1, 0).start) == [1.0, 4.0, 1.0]
+
+
 BAD = [
-    ({"drivers": {"s": {"probability": 0.1, "materials": ["nope"], "delay_hours": 2}}},
-     "drivers.s.materials[0]", "used by no operation"),
     ({"drivers": {"f": {"kind": "absenteeism", "probability": 0.1, "resources": ["L9"]}}},
      "drivers.f.resources[0]", "unknown resource"),
     ({"drivers": {"f": {"kind": "absenteeism", "probability": 0.1, "resources": ["L1"]},

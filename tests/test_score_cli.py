@@ -242,8 +242,8 @@ INVALID = [
      None, "defaults.scrap_rate.uncertain.uniform"),
     ("JSON uncertain mean below 0", None, _set(["resources", "P1", "breakdowns", "mtbf_hours"], {
         "uncertain": {"dist": "uniform", "low": -5, "high": 50}}), "resources.P1.breakdowns.mtbf_hours"),
-    ("JSON driver of a material no operation uses", None, _set(["drivers", "s"], {
-        "probability": 0.1, "materials": ["RM-NOPE"], "delay_hours": 4}), "drivers.s.materials[0]"),
+    ("JSON driver of a resource not in the plan", None, _set(["drivers", "s"], {
+        "kind": "absenteeism", "probability": 0.1, "resources": ["L9"]}), "drivers.s.resources[0]"),
     ("JSON unknown resource", None, _set(["resources", "Z1"], {"scrap_rate": 0.1}), "resources.Z1"),
 ]
 
