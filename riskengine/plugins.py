@@ -59,7 +59,7 @@ GROUP = "riskengine.plugins"
 _registered: dict[str, Any] = {}
 #: Compiled fields that are probabilities (kept in [0, 1]) and that must stay finite and >= 0.
 _PROBABILITIES = ("mat_late_p", "mat_reject_p", "res_absence_p", "res_absence_speed", "res_scrap",
-                  "rel_fail_p", "deviation_p", "quantity_tolerance")
+                  "rel_fail_p", "deviation_p", "quantity_tolerance", "drv_p")
 _NON_NEGATIVE = ("op_setup", "op_work", "op_quantity", "res_shift_hours", "bucket_hours",
                  "lateness_tolerance")
 

@@ -268,7 +268,7 @@ def test_a_shared_name_gives_one_draw():
         "M1": {"late": {"probability": u, "delay_hours": 2}},
         "M2": {"late": {"probability": u, "delay_hours": 2}}}})
     c = compile_model(re.parse_plan(plan_dict([op("o1", "A", 10, 0, 1, materials=["M1", "M2"])])), premises)
-    assert c.par_keys == ("supplier",)
+    assert list(c.par_keys) == ["supplier"]
     for rep in (0, 5, 10):
         late = parameterized(c, 3, rep).mat_late_p
         assert late[0] == late[1] and 0.1 < late[0] < 0.9
@@ -313,3 +313,29 @@ def test_paired_differences_account_for_shared_draws():
     expected = math.sqrt(design_effect(x - y, m)[0]) * t_ratio
     assert ratio == pytest.approx(expected, rel=1e-12)
     assert design_effect(x - y, m)[0] == pytest.approx(m, rel=0.02)  # constant within draws
+
+
+def test_a_plugin_runs_with_uncertain_parameters():
+    """A plugin's compiled hook sees the nominal arrays (the string keys are left alone by its
+    checks) and its change to a certain parameter survives the draws."""
+    from riskengine import plugins
+
+    class Slower:
+        name = "slower_k"
+
+        @staticmethod
+        def compiled(c, plan, premises, options):
+            c.res_absence_p[:] = 0.5
+
+    plugins.register(Slower())
+    try:
+        premises = parse_premises({"format": "riskengine.premises/1", "plugins": {"slower_k": {}},
+                                   "reliability": {"quality": {"uncertain": {"dist": "uniform",
+                                                                             "low": 0.5, "high": 0.9}}},
+                                   "defaults": {"absenteeism": {"probability": 0.1}}})
+        c = plugins.compile_with_plugins(bernoulli_plan(), premises)
+        assert parameterized(c, 1, 0).res_absence_p[0] == 0.5
+        assert score(bernoulli_plan(), premises, replications=50).uncertainty["parameters"] == [
+            "reliability.quality"]
+    finally:
+        plugins.unregister("slower_k")

@@ -174,7 +174,7 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
         main_impact=min(means, key=lambda m: (means[m], FACTORS.index(m))) if means else None,
         premises=premises.model_dump(mode="json", by_alias=True),
         uncertainty=uncertainty_section(rows, {"plan_holds": HOLDS, "bts": BTS, "btp": BTP,
-                                               "finish": FINISH}, m, c.par_keys,
+                                               "finish": FINISH}, m, tuple(str(k) for k in c.par_keys),
                                         range(lay.days, lay.days + lay.n_days)),
     )
 

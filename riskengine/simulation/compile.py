@@ -113,7 +113,7 @@ class Compiled:
     dist_src: np.ndarray  # (rows, ROW - 1) each row's parameters as written (nominal values)
     par_row: np.ndarray  # row of each uncertain parameter's distribution
     par_entity: np.ndarray  # uint64 FNV-1a of its key
-    par_keys: tuple  # its key (name or place in the premises)
+    par_keys: np.ndarray  # its key (name or place in the premises), str
     asg_param: np.ndarray  # assignments: parameter, target, index, column
     asg_target: np.ndarray
     asg_index: np.ndarray
@@ -309,7 +309,7 @@ def compile_model(plan: Plan, premises: Premises) -> Compiled:
         drv_entity=entity_ids([name for name, _ in drivers]), drv_ptr=drv_ptr, drv_idx=drv_idx,
         res_driver=res_driver,
         dist_src=np.array(srcs), par_row=np.array(par_rows, np.int64),
-        par_entity=entity_ids(list(keys)), par_keys=tuple(keys),
+        par_entity=entity_ids(list(keys)), par_keys=np.array(list(keys), dtype=str),
         asg_param=np.ascontiguousarray(asg[:, 0]), asg_target=np.ascontiguousarray(asg[:, 1]),
         asg_index=np.ascontiguousarray(asg[:, 2]), asg_col=np.ascontiguousarray(asg[:, 3]),
         replications_per_draw=premises.uncertainty.replications_per_draw,

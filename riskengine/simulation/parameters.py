@@ -23,7 +23,9 @@ unknown. The engines sample it at an outer level:
   same row as the plain number). The kernel applies the program in each
   chunk when the draw changes; the reference engine simulates a copy of the
   compiled model with the draw's values (:func:`parameterized`), from the same
-  function.
+  function. (A plugin's ``compiled`` hook, :mod:`riskengine.plugins`, runs on
+  the nominal arrays: its changes stay where no uncertain parameter is
+  written, and are replaced by the draw's values where one is.)
 
 Why nested rather than one draw per replication: with one draw per
 replication the mixture's mean is estimated with the least variance, but the
