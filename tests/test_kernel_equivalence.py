@@ -25,14 +25,14 @@ import riskengine as re
 from riskengine.analysis.score import score
 from riskengine.io.readers import read_plan, read_premises
 from riskengine.model.premises import parse_premises
-from riskengine.simulation.accumulate import Accumulators
+from riskengine.simulation.accumulate import Accumulators, run_reference
 from riskengine.simulation.compile import compile_model
 from riskengine.simulation.kernel import kernel_replication, run_kernel
 from riskengine.simulation.reference import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 FACTORY = ROOT / "scenarios" / "example-factory"
-FIELDS = ("start", "end", "good", "delay_cause", "moved_cause", "factor_cause")
+FIELDS = ("start", "end", "good", "delay_cause", "moved_cause", "factor_cause", "origin")
 
 
 def assert_same(c, seed: int, replications: range) -> None:
@@ -205,8 +205,25 @@ def test_chunking_does_not_change_results():
         results.append(acc)
     for other in results[1:]:
         assert np.array_equal(results[0].rows, other.rows, equal_nan=True)
-        for name in ("op_hits", "op_lateness", "op_executed", "op_causes", "cause_misses", "cause_lost"):
+        for name in ("op_hits", "op_lateness", "op_executed", "op_causes", "cause_misses", "cause_lost",
+                     "op_critical", "res_critical", "op_sums", "rep_sums", "breaks"):
             assert np.array_equal(getattr(results[0], name), getattr(other, name)), name
+
+
+def test_insight_accumulators_agree_between_engines():
+    """Criticality counts, cruciality sums and first breaks: the same integers in both engines,
+    and each replication's first miss is charged to exactly one operation and one resource."""
+    plan = read_plan(FACTORY / "plan-v1.json")
+    c = compile_model(plan, factory_premises())
+    ref, ker = Accumulators(c, 40), Accumulators(c, 40)
+    run_reference(c, 5, 0, 40, ref)
+    run_kernel(c, 5, 0, 40, ker, chunks=3)
+    for name in ("op_critical", "res_critical", "op_sums", "rep_sums", "breaks"):
+        assert np.array_equal(getattr(ref, name), getattr(ker, name)), name
+    missed = int(np.count_nonzero(ker.rows[:, 0] == 0.0))
+    assert missed > 0 and ker.op_critical.sum() == missed and ker.res_critical.sum() == missed
+    assert (ker.breaks.sum(axis=1) == 40).all()
+    assert ker.op_sums.any() and ker.rep_sums.any()
 
 
 @pytest.mark.parametrize("premises_file", ["premises.toml", "premises-uncertain.toml"])

@@ -341,16 +341,12 @@ def test_setup_overrun_leaves_operations_without_setup_alone(engine):
     assert (on.plan_holds, on.adherence, on.finish) == (off.plan_holds, off.adherence, off.finish)
 
 
-@pytest.mark.xfail(strict=True, reason="reference.start_time resolves the 'resource was binding' "
-                   "cause (-2) to planning before next_start() finds the absent shift: an absence "
-                   "at the start of an operation that starts right at its planned start is "
-                   "blamed on planning")
 @pytest.mark.parametrize("engine", ENGINES)
 def test_absent_shift_at_the_start_of_a_tight_operation_is_blamed_on_absenteeism(engine):
     """One operation planned from 0 to 4 h; the first 8-hour shift is absent half the time
     (effect stop). The miss is absenteeism whether or not the line was idle before it."""
     p = premises({"defaults": {"absenteeism": {"probability": 0.5, "effect": "stop"}}})
-    for start in (1, 0):  # with 1 h of idle time first (passes), then starting at 0 (fails)
+    for start in (1, 0):  # with 1 h of idle time first, then starting right at 0
         plan = re.parse_plan(plan_dict([op("o0", "A", 10, start, start + 4)], horizon_hours=16))
         result = score(plan, p, replications=200, seed=1, engine=engine)
         assert within_probability(result.plan_holds["mean"], 0.5, 200)

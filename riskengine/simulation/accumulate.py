@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from riskengine.adherence import arrays as ar
+from riskengine.simulation import insight
 from riskengine.simulation.compile import Compiled
 from riskengine.simulation.outcome import judge, judge_work
 from riskengine.simulation.reference import simulate
@@ -33,6 +34,12 @@ class Accumulators:
         self.op_causes = np.zeros((n, N_CAUSES), np.int64)
         self.cause_misses = np.zeros(N_CAUSES, np.int64)
         self.cause_lost = np.zeros(N_CAUSES, np.int64)  # fixed point, 2^-10 units
+        # risk insight (riskengine.simulation.insight): integer counts and two-word sums
+        self.op_critical = np.zeros(n, np.int64)
+        self.res_critical = np.zeros(c.n_resources, np.int64)
+        self.op_sums = np.zeros((n, insight.N_OP_SUMS, 2), np.int64)
+        self.rep_sums = np.zeros((insight.N_REP_SUMS, 2), np.int64)
+        self.breaks = np.zeros((insight.N_FACTORS, c.n_buckets + 1), np.int64)
 
     def grow(self, replications: int) -> None:
         """Make room for more replications (adaptive precision)."""
@@ -63,10 +70,13 @@ class Scratch:
         self.cause_lost = np.zeros(N_CAUSES)
         self.judge_work = judge_work(c.op_bucket, c.op_resource, c.n_resources, c.n_buckets)
         self.summary_work = summary_work(c.band_measures.shape[0])
+        self.ratio = np.empty(ar.N_RATIOS)
 
 
-def judge_and_summarize(c: Compiled, out, s: Scratch, row: np.ndarray) -> None:
-    """Judge one replication's results ``out`` and write its row into ``row`` (scratch sums)."""
+def judge_and_summarize(c: Compiled, out, s: Scratch, row: np.ndarray,
+                        acc: Accumulators | None = None) -> None:
+    """Judge one replication's results ``out`` and write its row into ``row`` (scratch sums);
+    with ``acc``, add it to the insight accumulators (integers: directly)."""
     factor = out.factor_cause if not c.reliability_delay else np.full_like(out.factor_cause, -1)
     start, end = out.start, out.end
     judge(c.op_bucket, c.op_position, c.op_product, c.op_quantity,
@@ -77,6 +87,11 @@ def judge_and_summarize(c: Compiled, out, s: Scratch, row: np.ndarray) -> None:
               c.units_sequence, c.n_days, c.n_resources, end, s.code, s.miss_cause, s.lost,
               s.counts, row, s.hits, s.lateness, s.executed, s.causes, s.cause_misses, s.cause_lost,
               *s.summary_work)
+    if acc is not None:
+        insight.attribute(c.op_bucket, c.op_start, c.op_end, c.op_resource,
+                          c.n_buckets * c.bucket_hours, c.units_sequence, s.code, out.origin,
+                          start, end, s.counts, row, acc.op_critical, acc.res_critical, acc.op_sums,
+                          acc.rep_sums, acc.breaks, s.ratio)
 
 
 def add_replication(acc: Accumulators, s: Scratch) -> None:
@@ -96,5 +111,5 @@ def run_reference(c: Compiled, seed: int, first: int, count: int, acc: Accumulat
     s = Scratch(c)
     for rep in range(first, first + count):
         out = simulate(c, seed, rep)
-        judge_and_summarize(c, out, s, acc.rows[rep])
+        judge_and_summarize(c, out, s, acc.rows[rep], acc)
         add_replication(acc, s)

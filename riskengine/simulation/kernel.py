@@ -30,10 +30,18 @@ import numba
 import numpy as np
 
 from riskengine._jit import jit
-from riskengine.adherence.arrays import N_COUNTS, leaf_jit
+from riskengine.adherence.arrays import N_COUNTS, N_RATIOS, leaf_jit
 from riskengine.simulation import mechanics as mech
 from riskengine.simulation.compile import CAUSE, RULE_SAME_FAMILY, Compiled
-from riskengine.simulation.outcome import PLANNING, judge, judge_work, root_cause
+from riskengine.simulation.insight import attribute
+from riskengine.simulation.outcome import (
+    PLANNING,
+    inherits,
+    judge,
+    judge_work,
+    root_cause,
+    start_delay,
+)
 from riskengine.simulation.parameters import (
     apply_parameters,
     parameterized,
@@ -215,14 +223,16 @@ def replicate(
     early_start, next_ready, resequence_window, deviation_p, deviation_window, deviation_rule,
     reliability_delay, reliability_delay_row, drv_p, drv_row, drv_entity, drv_ptr, drv_idx, res_driver,
     scrap_start, scrap_k0, scrap_ptr, scrap_length, scrap_cdf, scrap_guide,
-    start, end, good, delay_cause, moved_cause, factor_cause, order,
+    start, end, good, delay_cause, moved_cause, factor_cause, order, origin,
     removed, displaced, mat_ready, arrival, res_t, res_decision, res_last_family, res_previous,
     res_clock, res_waiting, heap_t, heap_r, committed, res_keys, res_head, res_cal, account, delay,
     actual_setup, actual_work, actual_units, deviate, setup_key, setup_u, setup_z, work_key, work_u,
     work_z, scrap_u,
 ) -> int:
     """Simulate one replication; fill ``start``, ``end``, ``good``, the cause arrays and
-    ``order`` (operations in the order they were started). Returns how many started.
+    ``order`` (operations in the order they were started) and ``origin`` (the operation
+    where each one's delay began, :mod:`riskengine.simulation.reference`). Returns how
+    many started.
 
     ``scrap_*`` are the :func:`scrap_tables` of the plan; everything after
     ``order`` is scratch from :func:`replicate_work`.
@@ -264,6 +274,7 @@ def replicate(
         delay_cause[i] = -1
         moved_cause[i] = -1
         factor_cause[i] = -1
+        origin[i] = i
         removed[i] = False
         displaced[i] = -1
         committed[i] = False
@@ -426,26 +437,35 @@ def replicate(
         # start time and the cause of any start delay
         s = t
         cause = -2
+        source = -1
         if slot > s:
             s = slot
-            cause = -1
+            cause = PLANNING
         for k in range(pred_ptr[i], pred_ptr[i + 1]):
             p = pred_idx[k]
             if end[p] > s:
                 s = end[p]
-                cause = delay_cause[p] if delay_cause[p] >= 0 else PLANNING
+                if delay_cause[p] >= 0:
+                    cause = delay_cause[p]
+                    source = p
+                else:
+                    cause = PLANNING
+                    source = -1
         if mat_ready[i] > s:
             s = mat_ready[i]
             cause = MATERIAL
+            source = -1
         if reliability_delay and factor_cause[i] >= 0:
             key = mix64(key_reliability_delay ^ op_entity[i])
             s += max(sample(dist, reliability_delay_row, pool, variate_key(key, 0)), 0.0)
             cause = factor_cause[i]
+            source = -1
         if cause == -2:
             if displaced[i] >= 0:
                 cause = displaced[i]
             elif res_previous[r] >= 0 and delay_cause[res_previous[r]] >= 0:
                 cause = delay_cause[res_previous[r]]
+                source = res_previous[r]
             else:
                 cause = PLANNING
         # the working intervals from the first that ends after s: every time asked about below is
@@ -465,10 +485,10 @@ def replicate(
         sh_p = drv_p[res_driver[r]] if res_driver[r] >= 0 else 0.0
         begin = mech.next_start(s, cal_start, cal_end, c_lo, c_hi, shift_h, ab_p, ab_speed, ab_key, sh_key,
                                 sh_p)
-        if begin > s and cause == -1:
+        plain = begin
+        if begin > s and (ab_p > 0.0 or sh_p > 0.0):
             plain = mech.next_start_call(s, cal_start, cal_end, c_lo, c_hi, shift_h, 0.0, 1.0,
                                          ab_key, sh_key, 0.0)
-            cause = ABSENTEEISM if begin > plain else PLANNING
         # setup, processing with breakdowns, scrap
         account[0] = 0.0
         account[1] = 0.0
@@ -489,8 +509,7 @@ def replicate(
         if finish > op_end[i]:
             for k in range(N_CAUSES):
                 delay[k] = 0.0
-            if cause >= 0 and begin > op_start[i]:
-                delay[cause] += begin - op_start[i]
+            inherited = start_delay(delay, op_start[i], s, plain, begin, cause)
             delay[BREAKDOWN] += account[mech.REPAIR]
             delay[PERFORMANCE] += work - op_work[i]
             delay[ABSENTEEISM] += account[mech.LOST_ABSENCE]
@@ -498,6 +517,8 @@ def replicate(
             planned_gap = (op_end[i] - op_start[i]) - (op_work[i] + op_setup[i])
             delay[PLANNING] += account[mech.GAP_CALENDAR] - planned_gap
             delay_cause[i] = root_cause(delay)
+            if source >= 0 and inherits(delay, delay_cause[i], cause, inherited):
+                origin[i] = origin[source]
         committed[i] = True
         # wake the resources waiting for this operation to be started
         if n_waiting > 0:
@@ -535,6 +556,7 @@ def _simulate_chunk(
     start, end, good, delay_cause, moved_cause, factor_cause, no_factor, order, rw, jw, sw,
     produced, counts, code, miss_cause, lost, lateness, c_lost,
     per_draw, program, w,
+    horizon, origin, op_critical, res_critical, op_sums, rep_sums, breaks, ratio,
 ):
     """Replications ``lo .. hi - 1`` into accumulator row ``chunk`` (all scratch given).
 
@@ -567,7 +589,7 @@ def _simulate_chunk(
                               res_driver,
                               p_scrap_start, scrap_k0, scrap_ptr, scrap_length,
                               scrap_cdf, scrap_guide, start, end, good, delay_cause,
-                              moved_cause, factor_cause, order, *rw)
+                              moved_cause, factor_cause, order, origin, *rw)
         judge(op_bucket, op_position, op_product, op_quantity, planned, planned_total, bucket_hours,
               lateness_tolerance, quantity_tolerance, order, n_started, start, end, good, delay_cause,
               moved_cause, no_factor if reliability_delay else factor_cause, counts, code, miss_cause,
@@ -578,6 +600,9 @@ def _simulate_chunk(
                   units_sequence, n_days, n_res, end, code, miss_cause, lost, counts, rows[rep],
                   op_hits[chunk], lateness, op_executed[chunk], op_causes[chunk], cause_misses[chunk],
                   c_lost, *sw)
+        attribute(op_bucket, op_start, op_end, op_resource, horizon, units_sequence, code, origin,
+                  start, end, counts, rows[rep], op_critical[chunk], res_critical[chunk],
+                  op_sums[chunk], rep_sums[chunk], breaks[chunk], ratio)
         for i in range(n):
             if lateness[i] != 0.0:
                 op_lateness[chunk, i] += np.int64(np.round(lateness[i] * HOURS_SCALE))
@@ -619,6 +644,10 @@ def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int 
     op_causes = np.zeros((n_chunks, n, N_CAUSES), np.int64)
     cause_misses = np.zeros((n_chunks, N_CAUSES), np.int64)
     cause_lost = np.zeros((n_chunks, N_CAUSES), np.int64)
+    insights = (np.zeros((n_chunks, n), np.int64), np.zeros((n_chunks, n_res), np.int64),
+                np.zeros((n_chunks,) + acc.op_sums.shape, np.int64),
+                np.zeros((n_chunks,) + acc.rep_sums.shape, np.int64),
+                np.zeros((n_chunks,) + acc.breaks.shape, np.int64))
     sim = [getattr(c, name) for name in _SIM_FIELDS]
     tables = uncertain_scrap_by_loop(c, scrap_tables(c.op_resource, c.op_quantity, c.res_scrap))
     program = program_arrays(c)
@@ -639,6 +668,8 @@ def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int 
             np.zeros((c.n_buckets, N_COUNTS)), np.empty(n, np.int64), np.empty(n, np.int64),
             np.empty(n), np.zeros(n), np.zeros(N_CAUSES),
             c.replications_per_draw, program, working_copies(c, tables[0]),
+            c.n_buckets * c.bucket_hours, np.arange(n, dtype=np.int64), *insights,
+            np.empty(N_RATIOS),
         )
 
     if n_threads == 1 or n_chunks == 1:
@@ -653,6 +684,9 @@ def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int 
     acc.op_causes += op_causes.sum(axis=0)
     acc.cause_misses += cause_misses.sum(axis=0)
     acc.cause_lost += cause_lost.sum(axis=0)
+    for total, chunked in zip((acc.op_critical, acc.res_critical, acc.op_sums, acc.rep_sums,
+                               acc.breaks), insights, strict=True):
+        total += chunked.sum(axis=0)
 
 
 def kernel_replication(c: Compiled, seed: int, replication: int):
@@ -666,5 +700,5 @@ def kernel_replication(c: Compiled, seed: int, replication: int):
                               *uncertain_scrap_by_loop(c, scrap_tables(c.op_resource, c.op_quantity,
                                                                        c.res_scrap)), out.start,
                               out.end, out.good, out.delay_cause, out.moved_cause, out.factor_cause,
-                              out.order, *scratch)
+                              out.order, out.origin, *scratch)
     return out

@@ -30,6 +30,7 @@ from riskengine.model.common import CAUSES
 FAILED = 5  # deviation code of a reliability-factor miss (after the adherence codes)
 KNOCK_ON = CAUSES.index("knock-on")
 PLANNING = CAUSES.index("planning")
+ABSENTEEISM = CAUSES.index("absenteeism")
 QUALITY = CAUSES.index("quality")
 OPERATIONAL = CAUSES.index("operational")
 
@@ -141,3 +142,47 @@ def root_cause(delay: np.ndarray) -> int:
         cause = k if better else cause
         best = d if better else best
     return cause
+
+
+@leaf_inline
+def start_delay(delay: np.ndarray, planned: float, s: float, plain: float, begin: float,
+                cause: int) -> float:
+    """Add an operation's start delay to ``delay`` (hours per cause); return the binding part.
+
+    The delay past the planned start has three parts, each with its own cause
+    (DESIGN.md 4: the root cause is the largest component):
+
+    - binding ``max(s, planned) - planned``: the latest of resource, slot,
+      predecessors, materials and reliability delay held the start until
+      ``s``; it carries that constraint's ``cause``;
+    - calendar ``max(plain, planned) - max(s, planned)``: non-working time
+      until the next working instant ``plain``; a consequence of the binding
+      delay when there is one (an operation pushed into the weekend), else
+      ``planning`` (the plan starts it in non-working time);
+    - absence ``max(begin, planned) - max(plain, planned)``: shifts the crew
+      is absent (effect stop) until ``begin``: ``absenteeism``.
+
+    Returns the binding part plus the calendar part it carries: the delay an
+    operation inherits when the binding constraint was a late predecessor.
+    """
+    if not begin > planned:
+        return 0.0
+    s1 = max(s, planned)
+    p1 = max(plain, planned)
+    binding = s1 - planned
+    calendar = p1 - s1
+    delay[cause] += binding
+    delay[ABSENTEEISM] += begin - p1
+    if binding > 0.0:
+        delay[cause] += calendar
+        return binding + calendar
+    delay[PLANNING] += calendar
+    return 0.0
+
+
+@leaf_inline
+def inherits(delay: np.ndarray, root: int, cause: int, inherited: float) -> bool:
+    """Whether an operation's delay continues the one it inherited (its origin is the
+    predecessor's): the root cause is the inherited cause and the inherited part is at least
+    the operation's own delay of that cause."""
+    return inherited > 0.0 and root == cause and inherited >= delay[cause] - inherited

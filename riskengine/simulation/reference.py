@@ -32,12 +32,22 @@ per-replication results for the same seed. One SimPy process per resource:
    Good quantity = planned minus binomial scrap.
 
 The root cause of an operation's delay (for inheritance) is the largest of
-its delay components: the start delay (with the cause of the binding
-constraint: the predecessor's or the previous operation's own root cause,
-``material``, ``absenteeism`` for an absent shift, ``planning`` for an
-inconsistent plan or calendar) and the overruns of setup, performance,
-repairs, absences and non-working time during execution. Ties go to the
-earlier cause of the taxonomy.
+its delay components (ties to the earlier cause of the taxonomy). The start
+delay is split in three (:func:`riskengine.simulation.outcome.start_delay`):
+the binding part, up to the latest of the constraints above, with the cause
+of the binding one (the predecessor's or the previous operation's own root
+cause, ``material``, the reliability factor, ``planning`` for an
+inconsistent plan); the non-working time after it (the binding cause when
+the operation was pushed there, else ``planning``); and absent shifts
+(``absenteeism``). Then the overruns of setup, performance, repairs,
+absences and non-working time during execution.
+
+Each operation also records the *origin* of its delay: the operation where
+it began. An operation whose delay continues the one it inherited from a
+predecessor or from the previous operation on its resource
+(:func:`riskengine.simulation.outcome.inherits`) has that operation's
+origin; any other has itself. Criticality charges a replication's first
+miss to its origin (:mod:`riskengine.simulation.insight`).
 
 Shared drivers (common shocks, :mod:`riskengine.model.premises`): a
 material driver adds one delay to the arrival of all its materials' lots
@@ -67,7 +77,7 @@ import simpy
 from riskengine.simulation import mechanics as mech
 from riskengine.simulation import rng
 from riskengine.simulation.compile import CAUSE, RULE_SAME_FAMILY, Compiled
-from riskengine.simulation.outcome import PLANNING, root_cause
+from riskengine.simulation.outcome import PLANNING, inherits, root_cause, start_delay
 from riskengine.simulation.parameters import parameterized
 from riskengine.simulation.sampling import binomial, sample
 
@@ -89,6 +99,7 @@ class ReplicationResult:
         self.moved_cause = np.full(n, -1, np.int64)
         self.factor_cause = np.full(n, -1, np.int64)
         self.order = np.full(n, -1, np.int64)  # operations in the order they were started
+        self.origin = np.arange(n, dtype=np.int64)  # where each operation's delay began
         self.n_started = 0
 
 
@@ -214,46 +225,57 @@ class Reference:
             out.n_started += 1
             pending.pop(k)
             decision += 1
-            begin, start_cause = self.start_time(i, t, slot, previous, calendar, absence)
-            self.execute(i, r, begin, start_cause, calendar, absence, failure_key, repair_key, clock)
+            start = self.start_time(i, t, slot, previous, calendar, absence)
+            self.execute(i, r, start, calendar, absence, failure_key, repair_key, clock)
             self.committed[i].succeed(t)
             if not math.isfinite(out.end[i]):
                 return  # the calendar ran out: nothing more runs on this resource
             yield self.env.timeout(max(out.end[i] - self.env.now, 0.0))
             t, last_family, previous = out.end[i], c.op_family[i], i
 
-    def start_time(self, i, t, slot, previous, calendar, absence) -> tuple[float, int]:
-        """Start of operation i (not before ``slot``) and the cause of any start delay."""
+    def start_time(self, i, t, slot, previous, calendar, absence) -> tuple[float, float, float, int, int]:
+        """Start of operation i (not before ``slot``) and what delayed it.
+
+        Returns ``(begin, s, plain, cause, source)``: ``s`` is the latest of the
+        binding constraints (resource free, slot, predecessors, materials,
+        reliability delay) and ``cause`` the cause of the binding one; ``plain``
+        the next working instant of the calendar from ``s`` and ``begin`` the
+        next one with the crew present (``s <= plain <= begin``); ``source`` the
+        operation whose delay was inherited (a predecessor or the previous
+        operation on the resource, -1: none), for the origin of the delay.
+        """
         c, out = self.c, self.out
-        s, cause = t, -2  # -2: the resource itself was the binding constraint
+        s, cause, source = t, -2, -1  # -2: the resource itself was the binding constraint
         if slot > s:
-            s, cause = slot, -1
+            s, cause = slot, PLANNING
         for p in self.preds(i):
             if out.end[p] > s:
-                s, cause = out.end[p], (out.delay_cause[p] if out.delay_cause[p] >= 0 else PLANNING)
+                s = out.end[p]
+                cause, source = (out.delay_cause[p], p) if out.delay_cause[p] >= 0 else (PLANNING, -1)
         if self.material_ready(i) > s:
-            s, cause = self.material_ready(i), MATERIAL
+            s, cause, source = self.material_ready(i), MATERIAL, -1
         if c.reliability_delay and out.factor_cause[i] >= 0:
             k = self.key(rng.STREAM_RELIABILITY_DELAY, c.op_entity[i])
             s += max(sample(c.dist, c.reliability_delay_row, c.pool, vkey(k, 0)), 0.0)
-            cause = out.factor_cause[i]
+            cause, source = out.factor_cause[i], -1
         if cause == -2:
             if self.displaced[i] >= 0:
                 cause = self.displaced[i]
             elif previous >= 0 and out.delay_cause[previous] >= 0:
-                cause = out.delay_cause[previous]
+                cause, source = out.delay_cause[previous], previous
             else:
                 cause = PLANNING
         begin = mech.next_start(s, *calendar, *absence)
-        if begin > s and cause == -1:
+        plain = begin
+        if begin > s and (absence[1] > 0.0 or absence[5] > 0.0):
             plain = mech.next_start(s, *calendar, absence[0], 0.0, 1.0, absence[3], absence[4], 0.0)
-            cause = ABSENTEEISM if begin > plain else PLANNING
-        return begin, cause
+        return begin, s, plain, cause, source
 
-    def execute(self, i, r, begin, start_cause, calendar, absence, failure_key, repair_key,
-                clock) -> None:
-        """Setup and processing of operation i from ``begin``; record its results."""
+    def execute(self, i, r, start, calendar, absence, failure_key, repair_key, clock) -> None:
+        """Setup and processing of operation i from ``start`` (:meth:`start_time`); record its
+        results."""
         c, out = self.c, self.out
+        begin, s, plain, start_cause, source = start
         account = np.zeros(mech.N_ACCOUNT)
         setup = c.op_setup[i]
         if setup > 0 and c.res_setup_row[r] > 0:
@@ -282,8 +304,7 @@ class Reference:
         out.good[i] = good if math.isfinite(end) else 0.0
         if end > c.op_end[i]:
             delay = np.zeros(len(CAUSE))
-            if start_cause >= 0 and begin > c.op_start[i]:
-                delay[start_cause] += begin - c.op_start[i]
+            inherited = start_delay(delay, c.op_start[i], s, plain, begin, start_cause)
             delay[BREAKDOWN] += account[mech.REPAIR]
             delay[PERFORMANCE] += work - c.op_work[i]
             delay[ABSENTEEISM] += account[mech.LOST_ABSENCE]
@@ -291,6 +312,8 @@ class Reference:
             planned_gap = (c.op_end[i] - c.op_start[i]) - (c.op_work[i] + c.op_setup[i])
             delay[PLANNING] += account[mech.GAP_CALENDAR] - planned_gap
             out.delay_cause[i] = root_cause(delay)
+            if source >= 0 and inherits(delay, out.delay_cause[i], start_cause, inherited):
+                out.origin[i] = out.origin[source]
 
     def process_logged(self, r, t, work, calendar, absence, failure_key, repair_key, clock,
                        account) -> float:

@@ -1,0 +1,148 @@
+"""Streaming sums for risk insight: criticality, cruciality, SSI and first breaks.
+
+Both engines call :func:`attribute` once per judged replication (after
+:func:`riskengine.simulation.summary.summarize` has written its row). It adds
+into integer accumulators only, so sums over chunks are bit-identical for any
+thread count or chunk size, and memory grows with operations + buckets, never
+with operations x replications (DESIGN.md 2):
+
+- ``op_critical[i]``, ``res_critical[r]``: replications in which operation i
+  (resource r) caused the *first miss*. The first miss is the MISS (a judged
+  operation that is not a HIT) with the earliest planned start, ties to the
+  lower operation index; it is caused by the *origin* of its deviation: for
+  a late or unexecuted operation, the operation where its delay began (the
+  engines follow a delay inherited from a predecessor or from the previous
+  operation on the resource back to the operation whose own disruption
+  started it, :func:`riskengine.simulation.outcome.inherits`); for a short,
+  out-of-sequence or reliability-factor miss, the operation itself. So the
+  first failure chain is charged to its root, even when the root itself was
+  absorbed within its bucket (a HIT) and only its successor missed.
+- ``op_sums[i, k]``: per operation the sums for Pearson correlations and
+  standard deviations (see :data:`OP_SUMS`), and ``rep_sums`` the sums of the
+  replication's loss. Delay x = lateness max(end - planned end, 0) in hours,
+  for an operation not executed censored at the replication's last instant
+  max(horizon end, last completion); duration = end - start of an executed
+  operation; loss = 1 - BTS of the whole horizon, miss = 1 - plan holds.
+  Every value is rounded to fixed point (2^-16 h, 2^-16 of a ratio) before it
+  is squared or multiplied, so every product is an exact integer; a sum is
+  kept as two int64 words (high and low 32 bits of each term), exact for up
+  to 2^31 replications of terms below 2^62 (values are clipped at 2^15 h).
+- ``breaks[f, k]``: replications whose first bucket where factor f (volume,
+  mix, sequence) is below 1 is bucket k (k = n_buckets: it never breaks).
+  A bucket with nothing planned never breaks. The factors are those of
+  :func:`riskengine.adherence.arrays.ratios` (the one definition).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from riskengine.adherence import arrays as ar
+from riskengine.adherence.arrays import leaf_jit
+from riskengine.simulation.summary import BTS, FINISH, HOLDS
+
+SCALE = float(2**16)
+MAX_HOURS = float(2**15)  # values are clipped here so that squares stay below 2^62
+#: per-operation sums: delay, delay^2, delay x loss, delay x miss, duration, duration^2
+DELAY, DELAY2, DELAY_LOSS, DELAY_MISS, DURATION, DURATION2 = range(6)
+N_OP_SUMS = 6
+#: per-replication sums: loss, loss^2, miss, replications with a defined loss
+LOSS, LOSS2, MISS, N_LOSS = range(4)
+N_REP_SUMS = 4
+N_FACTORS = 3  # volume, mix, sequence (the indices of arrays.ratios)
+LOW_MASK = np.int64(0xFFFFFFFF)
+
+
+@leaf_jit
+def add_wide(acc: np.ndarray, k: int, value: np.int64) -> None:
+    """Add a non-negative int64 ``value`` to the two-word sum ``acc[k]`` (high, low)."""
+    acc[k, 0] += value >> 32
+    acc[k, 1] += value & LOW_MASK
+
+
+def wide_total(acc: np.ndarray) -> np.ndarray:
+    """The exact totals of two-word sums (last axis: high, low) as Python integers."""
+    hi = acc[..., 0].astype(object)
+    lo = acc[..., 1].astype(object)
+    return hi * (1 << 32) + lo
+
+
+@leaf_jit
+def fixed(x: float) -> np.int64:
+    """``x`` (hours or a ratio, >= 0) in fixed point 2^-16, clipped at 2^15."""
+    return np.int64(np.round(min(max(x, 0.0), MAX_HOURS) * SCALE))
+
+
+@leaf_jit
+def attribute(op_bucket: np.ndarray, op_start: np.ndarray, op_end: np.ndarray,
+              op_resource: np.ndarray, horizon: float, units_sequence: bool,
+              code: np.ndarray, origin: np.ndarray, start: np.ndarray, end: np.ndarray,
+              counts: np.ndarray, row: np.ndarray, op_critical: np.ndarray,
+              res_critical: np.ndarray, op_sums: np.ndarray, rep_sums: np.ndarray,
+              breaks: np.ndarray, ratio: np.ndarray) -> None:
+    """Add one judged replication to the insight accumulators (module docstring).
+
+    ``code`` is the deviation code of :func:`riskengine.simulation.outcome.judge`,
+    ``origin`` the engines' origin of each operation's delay, ``counts`` the
+    replication's bucket counts and ``row`` its summary row; ``ratio`` is
+    scratch of ``arrays.N_RATIOS``. Nothing is allocated.
+    """
+    n = op_bucket.shape[0]
+    first = -1
+    for i in range(n):
+        if op_bucket[i] >= 0 and code[i] != ar.HIT:
+            if first < 0 or op_start[i] < op_start[first]:
+                first = i
+    if first >= 0:
+        root = origin[first] if code[first] == ar.LATE or code[first] == ar.NOT_EXECUTED else first
+        op_critical[root] += 1
+        res_critical[op_resource[root]] += 1
+    # cruciality and SSI sums
+    bts = row[BTS]
+    has_loss = not math.isnan(bts)
+    loss = fixed(1.0 - bts) if has_loss else np.int64(0)
+    miss = np.int64(0) if row[HOLDS] > 0.5 else np.int64(1)
+    if has_loss:
+        add_wide(rep_sums, LOSS, loss)
+        add_wide(rep_sums, LOSS2, loss * loss)
+        rep_sums[N_LOSS, 1] += 1
+    rep_sums[MISS, 1] += miss
+    last = max(horizon, row[FINISH])
+    for i in range(n):
+        sums = op_sums[i]
+        if math.isfinite(end[i]):
+            d = fixed(end[i] - start[i])
+            if d != 0:
+                add_wide(sums, DURATION, d)
+                add_wide(sums, DURATION2, d * d)
+            late = end[i] - op_end[i]
+        else:
+            late = last - op_end[i]
+        if late > 0.0:
+            x = fixed(late)
+            add_wide(sums, DELAY, x)
+            add_wide(sums, DELAY2, x * x)
+            add_wide(sums, DELAY_LOSS, x * loss)
+            add_wide(sums, DELAY_MISS, x * miss)
+    # the first bucket where each factor is below 1 (n_buckets: never)
+    n_buckets = counts.shape[0]
+    first_v = n_buckets
+    first_m = n_buckets
+    first_s = n_buckets
+    for b in range(n_buckets):
+        if first_v < n_buckets and first_m < n_buckets and first_s < n_buckets:
+            break
+        if not counts[b, ar.PLANNED] > 0.0:
+            continue
+        ar.ratios(counts[b], units_sequence, ratio)
+        if first_v == n_buckets and ratio[ar.VOLUME] < 1.0:
+            first_v = b
+        if first_m == n_buckets and ratio[ar.MIX] < 1.0:
+            first_m = b
+        if first_s == n_buckets and ratio[ar.SEQUENCE] < 1.0:
+            first_s = b
+    breaks[ar.VOLUME, first_v] += 1
+    breaks[ar.MIX, first_m] += 1
+    breaks[ar.SEQUENCE, first_s] += 1
