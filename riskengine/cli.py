@@ -201,12 +201,15 @@ def check(plan, premises, repair_path, json_path, quiet) -> None:
 @click.option("--threads", type=click.IntRange(1, 1024), help="Kernel threads (default: all cores).")
 @click.option("--sensitivity", "with_sensitivity", is_flag=True,
               help="Add the tornado: CRN-paired gains if each source or resource is removed or halved.")
+@click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.8,
+              show_default=True, help="Confidence of the rigor advice (how far ahead sequence, mix "
+                                      "and volume hold).")
 @json_option
 @quiet_option
 @report_option
 @handled
 def score(plan, premises, replications, precision, max_replications, seed, engine, threads,
-          with_sensitivity, json_path, quiet, report_path) -> None:
+          with_sensitivity, confidence, json_path, quiet, report_path) -> None:
     """Score a plan: probability it is executed as planned, expected adherence, risks.
 
     On a terminal, a progress line on stderr shows the replications done and
@@ -229,7 +232,7 @@ def score(plan, premises, replications, precision, max_replications, seed, engin
     try:
         result = run(loaded, model, replications=replications, precision=precision, seed=seed,
                      engine=engine, max_replications=max_replications,
-                     progress=line.update if line else None, batch=batch)
+                     progress=line.update if line else None, batch=batch, confidence=confidence)
     finally:
         if line:
             line.close()
@@ -249,7 +252,8 @@ def score(plan, premises, replications, precision, max_replications, seed, engin
                            ("--replications", None if precision else replications),
                            ("--precision", precision),
                            ("--max-replications", max_replications if precision else None),
-                           ("--seed", seed), ("--engine", engine), ("--sensitivity", with_sensitivity))
+                           ("--seed", seed), ("--engine", engine), ("--sensitivity", with_sensitivity),
+                           ("--confidence", confidence if confidence != 0.8 else None))
     write_report(result, report_path, quiet, json_path, plan=loaded, command=command)
 
 

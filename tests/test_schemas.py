@@ -45,7 +45,21 @@ def test_results_validate_against_their_schemas(tmp_path):
     scored = runner.invoke(main, ["score", str(FACTORY / "plan-v1.json"), "--premises",
                                   str(FACTORY / "premises.toml"), "--replications", "50", "--json", "-"])
     assert scored.exit_code == 0, scored.output
-    jsonschema.validate(json.loads(scored.output), schema("score"))
+    doc = json.loads(scored.output)
+    jsonschema.validate(doc, schema("score"))
+    assert doc["criticality"]["operations"] and len(doc["rigor_advice"]["factors"]) == 3
+    # the new sections are checked, not just present
+    for path, bad in ((("criticality", "operations", 0, "criticality", "mean"), 1.5),
+                      (("criticality", "operations", 0, "cruciality", "bts"), -2.0),
+                      (("rigor_advice", "factors", 0, "factor"), "speed"),
+                      (("rigor_advice", "confidence"), 1.0)):
+        wrong = json.loads(scored.output)
+        target = wrong
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = bad
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(wrong, schema("score"))
 
 
 def test_cli_prints_each_schema():

@@ -9,6 +9,8 @@ from functools import partial
 import numpy as np
 
 from riskengine.adherence.figures import pct
+from riskengine.analysis.criticality import criticality, top_critical
+from riskengine.analysis.rigor import DEFAULT_CONFIDENCE, rigor_advice
 from riskengine.analysis.variance import uncertainty_section
 from riskengine.model.common import CAUSES
 from riskengine.model.plan import Plan
@@ -61,6 +63,8 @@ class ScoreResult:
     premises: dict = field(default_factory=dict)
     sensitivity: dict | None = None
     uncertainty: dict | None = None
+    criticality: dict | None = None
+    rigor_advice: dict | None = None
 
     def to_dict(self) -> dict:
         return {"format": SCORE_FORMAT, **asdict(self)}
@@ -104,6 +108,7 @@ class ScoreResult:
             lines += ["", "  Miss causes: " + ", ".join(f"{c['cause']} {pct(c['share'], 0)}"
                                                          for c in self.causes[:6])]
         lines += uncertainty_lines(self.uncertainty)
+        lines += insight_lines(self.criticality, self.rigor_advice)
         if self.sensitivity:
             lines += ["", "  Sensitivity: CRN-paired gain if removed/halved   plan holds        BTS"]
             for r in self.sensitivity["rows"]:
@@ -114,9 +119,30 @@ class ScoreResult:
         return "\n".join(lines)
 
 
+def insight_lines(crit: dict | None, rigor: dict | None) -> list[str]:
+    """The terminal lines of criticality (top 5 operations and resources) and rigor advice."""
+    lines = []
+    ops, res = top_critical(crit)
+    if ops:
+        lines += ["", "  Critical operations (share of replications whose first miss began there)",
+                  f"    {'operation':<30} {'resource':<12} {'share':>7}   {'crucial.':>8}  {'SSI':>6}"]
+        for o in ops:
+            cr = o["cruciality"]["bts"]
+            lines.append(f"    {o['id'][:30]:<30} {o['resource'][:12]:<12} {pct(o['criticality']['mean']):>7}"
+                         f"   {'-' if cr is None else f'{cr:+.2f}':>8}  "
+                         f"{'-' if o['ssi'] is None else format(o['ssi'], '.3f'):>6}")
+        lines.append("  Critical resources: " + ", ".join(f"{r['id']} {pct(r['criticality']['mean'])}"
+                                                          for r in res))
+    if rigor:
+        lines += ["", "  Rigor advice:"] + [f"    {a}" for a in rigor["advice"]]
+    return lines
+
+
 def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators, *, seed: int,
-                 engine: str, precision: float | None) -> ScoreResult:
-    """Turn accumulated replications into the score's estimates."""
+                 engine: str, precision: float | None,
+                 confidence: float = DEFAULT_CONFIDENCE) -> ScoreResult:
+    """Turn accumulated replications into the score's estimates (``confidence``: of the rigor
+    advice)."""
     n = acc.replications
     rows = acc.rows[:n]
     lay = acc.layout
@@ -176,6 +202,8 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
         uncertainty=uncertainty_section(rows, {"plan_holds": HOLDS, "bts": BTS, "btp": BTP,
                                                "finish": FINISH}, m, tuple(str(k) for k in c.par_keys),
                                         range(lay.days, lay.days + lay.n_days)),
+        criticality=criticality(plan, c, acc),
+        rigor_advice=rigor_advice(plan, premises, c, acc, confidence),
     )
 
 

@@ -24,6 +24,7 @@ from collections.abc import Callable
 import numpy as np
 
 from riskengine.analysis.result import ScoreResult, build_result
+from riskengine.analysis.rigor import DEFAULT_CONFIDENCE
 from riskengine.errors import InputError, Problem
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises, check_premises_against
@@ -74,7 +75,8 @@ def headline_width(rows: np.ndarray, per_draw: int = 1) -> float:
 
 def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision: float | None = None,
           seed: int = 0, engine: str = "kernel", max_replications: int = 100_000,
-          progress: Callable[[int, float], None] | None = None, batch: int | None = None) -> ScoreResult:
+          progress: Callable[[int, float], None] | None = None, batch: int | None = None,
+          confidence: float = DEFAULT_CONFIDENCE) -> ScoreResult:
     """Estimate the probability that ``plan`` is executed as planned, and its adherence.
 
     Parameters
@@ -96,11 +98,16 @@ def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision
     batch
         At most this many replications per run between two ``progress`` calls
         (default: no split). The result does not depend on it.
+    confidence
+        Confidence of the rigor advice (:mod:`riskengine.analysis.rigor`), in (0, 1).
     """
+    if not 0 < confidence < 1:
+        raise InputError(Problem("confidence", f"must be in (0, 1), got {confidence}"))
     compiled, acc = simulate(plan, premises, replications=replications, precision=precision, seed=seed,
                              engine=engine, max_replications=max_replications, progress=progress,
                              batch=batch)
-    return build_result(plan, premises, compiled, acc, seed=seed, engine=engine, precision=precision)
+    return build_result(plan, premises, compiled, acc, seed=seed, engine=engine, precision=precision,
+                        confidence=confidence)
 
 
 def simulate(plan: Plan, premises: Premises, *, replications: int = 1000, precision: float | None = None,

@@ -102,6 +102,53 @@ def _uncertainty() -> dict:
                                "properties": {"day": {"type": "integer"}, "variance": _variance()}}}}}
 
 
+def _probability() -> dict:
+    bound = {"type": "number", "minimum": 0, "maximum": 1}
+    return {"type": "object", "required": ["mean", "low", "high"],
+            "properties": {"mean": bound, "low": bound, "high": bound}}
+
+
+def _criticality() -> dict:
+    """``criticality`` of a score (riskengine.analysis.criticality)."""
+    correlation = {"type": ["number", "null"], "minimum": -1, "maximum": 1}
+    operation = {"type": "object", "required": ["id", "resource", "criticality", "cruciality", "ssi"],
+                 "properties": {"id": {"type": "string"}, "resource": {"type": "string"},
+                                "criticality": _probability(),
+                                "cruciality": {"type": "object", "required": ["bts", "miss"],
+                                               "properties": {"bts": correlation, "miss": correlation}},
+                                "ssi": {"type": ["number", "null"], "minimum": 0},
+                                "duration_sd_hours": {"type": ["number", "null"], "minimum": 0}}}
+    resource = {"type": "object", "required": ["id", "criticality"],
+                "properties": {"id": {"type": "string"}, "criticality": _probability()}}
+    return {"type": "object", "required": ["operations", "resources", "finish_sd_hours"],
+            "properties": {"operations": {"type": "array", "items": operation},
+                           "resources": {"type": "array", "items": resource},
+                           "finish_sd_hours": {"type": "number", "minimum": 0},
+                           "method": {"type": "string"}}}
+
+
+def _rigor_advice() -> dict:
+    """``rigor_advice`` of a score (riskengine.analysis.rigor)."""
+    hours = {"type": "number", "minimum": 0}
+    point = {**_probability(), "required": ["hours", "mean", "low", "high"]}
+    point["properties"] = {**point["properties"], "hours": hours}
+    factor = {"type": "object",
+              "required": ["factor", "horizon_hours", "horizon_hours_low", "probability",
+                           "demanded_until_hours", "holds_through"],
+              "properties": {"factor": {"enum": ["volume", "mix", "sequence"]},
+                             "horizon_hours": hours, "horizon_hours_low": hours,
+                             "probability": {**point, "type": ["object", "null"]},
+                             "demanded_until_hours": {"type": ["number", "null"], "minimum": 0},
+                             "holds_through": {"type": "array", "items": point}}}
+    return {"type": "object", "required": ["confidence", "bucket_hours", "factors", "advice"],
+            "properties": {"confidence": {"type": "number", "exclusiveMinimum": 0,
+                                          "exclusiveMaximum": 1},
+                           "bucket_hours": {"type": "number", "exclusiveMinimum": 0},
+                           "horizon_hours": hours,
+                           "factors": {"type": "array", "items": factor, "minItems": 3, "maxItems": 3},
+                           "advice": {"type": "array", "items": {"type": "string"}}}}
+
+
 def score_schema() -> dict:
     finish = _estimate(False, ("sd", "p50", "p80", "p90"))
     return {
@@ -110,7 +157,8 @@ def score_schema() -> dict:
         "title": "riskengine.score/1",
         "type": "object",
         "required": ["format", "replications", "seed", "plan_holds", "holds_through_day", "adherence",
-                     "bands", "buckets", "finish", "resources", "operations", "causes", "main_impact"],
+                     "bands", "buckets", "finish", "resources", "operations", "causes", "main_impact",
+                     "criticality", "rigor_advice"],
         "properties": {
             "format": {"const": "riskengine.score/1"},
             "replications": {"type": "integer", "minimum": 1},
@@ -132,6 +180,8 @@ def score_schema() -> dict:
                 "type": "object", "required": ["cause", "share", "lost_units"]}},
             "main_impact": {"enum": ["volume", "mix", "sequence", None]},
             "uncertainty": _uncertainty(),
+            "criticality": _criticality(),
+            "rigor_advice": _rigor_advice(),
         },
     }
 
