@@ -318,6 +318,14 @@ def test_score_report_has_headline_figures_tables_and_premises(scored):
                     "Finish time per resource", "Premises and seed"):
         assert caption in page
     assert "riskengine score tiny.json --seed 7" in page and "&quot;material&quot;: 0.95" in page
+    # criticality table (top critical operations) and the rigor sentences in the headline section
+    top = [o for o in result.criticality["operations"] if o["criticality"]["mean"] > 0]
+    assert top and "Critical operations" in page
+    assert page.index("Critical operations") < page.index(f"<td>{top[0]['id']}</td>",
+                                                           page.index("Critical operations"))
+    headline_section = page[page.index("Headline estimates"):page.index("<h2>Figures")]
+    for sentence in result.rigor_advice["advice"]:
+        assert sentence in headline_section.replace("&#x27;", "'")
     assert page == report_html.render_report(result.to_dict(), plan=plan,
                                              command="riskengine score tiny.json --seed 7")
 

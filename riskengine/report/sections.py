@@ -69,7 +69,8 @@ def score_page(d: dict, *, plan: Any = None, premises: dict | None = None, comma
                      table(["", "mean", "95% interval", "P10", "P50", "P90"], key, numeric=(1, 2, 3, 4, 5)),
                      f'<p class="note">{esc(finish)} Intervals are the Monte Carlo uncertainty of '
                      f'{d["replications"]} replications (Wilson for probabilities, t for means).</p>'
-                     + _uncertainty_note(d.get("uncertainty")))]
+                     + _uncertainty_note(d.get("uncertainty")),
+                     _rigor(d.get("rigor_advice")))]
     figures = [
         figure(svg(lambda ax: fig.degradation(d, ax=ax), "degradation"),
                "How the probability of holding decays with the horizon; dashed: independent days."),
@@ -111,6 +112,13 @@ def score_page(d: dict, *, plan: Any = None, premises: dict | None = None, comma
         table(["cause", "share of misses", "misses per replication", "lost units per replication"], causes,
               caption="Causes of misses", numeric=(1, 2, 3)),
     ]
+    critical = _critical_rows(d.get("criticality"))
+    if critical:
+        tables.append(table(
+            ["operation", "resource", "criticality", "cruciality (1 - BTS)", "cruciality (miss)",
+             "SSI", "sd duration h"], critical,
+            caption="Critical operations: share of replications whose first miss began there",
+            numeric=(2, 3, 4, 5, 6)))
     if rows:
         tables.append(table(
             ["source", "change", "gain in P(holds)", "gain in BTS (points)"],
@@ -143,6 +151,28 @@ def _uncertainty_note(u: dict | None) -> str:
             f'{u["draws"]} draws x {u["replications_per_draw"]} replications): {esc(said)} comes from '
             "the uncertain parameters, the rest from shop-floor randomness; intervals account for "
             "the shared draws.</p>")
+
+
+def _rigor(advice: dict | None) -> str:
+    """The rigor advice sentences (how far ahead each factor holds at the chosen confidence)."""
+    if not advice:
+        return ""
+    items = "".join(f"<li>{esc(a)}</li>" for a in advice["advice"])
+    return (f'<p>Rigor advice at {100 * advice["confidence"]:g}% confidence '
+            f'(hours from the horizon start):</p><ul class="rigor">{items}</ul>')
+
+
+def _critical_rows(crit: dict | None, n: int = 10) -> list[list[Any]]:
+    """The ``n`` operations with the highest criticality above 0."""
+    if not crit:
+        return []
+
+    def r(x: float | None) -> str:
+        return "-" if x is None else f"{x:+.2f}"
+
+    return [[o["id"], o["resource"], interval(o["criticality"]), r(o["cruciality"]["bts"]),
+             r(o["cruciality"]["miss"]), _h(o["ssi"], 3), _h(o.get("duration_sd_hours"), 2)]
+            for o in crit["operations"] if o["criticality"]["mean"] > 0][:n]
 
 
 def _points(e: dict) -> str:
