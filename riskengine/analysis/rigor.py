@@ -4,9 +4,10 @@ DESIGN.md 3 scores each horizon band on some of the factors (by default
 volume x mix x sequence in the first 24 h, volume x mix to 48 h, volume
 beyond). Whether a plan can live up to that is a question the simulation
 answers: per replication the engines record, for each factor, the first
-bucket in which it falls below 1 (:mod:`riskengine.simulation.insight`; a
-bucket with nothing planned never breaks), and accumulate the histogram of
-that first-break bucket F (integer counts).
+bucket in which it breaks (mix or sequence below 1, volume below the
+premises' quantity tolerance; a bucket with nothing planned never breaks:
+:mod:`riskengine.simulation.insight`), and accumulate the histogram of that
+first-break bucket F (integer counts).
 
 The factor *holds through* h = m x bucket_hours when it broke in none of the
 first m buckets, so P(holds through h) = P(F >= m) = (replications with

@@ -89,7 +89,8 @@ def judge_and_summarize(c: Compiled, out, s: Scratch, row: np.ndarray,
               *s.summary_work)
     if acc is not None:
         insight.attribute(c.op_bucket, c.op_start, c.op_end, c.op_resource,
-                          c.n_buckets * c.bucket_hours, c.units_sequence, s.code, out.origin,
+                          c.n_buckets * c.bucket_hours, c.units_sequence, c.quantity_tolerance,
+                          s.code, out.origin,
                           start, end, s.counts, row, acc.op_critical, acc.res_critical, acc.op_sums,
                           acc.rep_sums, acc.breaks, s.ratio)
 

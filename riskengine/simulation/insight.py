@@ -28,8 +28,12 @@ with operations x replications (DESIGN.md 2):
   kept as two int64 words (high and low 32 bits of each term), exact for up
   to 2^31 replications of terms below 2^62 (values are clipped at 2^15 h).
 - ``breaks[f, k]``: replications whose first bucket where factor f (volume,
-  mix, sequence) is below 1 is bucket k (k = n_buckets: it never breaks).
-  A bucket with nothing planned never breaks. The factors are those of
+  mix, sequence) breaks is bucket k (k = n_buckets: it never breaks). Mix
+  and sequence break below 1; volume below the quantity tolerance of the
+  premises (``execution.quantity_tolerance``, default 1: the share of the
+  planned quantity the shop counts as complete, as for a HIT), so that
+  routine scrap within tolerance does not count as a broken volume. A bucket
+  with nothing planned never breaks. The factors are those of
   :func:`riskengine.adherence.arrays.ratios` (the one definition).
 """
 
@@ -78,6 +82,7 @@ def fixed(x: float) -> np.int64:
 @leaf_jit
 def attribute(op_bucket: np.ndarray, op_start: np.ndarray, op_end: np.ndarray,
               op_resource: np.ndarray, horizon: float, units_sequence: bool,
+              quantity_tolerance: float,
               code: np.ndarray, origin: np.ndarray, start: np.ndarray, end: np.ndarray,
               counts: np.ndarray, row: np.ndarray, op_critical: np.ndarray,
               res_critical: np.ndarray, op_sums: np.ndarray, rep_sums: np.ndarray,
@@ -137,7 +142,7 @@ def attribute(op_bucket: np.ndarray, op_start: np.ndarray, op_end: np.ndarray,
         if not counts[b, ar.PLANNED] > 0.0:
             continue
         ar.ratios(counts[b], units_sequence, ratio)
-        if first_v == n_buckets and ratio[ar.VOLUME] < 1.0:
+        if first_v == n_buckets and ratio[ar.VOLUME] < quantity_tolerance:
             first_v = b
         if first_m == n_buckets and ratio[ar.MIX] < 1.0:
             first_m = b

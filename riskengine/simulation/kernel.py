@@ -600,7 +600,8 @@ def _simulate_chunk(
                   units_sequence, n_days, n_res, end, code, miss_cause, lost, counts, rows[rep],
                   op_hits[chunk], lateness, op_executed[chunk], op_causes[chunk], cause_misses[chunk],
                   c_lost, *sw)
-        attribute(op_bucket, op_start, op_end, op_resource, horizon, units_sequence, code, origin,
+        attribute(op_bucket, op_start, op_end, op_resource, horizon, units_sequence,
+                  quantity_tolerance, code, origin,
                   start, end, counts, rows[rep], op_critical[chunk], res_critical[chunk],
                   op_sums[chunk], rep_sums[chunk], breaks[chunk], ratio)
         for i in range(n):
