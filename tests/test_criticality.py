@@ -201,3 +201,22 @@ def test_exact_integer_sums_and_statistics():
     assert pearson(500, *s) == pytest.approx(np.corrcoef(x, y)[0, 1], rel=1e-12)
     assert pearson(500, s[0], 0, s[2], 0, 0) is None  # constant y
     assert sd_from_sums(500, s[0], s[2], scale=1.0) == pytest.approx(np.std(x, ddof=1), rel=1e-12)
+
+
+@pytest.mark.parametrize("tolerance", [1.0, 0.9])
+def test_volume_breaks_below_the_quantity_tolerance(tolerance):
+    """One 100-unit operation per bucket, 1% scrap: volume is below 1 in a bucket with
+    probability 1 - 0.99^100, below 0.9 practically never (P(Binomial(100, 0.01) > 10) ~ 7e-9)."""
+    plan = re.parse_plan(plan_dict([op(f"o{k}", "A", 100, 8 * k, 8 * k + 4) for k in range(3)],
+                                   horizon_hours=24))
+    prem = parse_premises({"format": "riskengine.premises/1", "defaults": {"scrap_rate": 0.01},
+                           "execution": {"quantity_tolerance": tolerance}})
+    n = 3000
+    result = score(plan, prem, replications=n, seed=2)
+    volume = result.rigor_advice["factors"][0]
+    assert volume["factor"] == "volume"
+    whole = 0.99**100 if tolerance == 1.0 else 1.0
+    for m, point in enumerate(volume["holds_through"]):
+        truth = whole**m
+        assert abs(point["mean"] - truth) <= K * math.sqrt(truth * (1 - truth) / n) + 1e-12, m
+    assert volume["horizon_hours"] == (0 if tolerance == 1.0 else 24)
