@@ -26,7 +26,8 @@ with operations x replications (DESIGN.md 2):
   Every value is rounded to fixed point (2^-16 h, 2^-16 of a ratio) before it
   is squared or multiplied, so every product is an exact integer; a sum is
   kept as two int64 words (high and low 32 bits of each term), exact for up
-  to 2^31 replications of terms below 2^62 (values are clipped at 2^15 h).
+  to 2^31 replications of terms below 2^62 (values are clipped at 2^15 h);
+  sums of terms below 2^31 (the linear ones) use the low word only.
 - ``breaks[f, k]``: replications whose first bucket where factor f (volume,
   mix, sequence) breaks is bucket k (k = n_buckets: it never breaks). Mix
   and sequence break below 1; volume below the quantity tolerance of the
@@ -75,8 +76,8 @@ def wide_total(acc: np.ndarray) -> np.ndarray:
 
 @leaf_jit
 def fixed(x: float) -> np.int64:
-    """``x`` (hours or a ratio, >= 0) in fixed point 2^-16, clipped at 2^15."""
-    return np.int64(np.round(min(max(x, 0.0), MAX_HOURS) * SCALE))
+    """``x`` (hours or a ratio, >= 0) in fixed point 2^-16 (rounded half up), clipped at 2^15."""
+    return np.int64(min(max(x, 0.0), MAX_HOURS) * SCALE + 0.5)
 
 
 @leaf_jit
@@ -115,22 +116,27 @@ def attribute(op_bucket: np.ndarray, op_start: np.ndarray, op_end: np.ndarray,
         rep_sums[N_LOSS, 1] += 1
     rep_sums[MISS, 1] += miss
     last = max(horizon, row[FINISH])
+    # linear terms are below 2^31 per replication: one word (the low one) holds their sum
     for i in range(n):
-        sums = op_sums[i]
         if math.isfinite(end[i]):
             d = fixed(end[i] - start[i])
-            if d != 0:
-                add_wide(sums, DURATION, d)
-                add_wide(sums, DURATION2, d * d)
+            op_sums[i, DURATION, 1] += d
+            dd = d * d
+            op_sums[i, DURATION2, 0] += dd >> 32
+            op_sums[i, DURATION2, 1] += dd & LOW_MASK
             late = end[i] - op_end[i]
         else:
             late = last - op_end[i]
         if late > 0.0:
             x = fixed(late)
-            add_wide(sums, DELAY, x)
-            add_wide(sums, DELAY2, x * x)
-            add_wide(sums, DELAY_LOSS, x * loss)
-            add_wide(sums, DELAY_MISS, x * miss)
+            op_sums[i, DELAY, 1] += x
+            xx = x * x
+            op_sums[i, DELAY2, 0] += xx >> 32
+            op_sums[i, DELAY2, 1] += xx & LOW_MASK
+            xy = x * loss
+            op_sums[i, DELAY_LOSS, 0] += xy >> 32
+            op_sums[i, DELAY_LOSS, 1] += xy & LOW_MASK
+            op_sums[i, DELAY_MISS, 1] += x * miss
     # the first bucket where each factor is below 1 (n_buckets: never)
     n_buckets = counts.shape[0]
     first_v = n_buckets

@@ -486,7 +486,7 @@ def replicate(
         begin = mech.next_start(s, cal_start, cal_end, c_lo, c_hi, shift_h, ab_p, ab_speed, ab_key, sh_key,
                                 sh_p)
         plain = begin
-        if begin > s and (ab_p > 0.0 or sh_p > 0.0):
+        if begin > s and (ab_p > 0.0 or sh_p > 0.0) and ab_speed <= 0.0:  # absent shifts skipped
             plain = mech.next_start_call(s, cal_start, cal_end, c_lo, c_hi, shift_h, 0.0, 1.0,
                                          ab_key, sh_key, 0.0)
         # setup, processing with breakdowns, scrap

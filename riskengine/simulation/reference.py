@@ -267,7 +267,7 @@ class Reference:
                 cause = PLANNING
         begin = mech.next_start(s, *calendar, *absence)
         plain = begin
-        if begin > s and (absence[1] > 0.0 or absence[5] > 0.0):
+        if begin > s and (absence[1] > 0.0 or absence[5] > 0.0) and absence[2] <= 0.0:  # skipped
             plain = mech.next_start(s, *calendar, absence[0], 0.0, 1.0, absence[3], absence[4], 0.0)
         return begin, s, plain, cause, source
 
