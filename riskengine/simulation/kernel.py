@@ -485,10 +485,11 @@ def replicate(
         sh_p = drv_p[res_driver[r]] if res_driver[r] >= 0 else 0.0
         begin = mech.next_start(s, cal_start, cal_end, c_lo, c_hi, shift_h, ab_p, ab_speed, ab_key, sh_key,
                                 sh_p)
+        # the next working instant of the calendar alone: what next_start without absences
+        # returns (c_lo is the first interval that ends after s)
         plain = begin
-        if begin > s and (ab_p > 0.0 or sh_p > 0.0) and ab_speed <= 0.0:  # absent shifts skipped
-            plain = mech.next_start_call(s, cal_start, cal_end, c_lo, c_hi, shift_h, 0.0, 1.0,
-                                         ab_key, sh_key, 0.0)
+        if begin > s:
+            plain = max(s, cal_start[c_lo]) if c_lo < c_hi else math.inf
         # setup, processing with breakdowns, scrap
         account[0] = 0.0
         account[1] = 0.0
