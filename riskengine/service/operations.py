@@ -88,7 +88,7 @@ def _score(v: Validated, progress: Progress, stop_if_cancelled, batched: bool) -
     batch = (1000 if r.precision is not None else batch_size(r.replications)) if batched else None
     result = score(v.plans[0], v.premises, replications=r.replications, precision=r.precision,
                    seed=r.seed, engine=r.engine, max_replications=r.max_replications,
-                   progress=tick if batched else None, batch=batch)
+                   progress=tick if batched else None, batch=batch, confidence=r.confidence)
     progress.total = progress.done = result.replications
     return result.to_dict()
 

@@ -65,6 +65,7 @@ class ScoreRequest(Strict):
     max_replications: Replications = 100_000
     seed: Seed = 0
     engine: Engine = "kernel"
+    confidence: Annotated[float, Field(gt=0, lt=1)] = 0.8  # of the rigor advice (score --confidence)
 
 
 class CompareRequest(Strict):

@@ -60,15 +60,18 @@ def test_api_key_is_required_when_configured(server, key):
 
 
 def test_score_equals_the_python_api(server):
-    body = {"plan": small_plan(), "premises": small_premises(), "replications": 300, "seed": 42}
+    body = {"plan": small_plan(), "premises": small_premises(), "replications": 300, "seed": 42,
+            "confidence": 0.6}
     with server.client() as c:
         r = c.post("/v1/score", json=body)
         score_schema = c.get("/v1/schemas/score").json()
     assert r.status_code == 200, r.text
     result = r.json()
     jsonschema.validate(result, score_schema)
-    expected = score(parse_plan(small_plan()), parse_premises(small_premises()), replications=300, seed=42)
+    expected = score(parse_plan(small_plan()), parse_premises(small_premises()), replications=300, seed=42,
+                     confidence=0.6)
     assert result == same_as_json(expected.to_dict())
+    assert result["rigor_advice"]["confidence"] == 0.6
     assert result["replications"] == 300 and result["seed"] == 42
 
 
