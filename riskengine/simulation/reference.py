@@ -46,7 +46,10 @@ Each operation also records the *origin* of its delay: the operation where
 it began. An operation whose delay continues the one it inherited from a
 predecessor or from the previous operation on its resource
 (:func:`riskengine.simulation.outcome.inherits`) has that operation's
-origin; any other has itself. Criticality charges a replication's first
+origin; any other has itself (its own disruption, a late material, a
+reliability factor, an inconsistent plan, or being passed over by an
+operator's deviation or a resequencing: the decision happened at its slot).
+Operations never started keep themselves as origin. Criticality charges a replication's first
 miss to its origin (:mod:`riskengine.simulation.insight`).
 
 Shared drivers (common shocks, :mod:`riskengine.model.premises`): a
