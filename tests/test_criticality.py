@@ -40,6 +40,7 @@ from riskengine.simulation.accumulate import Accumulators
 from riskengine.simulation.compile import compile_model
 from riskengine.simulation.kernel import kernel_replication, run_kernel
 from riskengine.simulation.outcome import start_delay
+from riskengine.simulation.statistics import wilson
 from riskengine.simulation.summary import HOLDS
 
 K = 4.5
@@ -220,3 +221,20 @@ def test_volume_breaks_below_the_quantity_tolerance(tolerance):
         truth = whole**m
         assert abs(point["mean"] - truth) <= K * math.sqrt(truth * (1 - truth) / n) + 1e-12, m
     assert volume["horizon_hours"] == (0 if tolerance == 1.0 else 24)
+
+
+def test_uncertain_parameters_widen_the_intervals_by_the_draws_they_share():
+    """Replications nested M = 5 per parameter draw: criticality and rigor intervals use n / M
+    effective replications (conservative), the point estimates stay the counts / n."""
+    plan, _ = chain()
+    prem = parse_premises({"format": "riskengine.premises/1", "resources": {"L1": {"breakdowns": {
+        "mtbf_hours": {"uncertain": {"dist": "uniform", "low": 5, "high": 15}},
+        "mttr_hours": {"dist": "fixed", "value": 1}}}}})
+    n = 1000
+    result = score(plan, prem, replications=n, seed=4)
+    o1 = by_id(result.criticality["operations"])["o1"]["criticality"]
+    k = round(o1["mean"] * n)
+    assert 0 < k < n
+    assert o1 == wilson(k, n, deff=5.0) and o1 != wilson(k, n)
+    point = result.rigor_advice["factors"][0]["holds_through"][1]
+    assert point == {"hours": 8.0, **wilson(round(point["mean"] * n), n, deff=5.0)}

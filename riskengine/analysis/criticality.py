@@ -13,7 +13,12 @@ Criticality
     1992, "Criticality in stochastic networks", Journal of the Operational
     Research Society 43(4):353-357): a production plan fails when an
     operation misses its bucket, not when the makespan grows. Per resource
-    the shares add up to 1 - P(plan holds). 95% Wilson interval.
+    the shares add up to 1 - P(plan holds). 95% Wilson interval; with
+    uncertain parameters (replications nested in M per parameter draw) on
+    n / M effective replications, the largest design effect clusters of M can
+    have: the per-draw counts of each operation are not kept, so the exact
+    cluster-robust design effect of :mod:`riskengine.simulation.statistics`
+    is not available, and M keeps the interval conservative.
 
 Cruciality
     Williams (1992) proposed the correlation between an activity's duration
@@ -84,6 +89,7 @@ def criticality(plan: Plan, c: Compiled, acc: Accumulators) -> dict:
     "ssi", "duration_sd_hours"}``.
     """
     n = acc.replications
+    deff = float(c.replications_per_draw) if c.uncertain else 1.0
     finish = acc.rows[:n, FINISH]
     finish = finish[np.isfinite(finish)]
     sd_t = float(np.std(finish, ddof=1)) if finish.shape[0] > 1 else 0.0
@@ -99,7 +105,7 @@ def criticality(plan: Plan, c: Compiled, acc: Accumulators) -> dict:
         sd_i = sd_from_sums(int(acc.op_executed[i]), s[ins.DURATION], s[ins.DURATION2])
         ci = k / n if n else 0.0
         rows.append({
-            "id": o.id, "resource": o.resource, "criticality": wilson(k, n),
+            "id": o.id, "resource": o.resource, "criticality": wilson(k, n, deff=deff),
             "cruciality": {
                 "bts": pearson(n_loss, s[ins.DELAY], rep[ins.LOSS], s[ins.DELAY2], rep[ins.LOSS2],
                                s[ins.DELAY_LOSS]),
@@ -111,7 +117,7 @@ def criticality(plan: Plan, c: Compiled, acc: Accumulators) -> dict:
         })
     order = {o.id: i for i, o in enumerate(plan.operations)}
     rows.sort(key=lambda r: (-r["criticality"]["mean"], -(r["ssi"] or 0.0), order[r["id"]]))
-    resources = [{"id": r.id, "criticality": wilson(int(acc.res_critical[k]), n)}
+    resources = [{"id": r.id, "criticality": wilson(int(acc.res_critical[k]), n, deff=deff)}
                  for k, r in enumerate(plan.resources)]
     resources.sort(key=lambda r: -r["criticality"]["mean"])
     return {"operations": rows, "resources": resources, "finish_sd_hours": sd_t,

@@ -15,7 +15,10 @@ F >= m) / n, the factor's holds-through-time curve. The advice for a
 confidence c (default 80%) is the largest horizon h with
 P(holds through h) >= c, with the 95% Wilson interval of that probability;
 ``horizon_hours_low`` is the more cautious horizon at which even the Wilson
-lower bound reaches c (the answer allowing for the Monte Carlo error).
+lower bound reaches c (the answer allowing for the Monte Carlo error). With
+uncertain parameters (M replications per parameter draw) the Wilson
+intervals use n / M effective replications, the conservative design effect
+(the per-replication first breaks are not kept).
 Horizons are hours from the horizon start; bands are defined from the
 publication of the plan, so ``demanded_until_hours`` converts the last band
 that scores the factor to the same clock (None: every band scores it).
@@ -66,6 +69,7 @@ def rigor_advice(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
     and ``advice`` one sentence per factor.
     """
     n = acc.replications
+    deff = float(c.replications_per_draw) if c.uncertain else 1.0
     bh = c.bucket_hours
     n_buckets = c.n_buckets
     published = (plan.published_at - plan.horizon.start).total_seconds() / 3600.0
@@ -74,7 +78,7 @@ def rigor_advice(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
     factors, advice = [], []
     for f, name in enumerate(FACTORS):
         counts = holds_through(acc.breaks[f], n)
-        curve = [{"hours": m * bh, **wilson(k, n)} for m, k in enumerate(counts)] if n else []
+        curve = [{"hours": m * bh, **wilson(k, n, deff=deff)} for m, k in enumerate(counts)] if n else []
         best = max((m for m, k in enumerate(counts) if n and k >= confidence * n), default=0)
         cautious = max((m for m, point in enumerate(curve) if point["low"] >= confidence), default=0)
         demanded = demanded_until(bands, name, published)
