@@ -51,7 +51,7 @@ def _fresh(holder: list, acc):
 
 def run_kernel(c, seed: int, first: int, count: int, acc) -> None:
     """The kernel's entry point (one place to adapt if its signature changes)."""
-    from riskengine.simulation.kernel import run_kernel as run
+    from riskengine.simulation.runner import run_kernel as run
 
     run(c, seed, first, count, acc)
 
@@ -155,7 +155,7 @@ import json, time
 t0 = time.perf_counter()
 from riskengine.simulation.accumulate import Accumulators
 from riskengine.simulation.compile import compile_model
-from riskengine.simulation.kernel import run_kernel
+from riskengine.simulation.runner import run_kernel
 t1 = time.perf_counter()
 from benchmarks.models import chain_model
 c = compile_model(*chain_model(20))

@@ -38,8 +38,8 @@ from riskengine.model.premises import parse_premises
 from riskengine.simulation import insight
 from riskengine.simulation.accumulate import Accumulators
 from riskengine.simulation.compile import compile_model
-from riskengine.simulation.kernel import kernel_replication, run_kernel
 from riskengine.simulation.outcome import start_delay
+from riskengine.simulation.runner import kernel_replication, run_kernel
 from riskengine.simulation.statistics import wilson
 from riskengine.simulation.summary import HOLDS
 

@@ -22,8 +22,8 @@ from riskengine.analysis.sensitivity import sensitivity, variants
 from riskengine.errors import InputError
 from riskengine.model.premises import check_premises_against, parse_premises
 from riskengine.simulation.compile import compile_model
-from riskengine.simulation.kernel import kernel_replication
 from riskengine.simulation.reference import simulate as reference
+from riskengine.simulation.runner import kernel_replication
 from riskengine.simulation.summary import BTS
 
 N_LINES = 6

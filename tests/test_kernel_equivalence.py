@@ -27,8 +27,8 @@ from riskengine.io.readers import read_plan, read_premises
 from riskengine.model.premises import parse_premises
 from riskengine.simulation.accumulate import Accumulators, run_reference
 from riskengine.simulation.compile import compile_model
-from riskengine.simulation.kernel import kernel_replication, run_kernel
 from riskengine.simulation.reference import simulate
+from riskengine.simulation.runner import kernel_replication, run_kernel
 
 ROOT = Path(__file__).resolve().parent.parent
 FACTORY = ROOT / "scenarios" / "example-factory"

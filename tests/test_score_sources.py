@@ -34,8 +34,8 @@ from riskengine.io.readers import read_plan
 from riskengine.model.premises import Premises, parse_premises
 from riskengine.simulation.accumulate import Accumulators, run_reference
 from riskengine.simulation.compile import compile_model
-from riskengine.simulation.kernel import run_kernel
 from riskengine.simulation.reference import simulate
+from riskengine.simulation.runner import run_kernel
 from riskengine.simulation.statistics import wilson
 from riskengine.simulation.summary import HOLDS
 

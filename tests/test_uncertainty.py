@@ -31,8 +31,8 @@ from riskengine.io.schema import schema
 from riskengine.model.premises import check_premises_against, parse_premises
 from riskengine.simulation.accumulate import Accumulators
 from riskengine.simulation.compile import compile_model
-from riskengine.simulation.kernel import run_kernel
 from riskengine.simulation.parameters import parameterized
+from riskengine.simulation.runner import run_kernel
 from riskengine.simulation.statistics import design_effect, proportion
 from riskengine.simulation.summary import HOLDS
 

@@ -30,22 +30,9 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
-from riskengine._jit import jit
-
-leaf_jit = numba.njit(cache=True, nogil=True, _nrt=False)
-leaf_inline = numba.njit(cache=True, nogil=True, _nrt=False, inline="always")
-"""Decorator for hot functions that allocate nothing: compiled without numba's runtime.
-
-An array passed to a function compiled with the runtime is reference counted
-(an atomic increment and decrement of a count shared by every thread that
-holds the array) unless numba can prove the pair redundant, which it cannot
-as soon as the function calls another one. Functions that only index arrays
-given to them need no counting; compiling them without the runtime removes
-it (numba refuses to compile an allocation there, so this cannot leak).
-"""
+from riskengine._jit import jit, leaf_inline, leaf_jit
 
 PLANNED = 0
 PRODUCED = 1

@@ -31,7 +31,7 @@ from riskengine.model.premises import Premises, check_premises_against
 from riskengine.plugins import compile_with_plugins
 from riskengine.simulation.accumulate import Accumulators, run_reference
 from riskengine.simulation.compile import Compiled
-from riskengine.simulation.kernel import run_kernel
+from riskengine.simulation.runner import run_kernel
 from riskengine.simulation.statistics import continuous, half_width, proportion, replications_for
 from riskengine.simulation.summary import BTP, BTS, HOLDS, MIX, SEQUENCE, VOLUME
 

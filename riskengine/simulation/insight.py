@@ -44,8 +44,8 @@ import math
 
 import numpy as np
 
+from riskengine._jit import leaf_jit
 from riskengine.adherence import arrays as ar
-from riskengine.adherence.arrays import leaf_jit
 from riskengine.simulation.summary import BTS, FINISH, HOLDS
 
 SCALE = float(2**16)

@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from riskengine.adherence.arrays import leaf_inline, leaf_jit
+from riskengine._jit import leaf_inline, leaf_jit
 from riskengine.simulation.rng import uniform, variate_key
 from riskengine.simulation.sampling import sample
 

@@ -22,9 +22,8 @@ import math
 
 import numpy as np
 
-from riskengine._jit import jit
+from riskengine._jit import jit, leaf_inline, leaf_jit
 from riskengine.adherence import arrays as ar
-from riskengine.adherence.arrays import leaf_inline, leaf_jit
 from riskengine.model.common import CAUSES
 
 FAILED = 5  # deviation code of a reliability-factor miss (after the adherence codes)

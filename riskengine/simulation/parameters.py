@@ -46,7 +46,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from riskengine.adherence.arrays import leaf_jit
+from riskengine._jit import leaf_jit
 from riskengine.simulation.rng import GOLDEN_GAMMA, STREAM_PARAMETERS, mix64, variate_key
 from riskengine.simulation.sampling import binomial_start, encode_row, sample
 
@@ -160,7 +160,7 @@ def parameterized(c, seed: int, replication: int):
 
 
 def uncertain_scrap_by_loop(c, tables: tuple) -> tuple:
-    """The scrap tables of :func:`riskengine.simulation.kernel.scrap_tables` with no lookup table
+    """The scrap tables of :func:`riskengine.simulation.draws.scrap_tables` with no lookup table
     for the operations of a resource whose scrap rate is uncertain (their binomials are inverted
     by the loop from the draw's ``binomial_start``, as the reference does)."""
     scrap = c.asg_index[c.asg_target == T_SCRAP]

@@ -71,13 +71,19 @@ def splitmix64(state: np.uint64, n: int) -> np.uint64:
     return mix64(state + np.uint64(n + 1) * GOLDEN_GAMMA)
 
 
+@_typed("uint64(int64, int64, int64)")
+def stream_key(seed: int, replication: int, stream: int) -> np.uint64:
+    """The part of :func:`derive` that does not depend on the entity (computed once per
+    replication and stream by the kernel): ``derive(s, r, q, e) == mix64(stream_key(s, r, q) ^ e)``."""
+    k = mix64(np.uint64(seed) + GOLDEN_GAMMA)
+    k = mix64(k + np.uint64(replication + 1) * GOLDEN_GAMMA)
+    return mix64(k + np.uint64(stream + 1) * GOLDEN_GAMMA)
+
+
 @_typed("uint64(int64, int64, int64, uint64)")
 def derive(seed: int, replication: int, stream: int, entity: np.uint64) -> np.uint64:
     """The key of one entity's variates in one stream of one replication."""
-    k = mix64(np.uint64(seed) + GOLDEN_GAMMA)
-    k = mix64(k + np.uint64(replication + 1) * GOLDEN_GAMMA)
-    k = mix64(k + np.uint64(stream + 1) * GOLDEN_GAMMA)
-    return mix64(k ^ entity)
+    return mix64(stream_key(seed, replication, stream) ^ entity)
 
 
 @_typed("uint64(uint64, int64)")

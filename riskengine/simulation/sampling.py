@@ -25,8 +25,7 @@ import math
 import numba
 import numpy as np
 
-from riskengine._jit import jit
-from riskengine.adherence.arrays import leaf_inline, leaf_jit
+from riskengine._jit import jit, leaf_inline, leaf_jit
 from riskengine.model import distributions as d
 from riskengine.simulation.rng import uniform, variate_key
 

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from riskengine._jit import jit
+from riskengine._jit import jit, leaf_jit
 from riskengine.adherence import arrays as ar
-from riskengine.adherence.arrays import leaf_jit
 from riskengine.model.common import CAUSES
 
 N_CAUSES = len(CAUSES)
