@@ -8,6 +8,7 @@ from builders import measure, op, plan_dict, run
 
 from riskengine._jit import jit
 from riskengine.adherence import arrays as ar
+from riskengine.adherence import sequence as sq
 
 
 def test_overproduction_one_day_never_makes_up_a_shortfall_another():
@@ -132,7 +133,7 @@ def _inside_a_kernel(planned, product, produced_units, position):
     member = np.zeros(position.shape[0], np.int8)
     order = np.arange(position.shape[0])
     bucket = np.zeros(position.shape[0], np.int64)
-    ar.add_sequence(order, bucket, np.zeros(position.shape[0], np.int64), 1, position,
+    sq.add_sequence(order, bucket, np.zeros(position.shape[0], np.int64), 1, position,
                     np.ones(position.shape[0]), counts, member)
     out = np.empty(ar.N_RATIOS)
     ar.ratios(counts[0], False, out)

@@ -9,7 +9,7 @@ from builders import measure, op, plan_dict, run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from riskengine.adherence.arrays import increasing_subsequence
+from riskengine.adherence.sequence import increasing_subsequence
 
 
 def sequence_score(built_order: list[int]) -> float:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from riskengine.adherence import arrays as ar
+from riskengine.adherence import sequence as sq
 from riskengine.adherence.figures import band_score, figures, main_impact
 from riskengine.adherence.result import Measurement
 from riskengine.errors import InputError, Problem
@@ -170,7 +171,7 @@ def measure(
                           planned.sum(axis=1), np.zeros_like(planned), counts)
         member = np.zeros(int(op_mask.sum()), np.int8)
         order = np.lexsort((position[op_mask], act_start[op_mask]))  # start order, ties by position
-        ar.add_sequence(order, seq_bucket[op_mask], op_resource[op_mask], n_res, position[op_mask],
+        sq.add_sequence(order, seq_bucket[op_mask], op_resource[op_mask], n_res, position[op_mask],
                         weight[op_mask], counts, member)
         return counts, member
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from riskengine._jit import jit, leaf_inline, leaf_jit
 from riskengine.adherence import arrays as ar
+from riskengine.adherence import sequence as sq
 from riskengine.model.common import CAUSES
 
 FAILED = 5  # deviation code of a reliability-factor miss (after the adherence codes)
@@ -60,7 +61,7 @@ def judge_work(op_bucket: np.ndarray, op_resource: np.ndarray, n_resources: int,
         if op_bucket[i] >= 0:
             op_group[i] = seen[op_bucket[i] * n_resources + op_resource[i]]
     first, items, pos, w, ones, flags, best, pred, sort_order, rank, tree_value, tree_item = \
-        ar.sequence_work(n, n_groups)
+        sq.sequence_work(n, n_groups)
     return (op_group, n_groups, group_bucket[:max(n_groups, 1)].copy(), np.empty(n, np.int64),
             np.empty(n, np.int64), np.empty(n), np.zeros(n, np.int8), np.empty(n, np.int64),
             first, items, pos, w, ones, flags, best, pred, sort_order, rank, tree_value, tree_item)
@@ -101,7 +102,7 @@ def judge(op_bucket: np.ndarray, op_position: np.ndarray, op_product: np.ndarray
     for b in range(n_buckets):
         for j in range(ar.ORDERS_BUILT, ar.N_COUNTS):
             counts[b, j] = 0.0
-    ar.sequence_counts(order, n_started, seq_group, n_groups, group_bucket, op_position, weight, counts,
+    sq.sequence_counts(order, n_started, seq_group, n_groups, group_bucket, op_position, weight, counts,
                        member, first, items, pos, w, ones, flags, best, pred, sort_order, rank,
                        tree_value, tree_item)
     for i in range(n):
