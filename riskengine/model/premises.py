@@ -33,7 +33,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Tag, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from riskengine.errors import InputError, Problem, from_pydantic
 from riskengine.model.common import CAUSES, Id, NonNegative, PositiveQuantity, Probability, Strict
@@ -51,7 +59,9 @@ from riskengine.model.rules import DEFAULT_BANDS, AdherenceRules, Band, check_ba
 PREMISES_FORMAT = "riskengine.premises/1"
 #: A duration: a number (the mean of an exponential), an uncertain number (an exponential whose
 #: mean is uncertain) or a distribution.
-Duration = number_or_uncertain(Annotated[float, Field(gt=0, allow_inf_nan=False)], UPositive, Distribution)
+_Hours = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+_DurationInput = number_or_uncertain(_Hours, UPositive, Distribution)
+Duration = Annotated[_DurationInput, AfterValidator(as_distribution)]
 #: A probability, certain or uncertain.
 MaybeProbability = number_or_uncertain(Probability, UProbability)
 FACTOR_ALIASES = {"machine": "breakdown", "operator": "absenteeism"}
@@ -64,10 +74,6 @@ class Breakdowns(Strict):
     mtbf_hours: Duration
     mttr_hours: Duration
 
-    @field_validator("mtbf_hours", "mttr_hours")
-    @classmethod
-    def _number_is_exponential(cls, v):
-        return as_distribution(v)
 
 
 class Absenteeism(Strict):
@@ -92,10 +98,6 @@ class LotRisk(Strict):
     probability: MaybeProbability
     delay_hours: Duration
 
-    @field_validator("delay_hours")
-    @classmethod
-    def _number_is_exponential(cls, v):
-        return as_distribution(v)
 
 
 class MaterialPremises(Strict):
@@ -123,10 +125,6 @@ class Execution(Strict):
     reliability_consequence: Literal["miss", "delay"] = "miss"
     reliability_delay_hours: Duration | None = None
 
-    @field_validator("reliability_delay_hours")
-    @classmethod
-    def _number_is_exponential(cls, v):
-        return None if v is None else as_distribution(v)
 
 
 class MaterialDriver(Strict):
@@ -146,10 +144,6 @@ class MaterialDriver(Strict):
     materials: list[Id] = Field(min_length=1, max_length=100_000)
     delay_hours: Duration
 
-    @field_validator("delay_hours")
-    @classmethod
-    def _number_is_exponential(cls, v):
-        return as_distribution(v)
 
 
 class AbsenceDriver(Strict):
