@@ -381,6 +381,9 @@ CASES = [
     Case("actuals CSV: not UTF-8", "", "not a UTF-8 text file", source="actuals.csv",
          files=lambda tmp: _csv_text(tmp, "actuals.csv", f"operation,quantity,start,end\nWO1-10,5,{t(0)},"
                                      f"{t(1)}\n,5,{t(1)},{t(2)},\u00e9\n".encode("latin-1"), plan=False)),
+    Case("actuals CSV: header with an unknown column and no rows", "header.qty", "unknown column",
+         source="actuals.csv",
+         files=lambda tmp: _csv_text(tmp, "actuals.csv", "operation,qty,start,end\n", plan=False)),
 ]
 
 

@@ -77,13 +77,21 @@ def read_json(path: str | os.PathLike) -> object:
         raise InputError(Problem("", f"cannot read the file: {exc.strerror or exc}"), source) from None
 
 
-def read_csv_rows(path: str | os.PathLike) -> list[dict]:
-    """Rows of a CSV file as dicts; empty cells are dropped, list columns split on ``;``."""
+def read_csv_rows(path: str | os.PathLike, columns: set[str] | None = None) -> list[dict]:
+    """Rows of a CSV file as dicts; empty cells are dropped, list columns split on ``;``.
+
+    With ``columns``, a header naming any other column is refused (even when no rows follow).
+    """
     path = Path(path)
     _check_file(path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
+            if columns is not None:
+                unknown = [c for c in (reader.fieldnames or []) if c.strip() and c.strip() not in columns]
+                if unknown:
+                    raise InputError([Problem(f"header.{c.strip()}", "unknown column (expected some of "
+                                              f"{', '.join(sorted(columns))})") for c in unknown], str(path))
             rows = []
             for row in reader:
                 if None in row:
@@ -151,7 +159,10 @@ def read_actuals(path: str | os.PathLike, history: PlanHistory) -> Actuals:
     """Read and validate actuals (JSON or CSV) against the plan versions."""
     path = Path(path)
     if path.suffix.lower() == ".csv":
-        data: object = {"format": "riskengine.actuals/1", "records": read_csv_rows(path)}
+        from riskengine.model.actuals import Record
+
+        records = read_csv_rows(path, set(Record.model_fields))
+        data: object = {"format": "riskengine.actuals/1", "records": records}
     else:
         data = read_json(path)
     return parse_actuals(data, history, str(path))
