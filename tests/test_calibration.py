@@ -254,6 +254,15 @@ def test_overlapping_windows_need_names(week_plans):
         parse_events(doc, week_plans[:1])
 
 
+def test_events_csv_header_with_an_unknown_column_is_refused(week_plans, tmp_path):
+    from riskengine.calibration.events import read_events
+
+    path = tmp_path / "events.csv"
+    path.write_text("event,resourse,start,end\n", encoding="utf-8")  # misspelt, and no rows
+    with pytest.raises(InputError, match="header.resourse: unknown column"):
+        read_events(path, week_plans[:1])
+
+
 def test_toml_writer_round_trip():
     import tomllib
 

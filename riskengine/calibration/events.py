@@ -189,7 +189,7 @@ def read_events(path: str | os.PathLike, plans: list[Plan]) -> Events:
 
     path = Path(path)
     if path.suffix.lower() == ".csv":
-        data: object = {"format": EVENTS_FORMAT, "events": read_csv_rows(path)}
+        data: object = {"format": EVENTS_FORMAT, "events": read_csv_rows(path, set(Event.model_fields))}
     else:
         data = read_json(path)
     return parse_events(data, plans, str(path))
