@@ -31,6 +31,7 @@ from riskengine.simulation.compile import CAUSE, RULE_SAME_FAMILY
 from riskengine.simulation.draws import material_arrivals, operation_draws
 from riskengine.simulation.outcome import (
     PLANNING,
+    execution_gap,
     inherits,
     root_cause,
     start_delay,
@@ -378,7 +379,9 @@ def replicate(
             delay[ABSENTEEISM] += account[mech.LOST_ABSENCE]
             delay[SETUP] += setup - op_setup[i]
             planned_gap = (op_end[i] - op_start[i]) - (op_work[i] + op_setup[i])
-            delay[PLANNING] += account[mech.GAP_CALENDAR] - planned_gap
+            plan_gap = mech.planned_gap_crossed(op_start[i], op_setup[i] + op_work[i], cal_start, cal_end,
+                                                cal_ptr[r], cal_ptr[r + 1])
+            inherited = execution_gap(delay, account[mech.GAP_CALENDAR], planned_gap, plan_gap, inherited)
             delay_cause[i] = root_cause(delay)
             if source >= 0 and inherits(delay, delay_cause[i], cause, inherited):
                 origin[i] = origin[source]

@@ -186,6 +186,35 @@ def process(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c
 
 
 @leaf_jit
+def planned_gap_crossed(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, lo: int,
+                        hi: int) -> float:
+    """Non-working time that ``work`` hours at full speed cross when started at the first
+    working instant at or after ``t`` (the wait until that instant is not counted).
+
+    The counterfactual of the cause accounting (:func:`riskengine.simulation.outcome.
+    execution_gap`): the calendar gap an operation's planned setup and work would cross from
+    its planned start, undisturbed. Same interval rule as :func:`advance` (work that ends
+    exactly at an interval's end crosses no gap); if the calendar ends first, the gap crossed
+    until then.
+    """
+    gap = 0.0
+    if not work > 0.0:
+        return gap
+    i = _first_interval(t, cal_end, lo, hi)
+    if i >= hi:
+        return gap
+    t = max(t, cal_start[i])
+    while cal_end[i] - t < work:
+        work -= cal_end[i] - t
+        i += 1
+        if i >= hi:
+            return gap
+        gap += cal_start[i] - cal_end[i - 1]
+        t = cal_start[i]
+    return gap
+
+
+@leaf_jit
 def advance_call(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, c_hi: int,
                  shift_hours: float, absence_p: float, absence_speed: float, absence_key: np.uint64,
                  shared_key: np.uint64, shared_p: float, account: np.ndarray) -> float:

@@ -186,3 +186,45 @@ def inherits(delay: np.ndarray, root: int, cause: int, inherited: float) -> bool
     predecessor's): the root cause is the inherited cause and the inherited part is at least
     the operation's own delay of that cause."""
     return inherited > 0.0 and root == cause and inherited >= delay[cause] - inherited
+
+
+@leaf_inline
+def execution_gap(delay: np.ndarray, gap: float, planned_gap: float, plan_gap: float,
+                  inherited: float) -> float:
+    """Charge the non-working time crossed during setup and processing; return the inherited
+    delay including its share.
+
+    ``delay`` holds an operation's start delay (:func:`start_delay`) and its execution
+    overruns per cause (repairs, performance, setup, absent or slow shifts). ``gap`` is the
+    non-working time the execution crossed, ``planned_gap`` the one the plan's window holds
+    (window minus planned setup and work) and ``plan_gap`` the one the planned setup and work
+    cross when run undisturbed from the planned start
+    (:func:`riskengine.simulation.mechanics.planned_gap_crossed`). Then:
+
+    - ``plan_gap - planned_gap`` is the plan's own error (a window too short, or too long,
+      for its work across a break): ``planning``;
+    - the extra ``x = gap - plan_gap`` is what the disruptions pushed the work into: when
+      ``x > 0`` it goes to the causes with a positive delay so far, in proportion to their
+      hours (each cause's delay d_k becomes d_k (1 + x / sum of the positive d)); with
+      none (an early start crossing a break), or when ``x <= 0`` (the execution crossed
+      less than the plan's work would, e.g. it started after the break), to ``planning``.
+
+    The charges add up to ``gap - planned_gap`` as before; only who carries them changed.
+    The inherited part of the start delay (``inherited``, carried by its cause) takes its
+    share too, so an operation pushed into a weekend by its predecessor keeps its origin.
+    """
+    total = 0.0
+    for k in range(delay.shape[0]):
+        if delay[k] > 0.0:
+            total += delay[k]
+    extra = gap - plan_gap
+    if extra > 0.0 and total > 0.0:
+        scale = extra / total
+        for k in range(delay.shape[0]):
+            if delay[k] > 0.0:
+                delay[k] += delay[k] * scale
+        inherited += inherited * scale
+    else:
+        delay[PLANNING] += extra
+    delay[PLANNING] += plan_gap - planned_gap
+    return inherited

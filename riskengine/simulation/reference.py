@@ -39,8 +39,25 @@ of the binding one (the predecessor's or the previous operation's own root
 cause, ``material``, the reliability factor, ``planning`` for an
 inconsistent plan); the non-working time after it (the binding cause when
 the operation was pushed there, else ``planning``); and absent shifts
-(``absenteeism``). Then the overruns of setup, performance, repairs,
-absences and non-working time during execution.
+(``absenteeism``). Then the overruns of execution: setup (actual minus
+planned, ``setup``), processing work (``performance``), repairs
+(``breakdown``) and clock time lost in absent or slow shifts
+(``absenteeism``).
+
+Non-working time crossed during setup and processing
+(:func:`riskengine.simulation.outcome.execution_gap`): let ``G`` be the gap
+the execution crossed, ``G_w`` the gap the plan's window holds (window minus
+planned setup and work) and ``G_0`` the gap the planned setup and work cross
+when run undisturbed from the planned start on the resource's calendar
+(:func:`riskengine.simulation.mechanics.planned_gap_crossed`). ``G_0 - G_w``
+is the plan's own error (a window too short for its work across a break):
+``planning``. The rest, ``X = G - G_0``, is the non-working time the
+disruptions pushed the work into: when ``X > 0`` it is shared by the causes
+with a positive delay so far (start delay and execution overruns), in
+proportion to their hours, so a repair that pushes an operation over a
+weekend makes the weekend ``breakdown``; with no positive delay, or when
+``X <= 0`` (less crossed than the plan's work would, e.g. a start after the
+break), it goes to ``planning``. The charges add up to ``G - G_w``.
 
 Each operation also records the *origin* of its delay: the operation where
 it began. An operation whose delay continues the one it inherited from a
@@ -80,7 +97,13 @@ import simpy
 from riskengine.simulation import mechanics as mech
 from riskengine.simulation import rng
 from riskengine.simulation.compile import CAUSE, RULE_SAME_FAMILY, Compiled
-from riskengine.simulation.outcome import PLANNING, inherits, root_cause, start_delay
+from riskengine.simulation.outcome import (
+    PLANNING,
+    execution_gap,
+    inherits,
+    root_cause,
+    start_delay,
+)
 from riskengine.simulation.parameters import parameterized
 from riskengine.simulation.sampling import binomial, sample
 
@@ -313,7 +336,9 @@ class Reference:
             delay[ABSENTEEISM] += account[mech.LOST_ABSENCE]
             delay[SETUP] += setup - c.op_setup[i]
             planned_gap = (c.op_end[i] - c.op_start[i]) - (c.op_work[i] + c.op_setup[i])
-            delay[PLANNING] += account[mech.GAP_CALENDAR] - planned_gap
+            plan_gap = mech.planned_gap_crossed(c.op_start[i], c.op_setup[i] + c.op_work[i], *calendar)
+            inherited = execution_gap(delay, account[mech.GAP_CALENDAR], planned_gap, plan_gap,
+                                      inherited)
             out.delay_cause[i] = root_cause(delay)
             if source >= 0 and inherits(delay, out.delay_cause[i], start_cause, inherited):
                 out.origin[i] = out.origin[source]
