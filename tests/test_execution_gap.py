@@ -73,6 +73,26 @@ def test_breakdown_before_the_weekend_pushing_work_over_it_is_a_breakdown_miss(e
     assert [(c["cause"], c["share"]) for c in result.causes] == [("breakdown", 1.0)]
 
 
+@pytest.mark.parametrize(("source", "fragment", "end", "cause"), [
+    # setup 109-109.5 h, 1.5 h of work at half speed: 3 h, 109.5-112 h and 168-168.5 h
+    # (performance 1.5 h)
+    ("performance", {"performance": fixed(0.5)}, MONDAY + 0.5, "performance"),
+    # 0.5 h setup x 5 = 2.5 h (109-111.5 h), work 111.5-112 h and 168-169 h (setup 2 h)
+    ("setup", {"setup_overrun": fixed(5)}, MONDAY + 1, "setup"),
+    # every 8 h shift slow (speed 0.5): setup 109-110 h, work 110-112 h does 1 h, the last
+    # 0.5 h takes 168-169 h (absenteeism 0.5 + 1 + 0.5 = 2 h)
+    ("absent", {"absenteeism": {"probability": 1.0, "effect": "slow", "speed": 0.5}}, MONDAY + 1,
+     "absenteeism"),
+])
+def test_each_overrun_pushing_work_over_the_weekend_carries_the_weekend(source, fragment, end, cause):
+    """2 h planned 109-111 h (0.5 h setup, 1.5 h work), ending 1 h before the weekend; each
+    overrun alone pushes it over: the 56 h weekend follows the overrun's cause."""
+    plan = week_plan([op("o0", "A", 10, 109, 111, setup_hours=0.5)])
+    for out in replicate_both(plan, {"format": "riskengine.premises/1", "defaults": fragment}):
+        assert out.end[0] == end, source
+        assert CAUSES[out.delay_cause[0]] == cause
+
+
 def test_late_predecessor_pushing_an_operation_over_the_weekend_passes_on_its_cause_and_origin():
     """o0 planned 100-106 h (6 h), o1 106-111 h (5 h). MTBF 5.5 h: o0 fails at 105.5 h, the
     2 h repair ends at 107.5 h, o0 ends at 108 h (breakdown 2 h) and the machine has 5 h left
