@@ -103,6 +103,27 @@ def material_arrivals(key_material, key_driver, mat_entity, mat_base, mat_late_p
 
 
 @leaf_jit
+def reliability_factors(key_reliability, op_entity, rel_cause, rel_fail_p, factor_cause) -> None:
+    """``factor_cause[i]``: the cause of the first reliability factor f (in premises order) whose
+    uniform ``uniform(derive(.., entity_i), rel_cause[f])`` is below ``rel_fail_p[f]``; -1 if none.
+
+    The factors are drawn for all operations at once and the last failing factor
+    is overwritten by earlier ones, without branches, so the loop over
+    operations compiles to vector instructions (the same numbers as asking the
+    factors one by one and stopping at the first that fails, several times faster).
+    """
+    n = op_entity.shape[0]
+    for i in range(n):
+        factor_cause[i] = -1
+    for f in range(rel_cause.shape[0] - 1, -1, -1):
+        cause = rel_cause[f]
+        p = rel_fail_p[f]
+        for i in range(n):
+            failed = uniform(mix64(key_reliability ^ op_entity[i]), cause) < p
+            factor_cause[i] = cause if failed else factor_cause[i]
+
+
+@leaf_jit
 def _normal_batch(key, op_entity, vkey, u, z) -> None:
     """Per operation: the key of its first variate, that variate's uniform and normal quantile."""
     for i in range(op_entity.shape[0]):

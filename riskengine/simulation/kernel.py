@@ -28,7 +28,7 @@ import numpy as np
 from riskengine._jit import jit, leaf_jit
 from riskengine.simulation import mechanics as mech
 from riskengine.simulation.compile import CAUSE, RULE_SAME_FAMILY
-from riskengine.simulation.draws import material_arrivals, operation_draws
+from riskengine.simulation.draws import material_arrivals, operation_draws, reliability_factors
 from riskengine.simulation.outcome import (
     PLANNING,
     execution_gap,
@@ -169,14 +169,12 @@ def replicate(
     key_driver = stream_key(seed, rep, STREAM_DRIVER)
     material_arrivals(key_material, key_driver, mat_entity, mat_base, mat_late_p, mat_late_row, mat_reject_p,
                       mat_reject_row, drv_p, drv_row, drv_entity, drv_ptr, drv_idx, dist, pool, arrival)
-    n_factors = rel_cause.shape[0]
     for i in range(n):
         start[i] = math.inf
         end[i] = math.inf
         good[i] = 0.0
         delay_cause[i] = -1
         moved_cause[i] = -1
-        factor_cause[i] = -1
         origin[i] = i
         removed[i] = False
         displaced[i] = -1
@@ -185,12 +183,7 @@ def replicate(
         for k in range(mat_ptr[i], mat_ptr[i + 1]):
             ready_at = max(ready_at, arrival[mat_idx[k]])
         mat_ready[i] = ready_at
-        if n_factors > 0:
-            key = mix64(key_reliability ^ op_entity[i])
-            for f in range(n_factors):
-                if uniform(key, rel_cause[f]) < rel_fail_p[f]:
-                    factor_cause[i] = rel_cause[f]
-                    break
+    reliability_factors(key_reliability, op_entity, rel_cause, rel_fail_p, factor_cause)
     operation_draws(key_setup, key_performance, key_scrap, op_resource, op_setup, op_work, op_quantity,
                     op_entity, res_setup_row, res_performance_row, res_scrap, dist, pool, scrap_start,
                     scrap_k0, scrap_ptr, scrap_length, scrap_cdf, scrap_guide, setup_key, setup_u, setup_z,
