@@ -230,15 +230,20 @@ def sample_known(table: np.ndarray, row: int, pool: np.ndarray, vkey: np.uint64,
         g1 = gamma_variate(table[row, 3], variate_key(vkey, 1))
         g2 = gamma_variate(table[row, 4], variate_key(vkey, 2))
         return a + (b - a) * g1 / (g1 + g2)
+    if z == z:  # the quantile is known: no need to hash the uniform again
+        if code == LOGNORMAL:
+            return math.exp(a + b * z)
+        if code == NORMAL:
+            return a + b * z
     u = uniform(vkey, 0)
     if code == EXPONENTIAL:
         return -a * math.log1p(-u)
     if code == LOGNORMAL:
-        return math.exp(a + b * (z if z == z else normal_quantile(u)))
+        return math.exp(a + b * normal_quantile(u))
     if code == WEIBULL:
         return b * (-math.log1p(-u)) ** (1.0 / a)
     if code == NORMAL:
-        return a + b * (z if z == z else normal_quantile(u))
+        return a + b * normal_quantile(u)
     if code == UNIFORM:
         return a + (b - a) * u
     if code == TRIANGULAR:
