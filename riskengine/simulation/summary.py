@@ -87,11 +87,24 @@ def summarize(op_bucket: np.ndarray, op_day: np.ndarray, op_end: np.ndarray, op_
     n_res_base = N_HEAD + n_days + BAND_FIELDS * n_bands + BUCKET_FIELDS * n_buckets
     for k in range(n_resources):
         row[n_res_base + k] = 0.0
+    # the running maximum of the last resource and the running sums of the last cause are
+    # kept in registers while consecutive operations share them (the same operations in the
+    # same order: the same numbers, without a store and reload per operation)
+    last_r = -1
+    last_r_end = 0.0
+    last_c = -1
+    last_c_misses = 0
+    last_c_lost = 0.0
     for i in range(op_bucket.shape[0]):
         if math.isfinite(end[i]):
             finish = max(finish, end[i])
             r = n_res_base + op_resource[i]
-            row[r] = max(row[r], end[i])
+            if r != last_r:
+                if last_r >= 0:
+                    row[last_r] = last_r_end
+                last_r = r
+                last_r_end = row[r]
+            last_r_end = max(last_r_end, end[i])
             op_executed[i] += 1
             op_lateness[i] += max(end[i] - op_end[i], 0.0)
         if op_bucket[i] < 0:
@@ -100,9 +113,22 @@ def summarize(op_bucket: np.ndarray, op_day: np.ndarray, op_end: np.ndarray, op_
             op_hits[i] += 1
         else:
             first_miss_day = min(first_miss_day, op_day[i])
-            op_causes[i, miss_cause[i]] += 1
-            cause_misses[miss_cause[i]] += 1
-            cause_lost[miss_cause[i]] += lost[i]
+            c = miss_cause[i]
+            op_causes[i, c] += 1
+            if c != last_c:
+                if last_c >= 0:
+                    cause_misses[last_c] = last_c_misses
+                    cause_lost[last_c] = last_c_lost
+                last_c = c
+                last_c_misses = cause_misses[c]
+                last_c_lost = cause_lost[c]
+            last_c_misses += 1
+            last_c_lost += lost[i]
+    if last_r >= 0:
+        row[last_r] = last_r_end
+    if last_c >= 0:
+        cause_misses[last_c] = last_c_misses
+        cause_lost[last_c] = last_c_lost
     row[HOLDS] = 1.0 if first_miss_day == n_days else 0.0
     row[FINISH] = finish
     for j in range(ar.N_COUNTS):
