@@ -21,6 +21,7 @@ from riskengine.model.common import CAUSES
 from riskengine.model.distributions import Uncertain
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises, uncertain_numbers
+from riskengine.simulation import mechanics as mech
 from riskengine.simulation import parameters as par
 from riskengine.simulation.rng import entity_ids
 from riskengine.simulation.sampling import ROW, encode
@@ -109,6 +110,7 @@ class Compiled:
     drv_ptr: np.ndarray
     drv_idx: np.ndarray
     res_driver: np.ndarray  # the absenteeism driver of each resource, -1: none
+    op_plan_gap: np.ndarray  # G_0: non-working time the planned setup + work cross from the planned start
     # uncertain parameters (:mod:`riskengine.simulation.parameters`)
     dist_src: np.ndarray  # (rows, ROW - 1) each row's parameters as written (nominal values)
     par_row: np.ndarray  # row of each uncertain parameter's distribution
@@ -270,8 +272,11 @@ def compile_model(plan: Plan, premises: Premises) -> Compiled:
     drv_ptr, drv_idx = _csr([[mindex[m] for m in dict.fromkeys(getattr(drv, "materials", [])) if m in mindex]
                              for _, drv in drivers])
     asg = np.array(assignments, np.int64).reshape(-1, 4)
+    op_resource = np.array([rindex[op.resource] for op in ops], np.int64)
+    cal_start = np.ascontiguousarray(cal_all[:, 0])
+    cal_end = np.ascontiguousarray(cal_all[:, 1])
     return Compiled(
-        op_resource=np.array([rindex[op.resource] for op in ops], np.int64),
+        op_resource=op_resource,
         op_start=start, op_end=end, op_setup=setup, op_work=work,
         op_quantity=np.array([op.quantity for op in ops]),
         op_product=np.array([products[op.product] for op in ops], np.int64),
@@ -283,8 +288,7 @@ def compile_model(plan: Plan, premises: Premises) -> Compiled:
         mat_late_p=np.array(mat_late_p), mat_late_row=np.array(mat_late_row, np.int64),
         mat_reject_p=np.array(mat_reject_p), mat_reject_row=np.array(mat_reject_row, np.int64),
         res_entity=entity_ids(res_ids), seq_ptr=seq_ptr, seq_idx=seq_idx,
-        cal_ptr=cal_ptr, cal_start=np.ascontiguousarray(cal_all[:, 0]),
-        cal_end=np.ascontiguousarray(cal_all[:, 1]),
+        cal_ptr=cal_ptr, cal_start=cal_start, cal_end=cal_end,
         res_tbf_row=np.array(tbf, np.int64), res_ttr_row=np.array(ttr, np.int64),
         res_absence_p=np.array(ab_p), res_absence_speed=np.array(ab_speed),
         res_shift_hours=np.array(shift, np.float64), res_performance_row=np.array(perf, np.int64),
@@ -308,6 +312,7 @@ def compile_model(plan: Plan, premises: Premises) -> Compiled:
         drv_p=np.array(drv_p, np.float64), drv_row=np.array(drv_row, np.int64),
         drv_entity=entity_ids([name for name, _ in drivers]), drv_ptr=drv_ptr, drv_idx=drv_idx,
         res_driver=res_driver,
+        op_plan_gap=mech.planned_gaps(op_resource, start, setup, work, cal_ptr, cal_start, cal_end),
         dist_src=np.array(srcs), par_row=np.array(par_rows, np.int64),
         par_entity=entity_ids(list(keys)), par_keys=np.array(list(keys), dtype=str),
         asg_param=np.ascontiguousarray(asg[:, 0]), asg_target=np.ascontiguousarray(asg[:, 1]),

@@ -139,6 +139,7 @@ def replicate(
     res_performance_row, res_scrap, res_setup_row, rel_cause, rel_fail_p, dist, pool,
     early_start, next_ready, resequence_window, deviation_p, deviation_window, deviation_rule,
     reliability_delay, reliability_delay_row, drv_p, drv_row, drv_entity, drv_ptr, drv_idx, res_driver,
+    op_plan_gap,
     scrap_start, scrap_k0, scrap_ptr, scrap_length, scrap_cdf, scrap_guide,
     start, end, good, delay_cause, moved_cause, factor_cause, order, origin,
     removed, displaced, mat_ready, arrival, res_t, res_decision, res_last_family, res_previous,
@@ -372,9 +373,8 @@ def replicate(
             delay[ABSENTEEISM] += account[mech.LOST_ABSENCE]
             delay[SETUP] += setup - op_setup[i]
             planned_gap = (op_end[i] - op_start[i]) - (op_work[i] + op_setup[i])
-            plan_gap = mech.planned_gap_crossed(op_start[i], op_setup[i] + op_work[i], cal_start, cal_end,
-                                                cal_ptr[r], cal_ptr[r + 1])
-            inherited = execution_gap(delay, account[mech.GAP_CALENDAR], planned_gap, plan_gap, inherited)
+            inherited = execution_gap(delay, account[mech.GAP_CALENDAR], planned_gap, op_plan_gap[i],
+                                      inherited)
             delay_cause[i] = root_cause(delay)
             if source >= 0 and inherits(delay, delay_cause[i], cause, inherited):
                 origin[i] = origin[source]

@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from riskengine._jit import leaf_inline, leaf_jit
+from riskengine._jit import jit, leaf_inline, leaf_jit
 from riskengine.simulation.rng import uniform, variate_key
 from riskengine.simulation.sampling import sample
 
@@ -212,6 +212,19 @@ def planned_gap_crossed(t: float, work: float, cal_start: np.ndarray, cal_end: n
         gap += cal_start[i] - cal_end[i - 1]
         t = cal_start[i]
     return gap
+
+
+@jit
+def planned_gaps(op_resource: np.ndarray, op_start: np.ndarray, op_setup: np.ndarray, op_work: np.ndarray,
+                 cal_ptr: np.ndarray, cal_start: np.ndarray, cal_end: np.ndarray) -> np.ndarray:
+    """:func:`planned_gap_crossed` of every operation (planned setup + work from its planned
+    start on its resource's calendar): it depends on the plan only, so it is computed once."""
+    out = np.zeros(op_resource.shape[0])
+    for i in range(op_resource.shape[0]):
+        r = op_resource[i]
+        out[i] = planned_gap_crossed(op_start[i], op_setup[i] + op_work[i], cal_start, cal_end,
+                                     cal_ptr[r], cal_ptr[r + 1])
+    return out
 
 
 @leaf_jit

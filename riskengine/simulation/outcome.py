@@ -213,11 +213,12 @@ def execution_gap(delay: np.ndarray, gap: float, planned_gap: float, plan_gap: f
     The inherited part of the start delay (``inherited``, carried by its cause) takes its
     share too, so an operation pushed into a weekend by its predecessor keeps its origin.
     """
-    total = 0.0
-    for k in range(delay.shape[0]):
-        if delay[k] > 0.0:
-            total += delay[k]
     extra = gap - plan_gap
+    total = 0.0
+    if extra > 0.0:  # (usually not: most late operations cross no extra break)
+        for k in range(delay.shape[0]):
+            if delay[k] > 0.0:
+                total += delay[k]
     if extra > 0.0 and total > 0.0:
         scale = extra / total
         for k in range(delay.shape[0]):

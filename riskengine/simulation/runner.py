@@ -44,6 +44,7 @@ def _simulate_chunk(
     res_performance_row, res_scrap, res_setup_row, rel_cause, rel_fail_p, dist, pool,
     early_start, next_ready, resequence_window, deviation_p, deviation_window, deviation_rule,
     reliability_delay, reliability_delay_row, drv_p, drv_row, drv_entity, drv_ptr, drv_idx, res_driver,
+    op_plan_gap,
     scrap_start, scrap_k0, scrap_ptr, scrap_length, scrap_cdf, scrap_guide,
     op_bucket, op_position, op_product, op_day, planned, planned_total, bucket_hours, n_days,
     band_of_bucket, band_measures, lateness_tolerance, quantity_tolerance, units_sequence,
@@ -81,7 +82,7 @@ def _simulate_chunk(
                               p_dist, pool, early_start, next_ready, resequence_window, p_dev,
                               deviation_window, deviation_rule, reliability_delay,
                               reliability_delay_row, p_drv, drv_row, drv_entity, drv_ptr, drv_idx,
-                              res_driver,
+                              res_driver, op_plan_gap,
                               p_scrap_start, scrap_k0, scrap_ptr, scrap_length,
                               scrap_cdf, scrap_guide, start, end, good, delay_cause,
                               moved_cause, factor_cause, order, origin, *rw)
@@ -117,7 +118,7 @@ _SIM_FIELDS = (
     "res_performance_row", "res_scrap", "res_setup_row", "rel_cause", "rel_fail_p", "dist", "pool",
     "early_start", "next_ready", "resequence_window", "deviation_p", "deviation_window",
     "deviation_rule", "reliability_delay", "reliability_delay_row", "drv_p", "drv_row", "drv_entity",
-    "drv_ptr", "drv_idx", "res_driver",
+    "drv_ptr", "drv_idx", "res_driver", "op_plan_gap",
 )
 
 
