@@ -107,6 +107,22 @@ def from_pydantic(exc, source: str | None = None, prefix: str = "") -> InputErro
     return InputError(problems, source)
 
 
+def validate_document(model, data: object, what: str, source: str | None = None):
+    """``model.model_validate(data)`` for a whole input document, every problem located.
+
+    ``what`` completes the message for a document that is not an object
+    ("a plan must be a JSON object").
+    """
+    from pydantic import ValidationError
+
+    if not isinstance(data, dict):
+        raise InputError(Problem("", what), source)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise from_pydantic(exc, source) from None
+
+
 def _within(location: str, prefix: str) -> bool:
     """Whether ``location`` is ``prefix`` or a field or item inside it."""
     return location == prefix or location.startswith((prefix + ".", prefix + "["))

@@ -38,9 +38,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
-from riskengine.errors import InputError, Problem, from_pydantic
+from riskengine.errors import InputError, Problem, validate_document
 from riskengine.model.common import Instant, NonNegative, Strict
 from riskengine.model.plan import Plan
 
@@ -111,12 +111,7 @@ def _row_problems(k: int, e: Event) -> list[Problem]:
 
 def parse_events(data: object, plans: list[Plan], source: str | None = None) -> Events:
     """Validate an events document against the plans it belongs to (module docstring)."""
-    if not isinstance(data, dict):
-        raise InputError(Problem("", "events must be an object or a CSV table"), source)
-    try:
-        doc = EventsFile.model_validate(data)
-    except ValidationError as exc:
-        raise from_pydantic(exc, source) from None
+    doc = validate_document(EventsFile, data, "events must be an object or a CSV table", source)
     resources = {r.id for p in plans for r in p.resources}
     materials = {m for p in plans for op in p.operations for m in op.materials}
     problems: list[Problem] = []

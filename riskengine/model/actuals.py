@@ -19,9 +19,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from riskengine.errors import InputError, Problem, from_pydantic
+from riskengine.errors import InputError, Problem, validate_document
 from riskengine.model.common import CAUSES, MAX_RECORDS, NonNegative, Strict, Time, duplicates
 from riskengine.model.plan import Plan
 
@@ -123,12 +123,7 @@ def parse_actuals(data: object, history: PlanHistory, source: str | None = None)
     version's resources; a record without an operation needs a product.
     Numeric times are hours from the history's origin (earliest horizon start).
     """
-    if not isinstance(data, dict):
-        raise InputError(Problem("", "actuals must be a JSON object"), source)
-    try:
-        actuals = Actuals.model_validate(data)
-    except ValidationError as exc:
-        raise from_pydantic(exc, source) from None
+    actuals = validate_document(Actuals, data, "actuals must be a JSON object", source)
     ops: dict[str, tuple[str, str]] = {}
     resources: set[str] = set()
     for p in history.versions:

@@ -14,9 +14,9 @@ from datetime import datetime
 from functools import cached_property
 from typing import Literal
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from riskengine.errors import InputError, Problem, from_pydantic
+from riskengine.errors import Problem, validate_document
 from riskengine.model.calendar import Calendar, calendar_problems, resolve_calendar_times
 from riskengine.model.common import (
     MAX_BUCKETS,
@@ -258,11 +258,6 @@ def parse_plan(data: object, source: str | None = None) -> Plan:
     InputError
         With every problem found and its location.
     """
-    if not isinstance(data, dict):
-        raise InputError(Problem("", "a plan must be a JSON object"), source)
-    try:
-        plan = Plan.model_validate(data)
-    except ValidationError as exc:
-        raise from_pydantic(exc, source) from None
+    plan = validate_document(Plan, data, "a plan must be a JSON object", source)
     raise_if(_semantic_problems(plan), source)
     return plan

@@ -38,12 +38,11 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from riskengine.errors import InputError, Problem, from_pydantic
+from riskengine.errors import InputError, Problem, validate_document
 from riskengine.model.common import CAUSES, Id, NonNegative, PositiveQuantity, Probability, Strict
 from riskengine.model.distributions import (
     Distribution,
@@ -295,12 +294,7 @@ def _check_absence_driver(premises: Premises, plan: Plan, did: str, driver: Abse
 
 def parse_premises(data: object, source: str | None = None) -> Premises:
     """Validate a premises document (already parsed JSON or TOML)."""
-    if not isinstance(data, dict):
-        raise InputError(Problem("", "premises must be an object (JSON or TOML table)"), source)
-    try:
-        return Premises.model_validate(data)
-    except ValidationError as exc:
-        raise from_pydantic(exc, source) from None
+    return validate_document(Premises, data, "premises must be an object (JSON or TOML table)", source)
 
 
 def check_premises_against(premises: Premises, plan: Plan, source: str | None = None) -> None:
