@@ -25,11 +25,11 @@ if __package__ in (None, ""):  # python benchmarks/run.py
 from benchmarks import measure as m  # noqa: E402
 from benchmarks import models  # noqa: E402
 
-QUICK = {"repeats": 3, "chain_ops": 1000, "kernel_reps": 1000, "numpy_reps": 1000, "ref_reps": 4,
+QUICK = {"repeats": 3, "chain_ops": 1000, "kernel_reps": 1000, "numpy_reps": 1000, "ref_reps": 20,
          "scale_ops": (100, 1000, 10_000, 100_000), "scale_budget": 500_000, "scale_min_reps": 10,
          "mem_ops": 100, "mem_reps": (1000, 100_000), "week_ops": 10_000, "week_repeats": 1,
          "big_repeats": 1}
-FULL = {**QUICK, "repeats": 5, "kernel_reps": 10_000, "numpy_reps": 10_000, "ref_reps": 20,
+FULL = {**QUICK, "repeats": 5, "kernel_reps": 10_000, "numpy_reps": 10_000, "ref_reps": 50,
         "scale_budget": 10_000_000, "scale_min_reps": 50, "week_repeats": 3,
         "big_repeats": 3}
 MB = 1024 * 1024
