@@ -333,10 +333,9 @@ def test_broken_plan_shows_every_finding_kind():
     assert fixed.ok and check(fixed.plan).ok and len(fixed.moves) == 9
 
 
-EXAMPLES = sorted((ROOT / "scenarios" / "example-factory").glob("plan-v*.json"))
+EXAMPLES = [ROOT / "scenarios" / "example-factory" / f"plan-v{v}.json" for v in (1, 2, 3)]
 
 
-@pytest.mark.skipif(not EXAMPLES, reason="the example factory is not generated yet")
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_example_factory_plans_have_no_errors(path):
     result = check(read_plan(path))
