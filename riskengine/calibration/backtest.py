@@ -58,13 +58,11 @@ BINS = 10
 
 
 def restrict(premises: Premises, plan: Plan) -> Premises:
-    """The premises without resources and materials the plan does not have (calibrated
-    premises cover every resource and material of the history)."""
+    """The premises without resources the plan does not have (calibrated premises cover every
+    resource of the history; materials the plan does not use simply do not apply)."""
     resources = {r.id for r in plan.resources}
-    materials = {m for op in plan.operations for m in op.materials}
     return premises.model_copy(update={
-        "resources": {k: v for k, v in premises.resources.items() if k in resources},
-        "materials": {k: v for k, v in premises.materials.items() if k in materials}})
+        "resources": {k: v for k, v in premises.resources.items() if k in resources}})
 
 
 def hit_statistics(p: np.ndarray, y: np.ndarray, cluster: np.ndarray) -> dict:
