@@ -22,40 +22,39 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
-from riskengine._jit import jit, leaf_inline, leaf_jit
+from riskengine._jit import jit, leaf_inline, leaf_jit, vector_jit
 from riskengine.model import distributions as d
+from riskengine.simulation.codes import Sampler
 from riskengine.simulation.rng import uniform, variate_key
 
-FIXED, EXPONENTIAL, LOGNORMAL, GAMMA, WEIBULL, NORMAL, UNIFORM, TRIANGULAR, PERT, EMPIRICAL, BETA = range(11)
-ROW = 5  # code + four parameters
+ROW = 5  # code (:class:`~riskengine.simulation.codes.Sampler`) + four parameters
 
 
 def natural(dist: object) -> tuple[int, list]:
     """The sampler code of a distribution model and its parameters as written (numbers or
     :class:`~riskengine.model.distributions.Uncertain` ones), the input of :func:`encode_row`."""
     if isinstance(dist, d.Fixed):
-        return FIXED, [dist.value]
+        return Sampler.FIXED, [dist.value]
     if isinstance(dist, d.Exponential):
-        return EXPONENTIAL, [dist.mean_]
+        return Sampler.EXPONENTIAL, [dist.mean_]
     if isinstance(dist, d.Lognormal):
-        return LOGNORMAL, [dist.mean_, dist.cv]
+        return Sampler.LOGNORMAL, [dist.mean_, dist.cv]
     if isinstance(dist, d.Gamma):
-        return GAMMA, [dist.mean_, dist.cv]
+        return Sampler.GAMMA, [dist.mean_, dist.cv]
     if isinstance(dist, d.Weibull):
-        return WEIBULL, [dist.shape, dist.scale]
+        return Sampler.WEIBULL, [dist.shape, dist.scale]
     if isinstance(dist, d.Normal):
-        return NORMAL, [dist.mean_, dist.sd]
+        return Sampler.NORMAL, [dist.mean_, dist.sd]
     if isinstance(dist, d.Uniform):
-        return UNIFORM, [dist.low, dist.high]
+        return Sampler.UNIFORM, [dist.low, dist.high]
     if isinstance(dist, d.Pert):
-        return PERT, [dist.low, dist.mode, dist.high]
+        return Sampler.PERT, [dist.low, dist.mode, dist.high]
     if isinstance(dist, d.Triangular):
-        return TRIANGULAR, [dist.low, dist.mode, dist.high]
+        return Sampler.TRIANGULAR, [dist.low, dist.mode, dist.high]
     if isinstance(dist, d.Beta):
-        return BETA, [dist.alpha, dist.beta]
+        return Sampler.BETA, [dist.alpha, dist.beta]
     raise TypeError(f"no sampler for {type(dist).__name__}")
 
 
@@ -71,21 +70,21 @@ def encode_row(code: int, src: np.ndarray, out: np.ndarray) -> None:
     out[2] = src[1]
     out[3] = src[2]
     out[4] = src[3]
-    if code == LOGNORMAL:  # ln X ~ N(mu, s^2), s^2 = ln(1 + cv^2), mu = ln(mean) - s^2 / 2
+    if code == Sampler.LOGNORMAL:  # ln X ~ N(mu, s^2), s^2 = ln(1 + cv^2), mu = ln(mean) - s^2 / 2
         s2 = math.log1p(src[1] * src[1])
         out[1] = math.log(src[0]) - s2 / 2.0
         out[2] = math.sqrt(s2)
-    elif code == GAMMA:  # shape 1 / cv^2, scale mean cv^2
+    elif code == Sampler.GAMMA:  # shape 1 / cv^2, scale mean cv^2
         out[1] = 1.0 / (src[1] * src[1])
         out[2] = src[0] * (src[1] * src[1])
-    elif code == PERT:  # low, high, alpha = 1 + 4 (mode - low) / span, beta = 1 + 4 (high - mode) / span
+    elif code == Sampler.PERT:  # low, high, alpha = 1 + 4 (mode - low)/span, beta = 1 + 4 (high - mode)/span
         span = src[2] - src[0]
         out[1] = src[0]
         out[2] = src[2]
         out[3] = 1.0 + 4.0 * (src[1] - src[0]) / span
         out[4] = 1.0 + 4.0 * (src[2] - src[1]) / span
-    elif code == BETA:
-        out[0] = PERT
+    elif code == Sampler.BETA:
+        out[0] = Sampler.PERT.value
         out[1] = 0.0
         out[2] = 1.0
         out[3] = src[0]
@@ -104,14 +103,14 @@ def encode(dist: object, pool: list[float], value=None) -> tuple[np.ndarray, np.
         src[:2] = len(pool), len(dist.values)
         pool.extend(dist.values)
         row = np.zeros(ROW)
-        row[0] = EMPIRICAL
+        row[0] = Sampler.EMPIRICAL
         row[1:] = src
         return row, src
     code, params = natural(dist)
     for j, x in enumerate(params):
         src[j] = x if value is None else value(x, j)
     row = np.zeros(ROW)
-    encode_row(code, src, row)
+    encode_row(int(code), src, row)  # one compiled version: an int, not the enum member
     return row, src
 
 
@@ -185,12 +184,7 @@ def gamma_variate(shape: float, vkey: np.uint64) -> float:
             return boost * dd * v
 
 
-#: The numba options of :func:`normal_quantiles`: no check for a division by zero (its
-#: denominators are at least 1), so that the loop compiles to vector instructions.
-_vector_jit = numba.njit(cache=True, nogil=True, _nrt=False, error_model="numpy")
-
-
-@_vector_jit
+@vector_jit  # no check for a division by zero: its denominators are at least 1
 def normal_quantiles(p: np.ndarray, out: np.ndarray) -> None:
     """``out[i] = normal_quantile(p[i])`` for a batch, the same numbers several times faster.
 
@@ -222,37 +216,37 @@ def sample_known(table: np.ndarray, row: int, pool: np.ndarray, vkey: np.uint64,
     code = int(table[row, 0])
     a = table[row, 1]
     b = table[row, 2]
-    if code == FIXED:
+    if code == Sampler.FIXED:
         return a
-    if code == GAMMA:
+    if code == Sampler.GAMMA:
         return b * gamma_variate(a, vkey)
-    if code == PERT:
+    if code == Sampler.PERT:
         g1 = gamma_variate(table[row, 3], variate_key(vkey, 1))
         g2 = gamma_variate(table[row, 4], variate_key(vkey, 2))
         return a + (b - a) * g1 / (g1 + g2)
     if z == z:  # the quantile is known: no need to hash the uniform again
-        if code == LOGNORMAL:
+        if code == Sampler.LOGNORMAL:
             return math.exp(a + b * z)
-        if code == NORMAL:
+        if code == Sampler.NORMAL:
             return a + b * z
     u = uniform(vkey, 0)
-    if code == EXPONENTIAL:
+    if code == Sampler.EXPONENTIAL:
         return -a * math.log1p(-u)
-    if code == LOGNORMAL:
+    if code == Sampler.LOGNORMAL:
         return math.exp(a + b * normal_quantile(u))
-    if code == WEIBULL:
+    if code == Sampler.WEIBULL:
         return b * (-math.log1p(-u)) ** (1.0 / a)
-    if code == NORMAL:
+    if code == Sampler.NORMAL:
         return a + b * normal_quantile(u)
-    if code == UNIFORM:
+    if code == Sampler.UNIFORM:
         return a + (b - a) * u
-    if code == TRIANGULAR:
+    if code == Sampler.TRIANGULAR:
         low, mode, high = a, b, table[row, 3]
         split = (mode - low) / (high - low)
         if u < split:
             return low + math.sqrt(u * (high - low) * (mode - low))
         return high - math.sqrt((1.0 - u) * (high - low) * (high - mode))
-    if code == EMPIRICAL:
+    if code == Sampler.EMPIRICAL:
         n = int(b)
         return pool[int(a) + min(int(u * n), n - 1)]
     return math.nan
