@@ -49,7 +49,7 @@ import numpy as np
 
 from riskengine._jit import jit, leaf_inline, leaf_jit
 from riskengine.simulation import mechanics as mech
-from riskengine.simulation.codes import Cause, DeviationRule, Stream
+from riskengine.simulation.codes import Account, Cause, DeviationRule, Stream
 from riskengine.simulation.draws import material_arrivals, operation_draws, reliability_factors
 from riskengine.simulation.outcome import delay_causes
 from riskengine.simulation.records import Graph, Model, Outputs, ScrapTables, Scratch
@@ -234,10 +234,11 @@ def commit(g: Graph, s: Scratch, out: Outputs, r: int, i: int, moved: int, lo: i
 
 
 @leaf_inline
-def start_time(m: Model, s: Scratch, out: Outputs, r: int, i: int, t: float,
-               slot: float) -> tuple[float, float, float, int, int]:
+def start_time(m: Model, s: Scratch, out: Outputs, r: int, i: int, t: float, slot: float,
+               absence: mech.Absence) -> tuple[float, float, float, int, int]:
     """Start of operation i (not before ``slot``) and what delayed it: ``(begin, s, plain,
-    cause, source)`` as :meth:`Reference.start_time` returns them."""
+    cause, source)`` as :meth:`Reference.start_time` returns them. Moves resource r's
+    calendar on to the first working interval that ends after ``s`` (:func:`narrow_calendar`)."""
     ops, g = m.ops, m.graph
     at = t
     cause = -2  # the resource itself was the binding constraint
@@ -275,22 +276,21 @@ def start_time(m: Model, s: Scratch, out: Outputs, r: int, i: int, t: float,
         else:
             cause = Cause.PLANNING
     narrow_calendar(m, s, r, at)
-    begin, plain = mech.start_instants(at, calendar_of(m, s, r), absence_of(m, s, r))
+    begin, plain = mech.start_instants(at, calendar_of(m, s, r), absence)
     return begin, at, plain, cause, source
 
 
 @leaf_inline
-def execute(m: Model, s: Scratch, out: Outputs, r: int, i: int,
-            start: tuple[float, float, float, int, int]) -> float:
+def execute(m: Model, s: Scratch, out: Outputs, r: int, i: int, start: tuple[float, float, float, int, int],
+            cal: mech.Intervals, absence: mech.Absence) -> float:
     """Setup and processing of operation i from ``start`` (:func:`start_time`); record its
     results and return its end."""
     begin = start[0]
     source = start[4]
-    cal = calendar_of(m, s, r)
-    absence = absence_of(m, s, r)
     account = s.account
-    for k in range(account.shape[0]):
-        account[k] = 0.0
+    account[Account.LOST_ABSENCE] = 0.0
+    account[Account.GAP_CALENDAR] = 0.0
+    account[Account.REPAIR] = 0.0
     setup = s.actual_setup[i]
     after_setup = mech.advance(begin, setup, cal, absence, account)
     work = s.actual_work[i]
@@ -409,8 +409,9 @@ def replicate(seed: int, rep: int, m: Model, scrap: ScrapTables, s: Scratch, out
             continue
         commit(m.graph, s, out, r, i, moved, lo, hi, n_started)
         n_started += 1
-        start = start_time(m, s, out, r, i, t, slot)
-        finish = execute(m, s, out, r, i, start)
+        absence = absence_of(m, s, r)
+        start = start_time(m, s, out, r, i, t, slot, absence)
+        finish = execute(m, s, out, r, i, start, calendar_of(m, s, r), absence)
         s.committed[i] = True
         if n_waiting > 0:
             size, n_waiting = wake(m.graph, s, i, t, size, n_waiting)

@@ -26,7 +26,7 @@ import numpy as np
 from riskengine._jit import leaf_inline, leaf_jit
 from riskengine.adherence import arrays as ar
 from riskengine.adherence import sequence as sq
-from riskengine.simulation.codes import Account, Cause
+from riskengine.simulation.codes import N_CAUSES, Account, Cause
 from riskengine.simulation.records import Adherence, Operations, Outputs
 
 FAILED = 5  # deviation code of a reliability-factor miss (after the adherence codes)
@@ -254,7 +254,7 @@ def delay_causes(delay: np.ndarray, ops: Operations, i: int, start: tuple, setup
     non-working time crossed (:func:`execution_gap`).
     """
     begin, s, plain, cause, source = start
-    for k in range(delay.shape[0]):
+    for k in range(N_CAUSES):
         delay[k] = 0.0
     inherited = start_delay(delay, ops.start[i], s, plain, begin, cause)
     delay[Cause.BREAKDOWN] += account[Account.REPAIR]
