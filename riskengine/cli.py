@@ -221,7 +221,8 @@ def score(plan, premises, replications, precision, max_replications, seed, engin
     from riskengine.analysis.score import score as run
     from riskengine.io.readers import read_plan, read_premises
     from riskengine.model.premises import check_premises_against
-    from riskengine.report.progress import batches, progress_line
+    from riskengine.report.progress import batches, compile_notice, progress_line
+    from riskengine.simulation.runner import announce_compile
 
     loaded = read_plan(plan)
     model = read_premises(premises)
@@ -230,9 +231,10 @@ def score(plan, premises, replications, precision, max_replications, seed, engin
     line = progress_line("score", quiet=quiet, total=None if precision else replications, precision=precision)
     batch = None if line is None else (1000 if precision else batches(replications))
     try:
-        result = run(loaded, model, replications=replications, precision=precision, seed=seed,
-                     engine=engine, max_replications=max_replications,
-                     progress=line.update if line else None, batch=batch, confidence=confidence)
+        with announce_compile(compile_notice(quiet)):
+            result = run(loaded, model, replications=replications, precision=precision, seed=seed,
+                         engine=engine, max_replications=max_replications,
+                         progress=line.update if line else None, batch=batch, confidence=confidence)
     finally:
         if line:
             line.close()
@@ -282,7 +284,8 @@ def compare(plans, premises, replications, seed, independent, engine, json_path,
     from riskengine.analysis.compare import compare as run
     from riskengine.io.readers import read_plan, read_premises
     from riskengine.model.premises import check_premises_against
-    from riskengine.report.progress import batches, progress_line
+    from riskengine.report.progress import batches, compile_notice, progress_line
+    from riskengine.simulation.runner import announce_compile
 
     loaded = [read_plan(p) for p in plans]
     model = read_premises(premises)
@@ -291,9 +294,10 @@ def compare(plans, premises, replications, seed, independent, engine, json_path,
     check_report_path(report_path)
     line = progress_line("compare", quiet=quiet, total=replications * len(loaded))
     try:
-        result = run(loaded, model, replications=replications, seed=seed, engine=engine,
-                     paired=not independent, batch=batches(replications) if line else None,
-                     progress=(lambda done, _total: line.update(done)) if line else None)
+        with announce_compile(compile_notice(quiet)):
+            result = run(loaded, model, replications=replications, seed=seed, engine=engine,
+                         paired=not independent, batch=batches(replications) if line else None,
+                         progress=(lambda done, _total: line.update(done)) if line else None)
     finally:
         if line:
             line.close()

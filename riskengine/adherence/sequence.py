@@ -16,11 +16,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from riskengine._jit import jit, leaf_inline, leaf_jit
+from riskengine._jit import fused_jit, inner_jit, jit
 from riskengine.adherence.arrays import ORDERS_BUILT, ORDERS_IN_SEQUENCE, UNITS_BUILT, UNITS_IN_SEQUENCE
 
 
-@jit
+@fused_jit
 def _better(value: float, position: int, best_value: float, best_position: int) -> bool:
     """Tie rule: the heavier chain wins; among equals, the one ending at the lower position."""
     return value > best_value or (value == best_value and best_position >= 0
@@ -30,7 +30,7 @@ def _better(value: float, position: int, best_value: float, best_position: int) 
 SMALL_GROUP = 32  # up to this many orders the O(k^2) scan is faster than the Fenwick tree
 
 
-@leaf_jit
+@inner_jit
 def _heaviest_small(position: np.ndarray, weight: np.ndarray, member: np.ndarray,
                     best: np.ndarray, pred: np.ndarray) -> float:
     """O(k^2) version of :func:`increasing_subsequence` (same tie rule), no allocation."""
@@ -82,12 +82,12 @@ def increasing_subsequence(position: np.ndarray, weight: np.ndarray, member: np.
                            np.empty(n, np.int64), np.empty(n + 1), np.empty(n + 1, np.int64))
 
 
-@leaf_jit
+@fused_jit
 def _sort_key_less(position: np.ndarray, a: int, b: int) -> bool:
     return position[a] < position[b] or (position[a] == position[b] and a < b)
 
 
-@leaf_inline
+@fused_jit
 def _sift_down(position: np.ndarray, order: np.ndarray, k: int, size: int) -> None:
     """Move ``order[k]`` down the max-heap ``order[:size]`` (keyed by position, index)."""
     while True:
@@ -102,7 +102,7 @@ def _sift_down(position: np.ndarray, order: np.ndarray, k: int, size: int) -> No
         k = child
 
 
-@leaf_jit
+@inner_jit
 def _rank_positions(position: np.ndarray, order: np.ndarray, rank: np.ndarray) -> None:
     """``rank[k]``: place of item k when sorted by (position, k), by heapsort (no allocation).
 
@@ -120,7 +120,7 @@ def _rank_positions(position: np.ndarray, order: np.ndarray, rank: np.ndarray) -
         rank[order[r]] = r
 
 
-@leaf_jit
+@inner_jit
 def _heaviest_large(position: np.ndarray, weight: np.ndarray, member: np.ndarray, best: np.ndarray,
                     pred: np.ndarray, order: np.ndarray, rank: np.ndarray, tree_value: np.ndarray,
                     tree_item: np.ndarray) -> float:
@@ -218,7 +218,7 @@ def add_sequence(order: np.ndarray, bucket: np.ndarray, resource: np.ndarray, n_
                     sequence_work(n, n_groups))
 
 
-@leaf_jit
+@inner_jit
 def sequence_counts(order: np.ndarray, n_order: int, group: np.ndarray, n_groups: int,
                     group_bucket: np.ndarray, position: np.ndarray, weight: np.ndarray, out: np.ndarray,
                     member: np.ndarray, work: SequenceWork) -> None:

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from riskengine._jit import jit, leaf_jit
+from riskengine._jit import inner_jit, jit
 from riskengine.simulation.codes import Stream
 from riskengine.simulation.records import (
     Distributions,
@@ -89,7 +89,7 @@ def _scrap_tables(op_resource: np.ndarray, op_quantity: np.ndarray, res_scrap: n
     return start, k0, ptr, length, cdf, guide
 
 
-@leaf_jit
+@inner_jit
 def material_arrivals(materials: Materials, drivers: Drivers, dists: Distributions, keys: np.ndarray,
                       arrival: np.ndarray) -> None:
     """``arrival[m]``: planned arrival + own late delay + rejection delay + shared shocks.
@@ -119,7 +119,7 @@ def material_arrivals(materials: Materials, drivers: Drivers, dists: Distributio
                     arrival[drv.idx[j]] += shock
 
 
-@leaf_jit
+@inner_jit
 def reliability_factors(key: np.uint64, op_entity: np.ndarray, factors: Factors,
                         factor_cause: np.ndarray) -> None:
     """``factor_cause[i]``: the cause of the first reliability factor f (in premises order) whose
@@ -141,7 +141,7 @@ def reliability_factors(key: np.uint64, op_entity: np.ndarray, factors: Factors,
             factor_cause[i] = cause if failed else factor_cause[i]
 
 
-@leaf_jit
+@inner_jit
 def _normal_batch(key, op_entity, vkey, u, z) -> None:
     """Per operation: the key of its first variate, that variate's uniform and normal quantile."""
     for i in range(op_entity.shape[0]):
@@ -151,7 +151,7 @@ def _normal_batch(key, op_entity, vkey, u, z) -> None:
     normal_quantiles(u, z)
 
 
-@leaf_jit
+@inner_jit
 def operation_draws(ops: Operations, resources: Resources, dists: Distributions, scrap: ScrapTables,
                     s: Scratch) -> None:
     """Actual setup = planned x overrun, work = planned / performance, units = planned - scrap

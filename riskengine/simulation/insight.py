@@ -45,7 +45,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from riskengine._jit import leaf_jit
+from riskengine._jit import fused_jit, leaf_jit, step_jit
 from riskengine.adherence import arrays as ar
 from riskengine.simulation.outcome import Judgement
 from riskengine.simulation.records import Adherence, Operations, Outputs
@@ -77,7 +77,7 @@ def wide_total(acc: np.ndarray) -> np.ndarray:
     return hi * (1 << 32) + lo
 
 
-@leaf_jit
+@fused_jit
 def fixed(x: float) -> np.int64:
     """``x`` (hours or a ratio, >= 0) in fixed point 2^-16 (rounded half up), clipped at 2^15."""
     return np.int64(min(max(x, 0.0), MAX_HOURS) * SCALE + 0.5)
@@ -93,7 +93,7 @@ class Insight(NamedTuple):
     breaks: np.ndarray  # (N_FACTORS, buckets + 1) first bucket where each factor breaks
 
 
-@leaf_jit
+@step_jit
 def attribute(ops: Operations, adherence: Adherence, out: Outputs, judged: Judgement, row: np.ndarray,
               insight: Insight, ratio: np.ndarray) -> None:
     """Add one judged replication to the insight accumulators (module docstring).

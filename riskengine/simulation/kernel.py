@@ -47,7 +47,7 @@ import math
 
 import numpy as np
 
-from riskengine._jit import jit, leaf_inline, leaf_jit
+from riskengine._jit import fused_jit, inner_jit, leaf_jit, step_jit
 from riskengine.simulation import mechanics as mech
 from riskengine.simulation.codes import Account, Cause, DeviationRule, Stream
 from riskengine.simulation.draws import material_arrivals, operation_draws, reliability_factors
@@ -62,12 +62,12 @@ FAILURE_KEY, REPAIR_KEY, ABSENCE_KEY, DEVIATION_KEY, DRIVER_KEY = range(5)
 
 # -- a tiny binary heap of (time, resource), lexicographic --------------------------------------
 
-@jit
+@fused_jit
 def _less(t1: float, r1: int, t2: float, r2: int) -> bool:
     return t1 < t2 or (t1 == t2 and r1 < r2)
 
 
-@leaf_jit
+@inner_jit
 def _push(heap_t: np.ndarray, heap_r: np.ndarray, size: int, t: float, r: int) -> int:
     k = size
     heap_t[k] = t
@@ -83,7 +83,7 @@ def _push(heap_t: np.ndarray, heap_r: np.ndarray, size: int, t: float, r: int) -
     return size + 1
 
 
-@leaf_jit
+@inner_jit
 def _pop(heap_t: np.ndarray, heap_r: np.ndarray, size: int) -> int:
     size -= 1
     heap_t[0] = heap_t[size]
@@ -105,7 +105,7 @@ def _pop(heap_t: np.ndarray, heap_r: np.ndarray, size: int) -> int:
 
 # -- what a resource knows about itself ----------------------------------------------------------
 
-@leaf_inline
+@step_jit
 def absence_of(m: Model, s: Scratch, r: int) -> mech.Absence:
     """Resource r's absenteeism: its own, and its shared driver's (the same key for all its crews)."""
     d = m.resources.driver[r]
@@ -114,19 +114,19 @@ def absence_of(m: Model, s: Scratch, r: int) -> mech.Absence:
                         m.drivers.p[d] if d >= 0 else 0.0)
 
 
-@leaf_inline
+@step_jit
 def breakdowns_of(m: Model, s: Scratch, r: int) -> mech.Breakdowns:
     return mech.Breakdowns(m.dists.table, m.dists.pool, m.resources.tbf_row[r], m.resources.ttr_row[r],
                            s.res_keys[r, FAILURE_KEY], s.res_keys[r, REPAIR_KEY])
 
 
-@leaf_inline
+@step_jit
 def calendar_of(m: Model, s: Scratch, r: int) -> mech.Intervals:
     """Resource r's working intervals from the first that may still matter (``res_cal[r]``)."""
     return mech.Intervals(m.calendars.start, m.calendars.end, s.res_cal[r], m.calendars.ptr[r + 1])
 
 
-@leaf_inline
+@step_jit
 def narrow_calendar(m: Model, s: Scratch, r: int, t: float) -> None:
     """Move ``res_cal[r]`` to the first working interval that ends after ``t``: every time asked
     about afterwards is at least ``t`` (a resource's start times never decrease), so the
@@ -143,7 +143,7 @@ def narrow_calendar(m: Model, s: Scratch, r: int, t: float) -> None:
 
 # -- the steps -------------------------------------------------------------------------------------
 
-@leaf_jit
+@fused_jit
 def ready(g: Graph, end: np.ndarray, mat_ready: np.ndarray, i: int, t: float) -> bool:
     """Predecessors of operation i ended and its materials arrived by ``t``."""
     for k in range(g.pred_ptr[i], g.pred_ptr[i + 1]):
@@ -152,7 +152,7 @@ def ready(g: Graph, end: np.ndarray, mat_ready: np.ndarray, i: int, t: float) ->
     return mat_ready[i] <= t
 
 
-@leaf_inline
+@step_jit
 def pending(g: Graph, s: Scratch, r: int) -> tuple[int, int]:
     """Resource r's pending operations: ``seq_idx[lo:hi]`` without the removed ones, ``lo``
     the first of them (``lo == hi``: none left)."""
@@ -164,7 +164,7 @@ def pending(g: Graph, s: Scratch, r: int) -> tuple[int, int]:
     return lo, hi
 
 
-@leaf_inline
+@step_jit
 def choose(m: Model, s: Scratch, out: Outputs, r: int, t: float, lo: int, hi: int) -> tuple[int, int, float]:
     """The operation resource r takes next at ``t``, the cause of its move (-1: none) and the
     time before which it may not start (a moved operation takes the head's slot)."""
@@ -206,7 +206,7 @@ def choose(m: Model, s: Scratch, out: Outputs, r: int, t: float, lo: int, hi: in
     return head, -1, slot
 
 
-@leaf_inline
+@step_jit
 def unstarted_predecessor(g: Graph, s: Scratch, i: int) -> bool:
     """Whether a routing predecessor of operation i has not been started (its end is unknown)."""
     for k in range(g.pred_ptr[i], g.pred_ptr[i + 1]):
@@ -215,7 +215,7 @@ def unstarted_predecessor(g: Graph, s: Scratch, i: int) -> bool:
     return False
 
 
-@leaf_inline
+@step_jit
 def commit(g: Graph, s: Scratch, out: Outputs, r: int, i: int, moved: int, lo: int, hi: int,
            n_started: int) -> None:
     """Take operation i off resource r's pending list as its ``n_started``-th start; the
@@ -233,7 +233,7 @@ def commit(g: Graph, s: Scratch, out: Outputs, r: int, i: int, moved: int, lo: i
     s.res_decision[r] += 1
 
 
-@leaf_inline
+@step_jit
 def start_time(m: Model, s: Scratch, out: Outputs, r: int, i: int, t: float, slot: float,
                absence: mech.Absence) -> tuple[float, float, float, int, int]:
     """Start of operation i (not before ``slot``) and what delayed it: ``(begin, s, plain,
@@ -280,7 +280,7 @@ def start_time(m: Model, s: Scratch, out: Outputs, r: int, i: int, t: float, slo
     return begin, at, plain, cause, source
 
 
-@leaf_inline
+@step_jit
 def execute(m: Model, s: Scratch, out: Outputs, r: int, i: int, start: tuple[float, float, float, int, int],
             cal: mech.Intervals, absence: mech.Absence) -> float:
     """Setup and processing of operation i from ``start`` (:func:`start_time`); record its
@@ -309,7 +309,7 @@ def execute(m: Model, s: Scratch, out: Outputs, r: int, i: int, start: tuple[flo
     return finish
 
 
-@leaf_inline
+@step_jit
 def wake(g: Graph, s: Scratch, i: int, t: float, size: int, n_waiting: int) -> tuple[int, int]:
     """Put the resources that waited for operation i to be started back on the heap."""
     for w in range(s.res_waiting.shape[0]):
@@ -326,7 +326,7 @@ def wake(g: Graph, s: Scratch, i: int, t: float, size: int, n_waiting: int) -> t
 
 # -- one replication -------------------------------------------------------------------------------
 
-@leaf_inline
+@step_jit
 def reset(m: Model, s: Scratch, out: Outputs) -> None:
     """Every operation unstarted, with the arrival of its last material."""
     for i in range(m.ops.resource.shape[0]):
@@ -345,7 +345,7 @@ def reset(m: Model, s: Scratch, out: Outputs) -> None:
         s.mat_ready[i] = ready_at
 
 
-@leaf_inline
+@step_jit
 def start_resources(m: Model, s: Scratch) -> int:
     """Every resource free at 0 with its keys, failure clock and decision uniforms; the heap
     of the resources with operations (returns its size)."""

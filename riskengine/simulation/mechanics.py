@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from riskengine._jit import jit, leaf_inline, leaf_jit
+from riskengine._jit import fused_entry, fused_jit, inner_jit, jit, leaf_jit
 from riskengine.simulation.codes import Account
 from riskengine.simulation.rng import uniform, variate_key
 from riskengine.simulation.sampling import sample
@@ -74,7 +74,7 @@ class Breakdowns(NamedTuple):
     repair_key: np.uint64
 
 
-@leaf_inline
+@fused_jit
 def absent(absence: Absence, shift: int) -> bool:
     """Whether the crew of a resource is missing in a shift (its shift-th uniform < p, or the
     shift-th uniform of its shared driver < the driver's probability)."""
@@ -85,7 +85,7 @@ def absent(absence: Absence, shift: int) -> bool:
     return absence.shared_p > 0.0 and uniform(absence.shared_key, shift) < absence.shared_p
 
 
-@leaf_inline
+@fused_jit
 def first_interval(t: float, cal: Intervals) -> int:
     """Index of the first working interval of ``cal`` that ends after ``t`` (``cal.hi``: none).
 
@@ -108,7 +108,7 @@ def first_interval(t: float, cal: Intervals) -> int:
     return lo
 
 
-@leaf_inline
+@fused_entry
 def advance(t: float, work: float, cal: Intervals, absence: Absence, account: np.ndarray) -> float:
     """Clock time at which ``work`` hours of work started at ``t`` are done.
 
@@ -161,7 +161,7 @@ def advance(t: float, work: float, cal: Intervals, absence: Absence, account: np
     return t
 
 
-@leaf_inline
+@fused_jit
 def next_start(t: float, cal: Intervals, absence: Absence) -> float:
     """First time at or after ``t`` when the resource works (in a working interval and
     not in a shift where the crew is absent and the effect is stop)."""
@@ -181,7 +181,7 @@ def next_start(t: float, cal: Intervals, absence: Absence) -> float:
     return math.inf
 
 
-@leaf_inline
+@fused_entry
 def start_instants(s: float, cal: Intervals, absence: Absence) -> tuple[float, float]:
     """``(begin, plain)`` of an operation that may start at ``s``: ``begin`` the first instant
     the resource works (:func:`next_start`), ``plain`` the next working instant of the calendar
@@ -195,7 +195,7 @@ def start_instants(s: float, cal: Intervals, absence: Absence) -> tuple[float, f
     return begin, plain
 
 
-@leaf_inline
+@fused_entry
 def process(t: float, work: float, cal: Intervals, absence: Absence, breakdowns: Breakdowns,
             clock: np.ndarray, r: int, account: np.ndarray) -> float:
     """Clock time at which ``work`` hours of processing started at ``t`` finish, with
@@ -224,7 +224,7 @@ def process(t: float, work: float, cal: Intervals, absence: Absence, breakdowns:
     return advance(t, work, cal, absence, account)
 
 
-@leaf_jit
+@inner_jit
 def planned_gap_crossed(t: float, work: float, cal: Intervals) -> float:
     """Non-working time that ``work`` hours at full speed cross when started at the first
     working instant at or after ``t`` (the wait until that instant is not counted).

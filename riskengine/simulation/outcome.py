@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from riskengine._jit import leaf_inline, leaf_jit
+from riskengine._jit import step_jit
 from riskengine.adherence import arrays as ar
 from riskengine.adherence import sequence as sq
 from riskengine.simulation.codes import N_CAUSES, Account, Cause
@@ -83,7 +83,7 @@ def judge_work(op_bucket: np.ndarray, op_resource: np.ndarray, n_resources: int,
                      np.zeros((n_buckets, n_products)), sq.sequence_work(n, int(cells.shape[0])))
 
 
-@leaf_jit
+@step_jit
 def judge(ops: Operations, adherence: Adherence, factor_misses: bool, out: Outputs, n_started: int,
           judged: Judgement, work: JudgeWork) -> None:
     """Fill ``judged``: the bucket counts and each operation's deviation code, miss cause
@@ -140,7 +140,7 @@ def judge(ops: Operations, adherence: Adherence, factor_misses: bool, out: Outpu
         judged.code[i] = c
 
 
-@leaf_inline
+@step_jit
 def root_cause(delay: np.ndarray) -> int:
     """The cause (code) with the largest positive delay; ties to the earlier code; -1 if none."""
     best = 0.0
@@ -153,7 +153,7 @@ def root_cause(delay: np.ndarray) -> int:
     return cause
 
 
-@leaf_inline
+@step_jit
 def start_delay(delay: np.ndarray, planned: float, s: float, plain: float, begin: float,
                 cause: int) -> float:
     """Add an operation's start delay to ``delay`` (hours per cause); return the binding part.
@@ -189,7 +189,7 @@ def start_delay(delay: np.ndarray, planned: float, s: float, plain: float, begin
     return 0.0
 
 
-@leaf_inline
+@step_jit
 def inherits(delay: np.ndarray, root: int, cause: int, inherited: float) -> bool:
     """Whether an operation's delay continues the one it inherited (its origin is the
     predecessor's): the root cause is the inherited cause and the inherited part is at least
@@ -197,7 +197,7 @@ def inherits(delay: np.ndarray, root: int, cause: int, inherited: float) -> bool
     return inherited > 0.0 and root == cause and inherited >= delay[cause] - inherited
 
 
-@leaf_inline
+@step_jit
 def execution_gap(delay: np.ndarray, gap: float, planned_gap: float, plan_gap: float,
                   inherited: float) -> float:
     """Charge the non-working time crossed during setup and processing; return the inherited
@@ -240,7 +240,7 @@ def execution_gap(delay: np.ndarray, gap: float, planned_gap: float, plan_gap: f
     return inherited
 
 
-@leaf_inline
+@step_jit
 def delay_causes(delay: np.ndarray, ops: Operations, i: int, start: tuple, setup: float, work: float,
                  account: np.ndarray) -> tuple[int, bool]:
     """The root cause of late operation i's delay, and whether it continues the delay it

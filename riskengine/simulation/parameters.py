@@ -50,7 +50,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from riskengine._jit import leaf_inline, leaf_jit
+from riskengine._jit import fused_jit, leaf_jit
 from riskengine.simulation.codes import Stream, Target
 from riskengine.simulation.records import Model, ScrapTables
 from riskengine.simulation.rng import mix64, stream_key, variate_key
@@ -97,7 +97,7 @@ class Uncertainty(NamedTuple):
     per_draw: int  # replications per draw
 
 
-@leaf_inline
+@fused_jit
 def _copy(src: np.ndarray, dst: np.ndarray) -> None:
     for k in range(src.shape[0]):
         dst[k] = src[k]

@@ -11,6 +11,8 @@ count or chunk size. Scratch is allocated once per chunk (:class:`Chunk`).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
@@ -123,6 +125,38 @@ def _chunk(c: Compiled, sums: _Sums, k: int) -> Chunk:
                          sums.breaks[k]))
 
 
+#: Seconds a cold compile of the kernel takes on the project's 2-core machine (README, Performance).
+COLD_COMPILE_SECONDS = 15
+_listeners: list[Callable[[str], None]] = []
+
+
+@contextlib.contextmanager
+def announce_compile(say: Callable[[str], None] | None) -> Iterator[None]:
+    """While in the block, :func:`run_kernel` calls ``say(message)`` before it compiles the
+    kernel (when numba's cache does not hold it: the first run after an install or upgrade);
+    ``None``: say nothing."""
+    if say is not None:
+        _listeners.append(say)
+    try:
+        yield
+    finally:
+        if say is not None:
+            _listeners.remove(say)
+
+
+def kernel_cached(uncertain: bool) -> bool | None:
+    """Whether numba's cache holds the kernel for this machine, for models with (or without)
+    uncertain parameters; None when it cannot tell (reads numba's cache index)."""
+    from numba.core.registry import cpu_target
+
+    try:
+        index = _simulate_chunk._cache._cache_file._load_index()
+        magic = cpu_target.target_context.codegen().magic_tuple()
+        return any(key[1] == magic and (str(key[0][5]) != "none") == uncertain for key in index)
+    except Exception:  # a numba whose cache is organized otherwise: no announcement
+        return None
+
+
 def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int | None = None) -> None:
     """Simulate replications ``first .. first + count - 1`` with the kernel into ``acc``.
 
@@ -134,6 +168,9 @@ def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int 
     """
     if count <= 0:
         return
+    if _listeners and kernel_cached(c.uncertain) is False:
+        for say in list(_listeners):
+            say(f"compiling the simulation kernel, once: ~{COLD_COMPILE_SECONDS} s")
     n_threads = numba.get_num_threads()
     n_chunks = max(1, min(chunks or 4 * n_threads, count))
     sums = _Sums(*(np.zeros((n_chunks,) + getattr(acc, name).shape, np.int64) for name in _Sums._fields))

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from riskengine._jit import jit, leaf_inline, leaf_jit, vector_jit
+from riskengine._jit import fused_jit, inner_jit, jit, leaf_jit, vector_jit
 from riskengine.model import distributions as d
 from riskengine.simulation.codes import Sampler
 from riskengine.simulation.rng import uniform, variate_key
@@ -114,7 +114,7 @@ def encode(dist: object, pool: list[float], value=None) -> tuple[np.ndarray, np.
     return row, src
 
 
-@leaf_inline
+@fused_jit
 def _central_quantile(q: float) -> float:
     """AS241's rational approximation in its central region |q| <= 0.425, q = p - 1/2."""
     r = 0.180625 - q * q
@@ -161,7 +161,7 @@ def normal_quantile(p: float) -> float:
     return -x if q < 0.0 else x
 
 
-@jit
+@inner_jit
 def gamma_variate(shape: float, vkey: np.uint64) -> float:
     """Gamma(shape, 1) by Marsaglia-Tsang, reading uniforms 0, 1, 2, ... of ``vkey``."""
     boost = 1.0
@@ -209,7 +209,7 @@ def sample(table: np.ndarray, row: int, pool: np.ndarray, vkey: np.uint64) -> fl
     return sample_known(table, row, pool, vkey, math.nan)
 
 
-@leaf_inline
+@fused_jit
 def sample_known(table: np.ndarray, row: int, pool: np.ndarray, vkey: np.uint64, z: float) -> float:
     """:func:`sample` where ``z``, unless NaN, is ``normal_quantile(uniform(vkey, 0))`` already
     computed (by :func:`normal_quantiles` for a batch)."""
@@ -271,7 +271,7 @@ def binomial_start(n: int, p: float) -> float:
     return math.exp(n * math.log1p(-q))
 
 
-@leaf_inline
+@fused_jit
 def binomial_prepared(n: int, p: float, u: float, start: float) -> int:
     """:func:`binomial` with ``start = binomial_start(n, p)`` already computed."""
     if n <= 0 or p <= 0.0:
@@ -288,7 +288,7 @@ def binomial_prepared(n: int, p: float, u: float, start: float) -> int:
 _SMALLEST_UNIFORM = 2.0**-54
 
 
-@leaf_jit
+@inner_jit
 def binomial_cdf(n: int, p: float, start: float, out: np.ndarray) -> tuple:
     """The cumulative probabilities :func:`binomial_prepared` inverts, for a table lookup.
 
@@ -327,7 +327,7 @@ def binomial_cdf(n: int, p: float, start: float, out: np.ndarray) -> tuple:
     return k0, length
 
 
-@leaf_jit
+@inner_jit
 def binomial_guide(cdf: np.ndarray, guide: np.ndarray) -> None:
     """Index of a table from :func:`binomial_cdf` (both of the table's length m):
     ``guide[j]`` is the first entry that reaches j / m (m if none)."""
@@ -343,7 +343,7 @@ def binomial_guide(cdf: np.ndarray, guide: np.ndarray) -> None:
 LOOKUP_PAD = 4
 
 
-@leaf_inline
+@fused_jit
 def binomial_lookup(n: int, u: float, cdf: np.ndarray, guide: np.ndarray, lo: int, length: int,
                     k0: int) -> int:
     """The inversion of a table from :func:`binomial_cdf` in ``cdf[lo:lo + length]`` (its
@@ -371,7 +371,7 @@ def binomial_lookup(n: int, u: float, cdf: np.ndarray, guide: np.ndarray, lo: in
     return k0 + k if k < length else n
 
 
-@leaf_inline
+@fused_jit
 def _binomial_lower(n: int, p: float, u: float, pmf: float) -> int:
     """Binomial(n, p) for 0 < p <= 0.5 from one uniform, ``pmf`` = (1 - p)^n."""
     mean = n * p

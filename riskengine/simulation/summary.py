@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from riskengine._jit import leaf_jit
+from riskengine._jit import step_jit
 from riskengine.adherence import arrays as ar
 from riskengine.simulation.codes import N_CAUSES
 from riskengine.simulation.outcome import Judgement
@@ -88,7 +88,7 @@ def summary_work(n_bands: int) -> SummaryWork:
     return SummaryWork(np.zeros(ar.N_COUNTS), np.zeros(ar.N_RATIOS), np.zeros((n_bands, ar.N_COUNTS)))
 
 
-@leaf_jit
+@step_jit
 def summarize(ops: Operations, adherence: Adherence, n_resources: int, end: np.ndarray, judged: Judgement,
               row: np.ndarray, tally: Tally, work: SummaryWork) -> None:
     """Write a replication's row and add its operations and causes to ``tally``.
