@@ -12,9 +12,13 @@ import click
 def add_commands(group: click.Group, handled) -> None:
     """Add the ``import`` group to ``riskengine`` (``handled``: its error wrapper)."""
 
+    from riskengine.interop.table_command import table_command
+
     @group.group(name="import")
     def import_() -> None:
         """Import plans and actuals from other systems' formats."""
+
+    import_.add_command(table_command(handled))
 
     @import_.command()
     @click.argument("file", metavar="FILE.xml")
