@@ -52,6 +52,12 @@ class CompareResult:
     def to_dict(self) -> dict:
         return {"format": COMPARE_FORMAT, **asdict(self)}
 
+    def to_frames(self) -> dict:
+        """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
+        from riskengine.interop.results import to_frames
+
+        return to_frames(self)
+
     def __str__(self) -> str:
         lines = [f"Compared {len(self.plans)} plans, {self.replications} replications each, seed "
                  f"{self.seed} ({'common random numbers' if self.paired else 'independent streams'})",

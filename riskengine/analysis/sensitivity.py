@@ -196,6 +196,12 @@ class SensitivityResult:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def to_frames(self) -> dict:
+        """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
+        from riskengine.interop.results import to_frames
+
+        return to_frames(self)
+
     def __str__(self) -> str:
         lines = ["  Sensitivity (CRN-paired gain if removed / halved)        plan holds        BTS"]
         for r in self.rows:

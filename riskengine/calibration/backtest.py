@@ -127,6 +127,12 @@ class BacktestResult:
                 "plans": self.plans, "hits": self.hits, "coverage": self.coverage, "bands": self.bands,
                 "operations": [{"plan": a, "id": b, "forecast": p, "hit": y} for a, b, p, y in self.pairs]}
 
+    def to_frames(self) -> dict:
+        """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
+        from riskengine.interop.results import to_frames
+
+        return to_frames(self)
+
     def __str__(self) -> str:
         h = self.hits
         lines = [f"Back-test of {len(self.plans)} plan version(s), {self.replications} replications "
