@@ -1,6 +1,7 @@
 """Exchange with other systems and tools.
 
-- :mod:`riskengine.interop.b2mml`: ISA-95 B2MML schedules and performance (extra ``interop``);
+- :mod:`riskengine.interop.b2mml`: ISA-95 B2MML schedules and performance (extra ``interop``;
+  writing them: :mod:`~riskengine.interop.b2mml_export`);
 - :mod:`riskengine.interop.tables` and :mod:`~riskengine.interop.sheets`: spreadsheet exports
   through a column map (``riskengine import table``; ``.xlsx`` needs the extra ``sheets``);
 - :mod:`riskengine.interop.localtime`: naive local times localized, clock changes refused;
