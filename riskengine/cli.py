@@ -348,6 +348,7 @@ def _register(module: str, name: str) -> None:
 
 _register("riskengine.studies.command", "sweep")
 _register("riskengine.jobshop.command", "jobshop")
+_register("riskengine.interop.convert", "convert")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -88,6 +88,20 @@ def measure(
     Measurement
         Counts and ratios in total, per bucket, band, resource, area and
         product; each measured operation's HIT/MISS; the cause Pareto.
+
+    Examples
+    --------
+    The example week against its three plan versions:
+
+    >>> import riskengine as rk
+    >>> history = rk.read_history([f"scenarios/example-factory/plan-v{k}.json" for k in (1, 2, 3)])
+    >>> actuals = rk.read_actuals("scenarios/example-factory/actuals.csv", history)
+    >>> m = rk.measure(history, actuals)
+    >>> t = m.total
+    >>> round(t["bts"], 4) == round(t["volume"] * t["mix"] * t["sequence"], 4)
+    True
+    >>> m.data_quality["operations"], m.data_quality["misses"]
+    (117, 28)
     """
     history = plans if isinstance(plans, PlanHistory) else PlanHistory(
         [plans] if isinstance(plans, Plan) else list(plans))

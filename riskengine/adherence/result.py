@@ -36,6 +36,12 @@ class Measurement:
     def to_dict(self) -> dict:
         return {"format": MEASUREMENT_FORMAT, **asdict(self)}
 
+    def to_frames(self) -> dict:
+        """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
+        from riskengine.interop.results import to_frames
+
+        return to_frames(self)
+
     def __str__(self) -> str:
         t = self.total
         lines = [

@@ -52,6 +52,12 @@ class CompareResult:
     def to_dict(self) -> dict:
         return {"format": COMPARE_FORMAT, **asdict(self)}
 
+    def to_frames(self) -> dict:
+        """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
+        from riskengine.interop.results import to_frames
+
+        return to_frames(self)
+
     def __str__(self) -> str:
         lines = [f"Compared {len(self.plans)} plans, {self.replications} replications each, seed "
                  f"{self.seed} ({'common random numbers' if self.paired else 'independent streams'})",
@@ -107,10 +113,40 @@ def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, 
             batch: int | None = None) -> CompareResult:
     """Score ``plans`` with common random numbers and estimate their paired differences.
 
-    With ``paired=False`` plan k is scored with seed ``seed + k`` (independent
-    streams), to show what common random numbers buy. ``progress`` is called
-    with (replications done over all plans, replications in all) after each
-    batch of at most ``batch`` replications; neither changes the result.
+    Parameters
+    ----------
+    plans
+        Two or more validated candidate plans (the same resources and horizon make sense).
+    premises
+        The variability model, shared by all plans.
+    replications, seed, engine
+        As in :func:`riskengine.analysis.score.score`; every plan uses ``seed``.
+    paired
+        True (default): common random numbers. False: plan k is scored with seed
+        ``seed + k`` (independent streams), to show what common random numbers buy.
+    progress, batch
+        ``progress`` is called with (replications done over all plans,
+        replications in all) after each batch of at most ``batch``
+        replications; neither changes the result.
+
+    Returns
+    -------
+    CompareResult
+        Each plan's headline estimates, the paired differences a - b of every
+        metric with their 95% intervals and P(a better), and the ranking
+        (``riskengine.compare/1`` as ``to_dict()``; pandas: ``to_frames()``).
+
+    Examples
+    --------
+    >>> import riskengine as rk
+    >>> plans = [rk.read_plan(f"scenarios/example-factory/plan-v{k}.json") for k in (1, 2)]
+    >>> premises = rk.read_premises("scenarios/example-factory/premises.toml")
+    >>> result = rk.compare(plans, premises, replications=200, seed=1)
+    >>> sorted(result.ranking), [d["metric"] for d in result.differences][:3]
+    (['wk47-v1', 'wk47-v2'], ['plan_holds', 'bts', 'btp'])
+    >>> d = result.differences[1]
+    >>> bool(d["half_width_paired"] <= d["half_width_independent"])  # what pairing buys
+    True
     """
     if len(plans) < 2:
         raise InputError(Problem("plans", f"compare needs at least two plans, got {len(plans)}"))

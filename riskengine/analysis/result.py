@@ -69,6 +69,12 @@ class ScoreResult:
     def to_dict(self) -> dict:
         return {"format": SCORE_FORMAT, **asdict(self)}
 
+    def to_frames(self) -> dict:
+        """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
+        from riskengine.interop.results import to_frames
+
+        return to_frames(self)
+
     def riskiest(self, n: int = 5) -> list[dict]:
         """The operations least likely to be a HIT."""
         return sorted(self.operations, key=lambda o: (o["hit"]["mean"], o["id"]))[:n]

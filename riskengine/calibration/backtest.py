@@ -127,6 +127,12 @@ class BacktestResult:
                 "plans": self.plans, "hits": self.hits, "coverage": self.coverage, "bands": self.bands,
                 "operations": [{"plan": a, "id": b, "forecast": p, "hit": y} for a, b, p, y in self.pairs]}
 
+    def to_frames(self) -> dict:
+        """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
+        from riskengine.interop.results import to_frames
+
+        return to_frames(self)
+
     def __str__(self) -> str:
         h = self.hits
         lines = [f"Back-test of {len(self.plans)} plan version(s), {self.replications} replications "
@@ -163,8 +169,39 @@ def _f(x: float | None, spec: str = "+.2f") -> str:
 def backtest(plans: list[Plan], actuals: Actuals, premises: list[Premises], *, replications: int = 2000,
              seed: int = 0, engine: str = "kernel") -> BacktestResult:
     """Forecast each plan version with the premises of its time and compare with what happened
-    (module docstring). ``premises``: one for all versions, or one per version in the order of
-    ``plans``."""
+    (module docstring).
+
+    Parameters
+    ----------
+    plans
+        The past plan versions.
+    actuals
+        What was produced, validated against ``plans``.
+    premises
+        One premises for all versions, or one per version in the order of ``plans``.
+    replications, seed, engine
+        Of each version's forecast (:func:`riskengine.analysis.score.score`).
+
+    Returns
+    -------
+    BacktestResult
+        Brier score and reliability of the operation hit probabilities,
+        coverage of the P10-P90 intervals, forecast versus realized per band
+        (``riskengine.backtest/1`` as ``to_dict()``; pandas: ``to_frames()``).
+
+    Examples
+    --------
+    >>> import riskengine as rk
+    >>> weeks = [rk.read_plan(f"scenarios/calibration-weeks/plans/week-0{k}.json") for k in (1, 2)]
+    >>> history = rk.PlanHistory(weeks)
+    >>> import pandas as pd  # the actuals of the first two of eight weeks
+    >>> rows = pd.read_csv("scenarios/calibration-weeks/actuals.csv")
+    >>> actuals = rk.actuals_from_frame(rows[rows["operation"].str[:3].isin(["W01", "W02"])], history)
+    >>> truth = rk.read_premises("scenarios/calibration-weeks/premises-true.toml")
+    >>> result = rk.backtest(weeks, actuals, [truth], replications=100)
+    >>> result.hits["n"], [p["id"] for p in result.plans]
+    (228, ['week-01', 'week-02'])
+    """
     if len(premises) not in (1, len(plans)):
         raise InputError(Problem("premises", f"give one premises file or one per plan ({len(plans)}), "
                                  f"got {len(premises)}"))

@@ -125,6 +125,26 @@ def calibrate(plans: list[Plan] | PlanHistory, actuals: Actuals, events: Events 
         The operator deviation rule the data is read with.
     absence_effect
         ``stop`` or ``slow`` for the calibrated absenteeism.
+
+    Returns
+    -------
+    CalibrationResult
+        The calibrated ``premises`` (point estimates), every estimate with its
+        95% interval and sample size, the fits and the fallbacks
+        (``riskengine.calibration/1`` as ``to_dict()``; pandas: ``to_frames()``).
+
+    Examples
+    --------
+    >>> import riskengine as rk
+    >>> from riskengine.calibration.events import read_events
+    >>> weeks = [rk.read_plan(f"scenarios/calibration-weeks/plans/week-0{k}.json") for k in range(1, 9)]
+    >>> history = rk.PlanHistory(weeks)
+    >>> actuals = rk.read_actuals("scenarios/calibration-weeks/actuals.csv", history)
+    >>> events = read_events("scenarios/calibration-weeks/events.csv", weeks)
+    >>> cal = rk.calibrate(history, actuals, events)
+    >>> e = cal.estimate("resources.P1.breakdowns.mtbf_hours", "mean")  # the truth is 20 run hours
+    >>> bool(e["low"] < 20 < e["high"]), e["n"]
+    (True, 40)
     """
     if min_samples < 2 or min_trials < 1:
         raise InputError(Problem("min_samples", f"must be >= 2 (min_trials >= 1), got {min_samples} "

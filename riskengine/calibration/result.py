@@ -37,6 +37,12 @@ class CalibrationResult:
                 "fits": self.fits, "fallbacks": self.fallbacks, "warnings": self.warnings,
                 "premises": self.document}
 
+    def to_frames(self) -> dict:
+        """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
+        from riskengine.interop.results import to_frames
+
+        return to_frames(self)
+
     def estimate(self, parameter: str, quantity: str) -> dict | None:
         return next((e for e in self.estimates
                      if e["parameter"] == parameter and e["quantity"] == quantity), None)

@@ -119,6 +119,12 @@ class CheckResult:
                 "findings": [f.to_dict() for f in self.findings],
                 "repair": self.repair.to_dict() if self.repair is not None else None}
 
+    def to_frames(self) -> dict:
+        """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
+        from riskengine.interop.results import to_frames
+
+        return to_frames(self)
+
     def __str__(self) -> str:
         s = self.summary()
         lines = [f"Plan {self.plan}: {VERDICTS[self.verdict]}",

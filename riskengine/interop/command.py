@@ -12,9 +12,13 @@ import click
 def add_commands(group: click.Group, handled) -> None:
     """Add the ``import`` group to ``riskengine`` (``handled``: its error wrapper)."""
 
+    from riskengine.interop.table_command import table_command
+
     @group.group(name="import")
     def import_() -> None:
         """Import plans and actuals from other systems' formats."""
+
+    import_.add_command(table_command(handled))
 
     @import_.command()
     @click.argument("file", metavar="FILE.xml")
@@ -24,21 +28,26 @@ def add_commands(group: click.Group, handled) -> None:
                   show_default=True, help="Bucket size of an imported plan (B2MML has none).")
     @click.option("--plan", "plans", multiple=True, metavar="PLAN",
                   help="Check imported actuals against these plan versions.")
+    @click.option("--timezone", metavar="ZONE", help="IANA time zone of times without UTC offset "
+                  "(e.g. Europe/Berlin); without it such times are refused.")
+    @click.option("--quantity-key", metavar="KEY", help="The Key of the Quantity to read where a "
+                  "material has several.")
     @click.option("--quiet", is_flag=True, help="No summary on stderr.")
     @handled
-    def b2mml(file, json_path, bucket_hours, plans, quiet) -> None:
+    def b2mml(file, json_path, bucket_hours, plans, timezone, quantity_key, quiet) -> None:
         """Read an ISA-95 B2MML ProductionSchedule (-> riskengine.plan/1) or ProductionPerformance
-        (-> riskengine.actuals/1). Untrusted XML is safe: DTDs and entities are refused."""
-        try:
-            from riskengine.interop.b2mml import read_b2mml
-        except ImportError as exc:  # defusedxml: the service extra
-            raise click.ClickException(f"B2MML import needs defusedxml: python -m pip install "
-                                       f"'riskengine[service]' ({exc})") from None
+        (-> riskengine.actuals/1), V0401 or V0600+. Untrusted XML is safe: DTDs and entities are
+        refused."""
+        from riskengine.extras import require
+
+        require("defusedxml", "B2MML import")
+        from riskengine.interop.b2mml import read_b2mml
         from riskengine.io.readers import read_history
         from riskengine.io.writers import write_json
 
         history = read_history(list(plans)) if plans else None
-        kind, document = read_b2mml(file, bucket_hours=bucket_hours, history=history)
+        kind, document = read_b2mml(file, bucket_hours=bucket_hours, history=history, timezone=timezone,
+                                    quantity_key=quantity_key)
         write_json(document, json_path)
         if not quiet:
             if kind == "plan":

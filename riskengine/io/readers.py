@@ -136,7 +136,33 @@ def _plan_from_csv(path: Path) -> dict:
 
 
 def read_plan(path: str | os.PathLike) -> Plan:
-    """Read and validate one plan version (JSON, JSON naming an operations CSV, or CSV)."""
+    """Read and validate one plan version (JSON, JSON naming an operations CSV, or CSV).
+
+    Parameters
+    ----------
+    path
+        A ``riskengine.plan/1`` JSON file, or a CSV of operations (module
+        docstring); ``-`` reads JSON from standard input.
+
+    Returns
+    -------
+    Plan
+        The validated plan: times as aware datetimes, sequences per resource.
+
+    Raises
+    ------
+    InputError
+        Every problem, located (``operations[12].quantity: ...``).
+
+    Examples
+    --------
+    >>> import riskengine as rk
+    >>> plan = rk.read_plan("scenarios/example-factory/plan-v1.json")
+    >>> plan.id, len(plan.operations), [r.id for r in plan.resources]
+    ('wk47-v1', 114, ['P1', 'P2', 'K1', 'K2'])
+    >>> plan.operations[0].start.isoformat()
+    '2026-11-16T06:00:00+01:00'
+    """
     path = Path(path)
     if path.suffix.lower() == ".csv":
         data = _plan_from_csv(path)
@@ -151,12 +177,53 @@ def read_plan(path: str | os.PathLike) -> Plan:
 
 
 def read_history(paths: list[str | os.PathLike]) -> PlanHistory:
-    """Read several plan versions of one horizon."""
+    """Read several plan versions of one horizon.
+
+    Parameters
+    ----------
+    paths
+        Plan files (as :func:`read_plan` reads them), in any order.
+
+    Returns
+    -------
+    PlanHistory
+        The versions by publication time; each bucket is measured against the
+        version in effect when it starts.
+
+    Examples
+    --------
+    >>> import riskengine as rk
+    >>> history = rk.read_history([f"scenarios/example-factory/plan-v{k}.json" for k in (3, 1, 2)])
+    >>> [p.id for p in history.versions]
+    ['wk47-v1', 'wk47-v2', 'wk47-v3']
+    """
     return PlanHistory([read_plan(p) for p in paths], source=", ".join(map(str, paths)))
 
 
 def read_actuals(path: str | os.PathLike, history: PlanHistory) -> Actuals:
-    """Read and validate actuals (JSON or CSV) against the plan versions."""
+    """Read and validate actuals (JSON or CSV) against the plan versions.
+
+    Parameters
+    ----------
+    path
+        A ``riskengine.actuals/1`` JSON file or a CSV with the record columns.
+    history
+        The plan versions the actuals belong to (:func:`read_history`).
+
+    Returns
+    -------
+    Actuals
+        The validated records, each operation's product and resource filled in.
+
+    Examples
+    --------
+    >>> import riskengine as rk
+    >>> history = rk.read_history([f"scenarios/example-factory/plan-v{k}.json" for k in (1, 2, 3)])
+    >>> actuals = rk.read_actuals("scenarios/example-factory/actuals.csv", history)
+    >>> r = actuals.records[1]
+    >>> r.operation, r.quantity, r.cause
+    ('WO1057-10', 2500.0, 'setup')
+    """
     path = Path(path)
     if path.suffix.lower() == ".csv":
         from riskengine.model.actuals import Record
@@ -169,7 +236,26 @@ def read_actuals(path: str | os.PathLike, history: PlanHistory) -> Actuals:
 
 
 def read_premises(path: str | os.PathLike):
-    """Read and validate premises from JSON or TOML (by the file's suffix)."""
+    """Read and validate premises from JSON or TOML (by the file's suffix).
+
+    Parameters
+    ----------
+    path
+        A ``riskengine.premises/1`` file: ``.toml`` or JSON (``-``: JSON on stdin).
+
+    Returns
+    -------
+    Premises
+        The validated variability model (``riskengine convert`` turns one
+        syntax into the other).
+
+    Examples
+    --------
+    >>> import riskengine as rk
+    >>> premises = rk.read_premises("scenarios/example-factory/premises.toml")
+    >>> premises.defaults.scrap_rate, premises.execution.lateness_tolerance_hours
+    (0.004, 1.0)
+    """
     import tomllib
 
     from riskengine.model.premises import parse_premises

@@ -41,6 +41,10 @@ Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
 Engine = Literal["kernel", "reference"]
 
 
+PREMISES_TOML = ("The premises as TOML text (what a premises.toml file holds), instead of the JSON "
+                 "document in premises; give one of the two.")
+
+
 class TooLarge(InputError):
     """A well-formed request that exceeds the service's limits (HTTP 413)."""
 
@@ -59,7 +63,8 @@ class ScoreRequest(Strict):
     """``POST /v1/score``: the options of ``riskengine score``."""
 
     plan: SkipValidation[Plan]
-    premises: SkipValidation[Premises]
+    premises: SkipValidation[Premises] = None  # or premises_toml (one of the two: validate())
+    premises_toml: str = Field(default=None, description=PREMISES_TOML)
     replications: Replications = 1000
     precision: Annotated[float, Field(gt=0, lt=1)] | None = None
     max_replications: Replications = 100_000
@@ -72,7 +77,8 @@ class CompareRequest(Strict):
     """``POST /v1/compare``: plans scored with common random numbers (``paired``)."""
 
     plans: Annotated[list[SkipValidation[Plan]], Field(min_length=2, max_length=20)]
-    premises: SkipValidation[Premises]
+    premises: SkipValidation[Premises] = None  # or premises_toml (one of the two: validate())
+    premises_toml: str = Field(default=None, description=PREMISES_TOML)
     replications: Replications = 1000
     seed: Seed = 0
     paired: bool = True
@@ -182,7 +188,8 @@ def validate(operation: str, data: object, limits: Limits | None = None, *, job:
         raise InputError(Problem("operation", f"must be one of {', '.join(OPERATIONS)}, got {operation!r}"))
     if not isinstance(data, dict):
         raise InputError(Problem("", f"a {operation} request must be a JSON object"))
-    request, problems = None, []
+    data, problems, premises_at = _premises_toml(operation, data)
+    request = None
     try:
         request = MODELS[operation].model_validate(data)
     except ValidationError as exc:
@@ -207,13 +214,13 @@ def validate(operation: str, data: object, limits: Limits | None = None, *, job:
         except InputError as exc:
             problems += located(where, exc)
     premises = None
-    if operation in ("score", "compare") and "premises" in data:
+    if operation in ("score", "compare") and data.get("premises") is not None:
         try:
             premises = parse_premises(data["premises"])
         except InputError as exc:
-            problems += located("premises", exc)
+            problems += located(premises_at, exc)
     if premises is not None and len(plans) == len(raw):
-        problems += _premises_problems(premises, plans)
+        problems += _premises_problems(premises, plans, premises_at)
     history = actuals = None
     if operation == "measure" and raw and len(plans) == len(raw):
         try:
@@ -232,7 +239,31 @@ def validate(operation: str, data: object, limits: Limits | None = None, *, job:
                      work_of(operation, request, [len(p.operations) for p in plans]))
 
 
-def _premises_problems(premises: Premises, plans: list[Plan]) -> list[Problem]:
+def _premises_toml(operation: str, data: dict) -> tuple[dict, list[Problem], str]:
+    """Premises sent as TOML text (``premises_toml``) read into ``premises``: the request, the
+    problems found, and where premises problems are located (``premises_toml.defaults.scrap_rate``)."""
+    if operation not in ("score", "compare"):
+        return data, [], "premises"
+    if "premises_toml" not in data:
+        missing = [] if data.get("premises") is not None else [
+            Problem("premises", "required (or premises_toml: the premises as TOML text)")]
+        return data, missing, "premises"
+    import tomllib
+
+    text = data["premises_toml"]
+    out = {k: v for k, v in data.items() if k != "premises_toml"}
+    if "premises" in data:
+        return out, [Problem("premises_toml", "give premises or premises_toml, not both")], "premises"
+    if not isinstance(text, str):
+        return out, [Problem("premises_toml", f"must be TOML text (a string), got {type(text).__name__}")], ""
+    try:
+        out["premises"] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return out, [Problem("premises_toml", f"not valid TOML: {exc}")], ""
+    return out, [], "premises_toml"
+
+
+def _premises_problems(premises: Premises, plans: list[Plan], at: str = "premises") -> list[Problem]:
     """Premises against each plan, and the plugins they name (riskengine.plugins)."""
     from riskengine.plugins import configure_all
 
@@ -242,12 +273,12 @@ def _premises_problems(premises: Premises, plans: list[Plan]) -> list[Problem]:
         try:
             check_premises_against(premises, plan)
         except InputError as exc:
-            for p in located("premises", exc):
+            for p in located(at, exc):
                 if p not in seen:
                     seen.add(p)
                     problems.append(p)
     try:
         configure_all(premises)
     except InputError as exc:
-        problems += located("premises", exc)
+        problems += located(at, exc)
     return problems
