@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from riskengine.errors import Problem, validate_document
 from riskengine.model.calendar import Calendar, calendar_problems, resolve_calendar_times
@@ -99,6 +99,8 @@ class Plan(Strict):
     setup_matrix: SetupMatrix | None = None
     #: Declared materials; when given, operations may only name these.
     materials: list[Material] | None = Field(default=None, max_length=MAX_OPERATIONS)
+    #: What the reader wants the user to know about this plan (e.g. what an operations CSV lacks).
+    _warnings: list[str] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
     def _resolve_times(self) -> Plan:
@@ -248,6 +250,11 @@ def _cycle_problems(plan: Plan) -> list[Problem]:
     names = ", ".join(plan.operations[i].id for i in stuck[:10])
     return [Problem(f"operations[{stuck[0]}].after",
                     f"routing has a cycle among operations {names}")]
+
+
+def plan_warnings(plan: Plan) -> list[str]:
+    """What the plan's reader noted about it (an operations CSV has no calendars, ...)."""
+    return list(plan._warnings)
 
 
 def parse_plan(data: object, source: str | None = None) -> Plan:

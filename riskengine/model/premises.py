@@ -31,6 +31,7 @@ Sections (all optional; an absent section means "no such disruption"):
 
 from __future__ import annotations
 
+import difflib
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -277,7 +278,8 @@ def _check_absence_driver(premises: Premises, plan: Plan, did: str, driver: Abse
     for k, rid in enumerate(driver.resources):
         where = f"drivers.{did}.resources[{k}]"
         if rid not in resources:
-            problems.append(Problem(where, f"unknown resource {rid!r} (not in plan {plan.id})"))
+            problems.append(Problem(where, f"unknown resource {rid!r} (not in plan {plan.id})"
+                                    f"{did_you_mean(rid, resources)}"))
             continue
         if rid in crews and crews[rid] != did:
             problems.append(Problem(where, f"resource {rid!r} is already hit by absenteeism driver "
@@ -297,20 +299,66 @@ def parse_premises(data: object, source: str | None = None) -> Premises:
     return validate_document(Premises, data, "premises must be an object (JSON or TOML table)", source)
 
 
+def did_you_mean(name: str, known: object) -> str:
+    """`` (did you mean 'MAT-COCO'?)`` when a known id is close to ``name`` (difflib's ratio of at
+    least 0.6), else an empty string."""
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def plan_materials(plan: Plan) -> set[str]:
+    """The materials a plan's operations use."""
+    return {m for op in plan.operations for m in op.materials}
+
+
+def premises_warnings(premises: Premises, plan: Plan) -> list[str]:
+    """Entries of the premises that the plan does not use, each with the closest id it does use.
+
+    A plant's premises (calibrated from history, say) may name every material
+    it buys while this week's plan uses only some: the others simply do not
+    apply, but a misspelt id would silently drop its risk, so each is named:
+    materials (``materials.ID``), material drivers' materials, and resources
+    the plan declares but runs no operation on (an unknown resource is an
+    error, :func:`check_premises_against`).
+    """
+    used = plan_materials(plan)
+    busy = {op.resource for op in plan.operations}
+    out = []
+    for mid in premises.materials:
+        if mid not in used:
+            out.append(f"materials.{mid}: plan {plan.id} uses no material {mid!r}; its risks do not "
+                       f"apply{did_you_mean(mid, used)}")
+    for did, driver in premises.drivers.items():
+        if isinstance(driver, MaterialDriver):
+            for k, mid in enumerate(driver.materials):
+                if mid not in used:
+                    out.append(f"drivers.{did}.materials[{k}]: plan {plan.id} uses no material {mid!r}"
+                               f"{did_you_mean(mid, used)}")
+        else:
+            for k, rid in enumerate(driver.resources):
+                if rid in plan.resource_index and rid not in busy:
+                    out.append(f"drivers.{did}.resources[{k}]: plan {plan.id} has no operation on "
+                               f"{rid!r}")
+    for rid in premises.resources:
+        if rid in plan.resource_index and rid not in busy:
+            out.append(f"resources.{rid}: plan {plan.id} has no operation on {rid!r}; its risks do not "
+                       "apply")
+    return out
+
+
 def check_premises_against(premises: Premises, plan: Plan, source: str | None = None) -> None:
     """Resources named in the premises must exist in the plan (a misspelt line id is an error).
 
-    Materials are not checked: a plant's premises (calibrated from history,
-    say) name every material it buys, and this week's plan uses only some;
-    the entries of the others simply do not apply (nor do a material
-    driver's materials that the plan does not use).
+    Materials are not checked here: a plant's premises name every material it
+    buys and this week's plan uses only some, so entries the plan does not use
+    are warnings (:func:`premises_warnings`), with the closest id it uses.
     """
     problems = []
     resources = {r.id for r in plan.resources}
     for rid in premises.resources:
         if rid not in resources:
             problems.append(Problem(f"resources.{rid}", f"unknown resource {rid!r} (not in plan "
-                                    f"{plan.id})"))
+                                    f"{plan.id}){did_you_mean(rid, resources)}"))
     seen: dict[str, Uncertain] = {}
     for u in uncertain_numbers(premises):
         first = seen.setdefault(u.key, u)
