@@ -65,18 +65,19 @@ def handled(func):
 def emit(result, json_path: str | None, quiet: bool) -> None:
     """Print the human summary and write the JSON result where asked.
 
-    A result's ``warnings`` (a list of sentences, when it has them) also go to
-    stderr, so that they are seen when the summary is not shown (``--quiet``,
-    ``--json -``)."""
+    When the summary is not shown (``--quiet``, ``--json -``) the result's
+    ``warnings`` go to stderr, so that they are never lost."""
     from riskengine.io.writers import write_json
 
-    if not quiet and json_path != "-":
+    shown = not quiet and json_path != "-"
+    if shown:
         click.echo(str(result))
-    elif json_path == "-" or quiet:
-        for w in getattr(result, "warnings", None) or []:
+    document = result.to_dict() if json_path or not shown else None
+    if not shown:
+        for w in document.get("warnings") or []:
             click.echo(f"warning: {w}", err=True)
     if json_path:
-        write_json(result.to_dict(), json_path)
+        write_json(document, json_path)
         if json_path != "-" and not quiet:
             click.echo(f"\nresult written to {json_path}")
 

@@ -143,6 +143,10 @@ def test_premises_may_name_materials_this_plan_does_not_use(tmp_path):
     with_extra, plain = (json.loads(p.read_text(encoding="utf-8")) for p in (b, a))
     assert "NOT-BOUGHT-THIS-WEEK" in with_extra["premises"]["materials"]  # echoed for reproduction
     del with_extra["premises"]["materials"]["NOT-BOUGHT-THIS-WEEK"]
+    # ... and named in a warning (no id of the plan is close enough for a "did you mean")
+    assert with_extra.pop("warnings") == ["materials.NOT-BOUGHT-THIS-WEEK: plan wk47-v1 uses no material "
+                                          "'NOT-BOUGHT-THIS-WEEK'; its risks do not apply"]
+    assert plain.pop("warnings") == []
     assert with_extra == plain
 
 

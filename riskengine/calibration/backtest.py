@@ -46,6 +46,7 @@ from riskengine.adherence.arrays import COUNT_NAMES
 from riskengine.adherence.figures import band_score, figures, pct
 from riskengine.adherence.measure import measure
 from riskengine.analysis.score import score
+from riskengine.calibration.documents import BacktestDocument
 from riskengine.calibration.fitting import proportion
 from riskengine.errors import InputError, Problem
 from riskengine.model.actuals import Actuals, PlanHistory
@@ -121,11 +122,14 @@ class BacktestResult:
     replications: int
     seed: int
     pairs: list[tuple[str, str, float, bool]] = field(repr=False, default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"format": BACKTEST_FORMAT, "replications": self.replications, "seed": self.seed,
-                "plans": self.plans, "hits": self.hits, "coverage": self.coverage, "bands": self.bands,
-                "operations": [{"plan": a, "id": b, "forecast": p, "hit": y} for a, b, p, y in self.pairs]}
+        return BacktestDocument.checked(
+            {"format": BACKTEST_FORMAT, "replications": self.replications, "seed": self.seed,
+             "plans": self.plans, "hits": self.hits, "coverage": self.coverage, "bands": self.bands,
+             "operations": [{"plan": a, "id": b, "forecast": p, "hit": y} for a, b, p, y in self.pairs],
+             "warnings": self.warnings})
 
     def __str__(self) -> str:
         h = self.hits

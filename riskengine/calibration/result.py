@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from riskengine.calibration.documents import CalibrationDocument
 from riskengine.calibration.fitting import Sample
 from riskengine.model.premises import Premises
 
@@ -33,9 +34,10 @@ class CalibrationResult:
     plans: list[str]
 
     def to_dict(self) -> dict:
-        return {"format": CALIBRATION_FORMAT, "plans": self.plans, "estimates": self.estimates,
-                "fits": self.fits, "fallbacks": self.fallbacks, "warnings": self.warnings,
-                "premises": self.document}
+        return CalibrationDocument.checked(
+            {"format": CALIBRATION_FORMAT, "plans": self.plans, "estimates": self.estimates,
+             "fits": self.fits, "fallbacks": self.fallbacks, "warnings": self.warnings,
+             "premises": self.document})
 
     def estimate(self, parameter: str, quantity: str) -> dict | None:
         return next((e for e in self.estimates

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from riskengine.feasibility.documents import CheckDocument
+
 if TYPE_CHECKING:
     from riskengine.feasibility.repairs import RepairResult
 
@@ -115,9 +117,10 @@ class CheckResult:
         }
 
     def to_dict(self) -> dict:
-        return {"format": CHECK_FORMAT, "plan": self.plan, "summary": self.summary(),
-                "findings": [f.to_dict() for f in self.findings],
-                "repair": self.repair.to_dict() if self.repair is not None else None}
+        return CheckDocument.checked(
+            {"format": CHECK_FORMAT, "plan": self.plan, "summary": self.summary(),
+             "findings": [f.to_dict() for f in self.findings],
+             "repair": self.repair.to_dict() if self.repair is not None else None})
 
     def __str__(self) -> str:
         s = self.summary()

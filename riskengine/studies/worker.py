@@ -18,6 +18,7 @@ from riskengine.model.plan import Plan, parse_plan
 from riskengine.model.premises import parse_premises
 from riskengine.simulation.statistics import finish_estimate, proportion, ratio
 from riskengine.simulation.summary import BTP, BTS, FINISH, HOLDS, MIX, SEQUENCE, VOLUME
+from riskengine.studies.table import StudyRow
 
 _COLUMNS = {"bts": BTS, "btp": BTP, "volume": VOLUME, "mix": MIX, "sequence": SEQUENCE}
 _PLANS: OrderedDict[str, Plan] = OrderedDict()
@@ -73,4 +74,4 @@ def run_cell(task: dict, plan_doc: dict | None = None) -> dict:
         if metric == "finish":
             row["finish_p90"] = None if est is None else est["p90"]
     row["cell_id"] = task["cell_id"]
-    return {"row": row, "seconds": time.perf_counter() - t0}
+    return {"row": StudyRow.checked(row), "seconds": time.perf_counter() - t0}
