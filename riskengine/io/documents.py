@@ -25,8 +25,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, WithJsonSchema
 from typing_extensions import TypedDict
 
+from riskengine.model.common import one_line_descriptions
+
 #: Configuration of every nested part of a result.
-PART = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+PART = ConfigDict(extra="forbid", use_attribute_docstrings=True, json_schema_extra=one_line_descriptions)
 
 #: A JSON number kept as given (an integer count stays an integer, a ratio a float).
 Number = Annotated[int | float, WithJsonSchema({"type": "number"})]
@@ -63,7 +65,8 @@ class Document(BaseModel):
     :mod:`riskengine.io.writers`)."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, validate_assignment=True,
-                              json_schema_serialization_defaults_required=True)
+                              json_schema_serialization_defaults_required=True,
+                              json_schema_extra=one_line_descriptions)
 
     @classmethod
     def build(cls, **fields):
