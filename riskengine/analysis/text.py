@@ -60,8 +60,8 @@ def score_text(r: ScoreResult) -> str:
     if h is not None:
         lines.append(f"  Probability the plan is executed as planned: {pct(h['mean'])} {_interval(h)}")
     if r.holds_through_day:
-        lines.append("  Holds through day:  " + "  ".join(f"d{d['day']} {pct(d['mean'])}"
-                                                          for d in r.holds_through_day))
+        lines += prose("Holds through day (every operation planned to end by then a HIT): "
+                       + ", ".join(f"d{d['day']} {pct(d['mean'])}" for d in r.holds_through_day))
     lines += ["", "  Expected adherence"]
     rows = [[label, pct(e["mean"]), _interval(e), pct(e["p10"]), pct(e["p50"]), pct(e["p90"])]
             for name, label in ADHERENCE if (e := r.adherence[name]) is not None]

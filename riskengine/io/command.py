@@ -29,3 +29,32 @@ def schema(name) -> None:
     if name not in MODELS:
         raise InputError(Problem("NAME", f"unknown schema {name!r}; known: {', '.join(MODELS)}"))
     click.echo(json.dumps(build(name), indent=2))
+
+
+@click.command()
+@click.argument("plan", metavar="PLAN")
+@click.option("--out", required=True, metavar="PREMISES.toml",
+              help="Where to write the starter premises ('-' for stdout).")
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+@handled
+def init(plan, out, force) -> None:
+    """Write commented starter premises for PLAN: every section, moderate defaults, one section per
+    resource and material the plan uses, each key with its unit and meaning. `riskengine score PLAN
+    --premises PREMISES.toml` accepts the file as it is."""
+    from pathlib import Path
+
+    from riskengine.io.readers import read_plan
+    from riskengine.io.starter import starter_premises
+    from riskengine.io.writers import write_text_atomic
+
+    if out != "-" and Path(out).exists() and not force:
+        raise InputError(Problem("--out", f"{out} exists; give --force to overwrite it"))
+    if out != "-" and Path(out).is_dir():
+        raise InputError(Problem("--out", f"must be a file path, got {out!r}"))
+    text = starter_premises(read_plan(plan))
+    if out == "-":
+        click.echo(text, nl=False)
+        return
+    write_text_atomic(out, text)
+    click.echo(f"starter premises written to {out}; score with: riskengine score {plan} --premises {out}",
+               err=True)
