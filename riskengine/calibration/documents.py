@@ -30,9 +30,10 @@ class Interval(TypedDict):
     """True when no event was observed and only the one-sided lower bound is known."""
 
 
-class Estimate(Interval):
-    """One calibrated figure."""
+class Estimate(TypedDict):
+    """One calibrated figure with its 95% interval."""
 
+    __pydantic_config__ = PART
     parameter: str
     """A premises path, e.g. ``resources.P1.breakdowns.mttr_hours`` (``materials.late``: pooled)."""
     quantity: Literal["mean", "cv", "probability"]
@@ -45,6 +46,14 @@ class Estimate(Interval):
     """How it was estimated."""
     fallback: str | None
     """Null, or why a fallback (pooled data, a bound) was used."""
+    estimate: Maybe
+    """Point estimate (null: only a bound is known)."""
+    low: Maybe
+    """Lower bound of the 95% interval."""
+    high: Maybe
+    """Upper bound (null: unbounded)."""
+    lower_bound: NotRequired[bool]
+    """True when no event was observed and only the one-sided lower bound is known."""
 
 
 class GoodnessOfFit(TypedDict):

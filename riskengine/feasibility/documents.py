@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import ConfigDict
 from typing_extensions import TypedDict
 
 from riskengine.io.documents import PART, Document
@@ -105,7 +104,7 @@ class Repair(TypedDict):
 class CheckDocument(Document):
     """A plan's health before simulation."""
 
-    model_config = ConfigDict(json_schema_serialization_defaults_required=False)
+    optional = ("repaired_plan",)
 
     format: Literal["riskengine.check/1"]
     """The document's format and version."""

@@ -20,7 +20,7 @@ depend on the names).
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, WithJsonSchema
 from typing_extensions import TypedDict
@@ -65,8 +65,9 @@ class Document(BaseModel):
     :mod:`riskengine.io.writers`)."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, validate_assignment=True,
-                              json_schema_serialization_defaults_required=True,
                               json_schema_extra=one_line_descriptions)
+    #: Fields a written document may leave out (every other one is always written, defaults too).
+    optional: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def build(cls, **fields):
@@ -137,6 +138,7 @@ class Finish(TypedDict):
 def schema_of(model: type[BaseModel], name: str, version: int = 1) -> dict:
     """The JSON Schema (draft 2020-12) of a result model, titled ``riskengine.NAME/VERSION``."""
     schema = model.model_json_schema(mode="serialization")
+    schema["required"] = [name for name in model.model_fields if name not in getattr(model, "optional", ())]
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"https://riskengine.dev/schema/{name}-{version}.json", **schema,
             "title": f"riskengine.{name}/{version}"}
