@@ -65,6 +65,15 @@ def score(plan, premises, replications, precision, max_replications, seed, engin
           with_sensitivity, confidence, json_path, quiet, report_path) -> None:
     """Score a plan: probability it is executed as planned, expected adherence, risks.
 
+    An operation is a HIT when it completes within its planned bucket plus the
+    premises' lateness tolerance, with its quantity (times the quantity
+    tolerance), in sequence; the plan holds when every operation is a HIT.
+    Riskiest operations are the least likely to be a HIT; critical operations
+    are where the failures start. Criticality: the share of replications whose
+    first miss began at the operation. Cruciality: correlation of its delay
+    with the plan's loss of BTS. SSI: sd(its duration) / sd(the plan's finish)
+    x criticality (Vanhoucke 2010).
+
     On a terminal, a progress line on stderr shows the replications done and
     the current largest headline half-width (not with --quiet, never on stdout)."""
     set_threads(threads)

@@ -122,7 +122,8 @@ def insight_lines(crit: dict | None, rigor: dict | None) -> list[str]:
                              "replication began there, even when it was absorbed there and only a "
                              "later operation missed)"),
                   *table(["operation", "resource", "share", "cruciality", "SSI"], rows, align="llrrr"),
-                  *(line for text in (CRITICALITY, CRUCIALITY, SSI) for line in prose(text, 4))]
+                  *(line for text in (f"share (criticality): {CRITICALITY}", f"cruciality: {CRUCIALITY}",
+                                      f"SSI: {SSI}") for line in prose(text, 4))]
         lines += prose("Critical resources (share of replications whose first miss began there): "
                        + ", ".join(f"{r['id']} {pct(r['criticality']['mean'])}" for r in res))
     if rigor:

@@ -22,11 +22,12 @@ from datetime import datetime, timedelta
 WIDTH = 100
 
 #: One-line explanations of the figures a planner meets (terminal legend, HTML report, --help).
-CRUCIALITY = ("cruciality: correlation of the operation's delay with the plan's loss of BTS "
-              "(+1: when it is late, adherence drops in step; 0: its delay does not matter)")
-SSI = ("SSI: schedule sensitivity index = sd(the operation's duration) / sd(the plan's finish) "
-       "x criticality (Vanhoucke 2010): how much of the finish's spread starts there")
-CRITICALITY = "share: of replications whose first miss (earliest planned start) began at the operation"
+CRITICALITY = ("the share of replications whose first miss (the miss with the earliest planned start) "
+               "began at the operation")
+CRUCIALITY = ("correlation of the operation's delay with the plan's loss of BTS (+1: when it is late, "
+              "adherence drops in step; 0: its delay does not matter)")
+SSI = ("schedule sensitivity index = sd(the operation's duration) / sd(the plan's finish) x criticality "
+       "(Vanhoucke 2010): how much of the finish's spread starts there")
 
 
 def hit_definition(bucket_hours: float, lateness_tolerance: float = 0.0,
