@@ -22,7 +22,8 @@ def import_() -> None:
 @click.option("--bucket-hours", type=click.FloatRange(0, 24 * 366, min_open=True), default=8.0,
               show_default=True, help="Bucket size of an imported plan (B2MML has none).")
 @click.option("--plan", "plans", multiple=True, metavar="PLAN",
-              help="Check imported actuals against these plan versions.")
+              help="A plan version the imported actuals were produced against (their operations must be "
+                   "in one of them); repeat for every re-published version.")
 @click.option("--quiet", is_flag=True, help="No summary on stderr.")
 @handled
 def b2mml(file, json_path, bucket_hours, plans, quiet) -> None:
@@ -44,5 +45,6 @@ def b2mml(file, json_path, bucket_hours, plans, quiet) -> None:
             what = (f"plan {document['id']}: {len(document['operations'])} operations on "
                     f"{len(document['resources'])} resources")
         else:
-            what = f"actuals: {len(document['records'])} records"
+            what = (f"actuals: {len(document['records'])} records"
+                    + (f", checked against {len(plans)} plan version(s)" if plans else ""))
         click.echo(f"imported {what}" + (f" -> {json_path}" if json_path != "-" else ""), err=True)
