@@ -1,6 +1,6 @@
 """riskengine: Monte Carlo scheduling risk and exact schedule adherence.
 
-Python API (DESIGN.md 6)::
+Python API (docs/design.md section 1)::
 
     import riskengine as re
     history = re.read_history(["plan-v1.json", "plan-v2.json"])

@@ -1,4 +1,4 @@
-"""``riskengine score`` on the command line (issue 4; DESIGN.md 6, 7 and 8).
+"""``riskengine score`` on the command line (issue 4; docs/design.md sections 1, 5 and 6).
 
 The real command runs in-process (``CliRunner``) on the example factory with its TOML
 premises and with the same premises as JSON: the result file follows the
@@ -65,7 +65,7 @@ def assert_finish(est: dict, where: str) -> None:
 
 
 def assert_contract(doc: dict, replications: int, seed: int) -> None:
-    """Every key of ``riskengine.score/1`` (DESIGN.md 8), with values in range."""
+    """Every key of ``riskengine.score/1`` (docs/design.md section 5), with values in range."""
     assert doc["format"] == "riskengine.score/1"
     assert doc["replications"] == replications and doc["seed"] == seed
     assert_probability(doc["plan_holds"], "plan_holds")

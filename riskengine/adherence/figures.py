@@ -34,7 +34,7 @@ def figures(counts: np.ndarray, units_sequence: bool) -> dict:
 
 
 def band_score(counts: np.ndarray, measures: list[str], units_sequence: bool) -> float | None:
-    """A band's score: the product of the ratios it measures (DESIGN.md 3)."""
+    """A band's score: the product of the ratios it measures (docs/design.md section 2)."""
     r = ratio_row(counts, units_sequence)
     score = 1.0
     for m in measures:

@@ -1,4 +1,4 @@
-"""Exact adherence of realized production against the plan in effect (DESIGN.md 3).
+"""Exact adherence of realized production against the plan in effect (docs/design.md section 2).
 
 ``measure(history, actuals, rules)`` lays consecutive buckets of
 ``bucket_hours`` from the earliest horizon start, takes for each bucket the

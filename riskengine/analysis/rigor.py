@@ -1,6 +1,6 @@
 """Rigor advice: how far ahead volume, mix and sequence can be demanded.
 
-DESIGN.md 3 scores each horizon band on some of the factors (by default
+docs/design.md section 2 scores each horizon band on some of the factors (by default
 volume x mix x sequence in the first 24 h, volume x mix to 48 h, volume
 beyond). Whether a plan can live up to that is a question the simulation
 answers: per replication the engines record, for each factor, the first

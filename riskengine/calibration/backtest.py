@@ -4,7 +4,7 @@ For each plan version, the forecast is :func:`riskengine.analysis.score.score`
 of that version with the premises known when it was published (one premises
 for all, or one per version), and the realized figures come from
 :func:`riskengine.adherence.measure.measure` of all versions together (each
-bucket against the plan in effect, DESIGN.md 3), with the premises' rules.
+bucket against the plan in effect, docs/design.md section 2), with the premises' rules.
 
 Operation hits (every operation the forecast judges and the measurement
 measures against the same version): with forecast probability p_i and

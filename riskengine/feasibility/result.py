@@ -54,7 +54,8 @@ class Finding:
 
 @dataclass
 class CheckResult:
-    """The health of a plan before simulation (DESIGN.md 6: ``to_dict()`` and a readable ``str``).
+    """The health of a plan before simulation (``to_dict()`` and a readable ``str``: docs/design.md
+    section 1).
 
     Attributes
     ----------

@@ -1,4 +1,4 @@
-"""Read plans and actuals from JSON or CSV files (DESIGN.md 8).
+"""Read plans and actuals from JSON or CSV files (docs/design.md section 5).
 
 A plan is a JSON document; its ``operations`` may instead name a CSV file
 (relative to the JSON file) with the same column names, and a bare CSV of

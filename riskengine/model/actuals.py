@@ -94,7 +94,7 @@ class PlanHistory:
     """The plan versions of one horizon, oldest publication first.
 
     Each bucket is measured against the newest version published at or before
-    the bucket's start (the plan in effect, DESIGN.md 3).
+    the bucket's start (the plan in effect, docs/design.md section 2).
     """
 
     def __init__(self, versions: list[Plan], source: str | None = None):

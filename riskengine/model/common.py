@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidat
 from riskengine.errors import InputError, Problem
 
 #: Bounds on times (ISO years, and hours from an origin) that keep every date
-#: computation in range: no input can overflow a datetime (DESIGN.md 7).
+#: computation in range: no input can overflow a datetime (docs/design.md section 6).
 MIN_YEAR, MAX_YEAR = 1900, 2999
 MAX_HOURS = 1_000_000.0
 
@@ -77,7 +77,7 @@ PositiveQuantity = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
-#: The fixed cause taxonomy of DESIGN.md 3, in report order.
+#: The fixed cause taxonomy of docs/design.md section 2, in report order.
 CAUSES: tuple[str, ...] = (
     "material",
     "breakdown",
@@ -92,7 +92,7 @@ CAUSES: tuple[str, ...] = (
     "unknown",
 )
 
-#: Size limits that keep a request from exhausting the machine (DESIGN.md 7).
+#: Size limits that keep a request from exhausting the machine (docs/design.md section 6).
 MAX_OPERATIONS = 1_000_000
 MAX_RECORDS = 5_000_000
 MAX_BUCKETS = 100_000

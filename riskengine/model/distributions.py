@@ -1,4 +1,4 @@
-"""Distributions of the premises (DESIGN.md 8), each with its analytic mean and variance.
+"""Distributions of the premises (docs/design.md section 5), each with its analytic mean and variance.
 
 Parameter uncertainty: where the premises take a number (a probability, a
 scrap rate, a mean time between failures, the mean or cv of a distribution,

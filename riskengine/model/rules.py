@@ -54,7 +54,7 @@ def check_bands(bands: list[Band]) -> list[Band]:
 
 
 class AdherenceRules(Strict):
-    """Rules of judgement shared by measurement and simulation (DESIGN.md 3).
+    """Rules of judgement shared by measurement and simulation (docs/design.md section 2).
 
     ``quantity_tolerance`` is the share of the planned quantity that counts as
     complete (1.0: all of it); ``lateness_tolerance_hours`` extends each

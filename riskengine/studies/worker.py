@@ -3,7 +3,7 @@
 :func:`run_cell` takes and returns plain data, so it runs the same in this
 process, in a process pool or on a Dask worker. The row holds the cell's
 labels and, per metric, ``{m}_mean``, ``{m}_low`` and ``{m}_high`` (the 95%
-interval of DESIGN.md 5: Wilson for probabilities, t for means, ratios
+interval of docs/design.md section 5: Wilson for probabilities, t for means, ratios
 clipped to [0, 1]); ``finish`` adds ``finish_p90``. A metric that is
 undefined in every replication (e.g. ``sequence`` with nothing in sequence
 scope) is null. Parsed plans are cached per worker by content hash.
