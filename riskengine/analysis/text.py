@@ -184,5 +184,7 @@ def compare_text(r: CompareResult) -> str:
         rows.append([d["a"], d["b"], d["metric"], f"{d['mean'] * scale:+.2f}{unit}",
                      f"[{d['low'] * scale:+.2f}, {d['high'] * scale:+.2f}]", pct(d["p_a_better"], 0)])
     lines += table(["a", "b", "metric", "mean", "95% interval", "P(a better)"], rows, align="lllrrr")
-    lines += ["", "  Ranking (most likely to hold first): " + " > ".join(r.ranking)]
+    lines += ["", *prose("Ranking (most likely to hold first): " + " > ".join(r.ranking))]
+    if r.warnings:
+        lines += [""] + [line for w in r.warnings for line in prose(f"warning: {w}")]
     return "\n".join(lines)
