@@ -101,3 +101,15 @@ def test_tables_widen_to_their_widest_cell_and_listings_say_what_they_leave_out(
                      "    rest  volume                   89.2%"]
     assert listing(["a", "b", "c", "d"], limit=2) == "a, b, and 2 more"
     assert listing(["a", "b"], limit=2) == "a, b"
+
+
+def test_one_rounding_and_never_zero_for_a_share_above_zero(scored):
+    from riskengine.adherence.figures import pct
+
+    assert [pct(0.003), pct(0.003, 0), pct(0.0004), pct(0.0)] == ["0.3%", "<0.5%", "<0.05%", "0.0%"]
+    assert [pct(0.9996), pct(0.996, 0), pct(1.0, 0)] == [">99.95%", ">99.5%", "100%"]
+    assert [pct(0.625, 0), pct(0.515, 0), pct(None)] == ["63%", "52%", "-"]  # half up: 51.5% shows as 52%
+    _, result = scored
+    shown = " ".join(str(result).split())
+    assert f"d1 {pct(result.holds_through_day[0]['mean'])}" in shown  # the same digits as plan holds
+    assert f"executed as planned: {pct(result.plan_holds['mean'])}" in shown

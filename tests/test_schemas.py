@@ -127,3 +127,17 @@ values = [0.0, 0.2]
     bad = dict(rows[0], bts_mean="high")
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema("study-table"))
+
+
+def test_the_openapi_results_are_the_result_schemas():
+    """One source: the service's result components and `riskengine schema` come from the same models."""
+    pytest.importorskip("fastapi")
+    from riskengine.service.openapi import RESULTS, SCHEMA_OF, components
+
+    served = components()
+    for operation, name in SCHEMA_OF.items():
+        ours, theirs = schema(name), served[RESULTS[operation]]
+        assert theirs["title"] == ours["title"] == f"riskengine.{name}/1"
+        assert theirs["required"] == ours["required"]
+        assert {k: v.get("description") for k, v in theirs["properties"].items()} == \
+            {k: v.get("description") for k, v in ours["properties"].items()}

@@ -135,10 +135,16 @@ class Finish(TypedDict):
     """90th percentile (hours from the horizon start)."""
 
 
+def written(model: type[BaseModel]) -> list[str]:
+    """The fields a result document always carries (every field but the model's ``optional``):
+    its schema's ``required``, defaults included (pydantic leaves those out)."""
+    return [name for name in model.model_fields if name not in getattr(model, "optional", ())]
+
+
 def schema_of(model: type[BaseModel], name: str, version: int = 1) -> dict:
     """The JSON Schema (draft 2020-12) of a result model, titled ``riskengine.NAME/VERSION``."""
     schema = model.model_json_schema(mode="serialization")
-    schema["required"] = [name for name in model.model_fields if name not in getattr(model, "optional", ())]
+    schema["required"] = written(model)
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"https://riskengine.dev/schema/{name}-{version}.json", **schema,
             "title": f"riskengine.{name}/{version}"}

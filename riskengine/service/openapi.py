@@ -93,6 +93,7 @@ HEALTHZ = {"summary": "Liveness, version and job counts (no API key needed)", "o
 
 def components() -> dict:
     """The schemas the routes refer to."""
+    from riskengine.io.documents import written
     from riskengine.io.schema import model
 
     results = {operation: model(name) for operation, name in SCHEMA_OF.items()}
@@ -100,7 +101,7 @@ def components() -> dict:
                                  + [(m, "serialization") for m in results.values()], ref_template=REF)
     schemas = dict(sorted(defs["$defs"].items()))
     for operation, m in results.items():  # stable component names for generated clients
-        schemas[RESULTS[operation]] = {**schemas.pop(m.__name__),
+        schemas[RESULTS[operation]] = {**schemas.pop(m.__name__), "required": written(m),
                                        "title": f"riskengine.{SCHEMA_OF[operation]}/1"}
     schemas["JobRequest"] = {
         "title": "JobRequest", "description": "An operation and its request body, run as a job",
