@@ -60,6 +60,7 @@ def test_init_writes_commented_premises_that_score_accepts(plan, tmp_path):
 
 
 def test_every_key_comment_is_its_field_description():
+    from riskengine.model.describe import field_description
     from riskengine.model.premises import Breakdowns
 
     text = CliRunner().invoke(main, ["init", str(PLANS[0]), "--out", "-"]).output
@@ -69,7 +70,8 @@ def test_every_key_comment_is_its_field_description():
     while lines[k - 1].startswith("# "):
         k -= 1
         above.insert(0, lines[k][2:])
-    assert " ".join(above) == " ".join(Breakdowns.model_fields["mtbf_hours"].description.split())
+    assert " ".join(above) == field_description(Breakdowns, "mtbf_hours")
+    assert "busy (processing) hours" in " ".join(above)
 
 
 def test_init_refuses_to_overwrite_and_names_the_option(tmp_path):

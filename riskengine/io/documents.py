@@ -8,7 +8,7 @@ document model its ``to_dict()`` validates through (the check, calibration
 and back-test results, whose objects also carry what is not written).
 Nested parts are ``TypedDict`` s, so that ``result.plan_holds["mean"]`` stays
 a plain dict. Each field is described by the docstring under it
-(``use_attribute_docstrings``): the JSON Schema of ``riskengine schema NAME``,
+(:mod:`riskengine.model.describe`): the JSON Schema of ``riskengine schema NAME``,
 the service's OpenAPI document and the result come from the same class.
 
 Every part forbids undeclared keys (``extra="forbid"``): a field added to a
@@ -25,10 +25,10 @@ from typing import Annotated, ClassVar
 from pydantic import BaseModel, ConfigDict, WithJsonSchema
 from typing_extensions import TypedDict
 
-from riskengine.model.common import one_line_descriptions
+from riskengine.model.describe import describe
 
 #: Configuration of every nested part of a result.
-PART = ConfigDict(extra="forbid", use_attribute_docstrings=True, json_schema_extra=one_line_descriptions)
+PART = ConfigDict(extra="forbid", json_schema_extra=describe)
 
 #: A JSON number kept as given (an integer count stays an integer, a ratio a float).
 Number = Annotated[int | float, WithJsonSchema({"type": "number"})]
@@ -64,8 +64,8 @@ class Document(BaseModel):
     count stays an integer; NaN becomes null when written,
     :mod:`riskengine.io.writers`)."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, validate_assignment=True,
-                              json_schema_extra=one_line_descriptions)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True,
+                              json_schema_extra=describe)
     #: Fields a written document may leave out (every other one is always written, defaults too).
     optional: ClassVar[tuple[str, ...]] = ()
 

@@ -19,6 +19,7 @@ import tomllib
 
 from riskengine.io.toml_writer import _key, _scalar
 from riskengine.model import premises as pm
+from riskengine.model.describe import field_description
 from riskengine.model.plan import Plan
 from riskengine.model.premises import check_premises_against, parse_premises, plan_materials
 from riskengine.model.rules import Band
@@ -50,9 +51,8 @@ def _comment(text: str, out: list[str]) -> None:
 def _described(model: type, fields: dict, out: list[str]) -> None:
     """Each field as ``key = value`` under the comment of its description."""
     for name, value in fields.items():
-        info = model.model_fields[name]
-        _comment(info.description or "", out)
-        out.append(f"{_key(info.alias or name)} = {_scalar(value)}")
+        _comment(field_description(model, name), out)
+        out.append(f"{_key(model.model_fields[name].alias or name)} = {_scalar(value)}")
 
 
 def _table(header: str, model: type | None, fields: dict, out: list[str], intro: str = "") -> None:
@@ -65,7 +65,7 @@ def _table(header: str, model: type | None, fields: dict, out: list[str], intro:
 
 
 def _doc(model: type, field: str) -> str:
-    return model.model_fields[field].description or ""
+    return field_description(model, field)
 
 
 def starter_premises(plan: Plan) -> str:

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
 
 from riskengine.errors import InputError, Problem
+from riskengine.model.describe import describe
 
 #: Bounds on times (ISO years, and hours from an origin) that keep every date
 #: computation in range: no input can overflow a datetime (docs/design.md section 6).
@@ -98,58 +99,14 @@ MAX_RECORDS = 5_000_000
 MAX_BUCKETS = 100_000
 
 
-def _attribute_docstrings(cls: type) -> dict[str, str]:
-    """The docstrings under the annotated attributes of ``cls``'s own source."""
-    import ast
-    import inspect
-    import textwrap
-
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
-    except (OSError, TypeError):
-        return {}
-    body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
-    docs = {}
-    for node, after in zip(body, body[1:], strict=False):
-        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
-                and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
-                and isinstance(after.value.value, str)):
-            docs[node.target.id] = after.value.value
-    return docs
-
-
-def one_line_descriptions(schema: dict, cls: type | None = None) -> None:
-    """JSON Schema hook of the described models: descriptions written as wrapped docstrings become
-    single lines, and the keys a typed dict inherits keep the docstrings of the parent that declares
-    them (pydantic reads a typed dict's own source only)."""
-    inherited: dict[str, str] = {}
-
-    def collect(typed: type) -> None:  # the typed dicts it derives from, farthest first
-        for base in getattr(typed, "__orig_bases__", ()):
-            if isinstance(base, type) and hasattr(base, "__required_keys__"):
-                collect(base)
-                inherited.update(_attribute_docstrings(base))
-
-    if cls is not None and hasattr(cls, "__required_keys__"):
-        collect(cls)
-    if "description" in schema:
-        schema["description"] = " ".join(schema["description"].split())
-    for name, prop in schema.get("properties", {}).items():
-        if "description" not in prop and name in inherited:
-            prop["description"] = inherited[name]
-        if "description" in prop:
-            prop["description"] = " ".join(prop["description"].split())
-
-
 class Strict(BaseModel):
     """Base of every input model: unknown fields are errors (they are usually typos).
 
-    Each field is described by the docstring under it (``use_attribute_docstrings``
-    sets the field's ``description``): the JSON Schema, the OpenAPI document and
+    Each field is described by the docstring under it (:mod:`riskengine.model.describe`
+    puts it into the JSON Schema): the schema, the OpenAPI document and
     ``riskengine init`` say it, and a test checks that every field has one."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, use_attribute_docstrings=True,
-                              json_schema_extra=one_line_descriptions)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=describe)
 
 
 def resolve_time(value: datetime | float, origin: datetime) -> datetime:

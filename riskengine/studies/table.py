@@ -26,7 +26,7 @@ from pydantic import ConfigDict
 from riskengine.errors import InputError, Problem
 from riskengine.io.documents import Document
 from riskengine.io.writers import write_text_atomic
-from riskengine.model.common import one_line_descriptions
+from riskengine.model.describe import describe
 
 FORMATS = (".parquet", ".csv")
 TEXT = ("plan", "cell_id")  # never read as numbers
@@ -35,7 +35,7 @@ METRIC_COLUMN = r"^(plan_holds|bts|btp|volume|mix|sequence|finish|holds_day_[0-9
 
 
 def _metric_columns(schema: dict) -> None:
-    one_line_descriptions(schema)
+    describe(schema, StudyRow)
     schema["patternProperties"] = {METRIC_COLUMN: {
         "type": ["number", "null"],
         "description": "A metric's mean and the bounds of its 95% interval (probabilities and ratios in "
