@@ -3,7 +3,7 @@
 ``score(plan, premises)`` compiles the model, runs replications with the
 chosen engine (common random numbers: every variate is addressed by seed,
 replication, stream and entity name), and turns the accumulated rows and
-sums into the estimates of DESIGN.md 5 (:class:`ScoreResult`).
+sums into the estimates of docs/design.md section 5 (:class:`ScoreResult`).
 
 With ``precision=H`` replications are added in batches until every headline
 interval (plan holds, BTS, BTP, volume, mix, sequence) has a half-width of at

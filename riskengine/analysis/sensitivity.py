@@ -203,11 +203,12 @@ class SensitivityResult:
         return to_frames(self)
 
     def __str__(self) -> str:
-        lines = ["  Sensitivity (CRN-paired gain if removed / halved)        plan holds        BTS"]
-        for r in self.rows:
-            lines.append(f"    {r['kind']:<8} {r['name'][:34]:<34} {r['change']:<8} "
-                         f"{_points(r['plan_holds']):>10} {_points(r['bts']):>10}")
-        return "\n".join(lines)
+        from riskengine.report.terminal import table
+
+        return "\n".join(["  Sensitivity (CRN-paired gain if removed / halved)"]
+                         + table(["kind", "source", "change", "plan holds", "BTS"],
+                                 [[r["kind"], r["name"], r["change"], _points(r["plan_holds"]),
+                                   _points(r["bts"])] for r in self.rows], align="lllrr"))
 
 
 def _points(diff: dict) -> str:

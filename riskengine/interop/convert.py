@@ -16,6 +16,8 @@ from pathlib import Path
 
 import click
 
+from riskengine.cli_helpers import handled
+
 SYNTAXES = ("json", "toml")
 
 
@@ -54,6 +56,7 @@ def read_document(path: str) -> dict:
 @click.argument("target", metavar="OUT")
 @click.option("--to", "syntax", type=click.Choice(SYNTAXES),
               help="Syntax of OUT (default: by its suffix; required for '-').")
+@handled
 def convert(source, target, syntax) -> None:
     """Convert premises between JSON and TOML (IN: .json, .toml or '-' for JSON on stdin; OUT: a file
     or '-' for stdout). The premises are validated first."""

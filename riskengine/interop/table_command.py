@@ -1,6 +1,6 @@
 """``riskengine import table FILE --kind KIND --map MAP.toml``: a spreadsheet export as a plan or actuals.
 
-Added to the ``import`` group by :func:`riskengine.interop.command.add_commands`;
+Added to the ``import`` group in :mod:`riskengine.interop.command`;
 the import itself is :func:`riskengine.interop.tables.import_table`.
 """
 

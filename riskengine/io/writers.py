@@ -1,6 +1,6 @@
 """Write results atomically: a temp file in the same folder, then a rename.
 
-An interrupted run never leaves a half-written result (DESIGN.md 7).
+An interrupted run never leaves a half-written result (docs/design.md section 6).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Request bodies of the service and of ``riskengine call`` (DESIGN.md 6 and 8).
+"""Request bodies of the service and of ``riskengine call`` (docs/design.md sections 1 and 5).
 
 A request carries the contract's documents inline (``plan``, ``premises``,
 ``actuals``: the formats ``riskengine.plan/1`` etc.) next to the run options
@@ -16,7 +16,7 @@ service raise :class:`TooLarge` (HTTP 413): more operations than
 (``Limits.sync_work``) or a job (``Limits.job_work``) may do. Work is counted
 in operation-replications (operations x replications, summed over plans); a
 SimPy reference run counts :data:`REFERENCE_WEIGHT` times as much (it is that
-much slower than the kernel, DESIGN.md 9).
+much slower than the kernel: README, Performance).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class Limits:
 
     max_body_bytes: int = 16 * 2**20
     max_operations: int = 50_000
-    sync_work: float = 5e7  # ~4 s of kernel time on 2 cores (DESIGN.md 9: ~12 M op-samples/s)
+    sync_work: float = 5e7  # ~4 s of kernel time on 2 cores (README, Performance: ~12 M op-samples/s)
     job_work: float = 1e10  # ~15 min
 
 
