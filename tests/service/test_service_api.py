@@ -177,7 +177,7 @@ def test_check_and_repair(server):
         bad = c.post("/v1/check", json={"plan": broken, "repair": True})
     assert ok.status_code == 200 and bad.status_code == 200
     cli = CliRunner().invoke(main, ["check", str(FACTORY / "plan-v1.json"), "--json", "-"])
-    assert ok.json() == json.loads(cli.output)
+    assert ok.json() == json.loads(cli.stdout)
     assert bad.json()["summary"]["verdict"] == "infeasible"
     repaired = bad.json()["repaired_plan"]
     assert bad.json()["repair"]["repaired"] is True and repaired["format"] == "riskengine.plan/1"
