@@ -140,3 +140,31 @@ def _sign_off(loaded, plan_path, by, flags_path, at, out_path, quiet) -> None:
         click.echo(f"warning: check finds {len(errors)} error(s) in this plan (`riskengine check "
                    f"{plan_path}`): it is signed off as NOT executable as planned; the flags should "
                    "say how the shop floor will deal with them", err=True)
+
+
+@click.command()
+@click.argument("measurements", nargs=-1, required=True, metavar="MEASUREMENT.json ...")
+@owners_option
+@json_option
+@quiet_option
+@report_option
+@handled
+def trend(measurements, owners_path, json_path, quiet, report_path) -> None:
+    """Adherence over many weeks, for management, from measurements (measure --json), one period
+    each, grouped by the ISO week of their start: BTS, BTP, volume, mix and sequence per week (counts
+    summed, never percentages averaged), a p-chart of the weekly HIT rate (3-sigma limits from the
+    counts) with the weeks out of control, per resource, area and product family, the misses by
+    owner over time, and validated against never validated plans side by side."""
+    from riskengine.governance.trend import trend as run
+    from riskengine.governance.trend_input import read_measurements
+
+    owners = None
+    if owners_path:
+        from riskengine.governance.owners import read_owners
+
+        owners = read_owners(owners_path)
+    check_report_path(report_path)
+    result = run(read_measurements(list(measurements)), owners)
+    emit(result, json_path, quiet)
+    write_report(result, report_path, quiet, json_path,
+                 command=command_line("trend", *measurements, ("--owners", owners_path)))
