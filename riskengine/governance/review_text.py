@@ -19,17 +19,24 @@ def _interval(e: dict | None) -> str:
 
 
 def status_words(plan: dict) -> str:
-    """'status proposed, never validated' / 'validated by A. Supervisor on Mon 16 Nov 05:40'."""
-    status = plan.get("status") or "not recorded"
+    """'proposed, never validated' / 'validated by A. Supervisor on Mon 16 Nov 05:40'."""
+    status = plan.get("status") or "no status recorded"
     v = plan.get("validation")
     if v:
-        return f"status {status}, validated by {v['by']} on {iso_clock(v['at'])}"
-    return f"status {status}, never validated"
+        return f"{status}, validated by {v['by']} on {iso_clock(v['at'])}"
+    return f"{status}, never validated"
 
 
 def headline(d: dict) -> str:
     """One sentence: is it executable, how likely it holds, where it is weakest, what to flag."""
-    verdict = VERDICTS[d["check"]["summary"]["verdict"]]
+    summary = d["check"]["summary"]
+    verdict = VERDICTS[summary["verdict"]]
+    if summary["errors"]:
+        errors = [f for f in d["check"]["findings"] if f["severity"] == "error"]
+        kinds = list(dict.fromkeys(f["kind"] for f in errors))
+        where = list(dict.fromkeys(f["resource"] for f in errors if f["resource"]))
+        verdict += (f" ({summary['errors']} check error(s): {', '.join(kinds)}"
+                    + (f"; on {listing(where, 4)}" if where else "") + ")")
     holds = (d["forecast"].get("plan_holds") or {}).get("mean")
     parts = [f"Plan {d['plan']['id']} is {verdict}",
              f"it holds as planned with probability {pct(holds)}" if holds is not None else None]

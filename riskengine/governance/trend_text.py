@@ -15,7 +15,7 @@ def validated_words(week: dict) -> str:
     return "yes" if v == n and n else "no" if v == 0 else f"{v} of {n} buckets"
 
 
-def _limits(point: dict | None) -> str:
+def limits(point: dict | None) -> str:
     if point is None:
         return "-"
     mark = {"above": "  ABOVE", "below": "  BELOW"}.get(point["out_of_control"] or "", "")
@@ -62,7 +62,7 @@ def trend_text(d: dict) -> str:
                     "operations", "HIT rate", "control limits", "plan-side", "execution-side", "unexplained"],
                    [[w["week"], ", ".join(w["plans"]), validated_words(w), f"{w['planned']:g}", pct(w["bts"]),
                      pct(w["btp"]), pct(w["volume"]), pct(w["mix"]), pct(w["sequence"]), w["operations"],
-                     pct(w["hit_rate"]), _limits(w["p_chart"]),
+                     pct(w["hit_rate"]), limits(w["p_chart"]),
                      *(w["sides"][k]["misses"] for k in ("plan", "execution", "unexplained"))]
                     for w in weeks],
                    align="lll" + "r" * 12)
