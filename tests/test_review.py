@@ -14,7 +14,7 @@ import riskengine as rk
 from riskengine.cli import main
 from riskengine.governance.owners import DEFAULT_OWNERS
 from riskengine.governance.review import review
-from riskengine.governance.review_text import headline
+from riskengine.governance.text import review_headline as headline
 from riskengine.model.premises import parse_premises
 
 ROOT = Path(__file__).resolve().parent.parent

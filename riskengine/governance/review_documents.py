@@ -2,7 +2,7 @@
 
 Typed dicts with a description under each key (:mod:`riskengine.io.documents`);
 :class:`ReviewResult` is the result model, its terminal summary in
-:mod:`riskengine.governance.review_text`.
+:mod:`riskengine.governance.text`.
 """
 
 from __future__ import annotations
@@ -174,6 +174,6 @@ class ReviewResult(Document):
     """What the inputs leave out, and whether the plan was never validated."""
 
     def __str__(self) -> str:
-        from riskengine.governance.review_text import review_text
+        from riskengine.governance.text import review_text
 
         return review_text(self.to_dict())

@@ -260,6 +260,6 @@ class TrendResult(Document):
     """What the trend had to assume."""
 
     def __str__(self) -> str:
-        from riskengine.governance.trend_text import trend_text
+        from riskengine.governance.text import trend_text
 
         return trend_text(self.to_dict())

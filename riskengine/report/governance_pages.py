@@ -17,8 +17,15 @@ from __future__ import annotations
 from datetime import datetime
 
 import riskengine
-from riskengine.governance import review_text, trend_text
-from riskengine.governance.text import SIDE_WORDS, flag_sentence
+from riskengine.governance.text import (
+    SIDE_WORDS,
+    flag_sentence,
+    limits,
+    review_headline,
+    status_words,
+    trend_headline,
+    validated_words,
+)
 from riskengine.report import governance_figures as gf
 from riskengine.report.html import esc, figure, page, svg, table
 from riskengine.report.results import interval, pct
@@ -135,12 +142,12 @@ def review_page(d: dict, *, command: str | None = None, **_: object) -> str:
               [[r["operation"], r["risk"], r["note"]] for r in d["flags_template"]],
               caption="Flags template (--flags-template writes it as CSV)"),
         *(_note(f"warning: {w}") for w in d.get("warnings", []))))
-    body.append(_run(command, [("plan", p["id"]), ("status", review_text.status_words(p)),
+    body.append(_run(command, [("plan", p["id"]), ("status", status_words(p)),
                                ("replications", f["replications"]), ("seed", f["seed"])]))
     return page(f"Review sheet of plan {p['id']}",
-                f"riskengine review: {p['operations']} operations, status {review_text.status_words(p)}; "
+                f"riskengine review: {p['operations']} operations, status {status_words(p)}; "
                 f"times in {offset_name(datetime.fromisoformat(p['horizon_start']))}",
-                review_text.headline(d), body)
+                review_headline(d), body)
 
 
 def _by_week(rows: list[dict], names: list[str], key: str) -> list[str]:
@@ -163,9 +170,9 @@ def trend_page(d: dict, *, command: str | None = None, **_: object) -> str:
         _section("Weeks", table(
             ["week", "plans", "validated", "planned", "BTS", "BTP", "volume", "mix", "sequence", "operations",
              "HIT rate", "control limits", "plan-side", "execution-side", "unexplained"],
-            [[w["week"], ", ".join(w["plans"]), trend_text.validated_words(w), f"{w['planned']:,.0f}",
+            [[w["week"], ", ".join(w["plans"]), validated_words(w), f"{w['planned']:,.0f}",
               *(pct(w[k]) for k in ("bts", "btp", "volume", "mix", "sequence")), w["operations"],
-              pct(w["hit_rate"]), trend_text.limits(w["p_chart"]), *(w["sides"][k]["misses"] for k in SIDES)]
+              pct(w["hit_rate"]), limits(w["p_chart"]), *(w["sides"][k]["misses"] for k in SIDES)]
              for w in weeks], numeric=range(3, 15)),
             _note(f"{d['p_chart']['method']}; center {pct(d['p_chart']['center'])}."))]
     parts = [table(SPLIT_HEADS, _split_rows(d["by_validation"]), caption="All weeks", numeric=range(1, 9))]
@@ -194,4 +201,4 @@ def trend_page(d: dict, *, command: str | None = None, **_: object) -> str:
         [[m["source"], m["week"], iso_clock(m["start"], year=True), iso_clock(m["end"], year=True),
           ", ".join(m["plans"])] for m in d["measurements"]]))
     return page(f"Adherence trend over {len(weeks)} week(s)", f"riskengine trend: {names[0]} to {names[-1]}, "
-                f"{len(d['measurements'])} measurement(s)", trend_text.headline(d), body)
+                f"{len(d['measurements'])} measurement(s)", trend_headline(d), body)

@@ -11,7 +11,8 @@ Run ``python scenarios/governance-weeks/make_weeks.py``; it writes, next to itse
   (``riskengine review``), planning repairs what check finds (``riskengine check --repair``),
   the supervisor signs the repaired plan off, flagging the three operations the review sheet
   finds least likely to be a HIT (``riskengine review --sign-off``), and planning publishes it.
-- ``proposed/week-05.json`` .. ``week-08.json``: the proposals reviewed in weeks 5-8.
+- ``proposed/week-05.json`` .. ``week-08.json``: the proposals reviewed in weeks 5-8, and
+  ``flags/week-05.csv`` .. ``week-08.csv`` the risks the supervisor flagged at their sign-off.
 - ``actuals/week-01.csv`` .. ``week-08.csv``: what the shop floor recorded, each week executed
   by the SimPy reference simulator from ``../example-factory/premises.toml`` (week w is
   replication w - 1 of seed 47, :func:`riskengine.calibration.synthetic.realize_week`).
@@ -56,8 +57,8 @@ def without_night_crew(doc: dict) -> dict:
     return doc
 
 
-def validated(proposal: dict, premises, week: int) -> dict:
-    """Review, repair and sign-off of a proposal: the plan planning publishes."""
+def validated(proposal: dict, premises, week: int) -> tuple[dict, list[dict]]:
+    """Review, repair and sign-off of a proposal: the plan planning publishes, and the flags."""
     fixed = repair(parse_plan(proposal))
     doc = dict(fixed.document, id=proposal["id"])
     plan = parse_plan(doc)
@@ -65,12 +66,21 @@ def validated(proposal: dict, premises, week: int) -> dict:
     flags = [{"operation": o["id"], "risk": o["causes"][0]["cause"] if o["causes"] else "unknown",
               "note": f"flagged at review: P(HIT) {100 * o['hit']['mean']:.0f}%"} for o in sheet.operations]
     at = plan.published_at - timedelta(hours=2)
-    return sign_off(plan, by=SUPERVISOR, at=at, flags=flags) | {"status": "published"}
+    return sign_off(plan, by=SUPERVISOR, at=at, flags=flags) | {"status": "published"}, flags
 
 
 def write_json(path: Path, doc: dict) -> None:
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+
+
+def write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> None:
+    path.parent.mkdir(exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        out = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
+        out.writeheader()
+        for row in rows:
+            out.writerow({k: ("" if row.get(k) is None else row[k]) for k in columns})
 
 
 def main() -> None:
@@ -83,15 +93,11 @@ def main() -> None:
             final = proposal | {"status": "published"}
         else:
             write_json(HERE / "proposed" / f"{name}.json", proposal)
-            final = validated(proposal, premises, w)
+            final, flags = validated(proposal, premises, w)
+            write_csv(HERE / "flags" / f"{name}.csv", ("operation", "risk", "note"), flags)
         write_json(HERE / "plans" / f"{name}.json", final)
         actuals, _ = realize_week(parse_plan(final), premises, SEED, w - 1)
-        (HERE / "actuals").mkdir(exist_ok=True)
-        with (HERE / "actuals" / f"{name}.csv").open("w", newline="", encoding="utf-8") as f:
-            out = csv.DictWriter(f, fieldnames=ACTUALS_COLUMNS, lineterminator="\n")
-            out.writeheader()
-            for row in actuals:
-                out.writerow({k: ("" if row.get(k) is None else row[k]) for k in ACTUALS_COLUMNS})
+        write_csv(HERE / "actuals" / f"{name}.csv", ACTUALS_COLUMNS, actuals)
 
 
 if __name__ == "__main__":
