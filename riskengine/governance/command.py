@@ -144,7 +144,9 @@ def _sign_off(loaded, plan_path, by, flags_path, at, out_path, quiet) -> None:
 
 @click.command()
 @click.argument("measurements", nargs=-1, required=True, metavar="MEASUREMENT.json ...")
-@owners_option
+@click.option("--owners", "owners_path", metavar="F.toml",
+              help="Who owns each cause and its corrective action (riskengine.owners/1), instead of "
+                   "the owners recorded in the measurements' cause Paretos.")
 @json_option
 @quiet_option
 @report_option
