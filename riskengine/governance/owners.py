@@ -122,7 +122,25 @@ def parse_owners(data: object, source: str | None = None) -> Owners:
 
 
 def read_owners(path: str | os.PathLike | None) -> Owners:
-    """The ownership table of a TOML (or JSON) file; the defaults for None."""
+    """The cause ownership table of a ``riskengine.owners/1`` file, the defaults where it is silent.
+
+    Parameters
+    ----------
+    path
+        A TOML file (JSON by the suffix ``.json``); None gives the default table.
+
+    Returns
+    -------
+    dict
+        cause -> (owner, corrective action), for every cause of the taxonomy.
+
+    Examples
+    --------
+    >>> import riskengine as rk
+    >>> owners = rk.read_owners("scenarios/governance-weeks/owners.toml")
+    >>> owners["material"][0], owners["breakdown"]
+    ('purchasing', ('maintenance', 'preventive maintenance'))
+    """
     if path is None:
         return owner_table()
     import json

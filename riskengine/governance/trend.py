@@ -150,6 +150,23 @@ def trend(measurements: list, owners: Owners | None = None) -> TrendResult:
     -------
     TrendResult
         ``riskengine.trend/1``.
+
+    Examples
+    --------
+    Two of the governance-weeks scenario's weeks, one never validated, one validated:
+
+    >>> import riskengine as rk
+    >>> weeks = []
+    >>> for w in ("04", "05"):
+    ...     history = rk.read_history([f"scenarios/governance-weeks/plans/week-{w}.json"])
+    ...     actuals = rk.read_actuals(f"scenarios/governance-weeks/actuals/week-{w}.csv", history)
+    ...     rules = rk.AdherenceRules(lateness_tolerance_hours=1, quantity_tolerance=0.98)
+    ...     weeks.append(rk.measure(history, actuals, rules))
+    >>> t = rk.trend(weeks)
+    >>> [(w["week"], w["validated_buckets"], w["hits"], w["operations"]) for w in t.weeks]
+    [('2026-W50', 0, 94, 114), ('2026-W51', 21, 91, 114)]
+    >>> t.total["hits"] == sum(w["hits"] for w in t.weeks)
+    True
     """
     pairs = [m if isinstance(m, tuple) else
              (f"measurements[{k}]", parse_measurement(m if isinstance(m, dict) else m.to_dict(),
