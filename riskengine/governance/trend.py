@@ -100,7 +100,7 @@ class _Week:
 
     def row(self, units: bool) -> dict:
         starts = [m.timeline.start for _, m in self.members]
-        flagged = [o for o in self.ops if o.flag is not None]
+        flagged = [o for o in self.ops if o.flagged]
         return {"week": self.week, "start": min(starts).isoformat(),
                 "end": max(m.timeline.end for _, m in self.members).isoformat(),
                 "measurements": len(self.members),
@@ -186,9 +186,9 @@ def trend(measurements: list, owners: Owners | None = None) -> TrendResult:
         r["p_chart"] = point
     all_ops = [o for w in weeks for o in w.ops]
     total = outcomes(sum((w.counts for w in weeks), zeros()), sum(r["buckets"] for r in rows), all_ops, units)
-    flagged = [o for o in all_ops if o.flag is not None]
+    flagged = [o for o in all_ops if o.flagged]
     materialized = sum(1 for o in flagged if not o.hit)
-    unflagged = [o for w in weeks for o, v in zip(w.ops, w.op_validated, strict=True) if v and o.flag is None]
+    unflagged = [o for w in weeks for o, v in zip(w.ops, w.op_validated, strict=True) if v and not o.flagged]
     unflagged_misses = sum(1 for o in unflagged if not o.hit)
     return TrendResult.build(
         weeks=rows, total=total,
