@@ -59,14 +59,14 @@ def located(prefix: str, exc: InputError) -> list[Problem]:
 
 
 def inputs(operation: str, data: dict) -> tuple[dict | None, list | None, list[Problem]]:
-    """The ownership table and the parsed measurements of a review or trend request, and the
-    problems found in them."""
+    """The ownership table (of a measure, review or trend request) and the parsed measurements (of a
+    trend request), and the problems found in them."""
     from riskengine.governance.owners import parse_owners
     from riskengine.governance.trend_input import parse_measurement
 
     problems: list[Problem] = []
     owners = measurements = None
-    if isinstance(data.get("owners"), dict):
+    if operation in ("measure", "review", "trend") and isinstance(data.get("owners"), dict):
         try:
             owners = parse_owners(data["owners"])
         except InputError as exc:

@@ -92,7 +92,8 @@ def status_words(plan: dict) -> str:
     status = plan.get("status") or "no status recorded"
     v = plan.get("validation")
     if v:
-        return f"{status}, validated by {v['by']} on {iso_clock(v['at'])}"
+        said = "" if status == "validated" else f"{status}, "
+        return f"{said}validated by {v['by']} on {iso_clock(v['at'])}"
     return f"{status}, never validated"
 
 
