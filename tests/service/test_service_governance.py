@@ -65,3 +65,18 @@ def test_call_runs_review_and_trend(tmp_path):
     res = CliRunner().invoke(main, ["call", "trend"], input=json.dumps(request))
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["format"] == "riskengine.trend/1"
+
+
+def test_measure_request_takes_an_owners_table():
+    from riskengine.io.readers import read_csv_rows
+
+    plans = [json.loads((FACTORY / f"plan-v{k}.json").read_text()) for k in (1, 2, 3)]
+    actuals = {"format": "riskengine.actuals/1", "records": read_csv_rows(FACTORY / "actuals.csv")}
+    request = {"plans": plans, "actuals": actuals, "owners": OWNERS}
+    res = CliRunner().invoke(main, ["call", "measure"], input=json.dumps(request))
+    assert res.exit_code == 0, res.output
+    causes = {c["cause"]: c["owner"] for c in json.loads(res.stdout)["causes"]}
+    assert causes["breakdown"] == "TPM team" and causes["material"] == "planning and supply"
+    request["owners"] = {"format": "riskengine.owners/1", "causes": {"breakdown": {}}}
+    res = CliRunner().invoke(main, ["call", "measure", "--errors-json"], input=json.dumps(request))
+    assert res.exit_code == 2 and "owners.causes.breakdown" in res.stderr
