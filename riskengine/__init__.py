@@ -14,7 +14,8 @@ Readers: :func:`read_plan`, :func:`read_history`, :func:`read_actuals`,
 :func:`read_premises`; from pandas (extra ``pandas``): :func:`plan_from_frames`,
 :func:`actuals_from_frame`; from spreadsheets: :func:`import_table`.
 Analyses: :func:`score`, :func:`compare`, :func:`sensitivity`, :func:`measure`,
-:func:`check`, :func:`calibrate`, :func:`backtest`. Results to pandas:
+:func:`check`, :func:`calibrate`, :func:`backtest`. The operational contract:
+:func:`review` (the review sheet), :func:`sign_off`, :func:`trend`, :func:`read_owners`. Results to pandas:
 :func:`to_frames` (also ``result.to_frames()``), :func:`sweep_frame`.
 
 The heavier analyses are imported on first use, so ``import riskengine`` stays
@@ -62,6 +63,10 @@ _LAZY = {
     "to_frames": "riskengine.interop.results",
     "sweep_frame": "riskengine.interop.results",
     "import_table": "riskengine.interop.tables",
+    "review": "riskengine.governance.review",
+    "sign_off": "riskengine.governance.signoff",
+    "trend": "riskengine.governance.trend",
+    "read_owners": "riskengine.governance.owners",
 }
 
 
@@ -104,9 +109,13 @@ __all__ = [
     "read_actuals",
     "read_history",
     "read_plan",
+    "read_owners",
     "read_premises",
+    "review",
     "score",
     "sensitivity",
+    "sign_off",
     "sweep_frame",
     "to_frames",
+    "trend",
 ]

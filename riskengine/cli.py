@@ -35,6 +35,8 @@ COMMANDS: dict[str, str] = {
     "compare": "riskengine.analysis.command:compare",
     "measure": "riskengine.adherence.command:measure",
     "check": "riskengine.feasibility.command:check",
+    "review": "riskengine.governance.command:review",
+    "trend": "riskengine.governance.command:trend",
     "init": "riskengine.io.command:init",
     "schema": "riskengine.io.command:schema",
     "calibrate": "riskengine.calibration.command:calibrate",

@@ -58,6 +58,11 @@ SECTIONS = {
     "JSON on stdin and stdout": Run(tools=("jq",), replace={"replications: 500": "replications: 100"},
                                     outputs=("out/request.json", "out/result.json")),
     "HTTP service": Run(tools=("curl", "jq"), optional=("java",), env={"REPLICATIONS": "100"}),
+    "Review, sign-off and accountability": Run(replace={"--seed 5 \\\n": "--seed 5 --replications 200 \\\n"},
+                                               outputs=("out/review.html", "out/flags.csv",
+                                                        "out/week-05-validated.json")),
+    "Adherence trends": Run(env={"REPLICATIONS": "200"},  # make_reports.sh's review sheet
+                            outputs=("out/trend.html", "out/trend.json", "out/weeks/week-08.json")),
 }
 
 

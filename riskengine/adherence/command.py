@@ -15,6 +15,11 @@ from riskengine.cli_helpers import (
     write_report,
 )
 
+owners_option = click.option(
+    "--owners", "owners_path", metavar="F.toml",
+    help="Who owns each cause and its corrective action (riskengine.owners/1; default: the table of "
+         "docs/design.md section 9), e.g. [causes.breakdown] owner = \"maintenance\".")
+
 
 @click.command()
 @click.option("--plan", "plans", multiple=True, required=True, metavar="PLAN",
@@ -29,14 +34,20 @@ from riskengine.cli_helpers import (
               help="Share of the planned quantity that counts as complete.")
 @click.option("--sequence-basis", type=click.Choice(["orders", "units"]), default="orders",
               show_default=True, help="Count sequence adherence in orders or in units.")
+@owners_option
 @json_option
 @quiet_option
 @report_option
 @handled
 def measure(plans, actuals, bucket_hours, lateness_tolerance, quantity_tolerance, sequence_basis,
-            json_path, quiet, report_path) -> None:
-    """Measure realized adherence against the plan in effect per bucket."""
+            owners_path, json_path, quiet, report_path) -> None:
+    """Measure realized adherence against the plan in effect per bucket.
+
+    Misses are ranked by cause, each with its owner and corrective action, and by owner; adherence
+    is split by whether operations validated the plan in effect (riskengine review --sign-off), and
+    misses into plan-side, execution-side and unexplained."""
     from riskengine.adherence.measure import measure as run
+    from riskengine.governance.owners import read_owners
     from riskengine.io.readers import read_actuals, read_history
     from riskengine.model.rules import AdherenceRules
 
@@ -44,10 +55,12 @@ def measure(plans, actuals, bucket_hours, lateness_tolerance, quantity_tolerance
     records = read_actuals(actuals, history)
     rules = AdherenceRules(bucket_hours=bucket_hours, lateness_tolerance_hours=lateness_tolerance,
                            quantity_tolerance=quantity_tolerance, sequence_basis=sequence_basis)
+    owners = read_owners(owners_path)
     check_report_path(report_path)
-    result = run(history, records, rules)
+    result = run(history, records, rules, owners)
     emit(result, json_path, quiet)
     command = command_line("measure", *(w for p in plans for w in ("--plan", p)), ("--actuals", actuals),
                            ("--bucket-hours", bucket_hours), ("--lateness-tolerance", lateness_tolerance),
-                           ("--quantity-tolerance", quantity_tolerance), ("--sequence-basis", sequence_basis))
+                           ("--quantity-tolerance", quantity_tolerance), ("--sequence-basis", sequence_basis),
+                           ("--owners", owners_path))
     write_report(result, report_path, quiet, json_path, plan=history, command=command)

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from typing_extensions import TypedDict
 
+from riskengine.governance.documents import FlagNote, FlagOutcome, Side, SideCauses, Sides, ValidationRecord
 from riskengine.io.documents import PART, Maybe, Number, Share
 
 Factor = Literal["volume", "mix", "sequence"]
@@ -61,6 +62,8 @@ class BucketFigures(Figures):
     """The plan version in effect (newest published at or before the bucket's start)."""
     band: str
     """Its horizon band (by the time from that version's publication to the bucket's start)."""
+    validated: bool
+    """Whether operations signed that version off (it carries a validation record)."""
 
 
 class BandFigures(Figures):
@@ -97,6 +100,9 @@ class ProductFigures(TypedDict):
     """Good units produced."""
     built_to_mix: float
     """sum over buckets of min(planned, produced)."""
+    family: str | None
+    """Its family (the setup family of its operations; null: none given): trends are shown per
+    family, never mixing products."""
 
 
 class OperationOutcome(TypedDict):
@@ -131,6 +137,9 @@ class OperationOutcome(TypedDict):
     lost_units: float
     """Planned units missing from the bucket: all of them when late or not executed, the shortfall
     when short, none when out of sequence (the units were there)."""
+    flag: FlagNote | None
+    """The risk the supervisor flagged on it when signing off the version it was measured against
+    (null: not flagged)."""
 
 
 class CauseCount(TypedDict):
@@ -145,6 +154,12 @@ class CauseCount(TypedDict):
     """Units those misses cost."""
     share: Share
     """Share of all misses."""
+    owner: str
+    """Who owns the cause (the ownership table: default or measure --owners)."""
+    action: str
+    """The structural corrective action the cause calls for."""
+    side: Side
+    """plan, execution or unexplained (accountability.rule)."""
 
 
 class PlanVersion(TypedDict):
@@ -155,6 +170,12 @@ class PlanVersion(TypedDict):
     """Version id."""
     published_at: str
     """Publication, ISO 8601."""
+    status: Literal["draft", "proposed", "validated", "published"] | None
+    """Its status (null: not recorded)."""
+    validated: bool
+    """Whether operations signed it off (it carries a validation record)."""
+    validation: ValidationRecord | None
+    """The sign-off: who, when, the flags (null: never validated)."""
 
 
 class Timeline(TypedDict):
@@ -187,6 +208,41 @@ class DataQuality(TypedDict):
     """Units produced by records without an operation."""
     records_outside_timeline: int
     """Records that end outside the timeline and count in no bucket."""
+
+
+class Split(Figures):
+    """Adherence under the plans operations validated, or under those they did not: the counts
+    summed over the buckets whose plan in effect was (or was not) validated, then divided."""
+
+    buckets: int
+    """Buckets in this part."""
+    operations: int
+    """Operations measured against those plan versions."""
+    hits: int
+    """Of which HIT."""
+    misses: int
+    """Of which MISS."""
+    sides: Sides
+    """The misses by side."""
+
+
+class Accountability(TypedDict):
+    """Who answers for the adherence: validated or not, plan-side or execution-side, flags
+    (docs/design.md section 9)."""
+
+    __pydantic_config__ = PART
+    rule: str
+    """Which causes are plan-side, execution-side or unexplained, in words."""
+    sides: SideCauses
+    """The causes of each side."""
+    validated: Split
+    """The buckets whose plan in effect operations had signed off."""
+    not_validated: Split
+    """The buckets whose plan in effect was never validated."""
+    misses: Sides
+    """All misses by side."""
+    flags: FlagOutcome
+    """How the risks flagged at sign-off turned out."""
 
 
 Rules = dict[str, Any]

@@ -22,6 +22,8 @@ from riskengine.adherence import sequence as sq
 from riskengine.adherence.figures import band_score, figures, main_impact
 from riskengine.adherence.result import Measurement
 from riskengine.errors import InputError, Problem
+from riskengine.governance.accountability import accountability
+from riskengine.governance.owners import Owners, owner_table
 from riskengine.model.actuals import Actuals, PlanHistory
 from riskengine.model.common import CAUSES, MAX_BUCKETS, hours_between
 from riskengine.model.plan import Plan
@@ -71,6 +73,7 @@ def measure(
     plans: PlanHistory | Plan | list[Plan],
     actuals: Actuals,
     rules: AdherenceRules | None = None,
+    owners: Owners | None = None,
 ) -> Measurement:
     """Measure realized adherence.
 
@@ -82,12 +85,18 @@ def measure(
         Realized production, validated against the same plans.
     rules
         Bucket size override, horizon bands, tolerances and sequence basis.
+    owners
+        The cause ownership table (:func:`riskengine.governance.owners.read_owners`;
+        None: the default table).
 
     Returns
     -------
     Measurement
         Counts and ratios in total, per bucket, band, resource, area and
-        product; each measured operation's HIT/MISS; the cause Pareto.
+        product; each measured operation's HIT/MISS; the cause Pareto with
+        owners and actions, the Pareto by owner; the accountability split
+        (validated or not, plan-side or execution-side, flags: docs/design.md
+        section 9).
 
     Examples
     --------
@@ -114,8 +123,10 @@ def measure(
     operations, causes, without_cause = _judge(f, tl, rules, in_sequence)
     total = counts.sum(axis=0)
     misses = sum(c["misses"] for c in causes)
+    governed = accountability(history, tl.plan_of_bucket, counts, operations, causes, units,
+                              owners or owner_table())
     return Measurement.build(
-        plans=[{"id": p.id, "published_at": p.published_at.isoformat()} for p in history.versions],
+        plans=governed["plans"],
         timeline={"start": tl.origin.isoformat(), "end": tl.start(tl.n_buckets).isoformat(),
                   "bucket_hours": tl.bucket_hours, "buckets": tl.n_buckets},
         rules=rules.model_dump(mode="json"),
@@ -123,7 +134,7 @@ def measure(
         buckets=[{"index": b, "start": tl.start(b).isoformat(), "end": tl.start(b + 1).isoformat(),
                   "plan": history.versions[tl.plan_of_bucket[b]].id,
                   "band": rules.bands[tl.band_of_bucket[b]].label} | figures(counts[b], units)
-                 for b in range(tl.n_buckets)],
+                 | {"validated": governed["bucket_validated"][b]} for b in range(tl.n_buckets)],
         bands=_bands(counts, tl, rules, units),
         resources=f.scope_rows({rid: [k] for k, rid in enumerate(f.resources)}, units),
         areas=f.scope_rows(f.areas(), units),
@@ -138,6 +149,8 @@ def measure(
         },
         main_impact=main_impact(total, units),
         warnings=warnings,
+        owners=governed["owners"],
+        accountability=governed["accountability"],
     )
 
 
@@ -208,8 +221,12 @@ class _Frame:
         produced = np.zeros_like(planned)
         ar.add_quantities(self.op_bucket, self.op_product, self.op_qty, planned)
         ar.add_quantities(self.rec_bucket, self.rec_product, self.rec_qty, produced)
+        family: dict[str, str | None] = {}
+        for op in self.op_list:
+            family[op.product] = family.get(op.product) or op.family
         return [{"id": name, "planned": float(planned[:, i].sum()), "produced": float(produced[:, i].sum()),
-                 "built_to_mix": float(np.minimum(planned[:, i], produced[:, i]).sum())}
+                 "built_to_mix": float(np.minimum(planned[:, i], produced[:, i]).sum()),
+                 "family": family.get(name)}
                 for name, i in self.products.items()]
 
 

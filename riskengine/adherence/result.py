@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from riskengine.adherence.documents import (
+    Accountability,
     BandFigures,
     BucketFigures,
     CauseCount,
@@ -21,6 +22,8 @@ from riskengine.adherence.documents import (
     Timeline,
 )
 from riskengine.adherence.figures import pct
+from riskengine.governance.documents import OwnerCount
+from riskengine.governance.text import accountability_lines, cause_lines, owner_lines
 from riskengine.io.documents import Document
 from riskengine.report.terminal import hit_definition, iso_clock, prose, table
 
@@ -65,6 +68,10 @@ class Measurement(Document):
     """The factor (volume, mix or sequence) with the lowest total value."""
     warnings: list[str] = Field(default_factory=list)
     """What the measurement had to assume."""
+    owners: list[OwnerCount] = Field(default_factory=list)
+    """The Pareto by owner: each owner's misses and lost units (sums of its causes' rows)."""
+    accountability: Accountability | None = None
+    """Adherence split by whether the plan in effect was validated, misses by side, flags."""
 
     def to_frames(self) -> dict:
         """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
@@ -114,13 +121,9 @@ class Measurement(Document):
                              r.get("quantity_tolerance", 1.0))
         lines = ["", *prose(hit + "."),
                  f"  Operations: {hits} HIT, {dq['misses']} MISS of {dq['operations']}"]
-        if self.causes:
-            lines.append("  Causes of misses")
-            lines += table(["cause", "misses", "lost units", "share"],
-                           [[c["cause"], c["misses"], f"{c['lost_units']:g}", pct(c["share"], 0)]
-                            for c in self.causes])
+        lines += cause_lines(self.causes) + owner_lines(self.owners)
         lines.append(f"  Misses without a recorded cause: {dq['misses_without_cause']} "
                      f"({pct(dq['share_without_cause'], 0)})")
         if dq["unplanned_units"]:
             lines.append(f"  Unplanned production: {dq['unplanned_units']:g} units")
-        return lines
+        return lines + accountability_lines(self.accountability)

@@ -49,6 +49,7 @@ from riskengine.feasibility.view import TOL, PlanView, hours_text
 from riskengine.model.calendar import finish_time, next_working, working_time
 from riskengine.model.plan import Plan
 from riskengine.model.setup import required_setup
+from riskengine.model.validation import unvalidated_warning
 
 
 def conflicts(v: PlanView) -> list[Finding]:
@@ -265,4 +266,5 @@ def check(plan: Plan) -> CheckResult:
     first = {op.id: view.start[i] for i, op in enumerate(plan.operations)}
     findings.sort(key=lambda f: (f.severity != "error", order.index(f.kind),
                                  min(first[o] for o in f.operations)))
-    return CheckResult(plan.id, len(plan.operations), findings)
+    notes = [w for w in (unvalidated_warning(plan),) if w]
+    return CheckResult(plan.id, len(plan.operations), findings, plan_warnings=notes)

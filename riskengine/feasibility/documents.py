@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from pydantic import Field
 from typing_extensions import TypedDict
 
 from riskengine.io.documents import PART, Document
@@ -116,6 +117,9 @@ class CheckDocument(Document):
     """Every finding, errors first."""
     repair: Repair | None
     """The repair, when asked for (null otherwise)."""
+    warnings: list[str] = Field(default_factory=list)
+    """What the check says beyond its findings (neither the verdict nor the exit code counts them):
+    a plan in effect (status published or not recorded) that operations never validated."""
     repaired_plan: dict[str, Any] | None = None
     """The repaired plan document (riskengine.plan/1), in the service's and ``riskengine call``'s
     answer to ``{"repair": true}`` (the CLI writes it to the --repair file instead)."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from riskengine.feasibility.documents import CheckDocument
+from riskengine.report.terminal import prose
 
 if TYPE_CHECKING:
     from riskengine.feasibility.repairs import RepairResult
@@ -67,12 +68,16 @@ class CheckResult:
         Every finding, errors first, then by kind (:data:`KINDS` order) and time.
     repair
         The repair, when one was asked for.
+    plan_warnings
+        What the check says beyond its findings (``warnings`` in the document; they change
+        neither the verdict nor the exit code): a plan in effect never validated by operations.
     """
 
     plan: str
     n_operations: int
     findings: list[Finding]
     repair: RepairResult | None = field(default=None)
+    plan_warnings: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Finding]:
@@ -121,7 +126,8 @@ class CheckResult:
         return CheckDocument.checked(
             {"format": CHECK_FORMAT, "plan": self.plan, "summary": self.summary(),
              "findings": [f.to_dict() for f in self.findings],
-             "repair": self.repair.to_dict() if self.repair is not None else None})
+             "repair": self.repair.to_dict() if self.repair is not None else None,
+             "warnings": list(self.plan_warnings)})
 
     def to_frames(self) -> dict:
         """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
@@ -147,4 +153,7 @@ class CheckResult:
                 lines.append(f"  ... and {len(self.findings) - MAX_LISTED} more (all of them in --json)")
         if self.repair is not None:
             lines += ["", *("  " + line for line in str(self.repair).splitlines())]
+        if self.plan_warnings:
+            lines.append("")
+            lines += [line for w in self.plan_warnings for line in prose(f"warning: {w}")]
         return "\n".join(lines)

@@ -15,8 +15,8 @@ from riskengine.errors import InputError, Problem
 @handled
 def schema(name) -> None:
     """Print the JSON Schema of a format (every field described); without NAME, list the formats:
-    inputs (plan, actuals, premises, events, study) and results (score, compare, measurement,
-    check, calibration, backtest, study-table)."""
+    inputs (plan, actuals, premises, events, study, owners) and results (score, compare, measurement,
+    check, calibration, backtest, study-table, review, trend)."""
     from riskengine.io.schema import MODELS
     from riskengine.io.schema import schema as build
 

@@ -20,6 +20,7 @@ MODELS: dict[str, tuple[str, str]] = {
     "premises": ("riskengine.model.premises:Premises", "input: the variability model"),
     "events": ("riskengine.calibration.events:EventsFile", "input: shop-floor events for calibrate"),
     "study": ("riskengine.studies.study:Study", "input: a scenario study for sweep"),
+    "owners": ("riskengine.governance.owners:OwnersFile", "input: cause owners and actions (--owners)"),
     "score": ("riskengine.analysis.result:ScoreResult", "result of score"),
     "compare": ("riskengine.analysis.compare:CompareResult", "result of compare"),
     "measurement": ("riskengine.adherence.result:Measurement", "result of measure"),
@@ -27,8 +28,10 @@ MODELS: dict[str, tuple[str, str]] = {
     "calibration": ("riskengine.calibration.documents:CalibrationDocument", "report of calibrate --report"),
     "backtest": ("riskengine.calibration.documents:BacktestDocument", "result of backtest"),
     "study-table": ("riskengine.studies.table:StudyRow", "a row of the table sweep writes"),
+    "review": ("riskengine.governance.review_documents:ReviewResult", "result of review"),
+    "trend": ("riskengine.governance.trend_documents:TrendResult", "result of trend"),
 }
-INPUTS = ("plan", "actuals", "premises", "events", "study")
+INPUTS = ("plan", "actuals", "premises", "events", "study", "owners")
 
 #: The names ``riskengine schema`` takes (kept for callers that iterate over them).
 SCHEMAS = tuple(MODELS)

@@ -33,6 +33,7 @@ from riskengine.model.common import (
     resolve_time,
 )
 from riskengine.model.setup import SetupMatrix
+from riskengine.model.validation import Status, Validation, validation_problems
 
 PLAN_FORMAT = "riskengine.plan/1"
 
@@ -138,6 +139,13 @@ class Plan(Strict):
     goes to ({"F1": {"F2": 0.5}}); keys are families (the operations' family), not products."""
     materials: list[Material] | None = Field(default=None, max_length=MAX_OPERATIONS)
     """Declared materials with their planned arrival; when given, operations may only name these."""
+    status: Status | None = None
+    """Where the version is in its life: draft, proposed (to operations, for review), validated
+    (signed off by operations), published (released for execution). Absent: not recorded (a plan in
+    effect is then read as published)."""
+    validation: Validation | None = None
+    """The sign-off by operations (riskengine review --sign-off): who, when, the risks flagged.
+    Required with status validated; measure splits adherence by whether the plan in effect had one."""
     #: What the reader wants the user to know about this plan (e.g. what an operations CSV lacks).
     _warnings: list[str] = PrivateAttr(default_factory=list)
 
@@ -224,6 +232,7 @@ def _semantic_problems(plan: Plan) -> list[Problem]:
             elif pred == op.id:
                 problems.append(Problem(f"{loc}.after[{k}]", "an operation cannot follow itself"))
     problems += _work_problems(plan) + _material_problems(plan) + calendar_problems(plan)
+    problems += validation_problems(plan)
     if not problems:
         problems += _cycle_problems(plan)
     n_buckets = plan.horizon_hours / plan.bucket_hours

@@ -21,6 +21,7 @@ from riskengine.adherence.figures import figures
 from riskengine.adherence.figures import pct as terminal_pct
 
 SCORE, MEASUREMENT, COMPARE, SENSITIVITY = "score", "measurement", "compare", "sensitivity"
+REVIEW, TREND = "review", "trend"
 FACTORS = ("volume", "mix", "sequence")
 
 #: Plain words for the sensitivity sources (premises field names) and the causes.
@@ -44,10 +45,10 @@ def as_dict(result: Any) -> dict:
 
 
 def kind(result: Any) -> str:
-    """``"score"``, ``"measurement"``, ``"compare"`` or ``"sensitivity"``."""
+    """``"score"``, ``"measurement"``, ``"compare"``, ``"sensitivity"``, ``"review"`` or ``"trend"``."""
     d = as_dict(result)
     fmt = d.get("format", "")
-    for name in (SCORE, MEASUREMENT, COMPARE):
+    for name in (SCORE, MEASUREMENT, COMPARE, REVIEW, TREND):
         if fmt == f"riskengine.{name}/1":
             return name
     if "rows" in d and "base" in d:

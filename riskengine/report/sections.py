@@ -18,6 +18,7 @@ from typing import Any
 
 import riskengine
 from riskengine.report import figures as fig
+from riskengine.report.governance_pages import accountability_blocks
 from riskengine.report.headline import headline
 from riskengine.report.html import esc, figure, page, svg, table
 from riskengine.report.results import interval, pct, sensitivity_rows, source_words
@@ -325,17 +326,26 @@ def measure_page(d: dict, *, plan: Any = None, premises: dict | None = None,
               numeric=range(2, 10)),
         table(["resource / area", "planned", "produced", *ratio_heads], scopes,
               caption="Resources and areas", numeric=range(1, 8)),
-        table(["cause", "misses", "share", "lost units"], causes, caption="Causes of misses",
-              numeric=(1, 2, 3)),
+        *(accountability_blocks(d) or [table(["cause", "misses", "share", "lost units"], causes,
+                                             caption="Causes of misses", numeric=(1, 2, 3))]),
         f'<p class="note">{esc(_measure_hit_words(d))}</p>',
         table(["", ""], quality, caption="Data quality"),
         table(["bucket start", "plan in effect", "band", "planned", "produced", *ratio_heads], buckets,
               caption="Buckets (dates in the plans' offset)", numeric=range(3, 10)),
         *(f'<p class="note">warning: {esc(w)}</p>' for w in d.get("warnings", []))))
-    versions = table(["plan version", "published at"], [[p["id"], p["published_at"]] for p in d["plans"]])
+    versions = table(["plan version", "published at", "validated"],
+                     [[p["id"], p["published_at"], _validated(p)] for p in d["plans"]])
     body.append(_reproduce(command, [("timeline", f"{d['timeline']['start']} to {d['timeline']['end']}"),
                                      ("bucket hours", d["timeline"]["bucket_hours"])],
                            [("Adherence rules", d["rules"])]) + versions)
     return page("Measured adherence", f"riskengine measure: {d['timeline']['buckets']} buckets of "
                 f"{d['timeline']['bucket_hours']:g} h against {len(d['plans'])} plan version(s)",
                 headline(d), body)
+
+
+def _validated(p: dict) -> str:
+    """'by K. Meyer, Mon 14 Dec 04:00 (3 flags)' or 'never' for a plan version of a measurement."""
+    v = p.get("validation")
+    if not v:
+        return "never"
+    return f"by {v['by']}, {iso_clock(v['at'])} ({len(v['flags'])} flag(s))"

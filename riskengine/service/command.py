@@ -94,7 +94,7 @@ def serve(**options) -> None:
 
 
 @click.command()
-@click.argument("operation", type=click.Choice(["score", "compare", "measure", "check"]))
+@click.argument("operation", type=click.Choice(["score", "compare", "measure", "check", "review", "trend"]))
 @click.option("--request", "request_path", default="-", show_default=True, metavar="FILE",
               help="The request (the body of POST /v1/OPERATION); '-' reads stdin.")
 @click.option("--json", "json_path", default="-", show_default=True, metavar="PATH",

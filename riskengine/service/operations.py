@@ -1,4 +1,4 @@
-"""The four operations on a validated request: score, compare, measure, check.
+"""The operations on a validated request: score, compare, measure, check, review, trend.
 
 One code path for the HTTP routes, the jobs and ``riskengine call``: each
 takes a :class:`~riskengine.service.requests.Validated` request and returns
@@ -72,6 +72,13 @@ def run(v: Validated, progress: Progress | None = None, cancel: threading.Event 
         return _compare(v, progress, stop_if_cancelled, batched)
     if v.operation == "measure":
         return _measure(v, progress)
+    if v.operation in ("review", "trend"):
+        from riskengine.governance.service import run as run_governance
+
+        progress.total = 1
+        result = run_governance(v)
+        progress.done = 1
+        return result
     return _check(v, progress)
 
 
@@ -118,7 +125,7 @@ def _measure(v: Validated, progress: Progress) -> dict:
     progress.total = 1
     rules = AdherenceRules(bucket_hours=r.bucket_hours, lateness_tolerance_hours=r.lateness_tolerance_hours,
                            quantity_tolerance=r.quantity_tolerance, sequence_basis=r.sequence_basis)
-    result = measure(v.history, v.actuals, rules).to_dict()
+    result = measure(v.history, v.actuals, rules, v.owners).to_dict()
     progress.done = 1
     return result
 

@@ -22,18 +22,20 @@ much slower than the kernel: README, Performance).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SkipValidation, ValidationError
 
 from riskengine.analysis.score import MAX_REPLICATIONS, MAX_SEED
 from riskengine.errors import InputError, Problem, from_pydantic
+from riskengine.governance.service import OWNERS, ReviewRequest, TrendRequest
+from riskengine.governance.service import inputs as governance_inputs
 from riskengine.model.actuals import Actuals, PlanHistory, parse_actuals
 from riskengine.model.common import NonNegative, PositiveQuantity, Strict
 from riskengine.model.plan import Plan, parse_plan
 from riskengine.model.premises import Premises, check_premises_against, parse_premises
 
-OPERATIONS = ("score", "compare", "measure", "check")
+OPERATIONS = ("score", "compare", "measure", "check", "review", "trend")
 #: How many times more a SimPy reference replication costs than a kernel replication.
 REFERENCE_WEIGHT = 300
 Replications = Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)]
@@ -94,6 +96,7 @@ class MeasureRequest(Strict):
     lateness_tolerance_hours: NonNegative = 0.0
     quantity_tolerance: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
     sequence_basis: Literal["orders", "units"] = "orders"
+    owners: dict[str, Any] | None = Field(default=None, description=OWNERS)
 
 
 class CheckRequest(Strict):
@@ -104,7 +107,7 @@ class CheckRequest(Strict):
 
 
 MODELS = {"score": ScoreRequest, "compare": CompareRequest, "measure": MeasureRequest,
-          "check": CheckRequest}
+          "check": CheckRequest, "review": ReviewRequest, "trend": TrendRequest}
 
 
 @dataclass
@@ -118,6 +121,8 @@ class Validated:
     history: PlanHistory | None = None
     actuals: Actuals | None = None
     work: float = 0.0
+    owners: dict | None = None  # the cause ownership table (measure, review, trend)
+    measurements: list | None = None  # the parsed measurements of a trend
 
 
 def located(prefix: str, exc: InputError) -> list[Problem]:
@@ -135,15 +140,17 @@ def located(prefix: str, exc: InputError) -> list[Problem]:
 
 
 def _raw_plans(operation: str, data: dict) -> list[tuple[str, object]]:
-    if operation in ("score", "check"):
+    if operation in ("score", "check", "review"):
         return [("plan", data["plan"])] if "plan" in data else []
+    if operation == "trend":
+        return []
     plans = data.get("plans")
     return [(f"plans[{k}]", p) for k, p in enumerate(plans)] if isinstance(plans, list) else []
 
 
 def work_of(operation: str, request: Strict, n_operations: list[int]) -> float:
     """Operation-replications a request asks to simulate (0 for measure and check)."""
-    if operation not in ("score", "compare"):
+    if operation not in ("score", "compare", "review"):
         return 0.0
     reps = request.replications if getattr(request, "precision", None) is None else request.max_replications
     weight = REFERENCE_WEIGHT if request.engine == "reference" else 1
@@ -214,7 +221,7 @@ def validate(operation: str, data: object, limits: Limits | None = None, *, job:
         except InputError as exc:
             problems += located(where, exc)
     premises = None
-    if operation in ("score", "compare") and data.get("premises") is not None:
+    if operation in ("score", "compare", "review") and data.get("premises") is not None:
         try:
             premises = parse_premises(data["premises"])
         except InputError as exc:
@@ -232,17 +239,19 @@ def validate(operation: str, data: object, limits: Limits | None = None, *, job:
                 actuals = parse_actuals(data["actuals"], history)
             except InputError as exc:
                 problems += located("actuals", exc)
+    owners, measurements, more = governance_inputs(operation, data)
+    problems += more
     if problems:
         raise InputError(problems)
     assert request is not None
     return Validated(operation, request, plans, premises, history, actuals,
-                     work_of(operation, request, [len(p.operations) for p in plans]))
+                     work_of(operation, request, [len(p.operations) for p in plans]), owners, measurements)
 
 
 def _premises_toml(operation: str, data: dict) -> tuple[dict, list[Problem], str]:
     """Premises sent as TOML text (``premises_toml``) read into ``premises``: the request, the
     problems found, and where premises problems are located (``premises_toml.defaults.scrap_rate``)."""
-    if operation not in ("score", "compare"):
+    if operation not in ("score", "compare", "review"):
         return data, [], "premises"
     if "premises_toml" not in data:
         missing = [] if data.get("premises") is not None else [

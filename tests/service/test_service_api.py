@@ -177,7 +177,7 @@ def test_check_and_repair(server):
         bad = c.post("/v1/check", json={"plan": broken, "repair": True})
     assert ok.status_code == 200 and bad.status_code == 200
     cli = CliRunner().invoke(main, ["check", str(FACTORY / "plan-v1.json"), "--json", "-"])
-    assert ok.json() == json.loads(cli.output)
+    assert ok.json() == json.loads(cli.stdout)
     assert bad.json()["summary"]["verdict"] == "infeasible"
     repaired = bad.json()["repaired_plan"]
     assert bad.json()["repair"]["repaired"] is True and repaired["format"] == "riskengine.plan/1"
@@ -211,8 +211,9 @@ def test_openapi_served_generated_and_committed_agree(server):
     with server.client() as c:
         served = c.get("/openapi.json").json()
     assert served == committed
-    assert set(served["paths"]) == {"/v1/score", "/v1/compare", "/v1/measure", "/v1/check", "/v1/jobs",
-                                    "/v1/jobs/{job_id}", "/v1/schemas/{name}", "/healthz"}
+    assert set(served["paths"]) == {"/v1/score", "/v1/compare", "/v1/measure", "/v1/check", "/v1/review",
+                                    "/v1/trend", "/v1/jobs", "/v1/jobs/{job_id}", "/v1/schemas/{name}",
+                                    "/healthz"}
 
 
 def test_factory_request_fits_and_api_key_header_name(server):
