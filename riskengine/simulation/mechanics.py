@@ -55,6 +55,23 @@ def absent(key: np.uint64, shift: int, probability: float, shared_key: np.uint64
 
 
 @leaf_inline
+def shift_index(t: float, shift_hours: float) -> int:
+    """Index of the shift (window of ``shift_hours`` from 0) that ``t`` >= 0 falls in, such that
+    the shift's end ``(index + 1) * shift_hours`` is strictly later than ``t``.
+
+    ``floor(t / shift_hours)`` alone can name the shift that just ended when ``shift_hours``
+    is not exact in binary: t = 15 x 1.1 = 16.5 gives floor(16.5 / 1.1) = 14, whose end
+    15 x 1.1 is t itself, and time would stop there. The guard moves such a t into the next
+    shift; where the floor is right (every shift length exact in binary) nothing changes.
+    The floor is off by at most one, so the loop ends after a step or two.
+    """
+    shift = int(math.floor(t / shift_hours))
+    while (shift + 1) * shift_hours <= t:
+        shift += 1
+    return shift
+
+
+@leaf_inline
 def _first_interval(t: float, cal_end: np.ndarray, lo: int, hi: int) -> int:
     """Index of the first working interval in ``[lo, hi)`` that ends after ``t`` (binary search).
 
@@ -97,7 +114,7 @@ def advance(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c
         seg_end = cal_end[i]
         rate = 1.0
         if (absence_p > 0.0 or shared_p > 0.0) and t >= 0.0:
-            shift = int(math.floor(t / shift_hours))
+            shift = shift_index(t, shift_hours)
             seg_end = min(seg_end, (shift + 1) * shift_hours)
             if absent(absence_key, shift, absence_p, shared_key, shared_p):
                 rate = absence_speed
@@ -142,7 +159,7 @@ def next_start(t: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, 
             t = cal_start[i]
         if (absence_p <= 0.0 and shared_p <= 0.0) or absence_speed > 0.0 or t < 0.0:
             return t
-        shift = int(math.floor(t / shift_hours))
+        shift = shift_index(t, shift_hours)
         if not absent(absence_key, shift, absence_p, shared_key, shared_p):
             return t
         t = (shift + 1) * shift_hours
