@@ -7,25 +7,17 @@ loop in compiled code, which would otherwise hang the test run instead of failin
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from bounded import riskengine, run_bounded
 
 from riskengine.simulation import mechanics as mech
 
 ROOT = Path(__file__).resolve().parent.parent
 FACTORY = ROOT / "scenarios" / "example-factory"
 TESTS = Path(__file__).resolve().parent
-
-
-def run_bounded(args: list[str], timeout: float, **kwargs) -> subprocess.CompletedProcess:
-    """Run a child process; a timeout fails the test (the child is killed) instead of hanging it."""
-    try:
-        return subprocess.run(args, capture_output=True, text=True, timeout=timeout, **kwargs)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"did not finish within {timeout:g} s (endless loop?): {' '.join(args)}")
 
 
 def test_shift_index_of_the_issue_example():
@@ -59,9 +51,8 @@ def test_issue_repro_bucket_1_1_scores_in_bounded_time(tmp_path):
     path.write_text(json.dumps(plan))
     for engine in ("kernel", "reference"):
         out = tmp_path / f"{engine}.json"
-        done = run_bounded([sys.executable, "-m", "riskengine.cli", "score", str(path), "--premises",
-                            str(FACTORY / "premises.toml"), "--replications", "1", "--engine", engine,
-                            "--quiet", "--json", str(out)], timeout=180)
+        done = riskengine("score", path, "--premises", FACTORY / "premises.toml", "--replications", 1,
+                          "--engine", engine, "--quiet", "--json", out)
         assert done.returncode == 0, done.stderr
         result = json.loads(out.read_text())
         assert result["replications"] == 1
