@@ -8,7 +8,9 @@ message. A validation pass collects all problems before raising one
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 
@@ -107,8 +109,24 @@ def from_pydantic(exc, source: str | None = None, prefix: str = "") -> InputErro
     return InputError(problems, source)
 
 
+#: Whether documents are validated strictly (no "100" for 100): JSON from the service, whose
+#: clients get the types of the published schemas; files keep the lax reading CSV cells need.
+_STRICT: ContextVar[bool] = ContextVar("riskengine_strict_documents", default=False)
+
+
+@contextmanager
+def strict_documents(strict: bool = True) -> Iterator[None]:
+    """Validate the documents parsed in this block (this thread) strictly, or not."""
+    token = _STRICT.set(strict)
+    try:
+        yield
+    finally:
+        _STRICT.reset(token)
+
+
 def validate_document(model, data: object, what: str, source: str | None = None):
-    """``model.model_validate(data)`` for a whole input document, every problem located.
+    """``model.model_validate(data)`` for a whole input document, every problem located
+    (strictly inside :func:`strict_documents`).
 
     ``what`` completes the message for a document that is not an object
     ("a plan must be a JSON object").
@@ -118,7 +136,7 @@ def validate_document(model, data: object, what: str, source: str | None = None)
     if not isinstance(data, dict):
         raise InputError(Problem("", what), source)
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, strict=_STRICT.get())
     except ValidationError as exc:
         raise from_pydantic(exc, source) from None
 

@@ -27,7 +27,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SkipValidation, ValidationError
 
 from riskengine.analysis.score import MAX_REPLICATIONS, MAX_SEED
-from riskengine.errors import InputError, Problem, from_pydantic
+from riskengine.errors import InputError, Problem, from_pydantic, strict_documents
 from riskengine.model.actuals import Actuals, PlanHistory, parse_actuals
 from riskengine.model.common import NonNegative, PositiveQuantity, Strict
 from riskengine.model.plan import Plan, parse_plan
@@ -156,7 +156,8 @@ def _size_problems(raw: list[tuple[str, object]], limits: Limits) -> tuple[list[
     return problems, counts
 
 
-def validate(operation: str, data: object, limits: Limits | None = None, *, job: bool = False) -> Validated:
+def validate(operation: str, data: object, limits: Limits | None = None, *, job: bool = False,
+             strict: bool = False) -> Validated:
     """Validate a request body for ``operation`` (every problem at once).
 
     Parameters
@@ -170,6 +171,9 @@ def validate(operation: str, data: object, limits: Limits | None = None, *, job:
     job
         Whether the request runs as a job (``Limits.job_work``) or synchronously
         (``Limits.sync_work``).
+    strict
+        Whether a number must be a JSON number, not a string holding one, in the request
+        and in the documents in it (the service; files read by the CLI stay lax).
 
     Raises
     ------
@@ -178,13 +182,19 @@ def validate(operation: str, data: object, limits: Limits | None = None, *, job:
     TooLarge
         The request is valid but bigger than ``limits`` allow.
     """
+    with strict_documents(strict):
+        return _validate(operation, data, limits, job=job, strict=strict)
+
+
+def _validate(operation: str, data: object, limits: Limits | None, *, job: bool, strict: bool) -> Validated:
+    """:func:`validate` (documents already in strict mode or not)."""
     if operation not in MODELS:
         raise InputError(Problem("operation", f"must be one of {', '.join(OPERATIONS)}, got {operation!r}"))
     if not isinstance(data, dict):
         raise InputError(Problem("", f"a {operation} request must be a JSON object"))
     request, problems = None, []
     try:
-        request = MODELS[operation].model_validate(data)
+        request = MODELS[operation].model_validate(data, strict=strict)
     except ValidationError as exc:
         problems += from_pydantic(exc).problems
     raw = _raw_plans(operation, data)
