@@ -13,6 +13,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+#: Most problems an error message or document lists (a broken 50 MB file can have tens of
+#: thousands; the first ones are what to fix, the total says how far there is to go).
+MAX_LISTED = 100
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -41,15 +45,21 @@ class InputError(ValueError):
     def _text(self) -> str:
         head = f"invalid input in {self.source}" if self.source else "invalid input"
         lines = [f"{head} ({len(self.problems)} problem{'s' * (len(self.problems) != 1)}):"]
-        lines += [f"  {p}" for p in self.problems]
+        lines += [f"  {p}" for p in self.problems[:MAX_LISTED]]
+        if len(self.problems) > MAX_LISTED:
+            lines.append(f"  ... and {len(self.problems) - MAX_LISTED} more (fix these first)")
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        return {
+        """The error document (the first MAX_LISTED problems, and their total when cut)."""
+        out = {
             "error": "invalid input",
             "source": self.source,
-            "problems": [{"location": p.location, "message": p.message} for p in self.problems],
+            "problems": [{"location": p.location, "message": p.message} for p in self.problems[:MAX_LISTED]],
         }
+        if len(self.problems) > MAX_LISTED:
+            out["problems_total"] = len(self.problems)
+        return out
 
 
 def format_location(loc: Iterable[str | int], prefix: str = "") -> str:

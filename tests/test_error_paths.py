@@ -24,7 +24,7 @@ from click.testing import CliRunner
 
 import riskengine.io.writers as writers
 from riskengine.cli import main
-from riskengine.errors import InputError
+from riskengine.errors import MAX_LISTED, InputError
 from riskengine.io.readers import MAX_DEPTH, check_depth
 from riskengine.model.distributions import quantile
 from riskengine.model.premises import MIN_MTBF_HOURS, lowest_mean, parse_premises
@@ -295,3 +295,15 @@ def test_stale_temporary_of_a_killed_write_is_removed_by_the_next_write(tmp_path
         os.utime(p, (old, old))
     writers.write_text_atomic(out, "{}\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["r.json", live.name, other.name])
+
+
+def test_problem_lists_are_capped_on_the_command_line(tmp_path):
+    """One broken document can have tens of thousands of problems: the message lists the first
+    MAX_LISTED and says how many more there are (never silently cut)."""
+    plan = json.loads(PLAN.read_text())
+    plan["operations"] = [{**plan["operations"][0], "id": f"o{k}", "quantity": -1} for k in range(250)]
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(plan))
+    result = invoke("check", path)
+    assert_refused(result, "(250 problems)", "operations[0].quantity", "... and 150 more")
+    assert result.output.count(".quantity: ") == MAX_LISTED

@@ -22,14 +22,14 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from riskengine.errors import InputError, Problem
+from riskengine.errors import MAX_LISTED, InputError, Problem
 from riskengine.io.readers import check_depth
 from riskengine.io.writers import _clean
 
 log = logging.getLogger("riskengine.service")
 REQUEST_ID = "X-Request-ID"
-#: Most problems listed in an error body.
-MAX_PROBLEMS = 100
+#: Most problems listed in an error body (as in the command line's messages).
+MAX_PROBLEMS = MAX_LISTED
 
 
 class ServiceError(Exception):
