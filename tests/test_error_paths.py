@@ -307,3 +307,14 @@ def test_problem_lists_are_capped_on_the_command_line(tmp_path):
     result = invoke("check", path)
     assert_refused(result, "(250 problems)", "operations[0].quantity", "... and 150 more")
     assert result.output.count(".quantity: ") == MAX_LISTED
+
+
+def test_sweep_slack_beyond_any_date_is_invalid_input(tmp_path):
+    """Found by the CLI fuzz campaign: a slack of 1e155 overflowed the date arithmetic of the
+    stretched plan (exit 1); now exit 2 naming the design point."""
+    study = ROOT / "scenarios" / "studies" / "ft06-slack-breakdowns.toml"
+    text = study.read_text().replace("values = [0.0, 0.1, 0.2, 0.3]", "values = [1e155]")
+    path = tmp_path / "study.toml"
+    path.write_text(text.replace('"../jobshop/', f'"{ROOT / "scenarios" / "jobshop"}/'))
+    assert_refused(invoke("sweep", path, "--out", tmp_path / "t.csv", "--quiet"),
+                   "design point (slack=1e+155", "past the year 9999")
