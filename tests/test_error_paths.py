@@ -318,3 +318,13 @@ def test_sweep_slack_beyond_any_date_is_invalid_input(tmp_path):
     path.write_text(text.replace('"../jobshop/', f'"{ROOT / "scenarios" / "jobshop"}/'))
     assert_refused(invoke("sweep", path, "--out", tmp_path / "t.csv", "--quiet"),
                    "design point (slack=1e+155", "past the year 9999")
+
+
+def test_call_reads_requests_strictly_like_the_service(tmp_path):
+    """`riskengine call` runs what POST /v1/OPERATION runs: a string for a number is refused."""
+    plan = json.loads(PLAN.read_text())
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps({"plan": plan, "premises": {"format": "riskengine.premises/1"},
+                                "replications": "10"}))
+    assert_refused(invoke("call", "score", "--request", path), "replications",
+                   "Input should be a valid integer, got '10'")
