@@ -42,6 +42,8 @@ from riskengine.service.store import FINISHED, JobStore, process_owner
 log = logging.getLogger("riskengine.service")
 #: Seconds between two heartbeats (progress written, cancel requests read, lost jobs requeued).
 HEARTBEAT = 0.5
+#: Seconds between two removals of expired results.
+EXPIRE_EVERY = 60.0
 __all__ = ["FINISHED", "JobManager", "QueueFull"]
 
 
@@ -183,17 +185,22 @@ class JobManager:
                           progress=running.progress.to_dict())
 
     def _heartbeat(self) -> None:
-        last_sweep = 0.0
+        last_requeue = last_expire = 0.0
         while not self._stop.wait(HEARTBEAT):
             try:
                 with self._lock:
                     mine = dict(self._running)
-                for job_id in self.store.beat(self.owner, {k: r.progress.to_dict() for k, r in mine.items()}):
-                    mine[job_id].cancel.set()
-                if time.monotonic() - last_sweep > 5 * HEARTBEAT:
-                    last_sweep = time.monotonic()
+                if mine:
+                    progress = {k: r.progress.to_dict() for k, r in mine.items()}
+                    for job_id in self.store.beat(self.owner, progress):
+                        mine[job_id].cancel.set()
+                now = time.monotonic()
+                if now - last_requeue > 5 * HEARTBEAT:  # jobs of lost processes back in the queue
+                    last_requeue = now
                     if self.store.requeue():
                         self._wake.set()
+                if now - last_expire > EXPIRE_EVERY:
+                    last_expire = now
                     self.store.expire(self.keep_seconds)
             except Exception:  # the table is busy or the disk full: try again at the next beat
                 log.warning("job heartbeat failed:\n%s", traceback.format_exc())

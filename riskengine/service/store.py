@@ -238,6 +238,11 @@ class JobStore:
         ``job_ids`` only, if given), or with ``owner`` None every job whose owner is gone
         (:func:`_owner_gone`, or no heartbeat for STALE_SECONDS). A job being cancelled is
         cancelled instead. Returns how many jobs changed."""
+        with self._connect() as db:  # the usual case, nothing running: no write lock taken
+            (active,) = db.execute("SELECT COUNT(*) FROM jobs WHERE status IN ('running', 'cancelling')"
+                                   ).fetchone()
+        if not active:
+            return 0
         with self._write() as db:
             rows = db.execute("SELECT id, status, owner, heartbeat, progress FROM jobs "
                               "WHERE status IN ('running', 'cancelling')").fetchall()
