@@ -249,6 +249,15 @@ def check(plan: Plan) -> CheckResult:
     CheckResult
         Findings (errors first, then by kind and time) and the health summary;
         ``result.ok`` is False when any finding is an error.
+
+    Examples
+    --------
+    >>> import riskengine as rk
+    >>> rk.check(rk.read_plan("scenarios/example-factory/plan-v1.json")).verdict
+    'feasible'
+    >>> broken = rk.check(rk.read_plan("scenarios/broken-plan/plan.json"))
+    >>> broken.ok, broken.errors[0].kind
+    (False, 'conflict')
     """
     view = PlanView.of(plan)
     findings = [f for run in CHECKS for f in run(view)]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from riskengine.feasibility.documents import CheckDocument
+
 if TYPE_CHECKING:
     from riskengine.feasibility.repairs import RepairResult
 
@@ -52,7 +54,8 @@ class Finding:
 
 @dataclass
 class CheckResult:
-    """The health of a plan before simulation (DESIGN.md 6: ``to_dict()`` and a readable ``str``).
+    """The health of a plan before simulation (``to_dict()`` and a readable ``str``: docs/design.md
+    section 1).
 
     Attributes
     ----------
@@ -115,9 +118,16 @@ class CheckResult:
         }
 
     def to_dict(self) -> dict:
-        return {"format": CHECK_FORMAT, "plan": self.plan, "summary": self.summary(),
-                "findings": [f.to_dict() for f in self.findings],
-                "repair": self.repair.to_dict() if self.repair is not None else None}
+        return CheckDocument.checked(
+            {"format": CHECK_FORMAT, "plan": self.plan, "summary": self.summary(),
+             "findings": [f.to_dict() for f in self.findings],
+             "repair": self.repair.to_dict() if self.repair is not None else None})
+
+    def to_frames(self) -> dict:
+        """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
+        from riskengine.interop.results import to_frames
+
+        return to_frames(self)
 
     def __str__(self) -> str:
         s = self.summary()

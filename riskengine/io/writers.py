@@ -1,6 +1,6 @@
 """Write results atomically: a temp file in the same folder, then a rename.
 
-An interrupted run never leaves a half-written result (DESIGN.md 7), and the
+An interrupted run never leaves a half-written result (docs/design.md section 6), and the
 temporary file of a write interrupted by a kill is removed by the next write of
 the same file. A write that fails (disk full, file size limit, no permission)
 is an :class:`~riskengine.errors.InputError` naming the file (exit 2), never

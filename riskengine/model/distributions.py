@@ -1,4 +1,4 @@
-"""Distributions of the premises (DESIGN.md 8), each with its analytic mean and variance.
+"""Distributions of the premises (docs/design.md section 5), each with its analytic mean and variance.
 
 Parameter uncertainty: where the premises take a number (a probability, a
 scrap rate, a mean time between failures, the mean or cv of a distribution,
@@ -66,7 +66,10 @@ class Uncertain(Strict):
     """
 
     uncertain: Distribution
+    """What is known of the number: a distribution {dist = ...} of plain numbers whose support lies
+    in the field's range (beta for a probability)."""
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    """Optional: places giving the same name share one draw (one unknown)."""
     _path: str = PrivateAttr(default="")
 
     @model_validator(mode="before")
@@ -178,8 +181,12 @@ GammaCV = number_or_uncertain(
 
 
 class Fixed(Strict):
+    """Always the same value."""
+
     dist: Literal["fixed"]
+    """The distribution's name."""
     value: MaybeFinite
+    """The value (in the unit of the field): a number, or {uncertain = DIST} when it is not known."""
 
     def mean(self) -> float:
         return nominal(self.value)
@@ -195,8 +202,13 @@ class Fixed(Strict):
 
 
 class Exponential(Strict):
+    """Exponential: memoryless, the standard deviation equals the mean."""
+
     dist: Literal["exponential"]
+    """The distribution's name."""
     mean_: MaybePositive = Field(alias="mean")
+    """Mean (in the unit of the field, e.g. hours), above 0: a number, or {uncertain = DIST} when it is not
+    known."""
 
     def mean(self) -> float:
         return nominal(self.mean_)
@@ -215,8 +227,12 @@ class Lognormal(Strict):
     """ln X ~ N(mu, s^2) with s^2 = ln(1 + cv^2), mu = ln(mean) - s^2/2."""
 
     dist: Literal["lognormal"]
+    """The distribution's name."""
     mean_: MaybePositive = Field(alias="mean")
+    """Mean (in the unit of the field), above 0: a number, or {uncertain = DIST} when it is not known."""
     cv: LognormalCV
+    """Coefficient of variation sd / mean (0.5: the sd is half the mean), at most 1000: a number, or
+    {uncertain = DIST} when it is not known."""
 
     def log_params(self) -> tuple[float, float]:
         s2 = math.log1p(nominal(self.cv) ** 2)
@@ -240,8 +256,12 @@ class Gamma(Strict):
     """Shape k = 1/cv^2, scale theta = mean cv^2."""
 
     dist: Literal["gamma"]
+    """The distribution's name."""
     mean_: MaybePositive = Field(alias="mean")
+    """Mean (in the unit of the field), above 0: a number, or {uncertain = DIST} when it is not known."""
     cv: GammaCV
+    """Coefficient of variation sd / mean, between 1e-100 and 1000: a number, or {uncertain = DIST} when it is
+    not known."""
 
     def shape_scale(self) -> tuple[float, float]:
         cv = nominal(self.cv)
@@ -262,9 +282,15 @@ class Gamma(Strict):
 
 
 class Weibull(Strict):
+    """Weibull with shape k and scale lambda: mean lambda Gamma(1 + 1/k)."""
+
     dist: Literal["weibull"]
+    """The distribution's name."""
     shape: MaybePositive
+    """Shape k (above 1: wear-out, failures become likelier with age): a number, or {uncertain = DIST} when
+    it is not known."""
     scale: MaybePositive
+    """Scale lambda (in the unit of the field): a number, or {uncertain = DIST} when it is not known."""
 
     def mean(self) -> float:
         return nominal(self.scale) * math.gamma(1 + 1 / nominal(self.shape))
@@ -281,9 +307,14 @@ class Weibull(Strict):
 
 
 class Normal(Strict):
+    """Normal (Gaussian)."""
+
     dist: Literal["normal"]
+    """The distribution's name."""
     mean_: MaybeFinite = Field(alias="mean")
+    """Mean (in the unit of the field): a number, or {uncertain = DIST} when it is not known."""
     sd: MaybeNonNegative
+    """Standard deviation: a number, or {uncertain = DIST} when it is not known."""
 
     def mean(self) -> float:
         return nominal(self.mean_)
@@ -301,9 +332,14 @@ class Normal(Strict):
 
 
 class Uniform(Strict):
+    """Uniform between low and high."""
+
     dist: Literal["uniform"]
+    """The distribution's name."""
     low: Finite
+    """Lowest value."""
     high: Finite
+    """Highest value (at least low)."""
 
     @model_validator(mode="after")
     def _order(self) -> Uniform:
@@ -325,10 +361,16 @@ class Uniform(Strict):
 
 
 class Triangular(Strict):
+    """Triangular from low to high, most likely at mode."""
+
     dist: Literal["triangular"]
+    """The distribution's name."""
     low: Finite
+    """Lowest value."""
     mode: Finite
+    """Most likely value (low <= mode <= high)."""
     high: Finite
+    """Highest value (above low)."""
 
     @model_validator(mode="after")
     def _order(self) -> Triangular:
@@ -357,6 +399,7 @@ class Pert(Triangular):
     beta = 1 + 4 (high - mode)/(high - low) (Vose, *Risk Analysis*, 3rd ed., 2008)."""
 
     dist: Literal["pert"]
+    """The distribution's name."""
 
     def alpha_beta(self) -> tuple[float, float]:
         span = self.high - self.low
@@ -378,7 +421,9 @@ class Empirical(Strict):
     """Resampling of observed values, each equally likely (no scipy twin: it is discrete)."""
 
     dist: Literal["empirical"]
+    """The distribution's name."""
     values: list[Finite] = Field(min_length=1, max_length=1_000_000)
+    """Observed values, each drawn with equal probability."""
 
     def mean(self) -> float:
         return float(np.mean(self.values))
@@ -395,8 +440,11 @@ class Beta(Strict):
     events in n trials from a Beta(a0, b0) prior: alpha = a0 + k, beta = b0 + n - k)."""
 
     dist: Literal["beta"]
+    """The distribution's name."""
     alpha: Positive
+    """alpha above 0 (a prior's alpha plus the events observed); alpha + beta at least 0.05."""
     beta: Positive
+    """beta above 0 (a prior's beta plus the trials without the event)."""
 
     @model_validator(mode="after")
     def _not_both_tiny(self) -> Beta:

@@ -18,6 +18,7 @@ import numpy as np
 
 from riskengine.adherence.arrays import COUNT_NAMES
 from riskengine.adherence.figures import figures
+from riskengine.adherence.figures import pct as terminal_pct
 
 SCORE, MEASUREMENT, COMPARE, SENSITIVITY = "score", "measurement", "compare", "sensitivity"
 FACTORS = ("volume", "mix", "sequence")
@@ -140,7 +141,7 @@ def pct(x: float | None, digits: int | None = None) -> str:
         return "-"
     if digits is None:
         digits = 0 if 0.01 <= x <= 0.99 or x in (0.0, 1.0) else 1
-    return f"{100 * x:.{digits}f}%"
+    return terminal_pct(x, digits)  # and never 0% or 100% for a share strictly between
 
 
 def interval(e: dict | None, digits: int | None = None) -> str:

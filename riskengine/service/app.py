@@ -1,6 +1,6 @@
 """The HTTP service for APS tools (``riskengine serve``; FastAPI on uvicorn).
 
-Routes (bodies are the contract's formats, DESIGN.md 8; requests are
+Routes (bodies are the contract's formats, docs/design.md section 5; requests are
 :mod:`riskengine.service.requests`):
 
 - ``POST /v1/score``, ``/v1/compare``, ``/v1/measure``, ``/v1/check``: run at

@@ -7,8 +7,7 @@ stdin or ``--request FILE`` and writes the result document to stdout or
 prefer to spawn a process. Invalid input exits 2 with every problem on
 stderr (as JSON with ``--errors-json``).
 
-The commands are added to the ``riskengine`` group by :func:`add_commands`, so
-this module does not import the CLI module (nor the web stack until ``serve`` runs).
+The web stack is imported only when ``serve`` runs.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ import sys
 
 import click
 
+from riskengine.cli_helpers import handled
 from riskengine.errors import InputError, Problem
 
 
@@ -98,55 +98,53 @@ def _call(operation, request_path, json_path, errors_json) -> None:
         sys.exit(3)
 
 
-def add_commands(group: click.Group, handled) -> None:
-    """Add ``serve`` and ``call`` to the ``riskengine`` group (``handled``: its error wrapper)."""
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--api-key", envvar="RISKENGINE_API_KEY", show_envvar=True, metavar="KEY",
+              help="Require this key in the X-API-Key header (prefer the environment variable).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Jobs running at once (each job's kernel already uses every core).")
+@click.option("--max-queued", type=click.IntRange(0, 100_000), default=8, show_default=True,
+              help="Jobs waiting beyond the running ones; more get 503 with Retry-After.")
+@click.option("--max-body-mb", type=click.FloatRange(0, min_open=True), default=16.0, show_default=True,
+              callback=_finite, help="Largest request body (MiB); larger ones get 413.")
+@click.option("--max-operations", type=click.IntRange(1), default=50_000, show_default=True,
+              help="Most operations per plan; more get 413.")
+@click.option("--sync-work", type=click.FloatRange(0, min_open=True), default=5e7, show_default=True,
+              callback=_finite,
+              help="Most operation-replications a synchronous call may simulate (413 beyond).")
+@click.option("--job-work", type=click.FloatRange(0, min_open=True), default=1e10, show_default=True,
+              callback=_finite, help="Most operation-replications a job may simulate (413 beyond).")
+@click.option("--state-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Keep jobs in DIR/jobs.sqlite3: queued jobs survive a restart, results stay "
+                   "readable, several service processes may share DIR (on a local disk).")
+@click.option("--keep-results", type=click.FloatRange(0, min_open=True), default=24.0, show_default=True,
+              callback=_finite, metavar="HOURS",
+              help="Hours a finished job's result stays readable (unless deleted first).")
+@click.option("--openapi", "openapi_path", metavar="PATH",
+              help="Write the OpenAPI document to PATH ('-' for stdout) and exit.")
+@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+              default="info", show_default=True)
+@handled
+def serve(**options) -> None:
+    """Run the HTTP service for APS tools (FastAPI on uvicorn): /v1/score, /v1/compare,
+    /v1/measure, /v1/check, /v1/jobs, /v1/schemas/NAME, /healthz, /openapi.json."""
+    _serve(**options)
 
-    @group.command()
-    @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-    @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-    @click.option("--api-key", envvar="RISKENGINE_API_KEY", show_envvar=True, metavar="KEY",
-                  help="Require this key in the X-API-Key header (prefer the environment variable).")
-    @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-                  help="Jobs running at once (each job's kernel already uses every core).")
-    @click.option("--max-queued", type=click.IntRange(0, 100_000), default=8, show_default=True,
-                  help="Jobs waiting beyond the running ones; more get 503 with Retry-After.")
-    @click.option("--max-body-mb", type=click.FloatRange(0, min_open=True), default=16.0, show_default=True,
-                  callback=_finite, help="Largest request body (MiB); larger ones get 413.")
-    @click.option("--max-operations", type=click.IntRange(1), default=50_000, show_default=True,
-                  help="Most operations per plan; more get 413.")
-    @click.option("--sync-work", type=click.FloatRange(0, min_open=True), default=5e7, show_default=True,
-                  callback=_finite,
-                  help="Most operation-replications a synchronous call may simulate (413 beyond).")
-    @click.option("--job-work", type=click.FloatRange(0, min_open=True), default=1e10, show_default=True,
-                  callback=_finite, help="Most operation-replications a job may simulate (413 beyond).")
-    @click.option("--state-dir", type=click.Path(file_okay=False), metavar="DIR",
-                  help="Keep jobs in DIR/jobs.sqlite3: queued jobs survive a restart, results stay "
-                       "readable, several service processes may share DIR (on a local disk).")
-    @click.option("--keep-results", type=click.FloatRange(0, min_open=True), default=24.0, show_default=True,
-                  callback=_finite, metavar="HOURS",
-                  help="Hours a finished job's result stays readable (unless deleted first).")
-    @click.option("--openapi", "openapi_path", metavar="PATH",
-                  help="Write the OpenAPI document to PATH ('-' for stdout) and exit.")
-    @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
-                  default="info", show_default=True)
-    @handled
-    def serve(**options) -> None:
-        """Run the HTTP service for APS tools (FastAPI on uvicorn): /v1/score, /v1/compare,
-        /v1/measure, /v1/check, /v1/jobs, /v1/schemas/NAME, /healthz, /openapi.json."""
-        _serve(**options)
 
-    @group.command()
-    @click.argument("operation", type=click.Choice(["score", "compare", "measure", "check"]))
-    @click.option("--request", "request_path", default="-", show_default=True, metavar="FILE",
-                  help="The request (the body of POST /v1/OPERATION); '-' reads stdin.")
-    @click.option("--json", "json_path", default="-", show_default=True, metavar="PATH",
-                  help="Where to write the result ('-' for stdout).")
-    @click.option("--errors-json", is_flag=True, help="Invalid input: the problems as JSON on stderr.")
-    @handled
-    def call(operation, request_path, json_path, errors_json) -> None:
-        """Run one request as the service would, JSON in (stdin) and out (stdout).
+@click.command()
+@click.argument("operation", type=click.Choice(["score", "compare", "measure", "check"]))
+@click.option("--request", "request_path", default="-", show_default=True, metavar="FILE",
+              help="The request (the body of POST /v1/OPERATION); '-' reads stdin.")
+@click.option("--json", "json_path", default="-", show_default=True, metavar="PATH",
+              help="Where to write the result ('-' for stdout).")
+@click.option("--errors-json", is_flag=True, help="Invalid input: the problems as JSON on stderr.")
+@handled
+def call(operation, request_path, json_path, errors_json) -> None:
+    """Run one request as the service would, JSON in (stdin) and out (stdout).
 
-        Example: riskengine call score < request.json > result.json"""
-        if request_path == json_path and request_path != "-":
-            raise InputError(Problem("--json", "must not overwrite the request file"))
-        _call(operation, request_path, json_path, errors_json)
+    Example: riskengine call score < request.json > result.json"""
+    if request_path == json_path and request_path != "-":
+        raise InputError(Problem("--json", "must not overwrite the request file"))
+    _call(operation, request_path, json_path, errors_json)

@@ -5,14 +5,12 @@ parsing and to locate every problem in riskengine's own words), so FastAPI
 cannot infer the request and result schemas: they are declared here from the
 same sources as everywhere else, the request models of
 :mod:`riskengine.service.requests` (which embed the plan, premises and
-actuals models) and the result schemas of :mod:`riskengine.io.schema`.
+actuals models) and the typed result models of :mod:`riskengine.io.schema`.
 ``riskengine serve --openapi PATH`` writes the document; a test checks that
 the committed file equals the generated one.
 """
 
 from __future__ import annotations
-
-import copy
 
 from pydantic.json_schema import models_json_schema
 
@@ -29,6 +27,8 @@ DESCRIPTION = (
     "{error, problems: [{location, message}]}.")
 RESULTS = {"score": "ScoreResult", "compare": "CompareResult", "measure": "MeasurementResult",
            "check": "CheckResult"}
+#: The ``riskengine schema`` name of each operation's result.
+SCHEMA_OF = {"score": "score", "compare": "compare", "measure": "measurement", "check": "check"}
 SUMMARIES = {
     "score": "Score a plan: probability it is executed as planned, expected adherence, risks",
     "compare": "Compare candidate plans under common random numbers",
@@ -136,19 +136,18 @@ REDOC_PAGE = """<!doctype html>
 """
 
 
-def _strip(schema: dict) -> dict:
-    out = copy.deepcopy(schema)
-    out.pop("$schema", None)
-    out.pop("$id", None)
-    return out
-
-
 def components() -> dict:
     """The schemas the routes refer to."""
-    from riskengine.io.schema import measurement_schema, score_schema
+    from riskengine.io.documents import written
+    from riskengine.io.schema import model
 
-    _, defs = models_json_schema([(m, "validation") for m in MODELS.values()], ref_template=REF)
+    results = {operation: model(name) for operation, name in SCHEMA_OF.items()}
+    _, defs = models_json_schema([(m, "validation") for m in MODELS.values()]
+                                 + [(m, "serialization") for m in results.values()], ref_template=REF)
     schemas = dict(sorted(defs["$defs"].items()))
+    for operation, m in results.items():  # stable component names for generated clients
+        schemas[RESULTS[operation]] = {**schemas.pop(m.__name__), "required": written(m),
+                                       "title": f"riskengine.{SCHEMA_OF[operation]}/1"}
     schemas["JobRequest"] = {
         "title": "JobRequest", "description": "An operation and its request body, run as a job",
         "oneOf": [{"type": "object", "additionalProperties": False, "required": ["operation", "request"],
@@ -186,16 +185,6 @@ def components() -> dict:
                                         "jobs": {"type": "object"},
                                         "plugins": {"type": "array", "items": {"type": "string"}},
                                         "api_key_required": {"type": "boolean"}}}
-    schemas["ScoreResult"] = _strip(score_schema())
-    schemas["MeasurementResult"] = _strip(measurement_schema())
-    schemas["CompareResult"] = {"title": "riskengine.compare/1", "type": "object",
-                                "required": ["format", "seed", "replications", "paired", "plans",
-                                             "differences", "ranking"],
-                                "properties": {"format": {"const": "riskengine.compare/1"}}}
-    schemas["CheckResult"] = {"title": "riskengine.check/1", "type": "object",
-                              "required": ["format", "plan", "summary", "findings", "repair"],
-                              "properties": {"format": {"const": "riskengine.check/1"},
-                                             "repaired_plan": {"type": ["object", "null"]}}}
     return schemas
 
 

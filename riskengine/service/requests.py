@@ -1,4 +1,4 @@
-"""Request bodies of the service and of ``riskengine call`` (DESIGN.md 6 and 8).
+"""Request bodies of the service and of ``riskengine call`` (docs/design.md sections 1 and 5).
 
 A request carries the contract's documents inline (``plan``, ``premises``,
 ``actuals``: the formats ``riskengine.plan/1`` etc.) next to the run options
@@ -16,7 +16,7 @@ service raise :class:`TooLarge` (HTTP 413): more operations than
 (``Limits.sync_work``) or a job (``Limits.job_work``) may do. Work is counted
 in operation-replications (operations x replications, summed over plans); a
 SimPy reference run counts :data:`REFERENCE_WEIGHT` times as much (it is that
-much slower than the kernel, DESIGN.md 9).
+much slower than the kernel: README, Performance).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pydantic import Field, SkipValidation, ValidationError
 
 from riskengine.analysis.score import MAX_REPLICATIONS, MAX_SEED
 from riskengine.errors import InputError, Problem, from_pydantic, strict_documents
+from riskengine.io.readers import check_depth
 from riskengine.model.actuals import Actuals, PlanHistory, parse_actuals
 from riskengine.model.common import NonNegative, PositiveQuantity, Strict
 from riskengine.model.plan import Plan, parse_plan
@@ -41,6 +42,10 @@ Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
 Engine = Literal["kernel", "reference"]
 
 
+PREMISES_TOML = ("The premises as TOML text (what a premises.toml file holds), instead of the JSON "
+                 "document in premises; give one of the two.")
+
+
 class TooLarge(InputError):
     """A well-formed request that exceeds the service's limits (HTTP 413)."""
 
@@ -51,7 +56,7 @@ class Limits:
 
     max_body_bytes: int = 16 * 2**20
     max_operations: int = 50_000
-    sync_work: float = 5e7  # ~4 s of kernel time on 2 cores (DESIGN.md 9: ~12 M op-samples/s)
+    sync_work: float = 5e7  # ~4 s of kernel time on 2 cores (README, Performance: ~12 M op-samples/s)
     job_work: float = 1e10  # ~15 min
 
 
@@ -59,7 +64,8 @@ class ScoreRequest(Strict):
     """``POST /v1/score``: the options of ``riskengine score``."""
 
     plan: SkipValidation[Plan]
-    premises: SkipValidation[Premises]
+    premises: SkipValidation[Premises] = None  # or premises_toml (one of the two: validate())
+    premises_toml: str = Field(default=None, description=PREMISES_TOML)
     replications: Replications = 1000
     precision: Annotated[float, Field(gt=0, lt=1)] | None = None
     max_replications: Replications = 100_000
@@ -72,7 +78,8 @@ class CompareRequest(Strict):
     """``POST /v1/compare``: plans scored with common random numbers (``paired``)."""
 
     plans: Annotated[list[SkipValidation[Plan]], Field(min_length=2, max_length=20)]
-    premises: SkipValidation[Premises]
+    premises: SkipValidation[Premises] = None  # or premises_toml (one of the two: validate())
+    premises_toml: str = Field(default=None, description=PREMISES_TOML)
     replications: Replications = 1000
     seed: Seed = 0
     paired: bool = True
@@ -192,7 +199,8 @@ def _validate(operation: str, data: object, limits: Limits | None, *, job: bool,
         raise InputError(Problem("operation", f"must be one of {', '.join(OPERATIONS)}, got {operation!r}"))
     if not isinstance(data, dict):
         raise InputError(Problem("", f"a {operation} request must be a JSON object"))
-    request, problems = None, []
+    data, problems, premises_at = _premises_toml(operation, data)
+    request = None
     try:
         request = MODELS[operation].model_validate(data, strict=strict)
     except ValidationError as exc:
@@ -217,13 +225,13 @@ def _validate(operation: str, data: object, limits: Limits | None, *, job: bool,
         except InputError as exc:
             problems += located(where, exc)
     premises = None
-    if operation in ("score", "compare") and "premises" in data:
+    if operation in ("score", "compare") and data.get("premises") is not None:
         try:
             premises = parse_premises(data["premises"])
         except InputError as exc:
-            problems += located("premises", exc)
+            problems += located(premises_at, exc)
     if premises is not None and len(plans) == len(raw):
-        problems += _premises_problems(premises, plans)
+        problems += _premises_problems(premises, plans, premises_at)
     history = actuals = None
     if operation == "measure" and raw and len(plans) == len(raw):
         try:
@@ -242,7 +250,35 @@ def _validate(operation: str, data: object, limits: Limits | None, *, job: bool,
                      work_of(operation, request, [len(p.operations) for p in plans]))
 
 
-def _premises_problems(premises: Premises, plans: list[Plan]) -> list[Problem]:
+def _premises_toml(operation: str, data: dict) -> tuple[dict, list[Problem], str]:
+    """Premises sent as TOML text (``premises_toml``) read into ``premises``: the request, the
+    problems found, and where premises problems are located (``premises_toml.defaults.scrap_rate``)."""
+    if operation not in ("score", "compare"):
+        return data, [], "premises"
+    if "premises_toml" not in data:
+        missing = [] if data.get("premises") is not None else [
+            Problem("premises", "required (or premises_toml: the premises as TOML text)")]
+        return data, missing, "premises"
+    import tomllib
+
+    text = data["premises_toml"]
+    out = {k: v for k, v in data.items() if k != "premises_toml"}
+    if "premises" in data:
+        return out, [Problem("premises_toml", "give premises or premises_toml, not both")], "premises"
+    if not isinstance(text, str):
+        return out, [Problem("premises_toml", f"must be TOML text (a string), got {type(text).__name__}")], ""
+    try:
+        out["premises"] = check_depth(tomllib.loads(text), where="premises_toml")
+    except tomllib.TOMLDecodeError as exc:
+        return out, [Problem("premises_toml", f"not valid TOML: {exc}")], ""
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        return out, [Problem("premises_toml", "not valid TOML: nested too deeply")], ""
+    except InputError as exc:
+        return out, exc.problems, ""
+    return out, [], "premises_toml"
+
+
+def _premises_problems(premises: Premises, plans: list[Plan], at: str = "premises") -> list[Problem]:
     """Premises against each plan, and the plugins they name (riskengine.plugins)."""
     from riskengine.plugins import configure_all
 
@@ -252,12 +288,12 @@ def _premises_problems(premises: Premises, plans: list[Plan]) -> list[Problem]:
         try:
             check_premises_against(premises, plan)
         except InputError as exc:
-            for p in located("premises", exc):
+            for p in located(at, exc):
                 if p not in seen:
                     seen.add(p)
                     problems.append(p)
     try:
         configure_all(premises)
     except InputError as exc:
-        problems += located("premises", exc)
+        problems += located(at, exc)
     return problems

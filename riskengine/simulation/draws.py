@@ -83,7 +83,7 @@ def material_arrivals(key_material, key_driver, mat_entity, mat_base, mat_late_p
     A lot is late with probability ``mat_late_p`` (uniform 0 of its key, delay
     from variate 1) and rejected with ``mat_reject_p`` (uniform 2, delay from
     variate 3); a shared driver, with its probability per replication, adds one
-    delay to every material it lists (DESIGN.md 4; README, shared drivers).
+    delay to every material it lists (docs/design.md section 3; README, shared drivers).
     """
     for m in range(mat_entity.shape[0]):
         k = mix64(key_material ^ mat_entity[m])

@@ -4,7 +4,7 @@ Shared, numba-compiled functions that both engines call (the SimPy
 reference and the kernel), so an operation started at the same time with the
 same draws ends at the same time in both.
 
-Rules (DESIGN.md 4):
+Rules (docs/design.md section 3):
 
 - Work advances only inside the resource's working intervals (its calendar);
   an operation interrupted by non-working time resumes after it.
@@ -21,7 +21,7 @@ Rules (DESIGN.md 4):
   failure across operations; at a failure the repair takes clock time, then a
   new time to failure is drawn (a repair renews the machine), and the
   interrupted operation resumes (preempt-resume). With exponential times to
-  failure this gives the closed forms of DESIGN.md 4: completion time
+  failure this gives the closed forms of docs/design.md section 3: completion time
   x + sum of repairs, mean x (1 + MTTR/MTBF), variance (x/MTBF)(MTTR^2 + sd_r^2).
 """
 

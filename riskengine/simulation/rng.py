@@ -37,7 +37,7 @@ _S30 = np.uint64(30)
 _S31 = np.uint64(31)
 _TWO_M53 = 1.0 / 9007199254740992.0  # 2**-53
 
-# One stream per disruption source (DESIGN.md 2: its own stream each).
+# One stream per disruption source (docs/design.md section 3: its own stream each).
 STREAM_FAILURE = 1  # time to the next breakdown, per resource, k-th failure
 STREAM_REPAIR = 2  # time to repair, per resource, k-th failure
 STREAM_MATERIAL = 3  # lateness of a material lot

@@ -59,6 +59,16 @@ class SweepResult:
 
         return to_arrow(self.rows)
 
+    def frame(self):
+        """The rows as a pandas DataFrame (extra ``pandas``): the table's columns, one row per cell."""
+        return self.to_frames()["cells"]
+
+    def to_frames(self) -> dict:
+        """``{"cells": DataFrame}`` (extra ``pandas``; :mod:`riskengine.interop.results`)."""
+        from riskengine.interop.results import to_frames
+
+        return to_frames(self)
+
     def __str__(self) -> str:
         rate = self.computed / self.seconds if self.seconds > 0 else float("nan")
         return (f"Study {self.study}: {len(self.rows)} cells ({self.computed} computed, {self.reused} "

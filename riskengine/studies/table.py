@@ -20,11 +20,48 @@ import io
 import os
 from pathlib import Path
 
+from pydantic import ConfigDict
+
 from riskengine.errors import InputError, Problem
+from riskengine.io.documents import Document
 from riskengine.io.writers import atomic_path, write_text_atomic
+from riskengine.model.describe import describe
 
 FORMATS = (".parquet", ".csv")
 TEXT = ("plan", "cell_id")  # never read as numbers
+#: The metric columns: ``{metric}_mean``, ``_low``, ``_high`` (``finish_p90`` too).
+METRIC_COLUMN = r"^(plan_holds|bts|btp|volume|mix|sequence|finish|holds_day_[0-9]+)_(mean|low|high|p90)$"
+
+
+def _metric_columns(schema: dict) -> None:
+    describe(schema, StudyRow)
+    schema["patternProperties"] = {METRIC_COLUMN: {
+        "type": ["number", "null"],
+        "description": "A metric's mean and the bounds of its 95% interval (probabilities and ratios in "
+                       "[0, 1], finish in hours from the horizon start); null where it is undefined"}}
+    schema["additionalProperties"] = {
+        "type": ["number", "string", "boolean", "null"],
+        "description": "One column per study parameter (its name): the cell's value"}
+
+
+class StudyRow(Document):
+    """One row of a sweep's result table (``riskengine sweep``, Parquet or CSV): one plan under one
+    design point. Rows come in cell order; nothing in them depends on the backend or worker count."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra=_metric_columns)
+
+    cell: int
+    """Position in the study: plans vary fastest within a design point."""
+    plan: str
+    """The plan's label in the study."""
+    seed: int
+    """The cell's seed, derived from the study seed and the design point."""
+    replications: int
+    """Replications run."""
+    planned_finish: float
+    """Hours from the horizon start to the last planned end of the plan variant."""
+    cell_id: str
+    """Content hash of the cell: the name of its file in OUT.cells/."""
 
 
 def columns(rows: list[dict]) -> dict[str, list]:

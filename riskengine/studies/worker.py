@@ -3,7 +3,7 @@
 :func:`run_cell` takes and returns plain data, so it runs the same in this
 process, in a process pool or on a Dask worker. The row holds the cell's
 labels and, per metric, ``{m}_mean``, ``{m}_low`` and ``{m}_high`` (the 95%
-interval of DESIGN.md 5: Wilson for probabilities, t for means, ratios
+interval of docs/design.md section 5: Wilson for probabilities, t for means, ratios
 clipped to [0, 1]); ``finish`` adds ``finish_p90``. A metric that is
 undefined in every replication (e.g. ``sequence`` with nothing in sequence
 scope) is null. Parsed plans are cached per worker by content hash.
@@ -18,6 +18,7 @@ from riskengine.model.plan import Plan, parse_plan
 from riskengine.model.premises import parse_premises
 from riskengine.simulation.statistics import finish_estimate, proportion, ratio
 from riskengine.simulation.summary import BTP, BTS, FINISH, HOLDS, MIX, SEQUENCE, VOLUME
+from riskengine.studies.table import StudyRow
 
 _COLUMNS = {"bts": BTS, "btp": BTP, "volume": VOLUME, "mix": MIX, "sequence": SEQUENCE}
 _PLANS: OrderedDict[str, Plan] = OrderedDict()
@@ -104,4 +105,4 @@ def run_cell(task: dict, plan_doc: dict | None = None) -> dict:
         if metric == "finish":
             row["finish_p90"] = None if est is None else est["p90"]
     row["cell_id"] = task["cell_id"]
-    return {"row": row, "seconds": time.perf_counter() - t0}
+    return {"row": StudyRow.checked(row), "seconds": time.perf_counter() - t0}
