@@ -328,3 +328,16 @@ def test_call_reads_requests_strictly_like_the_service(tmp_path):
                                 "replications": "10"}))
     assert_refused(invoke("call", "score", "--request", path), "replications",
                    "Input should be a valid integer, got '10'")
+
+
+@pytest.mark.parametrize("command", ["score", "measure"])
+def test_bucket_longer_than_any_date_is_invalid_input(tmp_path, command):
+    """Found by the CLI fuzz campaign: a bucket of 2^63 hours overflowed the date of its end
+    (exit 1); a bucket is now at most 1,000,000 hours, like any time of a document."""
+    plan = json.loads(PLAN.read_text())
+    plan["bucket_hours"] = 2**63
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    args = (["score", path, "--premises", FACTORY / "premises.toml", "--replications", 1]
+            if command == "score" else ["measure", "--plan", path, "--actuals", FACTORY / "actuals.csv"])
+    assert_refused(invoke(*args), "bucket_hours", "less than or equal to 1000000")

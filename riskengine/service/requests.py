@@ -30,7 +30,7 @@ from riskengine.analysis.score import MAX_REPLICATIONS, MAX_SEED
 from riskengine.errors import InputError, Problem, from_pydantic, strict_documents
 from riskengine.io.readers import check_depth
 from riskengine.model.actuals import Actuals, PlanHistory, parse_actuals
-from riskengine.model.common import NonNegative, PositiveQuantity, Strict
+from riskengine.model.common import BucketHours, NonNegative, Strict
 from riskengine.model.plan import Plan, parse_plan
 from riskengine.model.premises import Premises, check_premises_against, parse_premises
 
@@ -91,7 +91,7 @@ class MeasureRequest(Strict):
 
     plans: Annotated[list[SkipValidation[Plan]], Field(min_length=1, max_length=50)]
     actuals: SkipValidation[Actuals]
-    bucket_hours: PositiveQuantity | None = None
+    bucket_hours: BucketHours | None = None
     lateness_tolerance_hours: NonNegative = 0.0
     quantity_tolerance: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
     sequence_basis: Literal["orders", "units"] = "orders"
