@@ -341,3 +341,35 @@ def test_bucket_longer_than_any_date_is_invalid_input(tmp_path, command):
     args = (["score", path, "--premises", FACTORY / "premises.toml", "--replications", 1]
             if command == "score" else ["measure", "--plan", path, "--actuals", FACTORY / "actuals.csv"])
     assert_refused(invoke(*args), "bucket_hours", "less than or equal to 1000000")
+
+
+def test_file_names_the_file_system_refuses(tmp_path):
+    """Found by the CLI fuzz campaign: a study naming a plan file of 300 characters ended in
+    "internal error: OSError: File name too long" (pathlib's is_file raises it); reading or
+    writing such a name is now exit 2 naming it, as any other unreadable or unwritable file."""
+    long = "é" * 300
+    study = ROOT / "scenarios" / "studies" / "ft06-slack-breakdowns.toml"
+    text = study.read_text().replace('"../jobshop/ft06-cpsat.json"', f'"{long}.json"')
+    path = tmp_path / "study.toml"
+    path.write_text(text.replace('"../jobshop/', f'"{ROOT / "scenarios" / "jobshop"}/'))
+    assert_refused(invoke("sweep", path, "--out", tmp_path / "t.csv", "--quiet"), "plans.cpsat",
+                   "File name too long")
+    assert_refused(invoke("check", tmp_path / f"{long}.json"), "File name too long")
+    assert_refused(invoke("check", PLAN, "--json", tmp_path / f"{long}.json"), "cannot write",
+                   "File name too long")
+
+
+def test_any_os_error_of_a_command_is_exit_2_naming_the_file():
+    """What no reader or writer caught (a permission, a full disk in a library's own write) is
+    still the environment's or the input's fault, not an internal error."""
+    import click
+
+    from riskengine.cli_helpers import handled
+
+    @click.command()
+    @handled
+    def denied() -> None:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), "/srv/out/report.html")
+
+    result = CliRunner().invoke(denied, [])
+    assert_refused(result, "/srv/out/report.html: Permission denied")

@@ -36,7 +36,11 @@ _LIST_COLUMNS = {"after", "materials"}
 
 
 def _check_file(path: Path) -> None:
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise InputError(Problem(str(path)[:200], f"cannot read the file: {exc.strerror or exc}")) from None
+    if not found:
         raise InputError(Problem(str(path), "no such file"))
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:

@@ -201,11 +201,19 @@ def _problems(study: Study) -> list[Problem]:
     elif study.design.points is not None:
         problems.append(Problem("design.points", "only sobol, lhs and halton designs take points"))
     for label, rel in study.plans.items():
-        if not study.path(rel).is_file():
-            problems.append(Problem(f"plans.{label}", f"no such file {str(study.path(rel))!r}"))
-    if not study.path(study.premises).is_file():
-        problems.append(Problem("premises", f"no such file {str(study.path(study.premises))!r}"))
+        problems += _file_problems(f"plans.{label}", study.path(rel))
+    problems += _file_problems("premises", study.path(study.premises))
     return problems
+
+
+def _file_problems(where: str, path: Path) -> list[Problem]:
+    """A named file that is not there, or whose name the file system refuses (too long)."""
+    try:
+        if path.is_file():
+            return []
+    except OSError as exc:
+        return [Problem(where, f"cannot read {str(path)[:200]!r}: {exc.strerror or exc}")]
+    return [Problem(where, f"no such file {str(path)!r}")]
 
 
 def parse_study(data: object, base: str | os.PathLike = ".", source: str | None = None) -> Study:
