@@ -5,7 +5,8 @@ only registers the commands), so a command can live in its own subpackage
 without an import cycle:
 
 - :func:`handled` turns bad input into exit 2 with the message naming the
-  field, and any other failure into exit 1 with one line (never a traceback);
+  field (a file that cannot be read or written too), and any other failure
+  into exit 1 with one line (never a traceback);
 - :func:`emit` prints the terminal summary and writes the JSON result;
 - :data:`json_option`, :data:`quiet_option`, :data:`report_option` are the
   options several commands take; :func:`write_report` and
@@ -52,6 +53,11 @@ def handled(func):
             sys.exit(0)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
+        except OSError as exc:  # a file the user named cannot be read or written (name too long,
+            # no permission, disk full, ...): the environment or the input, not a bug
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(EXIT_INVALID)
         except Exception as exc:  # the promise: no input crashes the process with a traceback
             if os.environ.get("RISKENGINE_DEBUG"):
                 traceback.print_exc()

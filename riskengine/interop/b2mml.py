@@ -124,6 +124,8 @@ def parse_xml(data: bytes, source: str | None = None) -> ET.Element:
                                  "local files (external entities)"), source) from None
     except DefusedXmlException as exc:
         raise InputError(Problem("", f"refused unsafe XML: {exc}"), source) from None
+    except LookupError as exc:  # an encoding Python does not know, named in the XML declaration
+        raise InputError(Problem("line 1", f"not readable XML: {exc}"), source) from None
     except ET.ParseError as exc:
         line, column = exc.position
         raise InputError(Problem(f"line {line} column {column + 1}", f"not well-formed XML: {exc}"),

@@ -32,19 +32,11 @@ def premises_text(document: dict, syntax: str) -> str:
 
 def read_document(path: str) -> dict:
     """The premises document of a JSON or TOML file (``-``: JSON on stdin), validated."""
-    import tomllib
-
-    from riskengine.errors import InputError, Problem
-    from riskengine.io.readers import read_json
+    from riskengine.io.readers import read_json, read_toml
     from riskengine.model.premises import parse_premises
 
     if path != "-" and Path(path).suffix.lower() == ".toml":
-        if not Path(path).is_file():
-            raise InputError(Problem(path, "no such file"))
-        try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(Problem("", f"not valid TOML: {exc}"), path) from None
+        data = read_toml(path)
     else:
         data = read_json(path)
     parse_premises(data, "stdin" if path == "-" else path)

@@ -253,15 +253,9 @@ KINDS: dict[str, Kind] = {
 
 def read_map(path: str | Path) -> TableMap:
     """Read and validate a column map (TOML)."""
-    import tomllib
+    from riskengine.io.readers import read_toml
 
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(Problem(str(path), "no such file"))
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(Problem("", f"not valid TOML: {exc}"), str(path)) from None
+    data = read_toml(path)
     return validate_document(TableMap, data, "a column map must be a TOML table", str(path))
 
 

@@ -36,12 +36,35 @@ _LIST_COLUMNS = {"after", "materials"}
 
 
 def _check_file(path: Path) -> None:
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise InputError(Problem(str(path)[:200], f"cannot read the file: {exc.strerror or exc}")) from None
+    if not found:
         raise InputError(Problem(str(path), "no such file"))
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise InputError(Problem(str(path), f"file of {size} bytes is larger than the "
                                  f"{MAX_FILE_BYTES} bytes allowed"))
+
+
+#: Deepest nesting of objects and arrays accepted in an input document: every format of the
+#: contract needs fewer than 10 levels, and code that walks a document (validation, plugins'
+#: options) must never run out of stack on one.
+MAX_DEPTH = 64
+
+
+def check_depth(data: object, source: str | None = None, where: str = "") -> object:
+    """``data`` itself, or an :class:`InputError` if it nests deeper than MAX_DEPTH levels
+    (walked without recursion)."""
+    level = [data]
+    for _ in range(MAX_DEPTH):  # level k + 1 holds the containers at depth k + 2
+        level = [v for node in level if isinstance(node, dict | list)
+                 for v in (node.values() if isinstance(node, dict) else node)
+                 if isinstance(v, dict | list)]
+        if not level:
+            return data
+    raise InputError(Problem(where, f"nested deeper than {MAX_DEPTH} levels of objects and arrays"), source)
 
 
 STDIN = "-"
@@ -68,7 +91,7 @@ def read_json(path: str | os.PathLike) -> object:
     if not stdin:
         _check_file(path)
     try:
-        return json.loads(_stdin_text() if stdin else path.read_text(encoding="utf-8-sig"))
+        data = json.loads(_stdin_text() if stdin else path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
         raise InputError(Problem(f"line {exc.lineno} column {exc.colno}",
                                  f"not valid JSON: {exc.msg}"), source) from None
@@ -81,6 +104,7 @@ def read_json(path: str | os.PathLike) -> object:
         raise InputError(Problem("", "not valid JSON: nested too deeply"), source) from None
     except OSError as exc:
         raise InputError(Problem("", f"cannot read the file: {exc.strerror or exc}"), source) from None
+    return check_depth(data, source)
 
 
 #: Column delimiters a CSV file may use (what spreadsheets export: comma, or semicolon where the
@@ -293,6 +317,25 @@ def read_actuals(path: str | os.PathLike, history: PlanHistory) -> Actuals:
     return parse_actuals(data, history, str(path))
 
 
+def read_toml(path: str | os.PathLike) -> dict:
+    """Parse a TOML file; every way it can be unreadable becomes an :class:`InputError`."""
+    import tomllib
+
+    path = Path(path)
+    _check_file(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(Problem("", f"not valid TOML: {exc}"), str(path)) from None
+    except UnicodeDecodeError:
+        raise InputError(Problem("", "not a UTF-8 text file"), str(path)) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise InputError(Problem("", "not valid TOML: nested too deeply"), str(path)) from None
+    except OSError as exc:
+        raise InputError(Problem("", f"cannot read the file: {exc.strerror or exc}"), str(path)) from None
+    return check_depth(data, str(path))
+
+
 def read_premises(path: str | os.PathLike):
     """Read and validate premises from JSON or TOML (by the file's suffix).
 
@@ -314,19 +357,8 @@ def read_premises(path: str | os.PathLike):
     >>> premises.defaults.scrap_rate, premises.execution.lateness_tolerance_hours
     (0.004, 1.0)
     """
-    import tomllib
-
     from riskengine.model.premises import parse_premises
 
     path = Path(path)
-    if path.suffix.lower() == ".toml":
-        _check_file(path)
-        try:
-            data: object = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(Problem("", f"not valid TOML: {exc}"), str(path)) from None
-        except UnicodeDecodeError:
-            raise InputError(Problem("", "not a UTF-8 text file"), str(path)) from None
-    else:
-        data = read_json(path)
+    data = read_toml(path) if path.suffix.lower() == ".toml" else read_json(path)
     return parse_premises(data, str(path))

@@ -223,6 +223,12 @@ def calendar_problems(plan: Plan) -> list[Problem]:
     if plan.horizon_hours > MAX_CALENDAR_HORIZON_WEEKS * WEEK_HOURS:
         problems.append(Problem("horizon.end", "a plan with calendars may span at most "
                                 f"{MAX_CALENDAR_HORIZON_WEEKS} weeks"))
+    # the simulation lays calendars out until the last planned end (and a margin after it)
+    last = max(range(len(plan.operations)), key=lambda i: plan.operations[i].end)
+    if plan.hours(plan.operations[last].end) > MAX_CALENDAR_HORIZON_WEEKS * WEEK_HOURS:
+        problems.append(Problem(f"operations[{last}].end", "in a plan with calendars an operation may end "
+                                f"at most {MAX_CALENDAR_HORIZON_WEEKS} weeks after the horizon start, got "
+                                f"{plan.operations[last].end.isoformat()}"))
     return problems
 
 

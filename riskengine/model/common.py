@@ -75,6 +75,9 @@ Instant = Annotated[datetime, PlainValidator(parse_instant), PlainSerializer(_du
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 PositiveQuantity = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+#: A bucket's length in hours: at most MAX_HOURS, like any time of a document (a longer bucket's
+#: end is past any date).
+BucketHours = Annotated[float, Field(gt=0, le=MAX_HOURS, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 

@@ -116,6 +116,40 @@ def number_or_uncertain(number: object, uncertain: object, distribution: object 
                      | Annotated[distribution, Tag("<distribution>")], Discriminator(_kind)]
 
 
+#: Bounds of a coefficient of variation: above MAX_CV a lognormal's or gamma's draws are 0 or
+#: overflow; below MIN_GAMMA_CV a gamma's shape 1 / cv^2 overflows (a near-constant is ``fixed``).
+MAX_CV = 1000.0
+MIN_GAMMA_CV = 1e-100
+#: Least alpha + beta of a beta distribution (see Beta).
+MIN_BETA_SUM = 0.05
+#: Share of an uncertain number's mass allowed beyond a field's working range on each side
+#: (checked with the TAIL and 1 - TAIL quantiles) where its support is unbounded.
+TAIL = 0.001
+
+
+def quantile(dist: object, q: float) -> float:
+    """The q-quantile of a distribution (nan when it cannot be computed)."""
+    if isinstance(dist, Empirical):
+        return float(np.quantile(dist.values, q))
+    try:
+        if dist.variance() == 0.0:
+            return float(dist.mean())
+        return float(dist.to_scipy().ppf(q))
+    except (ArithmeticError, ValueError):
+        return math.nan
+
+
+def _tails_within(low: float, high: float) -> Callable[[Uncertain], Uncertain]:
+    """Validator: the uncertain number's TAIL and 1 - TAIL quantiles lie in [low, high]."""
+    def check(u: Uncertain) -> Uncertain:
+        lo, hi = quantile(u.uncertain, TAIL), quantile(u.uncertain, 1 - TAIL)
+        if not (low <= lo and hi <= high):
+            raise ValueError(f"the uncertain number's {TAIL:.1%} and {1 - TAIL:.1%} quantiles "
+                             f"({lo:g}, {hi:g}) must lie in [{low:g}, {high:g}]")
+        return u
+    return check
+
+
 #: An uncertain number in a field with the range [0, 1], above 0, at least 0 or any finite value.
 UProbability = Annotated[Uncertain, AfterValidator(_support_within(0.0, 1.0, False))]
 UPositive = Annotated[Uncertain, AfterValidator(_support_within(0.0, math.inf, True))]
@@ -124,6 +158,26 @@ UNonNegative = Annotated[Uncertain, AfterValidator(_support_within(0.0, math.inf
 MaybePositive = number_or_uncertain(Positive, UPositive)
 MaybeNonNegative = number_or_uncertain(NonNegative, UNonNegative)
 MaybeFinite = number_or_uncertain(Finite, Uncertain)
+
+
+def _between(low: float, high: float) -> Callable[[float], float]:
+    """Validator: low <= x <= high (the bounds written with :g, unlike pydantic's ge/le)."""
+    def check(x: float) -> float:
+        if not low <= x <= high:
+            raise ValueError(f"must be between {low:g} and {high:g}")
+        return x
+    return check
+
+
+#: The cv of a lognormal (0: no spread) and of a gamma (see MAX_CV, MIN_GAMMA_CV).
+LognormalCV = number_or_uncertain(
+    Annotated[float, Field(ge=0, allow_inf_nan=False), AfterValidator(_between(0.0, MAX_CV))],
+    Annotated[Uncertain, AfterValidator(_support_within(0.0, math.inf, False)),
+              AfterValidator(_tails_within(0.0, MAX_CV))])
+GammaCV = number_or_uncertain(
+    Annotated[float, Field(gt=0, allow_inf_nan=False), AfterValidator(_between(MIN_GAMMA_CV, MAX_CV))],
+    Annotated[Uncertain, AfterValidator(_support_within(0.0, math.inf, True)),
+              AfterValidator(_tails_within(MIN_GAMMA_CV, MAX_CV))])
 
 
 class Fixed(Strict):
@@ -176,9 +230,9 @@ class Lognormal(Strict):
     """The distribution's name."""
     mean_: MaybePositive = Field(alias="mean")
     """Mean (in the unit of the field), above 0: a number, or {uncertain = DIST} when it is not known."""
-    cv: MaybeNonNegative
-    """Coefficient of variation sd / mean (0.5: the sd is half the mean): a number, or {uncertain = DIST}
-    when it is not known."""
+    cv: LognormalCV
+    """Coefficient of variation sd / mean (0.5: the sd is half the mean), at most 1000: a number, or
+    {uncertain = DIST} when it is not known."""
 
     def log_params(self) -> tuple[float, float]:
         s2 = math.log1p(nominal(self.cv) ** 2)
@@ -205,8 +259,9 @@ class Gamma(Strict):
     """The distribution's name."""
     mean_: MaybePositive = Field(alias="mean")
     """Mean (in the unit of the field), above 0: a number, or {uncertain = DIST} when it is not known."""
-    cv: MaybePositive
-    """Coefficient of variation sd / mean, above 0: a number, or {uncertain = DIST} when it is not known."""
+    cv: GammaCV
+    """Coefficient of variation sd / mean, between 1e-100 and 1000: a number, or {uncertain = DIST} when it is
+    not known."""
 
     def shape_scale(self) -> tuple[float, float]:
         cv = nominal(self.cv)
@@ -387,9 +442,18 @@ class Beta(Strict):
     dist: Literal["beta"]
     """The distribution's name."""
     alpha: Positive
-    """alpha above 0 (a prior's alpha plus the events observed)."""
+    """alpha above 0 (a prior's alpha plus the events observed); alpha + beta at least 0.05."""
     beta: Positive
     """beta above 0 (a prior's beta plus the trials without the event)."""
+
+    @model_validator(mode="after")
+    def _not_both_tiny(self) -> Beta:
+        """Drawn as G1 / (G1 + G2) of two gammas of shapes alpha and beta, each 0 (underflow)
+        with a chance of about exp(-744 shape): alpha + beta >= 0.05 keeps 0 / 0 below 1e-16."""
+        if self.alpha + self.beta < MIN_BETA_SUM:
+            raise ValueError(f"alpha + beta must be at least {MIN_BETA_SUM:g}, got alpha {self.alpha:g} "
+                             f"and beta {self.beta:g}")
+        return self
 
     def mean(self) -> float:
         return self.alpha / (self.alpha + self.beta)

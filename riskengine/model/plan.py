@@ -21,6 +21,7 @@ from riskengine.model.calendar import Calendar, calendar_problems, resolve_calen
 from riskengine.model.common import (
     MAX_BUCKETS,
     MAX_OPERATIONS,
+    BucketHours,
     Id,
     Instant,
     NonNegative,
@@ -125,7 +126,7 @@ class Plan(Strict):
     """When this version was published: horizon bands count from it. Default: the horizon start."""
     horizon: Horizon
     """The span the plan covers."""
-    bucket_hours: PositiveQuantity = 8.0
+    bucket_hours: BucketHours = 8.0
     """Length of an adherence bucket (a shift, a day) in hours, laid from the horizon start."""
     resources: list[Resource] = Field(min_length=1)
     """The resources that run operations."""

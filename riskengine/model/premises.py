@@ -32,6 +32,7 @@ Sections (all optional; an absent section means "no such disruption"):
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -44,14 +45,24 @@ from pydantic import (
 )
 
 from riskengine.errors import InputError, Problem, validate_document
-from riskengine.model.common import CAUSES, Id, NonNegative, PositiveQuantity, Probability, Strict
+from riskengine.model.common import (
+    CAUSES,
+    MAX_BUCKETS,
+    Id,
+    NonNegative,
+    PositiveQuantity,
+    Probability,
+    Strict,
+)
 from riskengine.model.distributions import (
+    TAIL,
     Distribution,
     Uncertain,
     UPositive,
     UProbability,
     as_distribution,
     number_or_uncertain,
+    quantile,
 )
 from riskengine.model.plan import Plan
 from riskengine.model.rules import DEFAULT_BANDS, AdherenceRules, Band, check_bands
@@ -67,17 +78,57 @@ MaybeProbability = number_or_uncertain(Probability, UProbability)
 FACTOR_ALIASES = {"machine": "breakdown", "operator": "absenteeism"}
 
 
+#: Least mean time between failures, in hours of processing (36 s): a machine failing more
+#: often never gets its work done, and each failure is a step of the simulation.
+MIN_MTBF_HOURS = 0.01
+#: The parameters that scale a distribution's mean (those an uncertain MTBF may hide in).
+_SCALE_FIELDS = ("mean_", "value", "scale")
+
+
+def lowest_mean(dist: object) -> tuple[float, str]:
+    """The distribution's mean with its uncertain parameters at their means, and with each
+    uncertain parameter that scales the mean at its TAIL quantile instead; the least of
+    these and what gave it."""
+    low, why = dist.mean(), ""
+    for name in _SCALE_FIELDS:
+        u = getattr(dist, name, None)
+        if isinstance(u, Uncertain):
+            q = quantile(u.uncertain, TAIL)
+            mean = dist.model_copy(update={name: q}).mean() if q == q else -math.inf
+            if not mean >= low:
+                low, why = mean, f" with its uncertain {name.rstrip('_')} at its {TAIL:.1%} quantile ({q:g})"
+    return low, why
+
+
 class Breakdowns(Strict):
     """Failures arrive over processing time; a repair renews the machine (a new time to
-    failure is drawn after each repair); repairs take clock time."""
+    failure is drawn after each repair); repairs take clock time.
+
+    The mean time between failures must be at least MIN_MTBF_HOURS, also for the uncertain
+    mean's lowest 0.1% of draws (:func:`lowest_mean`): an MTBF of 0 (``fixed`` 0, or an
+    uncertain one concentrated at 0) would fail forever without processing anything.
+    """
 
     mtbf_hours: Duration
     """Time between failures, in busy (processing) hours: a number is the mean of an exponential
-    distribution; or a distribution {dist = ...}."""
+    distribution; or a distribution {dist = ...}. Its mean is at least 0.01 h (36 s)."""
     mttr_hours: Duration
     """Time to repair, in clock hours: a number is the mean of an exponential distribution; or a distribution
     {dist = ...}."""
 
+    @field_validator("mtbf_hours")
+    @classmethod
+    def _fails_after_some_work(cls, dist: object) -> object:
+        low, why = lowest_mean(dist)
+        if not low >= MIN_MTBF_HOURS:
+            raise ValueError(f"the mean time between failures must be at least {MIN_MTBF_HOURS:g} h "
+                             f"(36 s) of processing; it is {low:g} h{why}")
+        return dist
+
+
+#: The speed of a short-handed crew (effect slow): at least 1% of standard (a slower crew is
+#: absent, effect stop; at 1e-12 one hour of work would take 10^12 hours of shifts).
+CrewSpeed = Annotated[float, Field(ge=0.01, le=1, allow_inf_nan=False)]
 
 
 class Absenteeism(Strict):
@@ -88,8 +139,8 @@ class Absenteeism(Strict):
     """Probability (0-1) that the crew is missing for a whole shift."""
     effect: Literal["stop", "slow"] = "stop"
     """What an absent crew does: stop the resource, or slow it to speed."""
-    speed: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.5
-    """Share of the normal rate the resource keeps when slowed (0-1]."""
+    speed: CrewSpeed = 0.5
+    """Share of the normal rate the resource keeps when slowed [0.01, 1]."""
     shift_hours: PositiveQuantity | None = None
     """Length of a shift in hours, laid from the horizon start (default: the plan's bucket)."""
 
@@ -217,8 +268,8 @@ class AbsenceDriver(Strict):
     """The resources whose crews it takes away."""
     effect: Literal["stop", "slow"] = "stop"
     """What the absence does: stop the resources, or slow them to speed."""
-    speed: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.5
-    """Share of the normal rate kept when slowed (0-1]."""
+    speed: CrewSpeed = 0.5
+    """Share of the normal rate kept when slowed [0.01, 1]."""
     shift_hours: PositiveQuantity | None = None
     """Length of a shift in hours (default: the plan's bucket)."""
 
@@ -369,6 +420,22 @@ def _check_absence_driver(premises: Premises, plan: Plan, did: str, driver: Abse
     return problems
 
 
+def _shift_problems(premises: Premises, plan: Plan) -> list[Problem]:
+    """Shifts of absenteeism are at most MAX_BUCKETS over the horizon, like the plan's buckets
+    (the engines step through a resource's time shift by shift)."""
+    found = [(f"resources.{rid}.absenteeism", rp.absenteeism) for rid, rp in premises.resources.items()]
+    found += [("defaults.absenteeism", premises.defaults.absenteeism)]
+    found += [(f"drivers.{did}", d) for did, d in premises.drivers.items() if isinstance(d, AbsenceDriver)]
+    problems = []
+    for where, section in found:
+        if section is not None and section.shift_hours is not None:
+            n = plan.horizon_hours / section.shift_hours
+            if n > MAX_BUCKETS:
+                problems.append(Problem(f"{where}.shift_hours", f"gives {n:.0f} shifts over the horizon; at "
+                                        f"most {MAX_BUCKETS} are allowed, got {section.shift_hours:g}"))
+    return problems
+
+
 def parse_premises(data: object, source: str | None = None) -> Premises:
     """Validate a premises document (already parsed JSON or TOML)."""
     return validate_document(Premises, data, "premises must be an object (JSON or TOML table)", source)
@@ -440,6 +507,7 @@ def check_premises_against(premises: Premises, plan: Plan, source: str | None = 
         if first is not u and first.uncertain != u.uncertain:
             problems.append(Problem(u._path, f"the name {u.key!r} is given to different distributions "
                                     f"(also at {first._path}); one name is one unknown"))
+    problems += _shift_problems(premises, plan)
     crews: dict[str, str] = {}
     for did, driver in premises.drivers.items():
         if isinstance(driver, AbsenceDriver):

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from riskengine.model.common import NonNegative, PositiveQuantity, Strict
+from riskengine.model.common import BucketHours, NonNegative, PositiveQuantity, Strict
 
 Measure = Literal["volume", "mix", "sequence"]
 
@@ -62,7 +62,7 @@ class AdherenceRules(Strict):
     sequence in orders (default) or in units.
     """
 
-    bucket_hours: PositiveQuantity | None = None
+    bucket_hours: BucketHours | None = None
     """Bucket size in hours (default: the first plan's bucket_hours)."""
     bands: Annotated[list[Band], Field(min_length=1)] = Field(
         default_factory=lambda: [b.model_copy() for b in DEFAULT_BANDS])

@@ -22,7 +22,7 @@ from riskengine.errors import InputError, Problem
 
 
 def _serve(host, port, api_key, workers, max_queued, max_body_mb, max_operations, sync_work, job_work,
-           openapi_path, log_level) -> None:
+           state_dir, keep_results, openapi_path, log_level) -> None:
     try:
         import uvicorn
 
@@ -36,14 +36,47 @@ def _serve(host, port, api_key, workers, max_queued, max_body_mb, max_operations
         from riskengine.io.writers import write_json
         from riskengine.service.openapi import generate
 
-        write_json(generate(), openapi_path)
+        write_json(generate(keyed=bool(api_key)), openapi_path)
         return
     limits = Limits(max_body_bytes=int(max_body_mb * 2**20), max_operations=max_operations,
                     sync_work=sync_work, job_work=job_work)
-    settings = Settings(limits=limits, api_key=api_key or None, workers=workers, max_queued=max_queued)
+    settings = Settings(limits=limits, api_key=api_key or None, workers=workers, max_queued=max_queued,
+                        state_dir=state_dir, keep_results_hours=keep_results)
+    app = create_app(settings)
     click.echo(f"riskengine service on http://{host}:{port} (OpenAPI: /openapi.json, docs: /docs); "
-               f"API key {'required' if settings.api_key else 'not required'}", err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+               f"API key {'required' if settings.api_key else 'not required'}; jobs in "
+               f"{state_dir or 'a temporary folder (lost at exit: use --state-dir to keep them)'}", err=True)
+    # SIGTERM: requests in flight get GRACE_SECONDS, running jobs go back to the queue within the
+    # manager's drain_seconds (jobs.JobManager.shutdown); the process then exits at once
+    uvicorn.run(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=GRACE_SECONDS)
+    _exit_now_if_threads_remain()
+
+
+#: Seconds a request in flight may still take once the service is asked to stop.
+GRACE_SECONDS = 3
+
+
+def _exit_now_if_threads_remain() -> None:
+    """End the process even if a simulation batch still runs in a thread (it would be joined at
+    exit, for as long as the batch takes): its job is back in the queue already."""
+    import logging
+    import os
+    import threading
+
+    if any(t.is_alive() for t in threading.enumerate() if t is not threading.main_thread()):
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+def _finite(_ctx, param, value):
+    """Click callback: a limit must be a finite number (inf, nan and 1e400 are refused)."""
+    import math
+
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"must be a finite number, got {value!r}", param=param)
+    return value
 
 
 def _call(operation, request_path, json_path, errors_json) -> None:
@@ -54,7 +87,7 @@ def _call(operation, request_path, json_path, errors_json) -> None:
 
     data = read_json(request_path)
     try:
-        result = run(validate(operation, data))
+        result = run(validate(operation, data, strict=True))
     except InputError as exc:
         if errors_json:
             click.echo(json.dumps(exc.to_dict(), indent=2), err=True)
@@ -75,13 +108,20 @@ def _call(operation, request_path, json_path, errors_json) -> None:
 @click.option("--max-queued", type=click.IntRange(0, 100_000), default=8, show_default=True,
               help="Jobs waiting beyond the running ones; more get 503 with Retry-After.")
 @click.option("--max-body-mb", type=click.FloatRange(0, min_open=True), default=16.0, show_default=True,
-              help="Largest request body (MiB); larger ones get 413.")
+              callback=_finite, help="Largest request body (MiB); larger ones get 413.")
 @click.option("--max-operations", type=click.IntRange(1), default=50_000, show_default=True,
               help="Most operations per plan; more get 413.")
 @click.option("--sync-work", type=click.FloatRange(0, min_open=True), default=5e7, show_default=True,
+              callback=_finite,
               help="Most operation-replications a synchronous call may simulate (413 beyond).")
 @click.option("--job-work", type=click.FloatRange(0, min_open=True), default=1e10, show_default=True,
-              help="Most operation-replications a job may simulate (413 beyond).")
+              callback=_finite, help="Most operation-replications a job may simulate (413 beyond).")
+@click.option("--state-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Keep jobs in DIR/jobs.sqlite3: queued jobs survive a restart, results stay "
+                   "readable, several service processes may share DIR (on a local disk).")
+@click.option("--keep-results", type=click.FloatRange(0, min_open=True), default=24.0, show_default=True,
+              callback=_finite, metavar="HOURS",
+              help="Hours a finished job's result stays readable (unless deleted first).")
 @click.option("--openapi", "openapi_path", metavar="PATH",
               help="Write the OpenAPI document to PATH ('-' for stdout) and exit.")
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),

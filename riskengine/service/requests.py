@@ -27,11 +27,12 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SkipValidation, ValidationError
 
 from riskengine.analysis.score import MAX_REPLICATIONS, MAX_SEED
-from riskengine.errors import InputError, Problem, from_pydantic
+from riskengine.errors import InputError, Problem, from_pydantic, strict_documents
 from riskengine.governance.service import OWNERS, ReviewRequest, TrendRequest
 from riskengine.governance.service import inputs as governance_inputs
+from riskengine.io.readers import check_depth
 from riskengine.model.actuals import Actuals, PlanHistory, parse_actuals
-from riskengine.model.common import NonNegative, PositiveQuantity, Strict
+from riskengine.model.common import BucketHours, NonNegative, Strict
 from riskengine.model.plan import Plan, parse_plan
 from riskengine.model.premises import Premises, check_premises_against, parse_premises
 
@@ -92,7 +93,7 @@ class MeasureRequest(Strict):
 
     plans: Annotated[list[SkipValidation[Plan]], Field(min_length=1, max_length=50)]
     actuals: SkipValidation[Actuals]
-    bucket_hours: PositiveQuantity | None = None
+    bucket_hours: BucketHours | None = None
     lateness_tolerance_hours: NonNegative = 0.0
     quantity_tolerance: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
     sequence_basis: Literal["orders", "units"] = "orders"
@@ -169,7 +170,8 @@ def _size_problems(raw: list[tuple[str, object]], limits: Limits) -> tuple[list[
     return problems, counts
 
 
-def validate(operation: str, data: object, limits: Limits | None = None, *, job: bool = False) -> Validated:
+def validate(operation: str, data: object, limits: Limits | None = None, *, job: bool = False,
+             strict: bool = False) -> Validated:
     """Validate a request body for ``operation`` (every problem at once).
 
     Parameters
@@ -183,6 +185,9 @@ def validate(operation: str, data: object, limits: Limits | None = None, *, job:
     job
         Whether the request runs as a job (``Limits.job_work``) or synchronously
         (``Limits.sync_work``).
+    strict
+        Whether a number must be a JSON number, not a string holding one, in the request
+        and in the documents in it (the service; files read by the CLI stay lax).
 
     Raises
     ------
@@ -191,6 +196,12 @@ def validate(operation: str, data: object, limits: Limits | None = None, *, job:
     TooLarge
         The request is valid but bigger than ``limits`` allow.
     """
+    with strict_documents(strict):
+        return _validate(operation, data, limits, job=job, strict=strict)
+
+
+def _validate(operation: str, data: object, limits: Limits | None, *, job: bool, strict: bool) -> Validated:
+    """:func:`validate` (documents already in strict mode or not)."""
     if operation not in MODELS:
         raise InputError(Problem("operation", f"must be one of {', '.join(OPERATIONS)}, got {operation!r}"))
     if not isinstance(data, dict):
@@ -198,7 +209,7 @@ def validate(operation: str, data: object, limits: Limits | None = None, *, job:
     data, problems, premises_at = _premises_toml(operation, data)
     request = None
     try:
-        request = MODELS[operation].model_validate(data)
+        request = MODELS[operation].model_validate(data, strict=strict)
     except ValidationError as exc:
         problems += from_pydantic(exc).problems
     raw = _raw_plans(operation, data)
@@ -266,9 +277,13 @@ def _premises_toml(operation: str, data: dict) -> tuple[dict, list[Problem], str
     if not isinstance(text, str):
         return out, [Problem("premises_toml", f"must be TOML text (a string), got {type(text).__name__}")], ""
     try:
-        out["premises"] = tomllib.loads(text)
+        out["premises"] = check_depth(tomllib.loads(text), where="premises_toml")
     except tomllib.TOMLDecodeError as exc:
         return out, [Problem("premises_toml", f"not valid TOML: {exc}")], ""
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        return out, [Problem("premises_toml", "not valid TOML: nested too deeply")], ""
+    except InputError as exc:
+        return out, exc.problems, ""
     return out, [], "premises_toml"
 
 

@@ -55,6 +55,29 @@ def absent(key: np.uint64, shift: int, probability: float, shared_key: np.uint64
 
 
 @leaf_inline
+def shift_index(t: float, shift_hours: float) -> int:
+    """Index of the shift (window of ``shift_hours`` from 0) that ``t`` >= 0 falls in, such that
+    the shift's end ``(index + 1) * shift_hours`` is strictly later than ``t``; -1 (no shift:
+    never absent) where a float no longer tells shifts apart (t / shift_hours >= 2^50, some
+    10^11 years of 8-h shifts) or t is nan.
+
+    ``floor(t / shift_hours)`` alone can name the shift that just ended when ``shift_hours``
+    is not exact in binary: t = 15 x 1.1 = 16.5 gives floor(16.5 / 1.1) = 14, whose end
+    15 x 1.1 is t itself, and time would stop there. The floor of the rounded quotient is the
+    true shift or the next one, and the true shift's end may round down to t: one step on in
+    that case makes the end later (below 2^50 shifts a float resolves a quarter shift). Where
+    the floor is right (every shift length exact in binary) nothing changes.
+    """
+    q = t / shift_hours
+    if not q < 1125899906842624.0:  # 2^50
+        return -1
+    shift = int(math.floor(q))
+    if (shift + 1) * shift_hours <= t:
+        shift += 1
+    return shift
+
+
+@leaf_inline
 def _first_interval(t: float, cal_end: np.ndarray, lo: int, hi: int) -> int:
     """Index of the first working interval in ``[lo, hi)`` that ends after ``t`` (binary search).
 
@@ -97,10 +120,11 @@ def advance(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c
         seg_end = cal_end[i]
         rate = 1.0
         if (absence_p > 0.0 or shared_p > 0.0) and t >= 0.0:
-            shift = int(math.floor(t / shift_hours))
-            seg_end = min(seg_end, (shift + 1) * shift_hours)
-            if absent(absence_key, shift, absence_p, shared_key, shared_p):
-                rate = absence_speed
+            shift = shift_index(t, shift_hours)
+            if shift >= 0:
+                seg_end = min(seg_end, (shift + 1) * shift_hours)
+                if absent(absence_key, shift, absence_p, shared_key, shared_p):
+                    rate = absence_speed
         if rate <= 0.0:
             account[LOST_ABSENCE] += seg_end - t
             t = seg_end
@@ -134,7 +158,13 @@ def next_start(t: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, 
                shift_hours: float, absence_p: float, absence_speed: float,
                absence_key: np.uint64, shared_key: np.uint64, shared_p: float) -> float:
     """First time at or after ``t`` when the resource works (in a working interval and
-    not in a shift where the crew is absent and the effect is stop)."""
+    not in a shift where the crew is absent and the effect is stop).
+
+    A crew absent with probability 1 (its own or its driver's) and effect stop never works
+    from the horizon start on: inf at once, as when the calendar runs out, instead of
+    stepping through every shift of a calendar that may never end. (A shift's uniform is
+    exactly 1, and the crew present, with probability 2^-53: ignored.)
+    """
     n = c_hi
     i = _first_interval(t, cal_end, c_lo, c_hi)
     while i < n:
@@ -142,7 +172,9 @@ def next_start(t: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, 
             t = cal_start[i]
         if (absence_p <= 0.0 and shared_p <= 0.0) or absence_speed > 0.0 or t < 0.0:
             return t
-        shift = int(math.floor(t / shift_hours))
+        if absence_p >= 1.0 or shared_p >= 1.0:  # absent in every shift: the crew never comes
+            return math.inf
+        shift = shift_index(t, shift_hours)
         if not absent(absence_key, shift, absence_p, shared_key, shared_p):
             return t
         t = (shift + 1) * shift_hours

@@ -33,7 +33,7 @@ from riskengine.studies.cells import build_cells
 from riskengine.studies.store import CellStore, store_path
 from riskengine.studies.study import Study
 from riskengine.studies.table import check_out, columns, write_table
-from riskengine.studies.worker import run_cell
+from riskengine.studies.worker import end_with_parent, run_cell
 
 
 @dataclass
@@ -77,11 +77,13 @@ class SweepResult:
 
 
 def _local_pool(tasks: list[dict], workers: int):
-    """Results of ``tasks`` from a pool of spawned processes, as they finish."""
+    """Results of ``tasks`` from a pool of spawned processes, as they finish; the workers end
+    with this process, also when it is killed (:func:`~riskengine.studies.worker.end_with_parent`)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=end_with_parent, initargs=(os.getpid(),))
     try:
         futures = [pool.submit(run_cell, {**t, "threads": 1}) for t in tasks]
         for f in as_completed(futures):

@@ -48,7 +48,6 @@ Everything is validated before any cell runs, each problem with its location.
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -56,6 +55,7 @@ from pydantic import Field, ValidationError, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from riskengine.errors import InputError, Problem, from_pydantic
+from riskengine.io.readers import read_toml
 from riskengine.model.common import Id, Strict
 
 STUDY_FORMAT = "riskengine.study/1"
@@ -201,11 +201,19 @@ def _problems(study: Study) -> list[Problem]:
     elif study.design.points is not None:
         problems.append(Problem("design.points", "only sobol, lhs and halton designs take points"))
     for label, rel in study.plans.items():
-        if not study.path(rel).is_file():
-            problems.append(Problem(f"plans.{label}", f"no such file {str(study.path(rel))!r}"))
-    if not study.path(study.premises).is_file():
-        problems.append(Problem("premises", f"no such file {str(study.path(study.premises))!r}"))
+        problems += _file_problems(f"plans.{label}", study.path(rel))
+    problems += _file_problems("premises", study.path(study.premises))
     return problems
+
+
+def _file_problems(where: str, path: Path) -> list[Problem]:
+    """A named file that is not there, or whose name the file system refuses (too long)."""
+    try:
+        if path.is_file():
+            return []
+    except OSError as exc:
+        return [Problem(where, f"cannot read {str(path)[:200]!r}: {exc.strerror or exc}")]
+    return [Problem(where, f"no such file {str(path)!r}")]
 
 
 def parse_study(data: object, base: str | os.PathLike = ".", source: str | None = None) -> Study:
@@ -225,14 +233,7 @@ def parse_study(data: object, base: str | os.PathLike = ".", source: str | None 
 def read_study(path: str | os.PathLike) -> Study:
     """Read and validate a study file (TOML)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(Problem(str(path), "no such file"))
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(Problem("", f"not valid TOML: {exc}"), str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError(Problem("", "not a UTF-8 text file"), str(path)) from None
+    data = read_toml(path)
     if "base" in data:
         raise InputError(Problem("base", "Extra inputs are not permitted"), str(path))
     return parse_study(data, path.parent, str(path))

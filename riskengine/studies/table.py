@@ -18,14 +18,13 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from pathlib import Path
 
 from pydantic import ConfigDict
 
 from riskengine.errors import InputError, Problem
 from riskengine.io.documents import Document
-from riskengine.io.writers import write_text_atomic
+from riskengine.io.writers import atomic_path, write_text_atomic
 from riskengine.model.describe import describe
 
 FORMATS = (".parquet", ".csv")
@@ -121,18 +120,8 @@ def write_table(rows: list[dict], path: str | os.PathLike) -> None:
         return
     import pyarrow.parquet as pq
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         pq.write_table(to_arrow(rows), tmp)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_table(path: str | os.PathLike) -> dict[str, list]:

@@ -25,6 +25,37 @@ _PLANS: OrderedDict[str, Plan] = OrderedDict()
 _CACHE_SIZE = 16
 
 
+def end_with_parent(parent: int) -> None:
+    """Initializer of a local pool worker: end when the sweep process that started it ends,
+    even by SIGKILL (which no cleanup code sees), instead of running on as an orphan.
+
+    On Linux the kernel sends the worker SIGKILL when its parent dies (``PR_SET_PDEATHSIG``);
+    everywhere a daemon thread checks once a second that the parent is still the parent (an
+    orphan is adopted by another process). The pool's resource tracker ends by itself once the
+    parent and the workers are gone (its pipe closes).
+    """
+    import ctypes
+    import os
+    import signal
+    import sys
+    import threading
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+        except (AttributeError, OSError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+    threading.Thread(target=watch, name="riskengine-parent-watch", daemon=True).start()
+
+
 def _plan(key: str, doc: dict) -> Plan:
     plan = _PLANS.get(key)
     if plan is None:

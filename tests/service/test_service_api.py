@@ -52,7 +52,8 @@ def test_healthz_needs_no_key(server):
 def test_api_key_is_required_when_configured(server, key):
     with server.client(key=key) as c:
         for method, path in (("POST", "/v1/score"), ("GET", "/v1/schemas/plan"), ("GET", "/v1/jobs/x"),
-                             ("POST", "/v1/jobs"), ("DELETE", "/v1/jobs/x")):
+                             ("POST", "/v1/jobs"), ("DELETE", "/v1/jobs/x"), ("GET", "/openapi.json"),
+                             ("GET", "/docs"), ("GET", "/redoc")):
             r = c.request(method, path, json={"plan": small_plan(), "premises": small_premises()})
             assert r.status_code == 401, (method, path, r.text)
             assert r.json() == {"error": "unauthorized", "problems": [
@@ -154,7 +155,7 @@ def test_compare_equals_the_python_api(server):
 
 def test_measure_equals_the_cli(server):
     plans = [json.loads((FACTORY / f"plan-v{k}.json").read_text()) for k in (1, 2, 3)]
-    records = read_csv_rows(FACTORY / "actuals.csv")
+    records = [{**r, "quantity": float(r["quantity"])} for r in read_csv_rows(FACTORY / "actuals.csv")]
     body = {"plans": plans, "actuals": {"format": "riskengine.actuals/1", "records": records},
             "lateness_tolerance_hours": 1}
     with server.client() as c:
@@ -207,7 +208,7 @@ def test_openapi_served_generated_and_committed_agree(server):
 
     committed = json.loads((ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
     generated = json.loads(json.dumps(generate()))
-    assert committed == generated, "stale: run riskengine serve --openapi docs/openapi.json"
+    assert committed == generated, "stale: run riskengine serve --openapi docs/openapi.json --api-key KEY"
     with server.client() as c:
         served = c.get("/openapi.json").json()
     assert served == committed
