@@ -109,7 +109,7 @@ def kernel_figures(acc, reps: int) -> dict:
 
 def same_rows(c, acc_ref, reps: int) -> float:
     """Largest difference between the reference's replication rows and the kernel's for the
-    same seed and replications (0: the two engines agree, as DESIGN.md 2 requires)."""
+    same seed and replications (0: the two engines agree, as docs/design.md section 3 requires)."""
     import numpy as np
 
     from riskengine.simulation.accumulate import Accumulators

@@ -1,6 +1,6 @@
 """Synthetic plans and premises for the benchmarks (deterministic: same arguments, same documents).
 
-- :func:`chain_documents` / :func:`chain_model`: the chain model of DESIGN.md 9 (see
+- :func:`chain_documents` / :func:`chain_model`: the chain model of benchmarks/README.md (see
   :mod:`benchmarks.numpy_chain`) as a riskengine plan and premises: one resource, ``n``
   operations back to back, three reliability factors, lognormal setup overrun, exponential
   breakdowns over busy time. Nothing else (no scrap, performance loss, materials,

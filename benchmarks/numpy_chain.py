@@ -1,4 +1,4 @@
-"""The minimal chain model of DESIGN.md 9 as plain numpy, vectorized over replications.
+"""The minimal chain model (benchmarks/README.md) as plain numpy, vectorized over replications.
 
 The model (the same one :func:`benchmarks.models.chain_plan` builds as a riskengine plan):
 

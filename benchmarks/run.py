@@ -55,7 +55,7 @@ def build_chain(n_ops: int):
 
 def chain_throughput(cfg: dict, report: dict) -> None:
     n, r = cfg["chain_ops"], cfg["repeats"]
-    section(f"Chain model of DESIGN.md 9, {n} operations (median of {r} runs)")
+    section(f"Chain model, {n} operations (median of {r} runs)")
     c, _ = build_chain(n)
     k_all, acc_all = m.kernel_rate(c, cfg["kernel_reps"], r)
     share_all = m.cpu_share()

@@ -8,8 +8,14 @@ message. A validation pass collects all problems before raising one
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+
+#: Most problems an error message or document lists (a broken 50 MB file can have tens of
+#: thousands; the first ones are what to fix, the total says how far there is to go).
+MAX_LISTED = 100
 
 
 @dataclass(frozen=True)
@@ -39,15 +45,21 @@ class InputError(ValueError):
     def _text(self) -> str:
         head = f"invalid input in {self.source}" if self.source else "invalid input"
         lines = [f"{head} ({len(self.problems)} problem{'s' * (len(self.problems) != 1)}):"]
-        lines += [f"  {p}" for p in self.problems]
+        lines += [f"  {p}" for p in self.problems[:MAX_LISTED]]
+        if len(self.problems) > MAX_LISTED:
+            lines.append(f"  ... and {len(self.problems) - MAX_LISTED} more (fix these first)")
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        return {
+        """The error document (the first MAX_LISTED problems, and their total when cut)."""
+        out = {
             "error": "invalid input",
             "source": self.source,
-            "problems": [{"location": p.location, "message": p.message} for p in self.problems],
+            "problems": [{"location": p.location, "message": p.message} for p in self.problems[:MAX_LISTED]],
         }
+        if len(self.problems) > MAX_LISTED:
+            out["problems_total"] = len(self.problems)
+        return out
 
 
 def format_location(loc: Iterable[str | int], prefix: str = "") -> str:
@@ -107,8 +119,24 @@ def from_pydantic(exc, source: str | None = None, prefix: str = "") -> InputErro
     return InputError(problems, source)
 
 
+#: Whether documents are validated strictly (no "100" for 100): JSON from the service, whose
+#: clients get the types of the published schemas; files keep the lax reading CSV cells need.
+_STRICT: ContextVar[bool] = ContextVar("riskengine_strict_documents", default=False)
+
+
+@contextmanager
+def strict_documents(strict: bool = True) -> Iterator[None]:
+    """Validate the documents parsed in this block (this thread) strictly, or not."""
+    token = _STRICT.set(strict)
+    try:
+        yield
+    finally:
+        _STRICT.reset(token)
+
+
 def validate_document(model, data: object, what: str, source: str | None = None):
-    """``model.model_validate(data)`` for a whole input document, every problem located.
+    """``model.model_validate(data)`` for a whole input document, every problem located
+    (strictly inside :func:`strict_documents`).
 
     ``what`` completes the message for a document that is not an object
     ("a plan must be a JSON object").
@@ -118,7 +146,7 @@ def validate_document(model, data: object, what: str, source: str | None = None)
     if not isinstance(data, dict):
         raise InputError(Problem("", what), source)
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, strict=_STRICT.get())
     except ValidationError as exc:
         raise from_pydantic(exc, source) from None
 

@@ -1,4 +1,4 @@
-"""The worked numbers of DESIGN.md 3, through the public API and the CLI's JSON."""
+"""The worked numbers of docs/design.md section 2, through the public API and the CLI's JSON."""
 
 from __future__ import annotations
 

@@ -247,3 +247,25 @@ def test_malformed_and_foreign_xml():
     assert err.value.problems[0].location == "line 1 column 28"  # expat: the mismatched closing tag
     r = CliRunner().invoke(main, ["import", "b2mml", str(ROOT / "pyproject.toml")])
     assert r.exit_code == 2 and "not well-formed XML" in r.output
+
+
+def test_performance_imports_against_every_plan_version_it_was_produced_against(tmp_path):
+    """Issue 14.4: the sample performance holds operations of versions 2 and 3; with the three
+    imported schedules (--plan once per version) it imports, and measures as the CSV actuals do."""
+    runner = CliRunner()
+    b2mml = Path(__file__).resolve().parent.parent / "scenarios" / "b2mml"
+    plans = []
+    for v in (1, 2, 3):
+        out = tmp_path / f"plan-v{v}.json"
+        assert runner.invoke(main, ["import", "b2mml", str(b2mml / f"schedule-v{v}.xml"), "--json",
+                                    str(out)]).exit_code == 0
+        plans += ["--plan", str(out)]
+    only_v1 = runner.invoke(main, ["import", "b2mml", str(b2mml / "performance.xml"), *plans[:2],
+                                   "--json", str(tmp_path / "a.json")])
+    assert only_v1.exit_code == 2 and "unknown operation 'WO1108-10'" in only_v1.output
+    done = runner.invoke(main, ["import", "b2mml", str(b2mml / "performance.xml"), *plans,
+                                "--json", str(tmp_path / "actuals.json")])
+    assert done.exit_code == 0 and "120 records, checked against 3 plan version(s)" in done.output
+    measured = runner.invoke(main, ["measure", *plans, "--actuals", str(tmp_path / "actuals.json"),
+                                    "--json", "-"])
+    assert json.loads(measured.output)["total"]["produced"] == 225145  # as from the factory's CSV

@@ -1,7 +1,7 @@
-"""Bad input (DESIGN.md 7): every malformed plan or actuals file gives exit code 2 and a
+"""Bad input (docs/design.md section 6): every malformed plan or actuals file gives exit code 2 and a
 message naming the field at fault, never a traceback, and no result file is written.
 
-Each case mutates a small valid plan and actuals (DESIGN.md 8), writes them to disk as
+Each case mutates a small valid plan and actuals (docs/design.md section 5), writes them to disk as
 JSON or CSV and runs the real command ``riskengine measure --plan P --actuals A --json
 OUT`` in-process (``CliRunner``); a selection also runs the installed executable.
 """

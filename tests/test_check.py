@@ -186,13 +186,14 @@ def test_cli_exit_codes_and_json(tmp_path):
     assert runner.invoke(main, ["check", good]).exit_code == 0
     res = runner.invoke(main, ["check", bad, "--json", "-"])
     assert res.exit_code == 3
-    doc = json.loads(res.output)
+    doc = json.loads(res.stdout)  # stderr: the plan was never validated (a warning, not a finding)
     assert doc["summary"]["verdict"] == "infeasible" and doc["findings"][0]["operations"] == ["A", "B"]
+    assert res.stderr.startswith("warning: plan v1 ") and doc["warnings"] == [res.stderr[9:].strip()]
     res = runner.invoke(main, ["check", broken])
     assert res.exit_code == 2 and "operations[0].quantity" in res.output
     out = tmp_path / "out.json"
     res = runner.invoke(main, ["check", bad, "--quiet", "--json", str(out), "--premises", good])
-    assert res.exit_code == 3 and res.output == "" and json.loads(out.read_text())["summary"]["errors"] == 1
+    assert res.exit_code == 3 and res.stdout == "" and json.loads(out.read_text())["summary"]["errors"] == 1
 
 
 def test_cli_repair_writes_a_plan_without_errors(tmp_path):

@@ -1,4 +1,4 @@
-"""Consolidation, plan in effect, horizon bands, HIT/MISS and the cause Pareto (DESIGN.md 3)."""
+"""Consolidation, plan in effect, horizon bands, HIT/MISS and the cause Pareto (docs/design.md section 2)."""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ jackknife standard error for a correlation), fixed seeds.
 from __future__ import annotations
 
 import math
+from datetime import UTC
 
 import numpy as np
 import pytest
@@ -148,9 +149,19 @@ def test_rigor_advice_matches_the_closed_form_holds_through_curve():
         assert advice[name]["horizon_hours"] == 48 and advice[name]["probability"]["mean"] == 1.0
     assert advice["mix"]["demanded_until_hours"] == 48 and advice["volume"]["demanded_until_hours"] is None
     text = result.rigor_advice["advice"][2]
-    assert text.startswith("sequence holds with 77% probability only in the first 16 h")
-    assert "the bands demand it for 24 h (too strict at this confidence)" in text
-    assert any(line.strip() == text for line in str(result).splitlines())
+    p16 = seq["probability"]
+    interval = f"P {100 * p16['mean']:.1f}% [{100 * p16['low']:.1f}-{100 * p16['high']:.1f}%]"
+    # what "holds" means is in the sentence; horizons are dates (horizon start Mon 16 Nov 06:00 UTC)
+    assert text == ("sequence (each resource completes every bucket's operations in planned order) holds "
+                    f"with 77% probability through Mon 16 Nov 22:00, the first 16 h ({interval}), not "
+                    "beyond; the bands demand it through Tue 17 Nov 06:00 (24 h), longer than it holds "
+                    "at this confidence")
+    assert result.rigor_advice["advice"][1] == (
+        "mix (every bucket's units match the planned product mix) holds with 77% probability through "
+        "the whole horizon (to Wed 18 Nov 06:00, 48 h; P 100.0% [99.9-100.0%]); the bands demand it "
+        "through Wed 18 Nov 06:00 (48 h)")
+    shown = " ".join(line.strip() for line in str(result).split("Rigor advice")[1].splitlines()[1:])
+    assert text in shown  # the terminal wraps the sentence, word for word
     # criticality: the first miss is the moved operation itself (one per failed replication)
     total = sum(o["criticality"]["mean"] for o in result.criticality["operations"])
     assert total == pytest.approx(1 - result.plan_holds["mean"], abs=1e-12)
@@ -238,3 +249,20 @@ def test_uncertain_parameters_widen_the_intervals_by_the_draws_they_share():
     assert o1 == wilson(k, n, deff=5.0) and o1 != wilson(k, n)
     point = result.rigor_advice["factors"][0]["holds_through"][1]
     assert point == {"hours": 8.0, **wilson(round(point["mean"] * n), n, deff=5.0)}
+
+
+def test_rigor_advice_says_what_holds_means_when_it_fails_in_the_first_bucket():
+    """The zero case: not a contradiction with a high mean volume, but a statement about every bucket."""
+    from datetime import datetime
+
+    from riskengine.analysis.rigor import sentence
+
+    row = {"factor": "volume", "horizon_hours": 0.0, "demanded_until_hours": None,
+           "probability": {"hours": 8.0, "mean": 0.092, "low": 0.07, "high": 0.118}}
+    origin = datetime(2026, 11, 16, 6, tzinfo=UTC)
+    assert sentence(row, 0.8, 168.0, origin, 0.98) == (
+        "volume (every bucket produces at least 98% of its planned units) holds with less than 80% "
+        "probability even in the first bucket (P 9.2% [7.0-11.8%] that it holds to Mon 16 Nov 14:00, "
+        "8 h); every band demands it, longer than it holds at this confidence")
+    row.update(demanded_until_hours=0.0)
+    assert sentence(row, 0.8, 168.0, origin).endswith("; no band demands it")

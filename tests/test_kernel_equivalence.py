@@ -1,7 +1,7 @@
 """One definition of execution: the numba kernel reproduces the SimPy reference exactly.
 
 For the same seed and replication both engines must give the same start,
-end, good quantity and causes of every operation (DESIGN.md 2), on the
+end, good quantity and causes of every operation (docs/design.md section 3), on the
 example factory and on random plans and premises; and the kernel's results
 must not depend on the number of threads or chunks. Premises include shared drivers
 and uncertain parameters (issue 6): both engines draw the same parameters per group of

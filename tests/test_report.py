@@ -276,7 +276,8 @@ def test_score_headline_in_plain_words_names_the_top_sensitivity_row_or_the_top_
 
 def test_measure_and_compare_headlines(measured, scored):
     _, m = measured
-    assert headline(m) == ("Realized BTS 62% (volume 62% x mix 100% x sequence 100%), BTP 62%; volume is the "
+    # 62.5% is shown as 63%: rounded half up, as people round (riskengine.adherence.figures.pct)
+    assert headline(m) == ("Realized BTS 63% (volume 63% x mix 100% x sequence 100%), BTP 63%; volume is the "
                            "factor that cost most; 1 of 2 operations missed, most often for material "
                            "(1 miss, 150 units lost).")
     plans = [{"id": "a", "plan_holds": {"mean": 0.5, "low": 0.45, "high": 0.55},
@@ -451,7 +452,7 @@ def test_cli_reports_for_score_compare_and_measure(files, tmp_path):
     res = runner.invoke(main, ["measure", "--plan", files["plan"], "--actuals", files["actuals"],
                                "--json", "-", "--report", str(tmp_path / "measure.html")])
     assert res.exit_code == 0 and json.loads(res.stdout)["total"]["bts"] == 0.625  # stdout stays JSON
-    assert "Realized BTS 62%" in (tmp_path / "measure.html").read_text(encoding="utf-8")
+    assert "Realized BTS 63%" in (tmp_path / "measure.html").read_text(encoding="utf-8")  # 62.5%, half up
 
 
 def test_cli_refuses_a_report_path_that_is_not_a_file(files, tmp_path):

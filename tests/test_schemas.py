@@ -67,3 +67,77 @@ def test_cli_prints_each_schema():
         result = CliRunner().invoke(main, ["schema", name])
         assert result.exit_code == 0 and json.loads(result.output)["title"] == f"riskengine.{name}/1"
     assert CliRunner().invoke(main, ["schema", "nope"]).exit_code == 2
+    listed = CliRunner().invoke(main, ["schema"]).output.splitlines()[1:]
+    assert [line.split()[0] for line in listed] == list(SCHEMAS)
+    assert set(SCHEMAS) >= {"score", "compare", "measurement", "check", "calibration", "backtest",
+                            "study-table"}
+
+
+def _invoke(*args: str) -> dict:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code in (0, 3), result.output
+    return json.loads(result.stdout)  # stderr may hold warnings (check: a plan never validated)
+
+
+def test_compare_and_check_results_validate_against_their_schemas(tmp_path):
+    compared = _invoke("compare", str(FACTORY / "plan-v1.json"), str(FACTORY / "plan-v2.json"), "--premises",
+                       str(FACTORY / "premises.toml"), "--replications", "20", "--json", "-")
+    jsonschema.validate(compared, schema("compare"))
+    assert [d["metric"] for d in compared["differences"]] == ["plan_holds", "bts", "btp", "volume", "mix",
+                                                              "sequence", "finish"]
+    broken = Path(__file__).resolve().parent.parent / "scenarios" / "broken-plan" / "plan.json"
+    checked = _invoke("check", str(broken), "--repair", str(tmp_path / "repaired.json"), "--json", "-")
+    jsonschema.validate(checked, schema("check"))
+    assert checked["summary"]["verdict"] == "infeasible" and checked["repair"]["repaired"] is True
+    ok = _invoke("check", str(tmp_path / "repaired.json"), "--json", "-")
+    jsonschema.validate(ok, schema("check"))
+    assert ok["summary"]["errors"] == 0 and ok["repair"] is None
+    # a field the schema does not declare fails it: the schemas are closed
+    compared["plans"][0]["surprise"] = 1
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(compared, schema("compare"))
+
+
+def test_study_table_rows_validate_against_their_schema(tmp_path):
+    study = tmp_path / "study.toml"
+    jobshop = Path(__file__).resolve().parent.parent / "scenarios" / "jobshop"
+    study.write_text(f"""format = "riskengine.study/1"
+name = "t"
+premises = "{jobshop / 'premises.toml'}"
+replications = 20
+seed = 3
+metrics = ["plan_holds", "bts", "finish", "holds_day_1"]
+[plans]
+cpsat = "{jobshop / 'ft06-cpsat.json'}"
+[[parameters]]
+name = "slack"
+field = "slack"
+values = [0.0, 0.2]
+""")
+    out = tmp_path / "t.csv"
+    result = CliRunner().invoke(main, ["sweep", str(study), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    from riskengine.studies import read_table
+
+    table = read_table(out)
+    rows = [dict(zip(table, values, strict=True)) for values in zip(*table.values(), strict=True)]
+    assert len(rows) == 2 and rows[1]["slack"] == 0.2
+    for row in rows:
+        jsonschema.validate(row, schema("study-table"))
+    bad = dict(rows[0], bts_mean="high")
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema("study-table"))
+
+
+def test_the_openapi_results_are_the_result_schemas():
+    """One source: the service's result components and `riskengine schema` come from the same models."""
+    pytest.importorskip("fastapi")
+    from riskengine.service.openapi import RESULTS, SCHEMA_OF, components
+
+    served = components()
+    for operation, name in SCHEMA_OF.items():
+        ours, theirs = schema(name), served[RESULTS[operation]]
+        assert theirs["title"] == ours["title"] == f"riskengine.{name}/1"
+        assert theirs["required"] == ours["required"]
+        assert {k: v.get("description") for k, v in theirs["properties"].items()} == \
+            {k: v.get("description") for k, v in ours["properties"].items()}

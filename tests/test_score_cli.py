@@ -1,4 +1,4 @@
-"""``riskengine score`` on the command line (issue 4; DESIGN.md 6, 7 and 8).
+"""``riskengine score`` on the command line (issue 4; docs/design.md sections 1, 5 and 6).
 
 The real command runs in-process (``CliRunner``) on the example factory with its TOML
 premises and with the same premises as JSON: the result file follows the
@@ -65,7 +65,7 @@ def assert_finish(est: dict, where: str) -> None:
 
 
 def assert_contract(doc: dict, replications: int, seed: int) -> None:
-    """Every key of ``riskengine.score/1`` (DESIGN.md 8), with values in range."""
+    """Every key of ``riskengine.score/1`` (docs/design.md section 5), with values in range."""
     assert doc["format"] == "riskengine.score/1"
     assert doc["replications"] == replications and doc["seed"] == seed
     assert_probability(doc["plan_holds"], "plan_holds")
@@ -143,6 +143,10 @@ def test_premises_may_name_materials_this_plan_does_not_use(tmp_path):
     with_extra, plain = (json.loads(p.read_text(encoding="utf-8")) for p in (b, a))
     assert "NOT-BOUGHT-THIS-WEEK" in with_extra["premises"]["materials"]  # echoed for reproduction
     del with_extra["premises"]["materials"]["NOT-BOUGHT-THIS-WEEK"]
+    # ... and named in a warning (no id of the plan is close enough for a "did you mean")
+    assert with_extra.pop("warnings") == ["materials.NOT-BOUGHT-THIS-WEEK: plan wk47-v1 uses no material "
+                                          "'NOT-BOUGHT-THIS-WEEK'; its risks do not apply"]
+    assert plain.pop("warnings") == []
     assert with_extra == plain
 
 

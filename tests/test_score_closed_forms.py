@@ -1,4 +1,4 @@
-"""Closed forms of DESIGN.md 4 reproduced through the public ``score`` API.
+"""Closed forms of docs/design.md section 3 reproduced through the public ``score`` API.
 
 Tolerances are 4.5 standard errors of the estimate at a fixed seed: for a
 probability sqrt(p(1-p)/n), for a mean sigma/sqrt(n), for a variance

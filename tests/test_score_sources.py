@@ -1,4 +1,4 @@
-"""Acceptance tests of issue 4: each disruption source through ``score`` (DESIGN.md 4 and 5).
+"""Acceptance tests of issue 4: each disruption source through ``score`` (docs/design.md sections 3 and 5).
 
 1. With every source switched off a feasible plan holds with probability 1 and every
    adherence figure is exactly 1.

@@ -1,4 +1,4 @@
-"""Sequence adherence: longest increasing subsequence of planned positions (DESIGN.md 3)."""
+"""Sequence adherence: longest increasing subsequence of planned positions (docs/design.md section 2)."""
 
 from __future__ import annotations
 

@@ -3,11 +3,14 @@
 # health, a synchronous score, a job polled to completion with its progress, and an invalid
 # request answered with every problem located.
 #
+#   export RISKENGINE_API_KEY=s3cret                    # optional: the service then requires it
 #   riskengine serve --port 8000 &                      # python -m pip install 'riskengine[service]'
 #   examples/aps_client/roundtrip.sh http://127.0.0.1:8000
 #
-# Environment: RISKENGINE_API_KEY (sent as X-API-Key when set), PLAN and PREMISES (JSON files;
-# default: the example factory's plan-v1 and these premises), REPLICATIONS (default 500).
+# It waits up to WAIT seconds (default 30) for a service that is still starting.
+# Environment: RISKENGINE_API_KEY (sent as X-API-Key when set: export it, so that the service and
+# this script both see it), PLAN and PREMISES (JSON files; default: the example factory's plan-v1
+# and these premises), REPLICATIONS (default 500).
 set -euo pipefail
 BASE=${1:-http://127.0.0.1:8000}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -26,14 +29,22 @@ call() {  # call METHOD PATH [BODY_FILE] -> response body on stdout, HTTP status
     cat "$WORK/response"
 }
 
+for _ in $(seq "$((${WAIT:-30} * 5))"); do  # a service started in the background may still be starting
+    curl -sf -o /dev/null "$BASE/healthz" && break
+    sleep 0.2
+done
 echo "== health"
 call GET /healthz | jq -c '{status, version, api_key_required}'
+if [ "$(jq -r .api_key_required "$WORK/response")" = true ] && [ -z "${RISKENGINE_API_KEY:-}" ]; then
+    echo "the service requires an API key: export RISKENGINE_API_KEY=... (the service's key) and run again"
+    exit 1
+fi
 
 echo "== POST /v1/score ($REPLICATIONS replications, seed 1)"
 jq -n --slurpfile plan "$PLAN" --slurpfile premises "$PREMISES" --argjson n "$REPLICATIONS" \
     '{plan: $plan[0], premises: $premises[0], replications: $n, seed: 1}' > "$WORK/score.json"
 call POST /v1/score "$WORK/score.json" > "$WORK/sync.json"
-[ "$(cat "$WORK/status")" = 200 ] || { echo "score failed: $(cat "$WORK/sync.json")"; exit 1; }
+[ "$(cat "$WORK/status")" = 200 ] || { echo "score failed (HTTP $(cat "$WORK/status")): $(cat "$WORK/sync.json")"; exit 1; }
 jq -c '{plan, replications, plan_holds: .plan_holds.mean, bts: .adherence.bts.mean, finish_p90: .finish.p90}' \
     "$WORK/sync.json"
 

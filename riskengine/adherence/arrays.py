@@ -1,4 +1,4 @@
-"""The one definition of adherence, as numba array functions (DESIGN.md 3).
+"""The one definition of adherence, as numba array functions (docs/design.md section 2).
 
 These functions are used on realized data (:mod:`riskengine.adherence.measure`)
 and inside every simulated replication, so a forecast and a measurement mean
@@ -18,7 +18,7 @@ Counts kept per bucket (columns of a counts row, summed to consolidate):
 ``UNITS_IN_SEQUENCE``   maximum-weight increasing subsequence of those weights
 ======================  ======================================================
 
-Ratios (Ford's build-to-schedule method as stated in DESIGN.md 3):
+Ratios (Ford's build-to-schedule method as stated in docs/design.md section 2):
 V = min(A, S) / S, M = B / A, BTP = B / S, Sq = in-sequence / built-to-mix
 (orders, or units as an option), BTS = V x M x Sq. With S = 0 every ratio is
 NaN ("nothing planned"). With S > 0 and nothing built (A = 0) mix is 0, and
@@ -80,7 +80,7 @@ def bucket_of(t: float, origin: float, bucket_hours: float, n_buckets: int) -> i
     """Index of the bucket whose window (start, end] holds ``t``; -1 outside.
 
     Bucket k covers (origin + k h, origin + (k + 1) h]: a completion exactly on
-    a boundary belongs to the bucket that ends there (DESIGN.md 3).
+    a boundary belongs to the bucket that ends there (docs/design.md section 2).
     """
     if not math.isfinite(t):
         return -1
@@ -150,7 +150,7 @@ def ratios(counts: np.ndarray, units_sequence: bool, out: np.ndarray) -> None:
     """Volume, mix, sequence, BTP and BTS of one counts row (NaN when S = 0).
 
     V = min(A, S)/S; M = B/A; BTP = B/S; Sq = in sequence / built to mix;
-    BTS = V M Sq (DESIGN.md 3).
+    BTS = V M Sq (docs/design.md section 2).
     """
     s = counts[PLANNED]
     if s <= 0.0:

@@ -34,7 +34,7 @@ def figures(counts: np.ndarray, units_sequence: bool) -> dict:
 
 
 def band_score(counts: np.ndarray, measures: list[str], units_sequence: bool) -> float | None:
-    """A band's score: the product of the ratios it measures (DESIGN.md 3)."""
+    """A band's score: the product of the ratios it measures (docs/design.md section 2)."""
     r = ratio_row(counts, units_sequence)
     score = 1.0
     for m in measures:
@@ -51,5 +51,19 @@ def main_impact(counts: np.ndarray, units_sequence: bool) -> str | None:
 
 
 def pct(x: float | None, digits: int = 1) -> str:
-    """A ratio as a percentage for the terminal; '-' for nothing planned."""
-    return "-" if x is None else f"{100 * x:.{digits}f}%"
+    """A ratio as a percentage for the terminal; '-' for nothing planned.
+
+    Rounded to ``digits`` decimals, except that a share above 0 never shows as
+    0% (``<0.5%`` with 0 digits, ``<0.05%`` with 1) nor one below 1 as 100%
+    (``>99.5%``): the same 0.003 reads ``0.3%`` or ``<0.5%``, never ``0%``."""
+    if x is None or not math.isfinite(x):
+        return "-"
+    v = 100 * x
+    scale = 10.0**digits
+    rounded = math.floor(v * scale + 0.5) / scale  # half up, as people round
+    half = 0.5 / scale
+    if v > 0 and rounded == 0:
+        return f"<{half:.{digits + 1}f}%"
+    if v < 100 and rounded == 100:
+        return f">{100 - half:.{digits + 1}f}%"
+    return f"{rounded:.{digits}f}%"

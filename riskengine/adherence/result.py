@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from typing import Literal
 
+from pydantic import Field
+
+from riskengine.adherence.documents import (
+    Accountability,
+    BandFigures,
+    BucketFigures,
+    CauseCount,
+    DataQuality,
+    Factor,
+    Figures,
+    OperationOutcome,
+    PlanVersion,
+    ProductFigures,
+    Rules,
+    ScopeFigures,
+    Timeline,
+)
 from riskengine.adherence.figures import pct
+from riskengine.governance.documents import OwnerCount
+from riskengine.governance.text import accountability_lines, cause_lines, owner_lines
+from riskengine.io.documents import Document
+from riskengine.report.terminal import hit_definition, iso_clock, prose, table
 
 MEASUREMENT_FORMAT = "riskengine.measurement/1"
 
 
-@dataclass
-class Measurement:
+class Measurement(Document):
     """Realized adherence: counts and ratios in total, per bucket, band, resource,
     area and product, every measured operation's HIT/MISS, and the cause Pareto.
 
@@ -18,26 +38,50 @@ class Measurement:
     factor (volume, mix or sequence) with the lowest value in total.
     """
 
-    plans: list[dict]
-    timeline: dict
-    rules: dict
-    total: dict
-    buckets: list[dict]
-    bands: list[dict]
-    resources: list[dict]
-    areas: list[dict]
-    products: list[dict]
-    operations: list[dict]
-    causes: list[dict]
-    data_quality: dict
-    main_impact: str | None
-    warnings: list[str] = field(default_factory=list)
+    format: Literal["riskengine.measurement/1"] = MEASUREMENT_FORMAT
+    """The document's format and version."""
+    plans: list[PlanVersion]
+    """The plan versions, oldest publication first."""
+    timeline: Timeline
+    """The buckets laid from the earliest horizon start."""
+    rules: Rules
+    """The adherence rules used (bucket size, bands, tolerances, sequence basis)."""
+    total: Figures
+    """The whole timeline (sums of the bucket counts, then divided)."""
+    buckets: list[BucketFigures]
+    """Every bucket against the plan in effect at its start."""
+    bands: list[BandFigures]
+    """Every horizon band."""
+    resources: list[ScopeFigures]
+    """Every resource measured on its own."""
+    areas: list[ScopeFigures]
+    """Every area (resources sharing an ``area``) measured on its own."""
+    products: list[ProductFigures]
+    """Planned and produced units per product."""
+    operations: list[OperationOutcome]
+    """Every measured operation (those of the plan in effect for their planned bucket)."""
+    causes: list[CauseCount]
+    """The Pareto of misses by cause, most misses first."""
+    data_quality: DataQuality
+    """How complete the realized data is."""
+    main_impact: Factor | None
+    """The factor (volume, mix or sequence) with the lowest total value."""
+    warnings: list[str] = Field(default_factory=list)
+    """What the measurement had to assume."""
+    owners: list[OwnerCount] = Field(default_factory=list)
+    """The Pareto by owner: each owner's misses and lost units (sums of its causes' rows)."""
+    accountability: Accountability | None = None
+    """Adherence split by whether the plan in effect was validated, misses by side, flags."""
 
-    def to_dict(self) -> dict:
-        return {"format": MEASUREMENT_FORMAT, **asdict(self)}
+    def to_frames(self) -> dict:
+        """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
+        from riskengine.interop.results import to_frames
+
+        return to_frames(self)
 
     def __str__(self) -> str:
         t = self.total
+        r = self.rules
         lines = [
             f"Adherence measured over {self.timeline['buckets']} buckets of "
             f"{self.timeline['bucket_hours']:g} h against {len(self.plans)} plan version(s)",
@@ -50,32 +94,36 @@ class Measurement:
         ]
         if self.main_impact:
             lines.append(f"          the factor that costs most: {self.main_impact}")
-        lines += ["", "  Band      rigor                    score     V       M       Sq     buckets"]
-        for b in self.bands:
-            rigor = " x ".join(m[0].upper() + ("q" if m == "sequence" else "") for m in b["measures"])
-            lines.append(f"  {b['band']:<9} {rigor:<24} {pct(b['score']):>7} {pct(b['volume']):>7}"
-                         f" {pct(b['mix']):>7} {pct(b['sequence']):>7} {b['buckets']:>6}")
-        lines += ["", "  Bucket                      plan         planned  produced    BTS      BTP"]
-        for b in self.buckets:
-            lines.append(f"  {b['start'][:16]:<27} {b['plan'][:12]:<12} {b['planned']:>8g} "
-                         f"{b['produced']:>9g} {pct(b['bts']):>7} {pct(b['btp']):>8}")
+        lines += ["", "  Horizon bands (by the time from the publication of the plan in effect)"]
+        lines += table(["band", "rigor", "score", "V", "M", "Sq", "buckets"],
+                       [[b["band"], " x ".join(m[0].upper() + ("q" if m == "sequence" else "")
+                                               for m in b["measures"]),
+                         pct(b["score"]), pct(b["volume"]), pct(b["mix"]), pct(b["sequence"]), b["buckets"]]
+                        for b in self.bands], align="llrrrrr")
+        lines += ["", "  Buckets (dates in the plans' offset)"]
+        lines += table(["start", "plan in effect", "planned", "produced", "BTS", "BTP"],
+                       [[iso_clock(b["start"]), b["plan"], f"{b['planned']:g}", f"{b['produced']:g}",
+                         pct(b["bts"]), pct(b["btp"])] for b in self.buckets], align="llrrrr")
         if self.resources:
-            lines += ["", "  Resource      BTS     volume   mix      sequence"]
-            for r in self.resources:
-                lines.append(f"  {r['id'][:12]:<12} {pct(r['bts']):>7} {pct(r['volume']):>8} "
-                             f"{pct(r['mix']):>8} {pct(r['sequence']):>8}")
+            lines += ["", "  Resources"]
+            lines += table(["resource", "BTS", "volume", "mix", "sequence"],
+                           [[x["id"], pct(x["bts"]), pct(x["volume"]), pct(x["mix"]), pct(x["sequence"])]
+                            for x in self.resources])
+        lines += self._operation_lines(r)
+        for w in self.warnings:
+            lines += prose(f"warning: {w}")
+        return "\n".join(lines)
+
+    def _operation_lines(self, r: dict) -> list[str]:
         dq = self.data_quality
         hits = dq["operations"] - dq["misses"]
-        lines += ["", f"  Operations: {hits} HIT, {dq['misses']} MISS of {dq['operations']}"]
-        if self.causes:
-            lines.append("  Causes of misses (count, lost units):")
-            for c in self.causes[:6]:
-                lines.append(f"    {c['cause']:<15} {c['misses']:>5}  {c['lost_units']:>9g}"
-                             f"  {pct(c['share'], 0):>5}")
+        hit = hit_definition(self.timeline["bucket_hours"], r.get("lateness_tolerance_hours", 0.0),
+                             r.get("quantity_tolerance", 1.0))
+        lines = ["", *prose(hit + "."),
+                 f"  Operations: {hits} HIT, {dq['misses']} MISS of {dq['operations']}"]
+        lines += cause_lines(self.causes) + owner_lines(self.owners)
         lines.append(f"  Misses without a recorded cause: {dq['misses_without_cause']} "
                      f"({pct(dq['share_without_cause'], 0)})")
         if dq["unplanned_units"]:
             lines.append(f"  Unplanned production: {dq['unplanned_units']:g} units")
-        for w in self.warnings:
-            lines.append(f"  warning: {w}")
-        return "\n".join(lines)
+        return lines + accountability_lines(self.accountability)

@@ -2,7 +2,7 @@
 
 Within each (bucket, resource) the orders completed in their planned bucket
 are taken in the order they were executed; the largest set of them whose
-planned positions increase is "in sequence" (DESIGN.md 3: Sq = in-sequence /
+planned positions increase is "in sequence" (docs/design.md section 2: Sq = in-sequence /
 built-to-mix). Counted by orders (longest increasing subsequence) or, as an
 option, by units (maximum-weight increasing subsequence, weights min(planned,
 good)). Small groups use an O(k^2) scan, large ones a Fenwick tree of prefix

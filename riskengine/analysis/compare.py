@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from typing import Literal
 
 import numpy as np
+from pydantic import Field
 from scipy import stats
 
-from riskengine.adherence.figures import pct
+from riskengine.analysis.documents import PairedDifference, PlanSummary
 from riskengine.analysis.result import build_result
 from riskengine.analysis.score import simulate
 from riskengine.errors import InputError, Problem
+from riskengine.io.documents import Document
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises
 from riskengine.simulation.statistics import design_effect
@@ -38,39 +40,36 @@ METRICS = {"plan_holds": (HOLDS, True), "bts": (BTS, True), "btp": (BTP, True),
            "finish": (FINISH, False)}
 
 
-@dataclass
-class CompareResult:
-    """Scores of several plans and their CRN-paired differences."""
+class CompareResult(Document):
+    """Scores of several plans and their CRN-paired differences (``riskengine.compare/1``)."""
 
+    format: Literal["riskengine.compare/1"] = COMPARE_FORMAT
+    """The document's format and version."""
     seed: int
+    """The seed shared by all plans (plan k uses seed + k with independent streams)."""
     replications: int
+    """Replications per plan."""
     paired: bool
-    plans: list[dict]
-    differences: list[dict]
+    """True: common random numbers (the same disruptions for every plan); False: independent."""
+    plans: list[PlanSummary]
+    """Each plan's headline figures, in the order given."""
+    differences: list[PairedDifference]
+    """Every pair (a before b in the order given) and metric: a - b."""
     ranking: list[str]
+    """Plan ids, most likely to hold first (then higher BTS)."""
+    warnings: list[str] = Field(default_factory=list)
+    """Premises entries a plan does not use, and what a plan's reader noted."""
 
-    def to_dict(self) -> dict:
-        return {"format": COMPARE_FORMAT, **asdict(self)}
+    def to_frames(self) -> dict:
+        """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
+        from riskengine.interop.results import to_frames
+
+        return to_frames(self)
 
     def __str__(self) -> str:
-        lines = [f"Compared {len(self.plans)} plans, {self.replications} replications each, seed "
-                 f"{self.seed} ({'common random numbers' if self.paired else 'independent streams'})",
-                 "", "  Plan                  P(holds)      BTS       BTP    finish h"]
-        for p in self.plans:
-            lines.append(f"  {p['id'][:20]:<20} {pct(p['plan_holds']['mean']):>9} "
-                         f"{pct(p['adherence']['bts']['mean']):>8} {pct(p['adherence']['btp']['mean']):>9}"
-                         f" {p['finish']['mean']:>10.1f}")
-        lines += ["", "  Difference a - b          metric       mean      95% interval      P(a better)"]
-        for d in self.differences:
-            scale, unit = (1.0, "h") if d["metric"] == "finish" else (100.0, "pt")
-            if d["mean"] is None:
-                continue
-            lines.append(f"  {d['a'][:12]:<12} - {d['b'][:12]:<12} {d['metric']:<10} "
-                         f"{d['mean'] * scale:>+7.2f}{unit}  "
-                         f"[{d['low'] * scale:+.2f}, {d['high'] * scale:+.2f}]"
-                         f"   {pct(d['p_a_better'], 0):>5}")
-        lines += ["", "  Ranking (most likely to hold first): " + " > ".join(self.ranking)]
-        return "\n".join(lines)
+        from riskengine.analysis.text import compare_text
+
+        return compare_text(self)
 
 
 def paired_difference(x: np.ndarray, y: np.ndarray, higher_is_better: bool, per_draw: int = 1) -> dict:
@@ -107,17 +106,47 @@ def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, 
             batch: int | None = None) -> CompareResult:
     """Score ``plans`` with common random numbers and estimate their paired differences.
 
-    With ``paired=False`` plan k is scored with seed ``seed + k`` (independent
-    streams), to show what common random numbers buy. ``progress`` is called
-    with (replications done over all plans, replications in all) after each
-    batch of at most ``batch`` replications; neither changes the result.
+    Parameters
+    ----------
+    plans
+        Two or more validated candidate plans (the same resources and horizon make sense).
+    premises
+        The variability model, shared by all plans.
+    replications, seed, engine
+        As in :func:`riskengine.analysis.score.score`; every plan uses ``seed``.
+    paired
+        True (default): common random numbers. False: plan k is scored with seed
+        ``seed + k`` (independent streams), to show what common random numbers buy.
+    progress, batch
+        ``progress`` is called with (replications done over all plans,
+        replications in all) after each batch of at most ``batch``
+        replications; neither changes the result.
+
+    Returns
+    -------
+    CompareResult
+        Each plan's headline estimates, the paired differences a - b of every
+        metric with their 95% intervals and P(a better), and the ranking
+        (``riskengine.compare/1`` as ``to_dict()``; pandas: ``to_frames()``).
+
+    Examples
+    --------
+    >>> import riskengine as rk
+    >>> plans = [rk.read_plan(f"scenarios/example-factory/plan-v{k}.json") for k in (1, 2)]
+    >>> premises = rk.read_premises("scenarios/example-factory/premises.toml")
+    >>> result = rk.compare(plans, premises, replications=200, seed=1)
+    >>> sorted(result.ranking), [d["metric"] for d in result.differences][:3]
+    (['wk47-v1', 'wk47-v2'], ['plan_holds', 'bts', 'btp'])
+    >>> d = result.differences[1]
+    >>> bool(d["half_width_paired"] <= d["half_width_independent"])  # what pairing buys
+    True
     """
     if len(plans) < 2:
         raise InputError(Problem("plans", f"compare needs at least two plans, got {len(plans)}"))
     ids: list[str] = []
     for p in plans:  # the same plan twice (a check of the method) gets a distinct label
         ids.append(p.id if p.id not in ids else f"{p.id}#{ids.count(p.id) + 1}")
-    rows, summaries = [], []
+    rows, summaries, warnings = [], [], []
     total = replications * len(plans)
     for k, plan in enumerate(plans):
         plan_seed = seed if paired else seed + k
@@ -129,7 +158,9 @@ def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, 
         rows.append(acc.rows[:replications])
         per_draw = compiled.replications_per_draw if compiled.uncertain else 1
         summaries.append({"id": ids[k], "plan_holds": result.plan_holds,
-                          "adherence": result.adherence, "finish": result.finish})
+                          "adherence": result.adherence, "finish": result.finish,
+                          "finish_at": result.finish_at})
+        warnings += [w for w in result.warnings if w not in warnings]
     differences = []
     for a in range(len(plans)):
         for b in range(a + 1, len(plans)):
@@ -138,5 +169,6 @@ def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, 
                 differences.append({"a": ids[a], "b": ids[b], "metric": metric, **diff})
     ranking = sorted(range(len(plans)), key=lambda k: (-np.mean(rows[k][:, HOLDS]),
                                                        -np.nanmean(rows[k][:, BTS]), k))
-    return CompareResult(seed=seed, replications=replications, paired=paired, plans=summaries,
-                         differences=differences, ranking=[ids[k] for k in ranking])
+    return CompareResult.build(seed=seed, replications=replications, paired=paired, plans=summaries,
+                               differences=differences, ranking=[ids[k] for k in ranking],
+                               warnings=warnings)

@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from functools import partial
+from typing import Any, Literal
 
 import numpy as np
+from pydantic import Field
 
-from riskengine.adherence.figures import pct
-from riskengine.analysis.criticality import criticality, top_critical
+from riskengine.analysis.criticality import criticality
+from riskengine.analysis.documents import (
+    Adherence,
+    BandForecast,
+    BucketForecast,
+    CauseShare,
+    Criticality,
+    DayHolds,
+    Factor,
+    FinishAt,
+    HorizonDates,
+    OperationForecast,
+    ParameterUncertainty,
+    ResourceFinish,
+    RigorAdvice,
+    Sensitivity,
+)
 from riskengine.analysis.rigor import DEFAULT_CONFIDENCE, rigor_advice
 from riskengine.analysis.variance import uncertainty_section
+from riskengine.io.documents import Document, Estimate, Finish
 from riskengine.model.common import CAUSES
-from riskengine.model.plan import Plan
-from riskengine.model.premises import Premises
+from riskengine.model.plan import Plan, plan_warnings
+from riskengine.model.premises import Premises, premises_warnings
 from riskengine.simulation.accumulate import HOURS_SCALE, UNITS_SCALE, Accumulators
 from riskengine.simulation.compile import Compiled
 from riskengine.simulation.statistics import finish_estimate as _finish
@@ -37,105 +54,79 @@ SCORE_FORMAT = "riskengine.score/1"
 FACTORS = ("volume", "mix", "sequence")
 
 
-@dataclass
-class ScoreResult:
-    """Forecast of a plan's execution: probability it holds, adherence, finish, risks.
+class ScoreResult(Document):
+    """Forecast of a plan's execution (``riskengine.score/1``): probability it holds, adherence,
+    finish, risks.
 
     Every estimate is ``{"mean", "low", "high"}`` (95% interval: Wilson for
     probabilities, t for means), continuous ones add ``p10``, ``p50``, ``p90``.
     """
 
+    format: Literal["riskengine.score/1"] = SCORE_FORMAT
+    """The document's format and version."""
     plan: str
+    """The scored plan version's id."""
     seed: int
-    engine: str
+    """Seed of the counter-based random numbers (same seed, same inputs: the same result)."""
+    engine: Literal["kernel", "reference"]
+    """The simulation engine: the numba kernel or the SimPy reference."""
     replications: int
+    """Replications run."""
     precision: float | None
-    plan_holds: dict
-    holds_through_day: list[dict]
-    adherence: dict
-    bands: list[dict]
-    buckets: list[dict]
-    finish: dict | None
-    resources: list[dict]
-    operations: list[dict]
-    causes: list[dict]
-    main_impact: str | None
-    premises: dict = field(default_factory=dict)
-    sensitivity: dict | None = None
-    uncertainty: dict | None = None
-    criticality: dict | None = None
-    rigor_advice: dict | None = None
+    """Target half-width of the adaptive mode (null: a fixed number of replications)."""
+    plan_holds: Estimate | None
+    """P(the plan is executed as planned): every operation is a HIT."""
+    holds_through_day: list[DayHolds]
+    """P(the plan holds through day k), k = 1, 2, ...: the degradation curve."""
+    adherence: Adherence
+    """Expected adherence over the horizon."""
+    bands: list[BandForecast]
+    """Expected adherence per horizon band, with the band's rigor."""
+    buckets: list[BucketForecast]
+    """Expected BTS and BTP per bucket."""
+    finish: Finish | None
+    """Hours from the horizon start to the last completion."""
+    resources: list[ResourceFinish]
+    """Each resource's finish."""
+    operations: list[OperationForecast]
+    """Each judged operation: P(HIT), lateness, main miss cause."""
+    causes: list[CauseShare]
+    """The miss Pareto: every cause with misses, most frequent first."""
+    main_impact: Factor | None
+    """The factor (volume, mix or sequence) that costs the most adherence."""
+    premises: dict[str, Any] = Field(default_factory=dict)
+    """The premises used (riskengine.premises/1, every default filled in)."""
+    sensitivity: Sensitivity | None = None
+    """The tornado of ``--sensitivity`` (null without it)."""
+    uncertainty: ParameterUncertainty | None = None
+    """The variance from uncertain parameters (null without them)."""
+    criticality: Criticality | None = None
+    """Which operations and resources start the failures."""
+    rigor_advice: RigorAdvice | None = None
+    """How far ahead volume, mix and sequence hold."""
+    horizon: HorizonDates | None = None
+    """The plan's horizon: its start is the origin of every figure in hours, and its offset that
+    of every time shown."""
+    finish_at: FinishAt | None = None
+    """The finish as dates in the plan's offset."""
+    warnings: list[str] = Field(default_factory=list)
+    """What the inputs leave out or name in vain (premises entries the plan does not use, a plan
+    without calendars, ...)."""
 
-    def to_dict(self) -> dict:
-        return {"format": SCORE_FORMAT, **asdict(self)}
+    def to_frames(self) -> dict:
+        """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
+        from riskengine.interop.results import to_frames
+
+        return to_frames(self)
 
     def riskiest(self, n: int = 5) -> list[dict]:
         """The operations least likely to be a HIT."""
         return sorted(self.operations, key=lambda o: (o["hit"]["mean"], o["id"]))[:n]
 
     def __str__(self) -> str:
-        h, a = self.plan_holds, self.adherence
-        lines = [f"Plan {self.plan}: {self.replications} replications, seed {self.seed} "
-                 f"({self.engine} engine)", "",
-                 f"  Probability the plan is executed as planned: {pct(h['mean'])} "
-                 f"[{pct(h['low'])} - {pct(h['high'])}]"]
-        if self.holds_through_day:
-            curve = "  ".join(f"d{d['day']} {pct(d['mean'], 0)}" for d in self.holds_through_day)
-            lines.append(f"  Holds through day: {curve}")
-        lines += ["", "  Expected adherence    mean     95% interval       P10     P50     P90"]
-        for name in ("bts", "btp", "volume", "mix", "sequence"):
-            e = a[name]
-            if e is not None:
-                label = name.upper() if name in ("bts", "btp") else name
-                lines.append(f"    {label:<18} {pct(e['mean']):>7}  "
-                             f"[{pct(e['low'])} - {pct(e['high'])}]  {pct(e['p10']):>7} "
-                             f"{pct(e['p50']):>7} {pct(e['p90']):>7}")
-        if self.main_impact:
-            lines.append(f"  The factor that costs most: {self.main_impact}")
-        lines += ["", "  Band      rigor                 expected score"]
-        for b in self.bands:
-            if b["score"] is not None:
-                lines.append(f"    {b['band']:<8} {' x '.join(b['measures']):<22} {pct(b['score']['mean'])}")
-        if self.finish:
-            f = self.finish
-            lines += ["", f"  Finish (hours from horizon start): mean {f['mean']:.1f}, P50 {f['p50']:.1f}, "
-                      f"P80 {f['p80']:.1f}, P90 {f['p90']:.1f}"]
-        lines += ["", "  Riskiest operations    P(hit)   lateness h   main cause"]
-        for o in self.riskiest():
-            lines.append(f"    {o['id'][:20]:<20} {pct(o['hit']['mean']):>7} {o['lateness_hours']:>11.2f}"
-                         f"   {o['main_cause'] or '-'}")
-        if self.causes:
-            lines += ["", "  Miss causes: " + ", ".join(f"{c['cause']} {pct(c['share'], 0)}"
-                                                         for c in self.causes[:6])]
-        lines += uncertainty_lines(self.uncertainty)
-        lines += insight_lines(self.criticality, self.rigor_advice)
-        if self.sensitivity:
-            lines += ["", "  Sensitivity: CRN-paired gain if removed/halved   plan holds        BTS"]
-            for r in self.sensitivity["rows"]:
-                if r["plan_holds"]["mean"] is not None:
-                    lines.append(f"    {r['kind']:<8} {r['name'][:30]:<30} {r['change']:<8} "
-                                 f"{100 * r['plan_holds']['mean']:>+8.1f}pt "
-                                 f"{100 * (r['bts']['mean'] or 0):>+8.1f}pt")
-        return "\n".join(lines)
+        from riskengine.analysis.text import score_text
 
-
-def insight_lines(crit: dict | None, rigor: dict | None) -> list[str]:
-    """The terminal lines of criticality (top 5 operations and resources) and rigor advice."""
-    lines = []
-    ops, res = top_critical(crit)
-    if ops:
-        lines += ["", "  Critical operations (share of replications whose first miss began there)",
-                  f"    {'operation':<30} {'resource':<12} {'share':>7}   {'crucial.':>8}  {'SSI':>6}"]
-        for o in ops:
-            cr = o["cruciality"]["bts"]
-            lines.append(f"    {o['id'][:30]:<30} {o['resource'][:12]:<12} {pct(o['criticality']['mean']):>7}"
-                         f"   {'-' if cr is None else f'{cr:+.2f}':>8}  "
-                         f"{'-' if o['ssi'] is None else format(o['ssi'], '.3f'):>6}")
-        lines.append("  Critical resources: " + ", ".join(f"{r['id']} {pct(r['criticality']['mean'])}"
-                                                          for r in res))
-    if rigor:
-        lines += ["", "  Rigor advice:"] + [f"    {a}" for a in rigor["advice"]]
-    return lines
+        return score_text(self)
 
 
 def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators, *, seed: int,
@@ -179,6 +170,7 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
             "not_executed": 1.0 - executed / n,
             "main_cause": main,
             "causes": {CAUSES[k]: int(v) / n for k, v in enumerate(causes) if v},
+            "planned_end": op.end.isoformat(),
         })
     operations = [o for o in operations if o["hit"] is not None]
     misses = int(acc.cause_misses.sum())
@@ -187,13 +179,14 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
               for k, m in enumerate(acc.cause_misses) if m]
     causes.sort(key=lambda row: (-row["share"], CAUSES.index(row["cause"])))
     means = {m: adherence[m]["mean"] for m in FACTORS if adherence[m] is not None}
-    return ScoreResult(
+    finish = finish_estimate(rows[:, FINISH])
+    return ScoreResult.build(
         plan=plan.id, seed=seed, engine=engine, replications=n, precision=precision,
         plan_holds=proportion(rows[:, HOLDS]),
         holds_through_day=[{"day": d + 1, **proportion(rows[:, lay.days + d])}
                            for d in range(lay.n_days)],
         adherence=adherence, bands=bands, buckets=buckets,
-        finish=finish_estimate(rows[:, FINISH]),
+        finish=finish,
         resources=[{"id": r.id, "finish": finish_estimate(rows[:, lay.resources + k])}
                    for k, r in enumerate(plan.resources)],
         operations=operations, causes=causes,
@@ -204,20 +197,16 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
                                         range(lay.days, lay.days + lay.n_days)),
         criticality=criticality(plan, c, acc),
         rigor_advice=rigor_advice(plan, premises, c, acc, confidence),
+        horizon={"start": plan.horizon.start.isoformat(), "end": plan.horizon.end.isoformat()},
+        finish_at=finish_dates(plan, finish),
+        warnings=premises_warnings(premises, plan) + plan_warnings(plan),
     )
 
 
-def uncertainty_lines(u: dict | None) -> list[str]:
-    """The terminal lines of the variance decomposition (none without uncertain parameters)."""
-    if not u:
-        return []
-    lines = ["", f"  Parameter uncertainty: {len(u['parameters'])} uncertain parameters, {u['draws']} draws "
-             f"x {u['replications_per_draw']} replications"]
-    first_day = u["holds_through_day"][0]["variance"] if u["holds_through_day"] else None
-    for d, label in ((u["plan_holds"], "plan holds"), (first_day, "holds day 1"), (u["bts"], "BTS")):
-        if d and d["parameter_share"]["mean"] is not None:
-            sh = d["parameter_share"]
-            lines.append(f"    {label}: {pct(sh['mean'], 0)} of the variance from the parameters "
-                         f"[{pct(sh['low'], 0)} - {pct(sh['high'], 0)}], "
-                         f"{pct(1 - sh['mean'], 0)} from shop-floor randomness")
-    return lines
+def finish_dates(plan: Plan, finish: dict | None) -> dict | None:
+    """The finish estimate's mean and percentiles as ISO dates in the plan's offset."""
+    if finish is None:
+        return None
+    start = plan.horizon.start
+    return {k: None if finish[k] is None else (start + timedelta(hours=finish[k])).isoformat()
+            for k in ("mean", "p50", "p80", "p90")}

@@ -1,6 +1,6 @@
 """Rigor advice: how far ahead volume, mix and sequence can be demanded.
 
-DESIGN.md 3 scores each horizon band on some of the factors (by default
+docs/design.md section 2 scores each horizon band on some of the factors (by default
 volume x mix x sequence in the first 24 h, volume x mix to 48 h, volume
 beyond). Whether a plan can live up to that is a question the simulation
 answers: per replication the engines record, for each factor, the first
@@ -22,19 +22,31 @@ intervals use n / M effective replications, the conservative design effect
 Horizons are hours from the horizon start; bands are defined from the
 publication of the plan, so ``demanded_until_hours`` converts the last band
 that scores the factor to the same clock (None: every band scores it).
+
+The advice sentences say what *holds* means for the factor (:data:`MEANING`:
+every bucket's volume at least the quantity tolerance, mix and sequence at
+100%) and give horizons as dates in the plan's offset, hours from the
+horizon start second.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises
 from riskengine.model.rules import Band
+from riskengine.report.terminal import clock
 from riskengine.simulation.accumulate import Accumulators
 from riskengine.simulation.compile import Compiled
 from riskengine.simulation.statistics import wilson
 
 FACTORS = ("volume", "mix", "sequence")  # the rows of Accumulators.breaks
 DEFAULT_CONFIDENCE = 0.8
+#: What "the factor holds in a bucket" means (``{tolerance}``: the premises' quantity tolerance).
+MEANING = {"volume": "every bucket produces at least {tolerance} of its planned units",
+           "mix": "every bucket's units match the planned product mix",
+           "sequence": "each resource completes every bucket's operations in planned order"}
 
 
 def holds_through(breaks_row, n: int) -> list[int]:
@@ -89,31 +101,42 @@ def rigor_advice(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
                                if curve else None),
                "demanded_until_hours": demanded, "holds_through": curve}
         factors.append(row)
-        advice.append(sentence(row, confidence, horizon))
+        advice.append(sentence(row, confidence, horizon, plan.horizon.start,
+                               premises.execution.quantity_tolerance))
     return {"confidence": confidence, "bucket_hours": bh, "horizon_hours": horizon,
             "factors": factors, "advice": advice}
 
 
-def sentence(row: dict, confidence: float, horizon: float) -> str:
-    """E.g. "sequence holds with 80% probability only in the first 16 h (P 81.2% [79.4-83.0%]
-    through 16 h); the bands demand it for 24 h (too strict at this confidence)"."""
+def sentence(row: dict, confidence: float, horizon: float, origin: datetime,
+             quantity_tolerance: float = 1.0) -> str:
+    """The advice for one factor, e.g. "sequence (each resource completes every bucket's
+    operations in planned order) holds with 80% probability through Fri 20 Nov 06:00, the first
+    96 h (P 82.6% [79.0-85.7%]); the bands demand it through Tue 17 Nov 06:00 (24 h)"."""
     p = row["probability"]
     h = row["horizon_hours"]
+    name = row["factor"]
     if p is None:
-        return f"{row['factor']}: no replications"
-    where = (f"through the whole horizon ({horizon:g} h)" if h >= horizon
-             else f"only in the first {h:g} h" if h > 0
-             else f"not even in the first {p['hours']:g} h")
-    text = (f"{row['factor']} holds with {100 * confidence:g}% probability {where} "
-            f"(P {100 * p['mean']:.1f}% [{100 * p['low']:.1f}-{100 * p['high']:.1f}%]"
-            f" through {p['hours']:g} h)")
+        return f"{name}: no replications"
+    meaning = MEANING[name].format(tolerance=f"{100 * quantity_tolerance:g}%")
+    interval = f"P {100 * p['mean']:.1f}% [{100 * p['low']:.1f}-{100 * p['high']:.1f}%]"
+    at = f"{clock(origin, p['hours'])}, {p['hours']:g} h"
+    conf = f"{100 * confidence:g}%"
+    if h >= horizon:
+        text = (f"{name} ({meaning}) holds with {conf} probability through the whole horizon "
+                f"(to {at}; {interval})")
+    elif h > 0:
+        text = (f"{name} ({meaning}) holds with {conf} probability through {clock(origin, h)}, "
+                f"the first {h:g} h ({interval}), not beyond")
+    else:
+        text = (f"{name} ({meaning}) holds with less than {conf} probability even in the first "
+                f"bucket ({interval} that it holds to {at})")
     demanded = row["demanded_until_hours"]
     if demanded is None:
         text += "; every band demands it"
     elif demanded > 0:
-        text += f"; the bands demand it for {demanded:g} h"
+        text += f"; the bands demand it through {clock(origin, demanded)} ({demanded:g} h)"
     else:
         text += "; no band demands it"
     if (demanded is None and h < horizon) or (demanded is not None and h < demanded):
-        text += " (too strict at this confidence)"
+        text += ", longer than it holds at this confidence"
     return text

@@ -3,7 +3,7 @@
 ``score(plan, premises)`` compiles the model, runs replications with the
 chosen engine (common random numbers: every variate is addressed by seed,
 replication, stream and entity name), and turns the accumulated rows and
-sums into the estimates of DESIGN.md 5 (:class:`ScoreResult`).
+sums into the estimates of docs/design.md section 5 (:class:`ScoreResult`).
 
 With ``precision=H`` replications are added in batches until every headline
 interval (plan holds, BTS, BTP, volume, mix, sequence) has a half-width of at
@@ -100,6 +100,29 @@ def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision
         (default: no split). The result does not depend on it.
     confidence
         Confidence of the rigor advice (:mod:`riskengine.analysis.rigor`), in (0, 1).
+
+    Returns
+    -------
+    ScoreResult
+        ``plan_holds`` and ``holds_through_day`` (probabilities), expected
+        ``adherence`` (BTS, BTP, volume, mix, sequence), ``bands``, ``buckets``,
+        ``finish``, per-operation hit probabilities, miss ``causes``,
+        ``criticality`` and ``rigor_advice``: every estimate with its 95%
+        interval (``riskengine.score/1`` as ``to_dict()``; pandas: ``to_frames()``).
+
+    Examples
+    --------
+    >>> import riskengine as rk
+    >>> plan = rk.read_plan("scenarios/example-factory/plan-v1.json")
+    >>> premises = rk.read_premises("scenarios/example-factory/premises.toml")
+    >>> result = rk.score(plan, premises, replications=200, seed=1)
+    >>> result.replications, sorted(result.adherence)
+    (200, ['btp', 'bts', 'mix', 'sequence', 'volume'])
+    >>> bts = result.adherence["bts"]
+    >>> bool(0 <= bts["low"] <= bts["mean"] <= bts["high"] <= 1)
+    True
+    >>> rk.score(plan, premises, replications=200, seed=1).to_dict() == result.to_dict()  # same seed
+    True
     """
     if not 0 < confidence < 1:
         raise InputError(Problem("confidence", f"must be in (0, 1), got {confidence}"))

@@ -196,12 +196,19 @@ class SensitivityResult:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def to_frames(self) -> dict:
+        """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
+        from riskengine.interop.results import to_frames
+
+        return to_frames(self)
+
     def __str__(self) -> str:
-        lines = ["  Sensitivity (CRN-paired gain if removed / halved)        plan holds        BTS"]
-        for r in self.rows:
-            lines.append(f"    {r['kind']:<8} {r['name'][:34]:<34} {r['change']:<8} "
-                         f"{_points(r['plan_holds']):>10} {_points(r['bts']):>10}")
-        return "\n".join(lines)
+        from riskengine.report.terminal import table
+
+        return "\n".join(["  Sensitivity (CRN-paired gain if removed / halved)"]
+                         + table(["kind", "source", "change", "plan holds", "BTS"],
+                                 [[r["kind"], r["name"], r["change"], _points(r["plan_holds"]),
+                                   _points(r["bts"])] for r in self.rows], align="lllrr"))
 
 
 def _points(diff: dict) -> str:
@@ -213,10 +220,32 @@ def sensitivity(plan: Plan, premises: Premises, *, replications: int = 1000, see
                 progress: Callable[[int, int], None] | None = None) -> SensitivityResult:
     """Score the base premises and every variant with the same seed; rank by BTS gain.
 
-    Each row holds the paired difference (variant - base) of plan holds and BTS
-    with its 95% interval (:func:`riskengine.analysis.compare.paired_difference`).
-    ``progress`` is called after the base and after each variant with
-    (replications done over all runs, replications in all).
+    Parameters
+    ----------
+    plan, premises
+        The validated plan and its variability model.
+    replications, seed, engine
+        As in :func:`riskengine.analysis.score.score`, for the base and every variant.
+    progress
+        Called after the base and after each variant with (replications done
+        over all runs, replications in all).
+
+    Returns
+    -------
+    SensitivityResult
+        One row per variant (each disruption source or resource removed or
+        halved): the paired difference (variant - base) of plan holds and BTS
+        with its 95% interval (:func:`riskengine.analysis.compare.paired_difference`).
+
+    Examples
+    --------
+    >>> import riskengine as rk
+    >>> plan = rk.read_plan("scenarios/example-factory/plan-v1.json")
+    >>> premises = rk.read_premises("scenarios/example-factory/premises.toml")
+    >>> result = rk.sensitivity(plan, premises, replications=100, seed=1)
+    >>> first = result.rows[0]
+    >>> first["change"], sorted(first["bts"])[:3]
+    ('removed', ['half_width_independent', 'half_width_paired', 'high'])
     """
     runs = variants(premises, plan)
     total = replications * (1 + len(runs))

@@ -1,4 +1,4 @@
-"""Calibrate premises from realized history and back-test forecasts (DESIGN.md 1, issue 10)."""
+"""Calibrate premises from realized history and back-test forecasts (docs/design.md section 1)."""
 
 from riskengine.calibration.backtest import BacktestResult, backtest
 from riskengine.calibration.estimate import calibrate

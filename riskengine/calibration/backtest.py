@@ -4,7 +4,7 @@ For each plan version, the forecast is :func:`riskengine.analysis.score.score`
 of that version with the premises known when it was published (one premises
 for all, or one per version), and the realized figures come from
 :func:`riskengine.adherence.measure.measure` of all versions together (each
-bucket against the plan in effect, DESIGN.md 3), with the premises' rules.
+bucket against the plan in effect, docs/design.md section 2), with the premises' rules.
 
 Operation hits (every operation the forecast judges and the measurement
 measures against the same version): with forecast probability p_i and
@@ -46,11 +46,13 @@ from riskengine.adherence.arrays import COUNT_NAMES
 from riskengine.adherence.figures import band_score, figures, pct
 from riskengine.adherence.measure import measure
 from riskengine.analysis.score import score
+from riskengine.calibration.documents import BacktestDocument
 from riskengine.calibration.fitting import proportion
 from riskengine.errors import InputError, Problem
 from riskengine.model.actuals import Actuals, PlanHistory
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises
+from riskengine.report.terminal import prose, table
 
 BACKTEST_FORMAT = "riskengine.backtest/1"
 FIGURES = ("bts", "btp", "volume", "mix", "sequence")
@@ -121,11 +123,20 @@ class BacktestResult:
     replications: int
     seed: int
     pairs: list[tuple[str, str, float, bool]] = field(repr=False, default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"format": BACKTEST_FORMAT, "replications": self.replications, "seed": self.seed,
-                "plans": self.plans, "hits": self.hits, "coverage": self.coverage, "bands": self.bands,
-                "operations": [{"plan": a, "id": b, "forecast": p, "hit": y} for a, b, p, y in self.pairs]}
+        return BacktestDocument.checked(
+            {"format": BACKTEST_FORMAT, "replications": self.replications, "seed": self.seed,
+             "plans": self.plans, "hits": self.hits, "coverage": self.coverage, "bands": self.bands,
+             "operations": [{"plan": a, "id": b, "forecast": p, "hit": y} for a, b, p, y in self.pairs],
+             "warnings": self.warnings})
+
+    def to_frames(self) -> dict:
+        """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
+        from riskengine.interop.results import to_frames
+
+        return to_frames(self)
 
     def __str__(self) -> str:
         h = self.hits
@@ -135,24 +146,26 @@ class BacktestResult:
             lines += [f"  Operation hits: {h['n']} forecasts, mean forecast {pct(h['mean_forecast'])}, "
                       f"observed {pct(h['observed_rate'])}",
                       f"  Brier score {h['brier']:.4f} (base rate {h['brier_reference']:.4f}, "
-                      f"skill {h['brier_skill']:.3f})",
-                      f"  Spiegelhalter z {h['spiegelhalter_z']:+.2f} (p {h['spiegelhalter_p']:.3f}); "
+                      f"skill {_f(h['brier_skill'], '.3f')})",
+                      f"  Spiegelhalter z {_f(h['spiegelhalter_z'])} (p {_f(h['spiegelhalter_p'], '.3f')}); "
                       f"clustered by plan z {_f(h['z_clustered'])} (p {_f(h['p_clustered'], '.3f')})",
                       f"  Reliability bins within their 95% interval: {h['bins_within']} of "
-                      f"{len(h['bins'])}", "", "    forecast bin      n   forecast  observed  95% interval"]
-            for b in h["bins"]:
-                interval = f"[{pct(b['observed_low'])} - {pct(b['observed_high'])}]"
-                lines.append(f"    {b['low']:.1f}-{b['high']:.1f}   {b['n']:>7}  {pct(b['forecast']):>8}  "
-                             f"{pct(b['observed']):>8}  {interval}")
+                      f"{len(h['bins'])}", ""]
+            lines += table(["forecast bin", "n", "forecast", "observed", "95% interval"],
+                           [[f"{b['low']:.1f}-{b['high']:.1f}", b["n"], pct(b["forecast"]),
+                             pct(b["observed"]), f"[{pct(b['observed_low'])} - {pct(b['observed_high'])}]"]
+                            for b in h["bins"]])
         lines += ["", "  Coverage of the P10-P90 predictive intervals (nominal 80%)"]
-        for name, c in self.coverage.items():
-            if c["n"]:
-                lines.append(f"    {name:<22} {c['covered']:>5} of {c['n']:<5} {pct(c['rate'])}")
+        lines += table(["figure", "covered", "of", "rate"],
+                       [[name, c["covered"], c["n"], pct(c["rate"])] for name, c in self.coverage.items()
+                        if c["n"]])
         if self.bands:
-            lines += ["", "  Band      forecast mean   realized (over versions)"]
-            for b in self.bands:
-                lines.append(f"    {b['band']:<8} {pct(b['forecast']):>12}   {pct(b['realized']):>10}"
-                             f"   ({b['versions']} version(s))")
+            lines += ["", "  Bands (means over the versions in effect over their whole horizon)"]
+            lines += table(["band", "forecast", "realized", "versions"],
+                           [[b["band"], pct(b["forecast"]), pct(b["realized"]), b["versions"]]
+                            for b in self.bands])
+        for w in self.warnings:
+            lines += prose(f"warning: {w}")
         return "\n".join(lines)
 
 
@@ -163,8 +176,39 @@ def _f(x: float | None, spec: str = "+.2f") -> str:
 def backtest(plans: list[Plan], actuals: Actuals, premises: list[Premises], *, replications: int = 2000,
              seed: int = 0, engine: str = "kernel") -> BacktestResult:
     """Forecast each plan version with the premises of its time and compare with what happened
-    (module docstring). ``premises``: one for all versions, or one per version in the order of
-    ``plans``."""
+    (module docstring).
+
+    Parameters
+    ----------
+    plans
+        The past plan versions.
+    actuals
+        What was produced, validated against ``plans``.
+    premises
+        One premises for all versions, or one per version in the order of ``plans``.
+    replications, seed, engine
+        Of each version's forecast (:func:`riskengine.analysis.score.score`).
+
+    Returns
+    -------
+    BacktestResult
+        Brier score and reliability of the operation hit probabilities,
+        coverage of the P10-P90 intervals, forecast versus realized per band
+        (``riskengine.backtest/1`` as ``to_dict()``; pandas: ``to_frames()``).
+
+    Examples
+    --------
+    >>> import riskengine as rk
+    >>> weeks = [rk.read_plan(f"scenarios/calibration-weeks/plans/week-0{k}.json") for k in (1, 2)]
+    >>> history = rk.PlanHistory(weeks)
+    >>> import pandas as pd  # the actuals of the first two of eight weeks
+    >>> rows = pd.read_csv("scenarios/calibration-weeks/actuals.csv")
+    >>> actuals = rk.actuals_from_frame(rows[rows["operation"].str[:3].isin(["W01", "W02"])], history)
+    >>> truth = rk.read_premises("scenarios/calibration-weeks/premises-true.toml")
+    >>> result = rk.backtest(weeks, actuals, [truth], replications=100)
+    >>> result.hits["n"], [p["id"] for p in result.plans]
+    (228, ['week-01', 'week-02'])
+    """
     if len(premises) not in (1, len(plans)):
         raise InputError(Problem("premises", f"give one premises file or one per plan ({len(plans)}), "
                                  f"got {len(premises)}"))
@@ -230,5 +274,18 @@ def backtest(plans: list[Plan], actuals: Actuals, premises: list[Premises], *, r
     band_rows = [{"band": name, "versions": len(acc["realized"]),
                   "forecast": float(np.mean(acc["forecast"])), "realized": float(np.mean(acc["realized"]))}
                  for name, acc in bands.items()]
-    return BacktestResult(plans=plan_rows, hits=hit_statistics(p, y, cluster), coverage=coverage,
-                          bands=band_rows, replications=replications, seed=seed, pairs=pairs)
+    hits = hit_statistics(p, y, cluster)
+    return BacktestResult(plans=plan_rows, hits=hits, coverage=coverage, bands=band_rows,
+                          replications=replications, seed=seed, pairs=pairs, warnings=_warnings(hits))
+
+
+def _warnings(hits: dict) -> list[str]:
+    """What makes the hit statistics uninformative."""
+    if not hits["n"]:
+        return ["no forecast operation was measured: the actuals cover none of the plans' operations"]
+    if hits["observed_rate"] in (0.0, 1.0):
+        every = "MISS" if hits["observed_rate"] == 0.0 else "HIT"
+        return [f"every measured operation was a {every}: the Brier skill and Spiegelhalter's test are "
+                "undefined; check the premises' execution rules (quantity_tolerance, "
+                "lateness_tolerance_hours) against how the shop judges an operation"]
+    return []

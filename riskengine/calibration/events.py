@@ -50,14 +50,25 @@ MAX_EVENTS = 5_000_000
 
 
 class Event(Strict):
+    """One row of the events table (see the module documentation for each kind)."""
+
     event: Literal["window", "breakdown", "material", "absence"]
+    """The kind: an observation window of a resource, a breakdown, a material lot or an absent crew."""
     resource: str | None = None
+    """The resource (window, breakdown, absence)."""
     material: str | None = None
+    """The material (material lot)."""
     start: Instant
+    """ISO 8601 with offset: window start, failure, lot due (planned availability), absent shift start."""
     end: Instant | None = None
+    """ISO 8601 with offset: window end, repair done (empty: still in repair at the window's end), lot
+    arrival, absent shift end."""
     run_hours: NonNegative | None = None
+    """The run-hour meter in hours: at the window's end (window), at the failure (breakdown)."""
     shifts: Annotated[int, Field(ge=0)] | None = None
+    """Crew shifts scheduled in the window (window): the denominator of absenteeism."""
     window: str | None = None
+    """Names a window (on its window row) or ties a breakdown or absence to it."""
 
     @field_validator("resource", "material", "window", mode="before")
     @classmethod
@@ -66,8 +77,12 @@ class Event(Strict):
 
 
 class EventsFile(Strict):
+    """Shop-floor events for calibration (``riskengine.events/1``)."""
+
     format: Literal["riskengine.events/1"]
+    """The format and its version."""
     events: list[Event] = Field(max_length=MAX_EVENTS)
+    """The events."""
 
 
 @dataclass

@@ -69,6 +69,7 @@ class Observations:
     performance: np.ndarray = field(default_factory=lambda: np.zeros(0))
     setup_overrun: np.ndarray = field(default_factory=lambda: np.zeros(0))
     scrap: tuple[int, int] = (0, 0)  # (scrapped units, planned units)
+    scrap_shares: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per executed operation
     deviation: tuple[int, int, int] = (0, 0, 0)  # (deviations, opportunities, other moves)
     warnings: list[str] = field(default_factory=list)
 
@@ -123,7 +124,7 @@ def _operations(history: PlanHistory, done: dict[str, Realized], obs: Observatio
     for plan in history.versions:
         for op in plan.operations:
             latest[op.id] = op
-    perf, setup, scrapped, units = [], [], 0, 0
+    perf, setup, scrapped, units, shares = [], [], 0, 0, []
     missing = 0
     for oid, real in done.items():
         op = latest.get(oid)
@@ -131,7 +132,10 @@ def _operations(history: PlanHistory, done: dict[str, Realized], obs: Observatio
             continue
         planned_units = int(math.floor(op.quantity))
         units += planned_units
-        scrapped += int(min(max(planned_units - math.floor(real.good + 1e-9), 0), planned_units))
+        short = int(min(max(planned_units - math.floor(real.good + 1e-9), 0), planned_units))
+        scrapped += short
+        if planned_units:
+            shares.append(short / planned_units)
         work = max(work_content(op) - op.setup_hours, 0.0)
         if real.run is None or real.setup is None:
             missing += 1
@@ -142,6 +146,7 @@ def _operations(history: PlanHistory, done: dict[str, Realized], obs: Observatio
             setup.append(real.setup / op.setup_hours)
     obs.performance, obs.setup_overrun = np.array(perf), np.array(setup)
     obs.scrap = (scrapped, units)
+    obs.scrap_shares = np.array(shares)
     if missing:
         obs.warnings.append(f"{missing} executed operation(s) have no setup_hours/run_hours in the "
                             "actuals: they do not count for performance and setup overrun")

@@ -15,8 +15,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from riskengine.calibration.documents import CalibrationDocument
 from riskengine.calibration.fitting import Sample
 from riskengine.model.premises import Premises
+from riskengine.report.terminal import prose, table
 
 CALIBRATION_FORMAT = "riskengine.calibration/1"
 
@@ -33,9 +35,16 @@ class CalibrationResult:
     plans: list[str]
 
     def to_dict(self) -> dict:
-        return {"format": CALIBRATION_FORMAT, "plans": self.plans, "estimates": self.estimates,
-                "fits": self.fits, "fallbacks": self.fallbacks, "warnings": self.warnings,
-                "premises": self.document}
+        return CalibrationDocument.checked(
+            {"format": CALIBRATION_FORMAT, "plans": self.plans, "estimates": self.estimates,
+             "fits": self.fits, "fallbacks": self.fallbacks, "warnings": self.warnings,
+             "premises": self.document})
+
+    def to_frames(self) -> dict:
+        """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
+        from riskengine.interop.results import to_frames
+
+        return to_frames(self)
 
     def estimate(self, parameter: str, quantity: str) -> dict | None:
         return next((e for e in self.estimates
@@ -49,19 +58,18 @@ class CalibrationResult:
                        "the calibration report (riskengine.calibration/1).")
 
     def __str__(self) -> str:
-        lines = [f"Calibration from {len(self.plans)} plan version(s)", "",
-                 f"  {'parameter':<44} {'':<11} {'estimate':>10} {'95% interval':>22} {'n':>6}"]
-        for e in self.estimates:
-            low, high = e["low"], e["high"]
-            interval = f"[{_num(low)} - {_num(high)}]"
-            mark = " *" if e["fallback"] else ""
-            lines.append(f"  {e['parameter'][:44]:<44} {e['quantity']:<11} {_num(e['estimate']):>10} "
-                         f"{interval:>22} {e['n']:>6}{mark}")
+        lines = [f"Calibration from {len(self.plans)} plan version(s)", ""]
+        lines += table(["parameter", "", "estimate", "95% interval", "n"],
+                       [[e["parameter"], e["quantity"], _num(e["estimate"]),
+                         f"[{_num(e['low'])} - {_num(e['high'])}]",
+                         f"{e['n']}{' *' if e['fallback'] else ''}"] for e in self.estimates],
+                       align="llrrr", indent=2)
         if self.fallbacks:
-            lines += ["", "  * fallbacks:"] + [f"    {f['parameter']}: {f['reason']}; {f['used']}"
-                                                for f in self.fallbacks]
+            lines += ["", "  * fallbacks:"]
+            lines += [line for f in self.fallbacks
+                      for line in prose(f"{f['parameter']}: {f['reason']}; {f['used']}", 4)]
         if self.warnings:
-            lines += ["", "  Warnings:"] + [f"    {w}" for w in self.warnings]
+            lines += ["", "  Warnings:"] + [line for w in self.warnings for line in prose(w, 4)]
         return "\n".join(lines)
 
 

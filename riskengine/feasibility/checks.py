@@ -49,6 +49,7 @@ from riskengine.feasibility.view import TOL, PlanView, hours_text
 from riskengine.model.calendar import finish_time, next_working, working_time
 from riskengine.model.plan import Plan
 from riskengine.model.setup import required_setup
+from riskengine.model.validation import unvalidated_warning
 
 
 def conflicts(v: PlanView) -> list[Finding]:
@@ -249,6 +250,15 @@ def check(plan: Plan) -> CheckResult:
     CheckResult
         Findings (errors first, then by kind and time) and the health summary;
         ``result.ok`` is False when any finding is an error.
+
+    Examples
+    --------
+    >>> import riskengine as rk
+    >>> rk.check(rk.read_plan("scenarios/example-factory/plan-v1.json")).verdict
+    'feasible'
+    >>> broken = rk.check(rk.read_plan("scenarios/broken-plan/plan.json"))
+    >>> broken.ok, broken.errors[0].kind
+    (False, 'conflict')
     """
     view = PlanView.of(plan)
     findings = [f for run in CHECKS for f in run(view)]
@@ -256,4 +266,5 @@ def check(plan: Plan) -> CheckResult:
     first = {op.id: view.start[i] for i, op in enumerate(plan.operations)}
     findings.sort(key=lambda f: (f.severity != "error", order.index(f.kind),
                                  min(first[o] for o in f.operations)))
-    return CheckResult(plan.id, len(plan.operations), findings)
+    notes = [w for w in (unvalidated_warning(plan),) if w]
+    return CheckResult(plan.id, len(plan.operations), findings, plan_warnings=notes)

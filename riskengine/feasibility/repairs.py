@@ -199,6 +199,8 @@ def repair(plan: Plan) -> RepairResult:
                 f"({hours_text(work[i])} of work from {view.clock(t)})"))
     doc = _jsonable(plan.model_dump(exclude_none=True))
     doc["id"] = f"{plan.id}-repaired"
+    if doc.pop("validation", None) is not None or doc.get("status") in ("validated", "published"):
+        doc["status"] = "proposed"  # a changed plan is signed off again (docs/design.md section 9)
     moves = []
     for i, op in enumerate(ops):
         if start[i] == view.start[i] and end[i] == view.end[i] and setup[i] == op.setup_hours:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from riskengine.feasibility.documents import CheckDocument
+from riskengine.report.terminal import prose
+
 if TYPE_CHECKING:
     from riskengine.feasibility.repairs import RepairResult
 
@@ -52,7 +55,8 @@ class Finding:
 
 @dataclass
 class CheckResult:
-    """The health of a plan before simulation (DESIGN.md 6: ``to_dict()`` and a readable ``str``).
+    """The health of a plan before simulation (``to_dict()`` and a readable ``str``: docs/design.md
+    section 1).
 
     Attributes
     ----------
@@ -64,12 +68,16 @@ class CheckResult:
         Every finding, errors first, then by kind (:data:`KINDS` order) and time.
     repair
         The repair, when one was asked for.
+    plan_warnings
+        What the check says beyond its findings (``warnings`` in the document; they change
+        neither the verdict nor the exit code): a plan in effect never validated by operations.
     """
 
     plan: str
     n_operations: int
     findings: list[Finding]
     repair: RepairResult | None = field(default=None)
+    plan_warnings: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Finding]:
@@ -115,9 +123,17 @@ class CheckResult:
         }
 
     def to_dict(self) -> dict:
-        return {"format": CHECK_FORMAT, "plan": self.plan, "summary": self.summary(),
-                "findings": [f.to_dict() for f in self.findings],
-                "repair": self.repair.to_dict() if self.repair is not None else None}
+        return CheckDocument.checked(
+            {"format": CHECK_FORMAT, "plan": self.plan, "summary": self.summary(),
+             "findings": [f.to_dict() for f in self.findings],
+             "repair": self.repair.to_dict() if self.repair is not None else None,
+             "warnings": list(self.plan_warnings)})
+
+    def to_frames(self) -> dict:
+        """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
+        from riskengine.interop.results import to_frames
+
+        return to_frames(self)
 
     def __str__(self) -> str:
         s = self.summary()
@@ -137,4 +153,7 @@ class CheckResult:
                 lines.append(f"  ... and {len(self.findings) - MAX_LISTED} more (all of them in --json)")
         if self.repair is not None:
             lines += ["", *("  " + line for line in str(self.repair).splitlines())]
+        if self.plan_warnings:
+            lines.append("")
+            lines += [line for w in self.plan_warnings for line in prose(f"warning: {w}")]
         return "\n".join(lines)

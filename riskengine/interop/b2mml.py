@@ -1,7 +1,12 @@
 """ISA-95 import: B2MML production schedules as plans, production performance as actuals.
 
 B2MML (MESA's XML for ISA-95 part 2/4) is what MES and ERP systems exchange.
-Mapping (namespaces are ignored, so B2MML versions V0600 to V0700+ read alike):
+Both namespaces are read alike: WBF's V0401 (``http://www.wbf.org/xml/B2MML-V0401``,
+still what many MES integrations send) and MESA's V0600 and later
+(``http://www.mesa.org/xml/B2MML...``), as well as documents without a namespace;
+a transaction wrapper (``ProcessProductionSchedule``, ``SyncProductionPerformance``,
+...) is unwrapped to the ``ProductionSchedule``/``ProductionPerformance`` in its
+``DataArea``. Mapping:
 
 ``ProductionSchedule`` -> ``riskengine.plan/1``
     ``ID`` -> ``id``; ``PublishedDate`` -> ``published_at``; ``StartTime`` /
@@ -23,13 +28,31 @@ Mapping (namespaces are ignored, so B2MML versions V0600 to V0700+ read alike):
     ids in order of appearance. Calendars and the setup matrix are not part of
     a schedule: the imported plan has none (24/7 working time).
 
+    Segment ids are often numbered per request (``1``, ``2``, ... restarting in
+    every ``ProductionRequest``). When a segment id occurs in more than one
+    request, every operation id of the message is qualified by its request,
+    ``REQUEST/SEGMENT`` (``WO7/1``), and ``after`` ids that name a segment of
+    the same request are qualified alike.
+
 ``ProductionPerformance`` -> ``riskengine.actuals/1``
     Each ``SegmentResponse`` is a record: ``operation`` is the
     ``SegmentData`` named ``operation`` when present (empty: unplanned
     production), else the response's ``ID``; ``ActualStartTime`` /
     ``ActualEndTime``; ``EquipmentActual/EquipmentID`` -> ``resource``; the
     produced material actual -> ``product`` and good ``quantity``;
-    ``SegmentData`` named ``cause`` -> ``cause``.
+    ``SegmentData`` named ``cause`` -> ``cause``. Checked against plan
+    versions, an id that is no planned operation but is one once qualified by
+    the response's ``ProductionRequestID`` (``REQUEST/SEGMENT``) is read so.
+
+Several ``Quantity`` elements of one material are told apart by their ``Key``:
+the one named by ``quantity_key`` (``--quantity-key``) when given, else the only
+one, else the one without a ``Key``, else the one whose ``Key`` is a usual name
+of the quantity to make (``planned``, ``target``, ``quantity``) or made
+(``good``, ``yield``, ``produced``, ``actual``); anything else is refused with
+the keys found. Times without a UTC offset (``2017-01-11T14:00:00``) are
+wall-clock times in ``timezone`` (``--timezone Europe/Berlin``), localized by
+:mod:`riskengine.interop.localtime` (nonexistent or ambiguous times at a clock
+change are refused); without a time zone they are refused.
 
 Untrusted XML is parsed with ``defusedxml`` and any document type declaration
 is refused: no entity is expanded (billion laughs) and no external entity or
@@ -41,6 +64,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from datetime import datetime
 from pathlib import Path
 
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
@@ -48,11 +72,21 @@ from defusedxml.ElementTree import fromstring
 from pydantic import ValidationError
 
 from riskengine.errors import InputError, Problem, from_pydantic
-from riskengine.model.plan import PLAN_FORMAT, Plan, parse_plan
+from riskengine.interop.b2mml_export import actuals_to_performance, plan_to_schedule
+from riskengine.interop.localtime import localize, zone
+from riskengine.model.plan import PLAN_FORMAT, parse_plan
 
-NS = "http://www.mesa.org/xml/B2MML"
+__all__ = ["actuals_to_performance", "parse_xml", "performance_to_actuals", "plan_to_schedule",
+           "read_b2mml", "schedule_to_plan"]
+
+#: WBF's B2MML V0401 (before MESA took B2MML over) and MESA's, V0600 and later
+NAMESPACES = ("http://www.wbf.org/xml/B2MML-V0401", "http://www.mesa.org/xml/B2MML")
+VERBS = ("Acknowledge", "Cancel", "Change", "Get", "Process", "Respond", "Show", "Sync")
 MAX_XML_BYTES = 256 * 2**20
 PARAMETERS = ("setup_hours", "work_hours", "family", "after")
+#: usual Keys of the quantity to make (requirements) and of the good quantity made (actuals)
+PLANNED_KEYS = ("planned", "target", "quantity")
+GOOD_KEYS = ("good", "yield", "produced", "actual", "quantity")
 
 
 def _local(tag: str) -> str:
@@ -90,6 +124,8 @@ def parse_xml(data: bytes, source: str | None = None) -> ET.Element:
                                  "local files (external entities)"), source) from None
     except DefusedXmlException as exc:
         raise InputError(Problem("", f"refused unsafe XML: {exc}"), source) from None
+    except LookupError as exc:  # an encoding Python does not know, named in the XML declaration
+        raise InputError(Problem("line 1", f"not readable XML: {exc}"), source) from None
     except ET.ParseError as exc:
         line, column = exc.position
         raise InputError(Problem(f"line {line} column {column + 1}", f"not well-formed XML: {exc}"),
@@ -123,6 +159,60 @@ def _number(text: str | None, where: str, problems: list[Problem]) -> float | st
         return text
 
 
+def _pick_quantity(quantities: list[ET.Element], usual: tuple[str, ...], key: str | None) -> ET.Element | str:
+    """The Quantity element that holds the amount (module docstring), or why none can be chosen."""
+    keyed = [(_text(q, "Key"), q) for q in quantities]
+    keys = ", ".join(repr(k) for k, _ in keyed if k is not None) or "none"
+    if key is not None:
+        found = [q for k, q in keyed if (k or "").lower() == key.lower()]
+        return found[0] if found else f"has no Quantity with Key {key!r} (Keys: {keys})"
+    if len(quantities) == 1:
+        return quantities[0]
+    plain = [q for k, q in keyed if k is None]
+    if len(plain) == 1:
+        return plain[0]
+    for name in usual:
+        found = [q for k, q in keyed if (k or "").lower() == name]
+        if len(found) == 1:
+            return found[0]
+    return (f"has {len(quantities)} Quantity elements (Keys: {keys}) and none is the obvious amount: "
+            "name its Key with --quantity-key")
+
+
+def _quantity(material: ET.Element | None, where: str, usual: tuple[str, ...], key: str | None,
+              problems: list[Problem], default: str | None = None) -> float | str | None:
+    """The chosen Quantity of a material element as a number (``default`` without a material)."""
+    if material is None:
+        return _number(default, where, problems)
+    where = f"{where}/{_local(material.tag)}"
+    quantities = _children(material, "Quantity")
+    if not quantities:
+        return None
+    chosen = _pick_quantity(quantities, usual, key)
+    if isinstance(chosen, str):
+        problems.append(Problem(where, chosen))
+        return None
+    return _number(_text(chosen, "QuantityString"), f"{where}/Quantity", problems)
+
+
+def _time(e: ET.Element, name: str, where: str, tz, problems: list[Problem]) -> str | None:
+    """The text of a time element, a naive one localized in ``tz`` (module docstring)."""
+    text = _text(e, name)
+    if text is None:
+        return None
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        return text  # not a time at all: the document's validation locates it
+    if t.tzinfo is not None:
+        return text
+    try:
+        return localize(t, tz).isoformat()
+    except ValueError as exc:
+        problems.append(Problem(f"{where}/{name}" if where else name, f"{exc}, got {text!r}"))
+        return text
+
+
 def _segments(request: ET.Element, path: str) -> list[tuple[ET.Element, str]]:
     """Segment requirements of a production request, nested ones after their parent."""
     out = []
@@ -133,55 +223,104 @@ def _segments(request: ET.Element, path: str) -> list[tuple[ET.Element, str]]:
     return out
 
 
-def schedule_to_plan(root: ET.Element, *, bucket_hours: float = 8.0, source: str | None = None) -> dict:
-    """The plan document (``riskengine.plan/1``) of a ``ProductionSchedule`` element."""
+def _qualified(requests: list[tuple[str | None, list[tuple[ET.Element, str]]]]) -> bool:
+    """Whether some segment id occurs in more than one production request of the message."""
+    seen: dict[str, int] = {}
+    for r, (_, segments) in enumerate(requests):
+        for seg, _where in segments:
+            sid = _text(seg, "ID")
+            if sid is not None and seen.setdefault(sid, r) != r:
+                return True
+    return False
+
+
+def _operation(seg: ET.Element, where: str, order: str | None, default_product: str | None, tz,
+               quantity_key: str | None, problems: list[Problem]) -> dict:
+    """The plan operation of one segment requirement (``after`` set by the caller)."""
+    op = {"id": _text(seg, "ID"), "order": order,
+          "start": _time(seg, "EarliestStartTime", where, tz, problems),
+          "end": _time(seg, "LatestEndTime", where, tz, problems),
+          "resource": _text(seg, "EquipmentRequirement", "EquipmentID")}
+    produced = _materials(seg, "Produced", "MaterialProducedRequirement")
+    named = _text(produced[0], "MaterialDefinitionID") if produced else None
+    op["product"] = named or default_product
+    op["quantity"] = _quantity(produced[0] if produced else None, where, PLANNED_KEYS, quantity_key,
+                               problems)
+    consumed = _materials(seg, "Consumed", "MaterialConsumedRequirement")
+    op["materials"] = [_text(m, "MaterialLotID") or _text(m, "MaterialDefinitionID") for m in consumed]
+    params = _parameters(seg, "SegmentParameter")
+    for name in ("setup_hours", "work_hours"):
+        if name in params:
+            op[name] = _number(params[name], f"{where}/SegmentParameter[{name}]", problems)
+    if params.get("family"):
+        op["family"] = params["family"]
+    if "after" in params:
+        op["after"] = [a.strip() for a in (params["after"] or "").split(";") if a.strip()]
+    return op
+
+
+def schedule_to_plan(root: ET.Element, *, bucket_hours: float = 8.0, source: str | None = None,
+                     timezone: str | None = None, quantity_key: str | None = None) -> dict:
+    """The plan document (``riskengine.plan/1``) of a ``ProductionSchedule`` element.
+
+    ``timezone``: the IANA zone of times without UTC offset; ``quantity_key``:
+    the ``Key`` of the Quantity to read where a material has several (module
+    docstring).
+    """
+    tz = zone(timezone) if timezone else None
+    root = _unwrap(root, "ProductionSchedule", source)
     problems: list[Problem] = []
+    requests = [(_text(request, "ID"), _segments(request, f"ProductionRequest[{r}]"))
+                for r, request in enumerate(_children(root, "ProductionRequest"), 1)]
+    qualify = _qualified(requests)
     operations, resources = [], {}
-    for r, request in enumerate(_children(root, "ProductionRequest"), 1):
-        order = _text(request, "ID")
+    for (order, segments), request in zip(requests, _children(root, "ProductionRequest"), strict=True):
         default_product = _text(request, "ProductProductionRuleID")
+        local = {sid: f"{order}/{sid}" for seg, _ in segments if (sid := _text(seg, "ID")) is not None}
         previous = None
-        for seg, where in _segments(request, f"ProductionRequest[{r}]"):
-            op = {"id": _text(seg, "ID"), "order": order, "start": _text(seg, "EarliestStartTime"),
-                  "end": _text(seg, "LatestEndTime"), "resource": _text(seg, "EquipmentRequirement",
-                                                                         "EquipmentID")}
-            produced = _materials(seg, "Produced", "MaterialProducedRequirement")
-            named = _text(produced[0], "MaterialDefinitionID") if produced else None
-            op["product"] = named or default_product
-            op["quantity"] = _number(_text(produced[0], "Quantity", "QuantityString") if produced else None,
-                                     f"{where}/MaterialProducedRequirement/Quantity", problems)
-            consumed = _materials(seg, "Consumed", "MaterialConsumedRequirement")
-            op["materials"] = [_text(m, "MaterialLotID") or _text(m, "MaterialDefinitionID")
-                               for m in consumed]
-            params = _parameters(seg, "SegmentParameter")
-            for name in ("setup_hours", "work_hours"):
-                if name in params:
-                    op[name] = _number(params[name], f"{where}/SegmentParameter[{name}]", problems)
-            if params.get("family"):
-                op["family"] = params["family"]
-            if "after" in params:
-                op["after"] = [a.strip() for a in (params["after"] or "").split(";") if a.strip()]
-            else:
-                op["after"] = [previous] if previous else []
+        for seg, where in segments:
+            op = _operation(seg, where, order, default_product, tz, quantity_key, problems)
+            if qualify and op["id"] is not None:
+                op["id"] = local[op["id"]]
+                if "after" in op:
+                    op["after"] = [local.get(a, a) for a in op["after"]]
+            op.setdefault("after", [previous] if previous else [])
             previous = op["id"]
             if op["resource"]:
                 resources.setdefault(op["resource"], None)
             operations.append(({k: v for k, v in op.items() if v is not None}, where))
     if not operations:
         problems.append(Problem("ProductionSchedule", "has no ProductionRequest/SegmentRequirement"))
+    published = _time(root, "PublishedDate", "", tz, problems)
+    start, end = _time(root, "StartTime", "", tz, problems), _time(root, "EndTime", "", tz, problems)
     if problems:
         raise InputError(problems, source)
     ops = [op for op, _ in operations]
     starts = [op["start"] for op in ops if isinstance(op.get("start"), str)]
     ends = [op["end"] for op in ops if isinstance(op.get("end"), str)]
-    start = _text(root, "StartTime") or _earliest(starts)
+    start = start or _earliest(starts)
     doc = {"format": PLAN_FORMAT, "id": _text(root, "ID") or "b2mml-schedule",
-           "published_at": _text(root, "PublishedDate") or start,
-           "horizon": {"start": start, "end": _text(root, "EndTime") or _earliest(ends, latest=True)},
+           "published_at": published or start,
+           "horizon": {"start": start, "end": end or _earliest(ends, latest=True)},
            "bucket_hours": bucket_hours, "resources": [{"id": r} for r in resources], "operations": ops}
     doc = {k: v for k, v in doc.items() if v is not None}
     _validate(lambda: parse_plan(doc), "operations", [w for _, w in operations], source)
     return doc
+
+
+def _unwrap(root: ET.Element, noun: str, source: str | None) -> ET.Element:
+    """The ``noun`` element: the root itself, or the one in a transaction's ``DataArea``."""
+    namespace = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
+    if namespace and not namespace.startswith(NAMESPACES):
+        raise InputError(Problem(_local(root.tag), f"namespace {namespace!r} is not B2MML (expected "
+                                 f"{NAMESPACES[0]} or {NAMESPACES[1]}...)"), source)
+    if _local(root.tag) == noun:
+        return root
+    found = [e for area in _children(root, "DataArea") for e in _children(area, noun)]
+    if _local(root.tag) in (f"{verb}{noun}" for verb in VERBS) and len(found) == 1:
+        return found[0]
+    what = f"has {len(found)} {noun} elements (one is read)" if found else f"holds no {noun}"
+    raise InputError(Problem(_local(root.tag), what), source)
 
 
 def _earliest(times: list[str], latest: bool = False) -> str | None:
@@ -213,27 +352,37 @@ def _validate(check, table: str, paths: list[str], source: str | None) -> None:
         raise InputError(problems, source) from None
 
 
-def performance_to_actuals(root: ET.Element, source: str | None = None, history=None) -> dict:
+def performance_to_actuals(root: ET.Element, source: str | None = None, history=None, *,
+                           timezone: str | None = None, quantity_key: str | None = None) -> dict:
     """The actuals document (``riskengine.actuals/1``) of a ``ProductionPerformance`` element.
 
     With ``history`` (a :class:`~riskengine.model.actuals.PlanHistory`) the
-    records are also checked against the plan versions.
+    records are also checked against the plan versions, and a segment id that
+    is a planned operation only once qualified by its request is qualified.
     """
     from riskengine.model.actuals import ACTUALS_FORMAT, Actuals, parse_actuals
 
+    tz = zone(timezone) if timezone else None
+    root = _unwrap(root, "ProductionPerformance", source)
+    planned = {op.id for p in history.versions for op in p.operations} if history is not None else set()
     problems: list[Problem] = []
     records, paths = [], []
     for r, response in enumerate(_children(root, "ProductionResponse"), 1):
+        request = _text(response, "ProductionRequestID")
         for k, seg in enumerate(_children(response, "SegmentResponse"), 1):
             where = f"ProductionResponse[{r}]/SegmentResponse[{k}]"
             data = _parameters(seg, "SegmentData")
             produced = _materials(seg, "Produced", "MaterialProducedActual")
-            rec = {"operation": data["operation"] if "operation" in data else _text(seg, "ID"),
+            operation = data["operation"] if "operation" in data else _text(seg, "ID")
+            if operation and operation not in planned and f"{request}/{operation}" in planned:
+                operation = f"{request}/{operation}"
+            rec = {"operation": operation,
                    "product": _text(produced[0], "MaterialDefinitionID") if produced else None,
                    "resource": _text(seg, "EquipmentActual", "EquipmentID"),
-                   "quantity": _number(_text(produced[0], "Quantity", "QuantityString") if produced else "0",
-                                       f"{where}/MaterialProducedActual/Quantity", problems),
-                   "start": _text(seg, "ActualStartTime"), "end": _text(seg, "ActualEndTime"),
+                   "quantity": _quantity(produced[0] if produced else None, where, GOOD_KEYS, quantity_key,
+                                         problems, default="0"),
+                   "start": _time(seg, "ActualStartTime", where, tz, problems),
+                   "end": _time(seg, "ActualEndTime", where, tz, problems),
                    "cause": data.get("cause")}
             records.append({k: v for k, v in rec.items() if v is not None})
             paths.append(where)
@@ -256,100 +405,19 @@ def performance_to_actuals(root: ET.Element, source: str | None = None, history=
     return doc
 
 
-def read_b2mml(path: str | Path, *, bucket_hours: float = 8.0, history=None) -> tuple[str, dict]:
-    """Read a B2MML file: ``("plan", document)`` or ``("actuals", document)`` by its root element."""
+def read_b2mml(path: str | Path, *, bucket_hours: float = 8.0, history=None, timezone: str | None = None,
+               quantity_key: str | None = None) -> tuple[str, dict]:
+    """Read a B2MML file: ``("plan", document)`` or ``("actuals", document)`` by its root element
+    (or the element in a transaction's ``DataArea``); options as in :func:`schedule_to_plan`."""
     path = Path(path)
     if not path.is_file():
         raise InputError(Problem(str(path), "no such file"))
     root = parse_xml(path.read_bytes(), str(path))
     kind = _local(root.tag)
-    if kind == "ProductionSchedule":
-        return "plan", schedule_to_plan(root, bucket_hours=bucket_hours, source=str(path))
-    if kind == "ProductionPerformance":
-        return "actuals", performance_to_actuals(root, str(path), history)
-    raise InputError(Problem(kind, "the root element must be ProductionSchedule or ProductionPerformance"),
-                     str(path))
-
-
-# -- export (sample files; APS tools that speak B2MML) ---------------------------------------------
-
-def _add(parent: ET.Element, name: str, text: object | None = None) -> ET.Element:
-    e = ET.SubElement(parent, f"{{{NS}}}{name}")
-    if text is not None:
-        e.text = str(text)
-    return e
-
-
-def _parameter(seg: ET.Element, element: str, name: str, value: object) -> None:
-    p = _add(seg, element)
-    _add(p, "ID", name)
-    _add(_add(p, "Value"), "ValueString", value)
-
-
-def _quantity(parent: ET.Element, quantity: float) -> None:
-    q = _add(parent, "Quantity")
-    _add(q, "QuantityString", f"{quantity:g}")
-    _add(q, "UnitOfMeasure", "units")
-
-
-def _xml(root: ET.Element) -> str:
-    ET.register_namespace("", NS)
-    ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
-
-
-def plan_to_schedule(plan: Plan) -> str:
-    """A plan as a B2MML ``ProductionSchedule`` (what :func:`schedule_to_plan` reads back)."""
-    root = ET.Element(f"{{{NS}}}ProductionSchedule")
-    _add(root, "ID", plan.id)
-    _add(root, "PublishedDate", plan.published_at.isoformat())
-    _add(root, "StartTime", plan.horizon.start.isoformat())
-    _add(root, "EndTime", plan.horizon.end.isoformat())
-    requests: dict[str, ET.Element] = {}
-    for op in plan.operations:
-        order = op.order or op.id
-        if order not in requests:
-            requests[order] = _add(root, "ProductionRequest")
-            _add(requests[order], "ID", order)
-            _add(requests[order], "ProductProductionRuleID", op.product)
-        seg = _add(requests[order], "SegmentRequirement")
-        _add(seg, "ID", op.id)
-        _add(seg, "EarliestStartTime", op.start.isoformat())
-        _add(seg, "LatestEndTime", op.end.isoformat())
-        for name, value in (("setup_hours", op.setup_hours), ("work_hours", op.work_hours),
-                            ("family", op.family), ("after", ";".join(op.after))):
-            if value is not None:
-                _parameter(seg, "SegmentParameter", name, value)
-        _add(_add(seg, "EquipmentRequirement"), "EquipmentID", op.resource)
-        produced = _add(seg, "MaterialProducedRequirement")
-        _add(produced, "MaterialDefinitionID", op.product)
-        _quantity(produced, op.quantity)
-        for m in op.materials:
-            _add(_add(seg, "MaterialConsumedRequirement"), "MaterialLotID", m)
-    return _xml(root)
-
-
-def actuals_to_performance(records: list[dict], performance_id: str = "performance") -> str:
-    """Actual records (dicts of ``riskengine.actuals/1``) as a B2MML ``ProductionPerformance``."""
-    root = ET.Element(f"{{{NS}}}ProductionPerformance")
-    _add(root, "ID", performance_id)
-    response = _add(root, "ProductionResponse")
-    _add(response, "ID", performance_id)
-    for k, rec in enumerate(records):
-        seg = _add(response, "SegmentResponse")
-        _add(seg, "ID", rec.get("operation") or f"unplanned-{k + 1}")
-        if rec.get("start"):
-            _add(seg, "ActualStartTime", rec["start"])
-        if rec.get("end"):
-            _add(seg, "ActualEndTime", rec["end"])
-        if not rec.get("operation"):
-            _parameter(seg, "SegmentData", "operation", "")
-        if rec.get("cause"):
-            _parameter(seg, "SegmentData", "cause", rec["cause"])
-        if rec.get("resource"):
-            _add(_add(seg, "EquipmentActual"), "EquipmentID", rec["resource"])
-        produced = _add(seg, "MaterialProducedActual")
-        if rec.get("product"):
-            _add(produced, "MaterialDefinitionID", rec["product"])
-        _quantity(produced, float(rec.get("quantity", 0)))
-    return _xml(root)
+    options = {"source": str(path), "timezone": timezone, "quantity_key": quantity_key}
+    if kind.endswith("ProductionSchedule"):
+        return "plan", schedule_to_plan(root, bucket_hours=bucket_hours, **options)
+    if kind.endswith("ProductionPerformance"):
+        return "actuals", performance_to_actuals(root, history=history, **options)
+    raise InputError(Problem(kind, "the root element must be ProductionSchedule or ProductionPerformance "
+                             "(or a transaction such as ProcessProductionSchedule)"), str(path))

@@ -1,6 +1,10 @@
 """Write results atomically: a temp file in the same folder, then a rename.
 
-An interrupted run never leaves a half-written result (DESIGN.md 7).
+An interrupted run never leaves a half-written result (docs/design.md section 6), and the
+temporary file of a write interrupted by a kill is removed by the next write of
+the same file. A write that fails (disk full, file size limit, no permission)
+is an :class:`~riskengine.errors.InputError` naming the file (exit 2), never
+an internal error.
 """
 
 from __future__ import annotations
@@ -8,9 +12,15 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from riskengine.errors import InputError, Problem
 
 
 def _clean(value: object) -> object:
@@ -37,28 +47,115 @@ def _umask() -> int:
     return mask
 
 
-def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the whole new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+#: A temporary file left by a writer that is gone is removed once it is this old (seconds):
+#: a live writer on the same host is never touched (its process id is in the name), and the
+#: age keeps clear of writers on other hosts sharing the folder.
+STALE_AFTER = 60.0
+
+
+def _tmp_prefix(path: Path) -> str:
+    return f".{path.name}.{os.getpid()}."
+
+
+def _writer_alive(pid: int) -> bool:
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but another user's
+        return True
+    return True
+
+
+def remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files of earlier, interrupted writes of ``path`` (named
+    ``.NAME.PID.XXXXXXXX.tmp`` by :func:`atomic_path`; ``.NAME.XXXXXXXX.tmp`` before) whose
+    writer process is gone and which are older than STALE_AFTER; return them. Never fails:
+    cleaning is a courtesy."""
+    path = Path(path)
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.(?:(\d+)\.)?[a-z0-9_]{{8}}\.tmp")
+    removed: list[Path] = []
+    try:
+        found = [(p, m) for p in path.parent.iterdir() if (m := pattern.fullmatch(p.name))]
+    except OSError:
+        return removed
+    now = time.time()
+    for tmp, match in found:
+        try:
+            if (match[1] and _writer_alive(int(match[1]))) or now - tmp.stat().st_mtime < STALE_AFTER:
+                continue
+            tmp.unlink()
+            removed.append(tmp)
+        except OSError:
+            continue
+    return removed
+
+
+def _cannot_write(path: Path, exc: OSError) -> InputError:
+    """A failed write (disk full, file size limit, no permission, ...) as a clean error."""
+    return InputError(Problem(str(path), f"cannot write the file: {exc.strerror or exc}"))
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to; on leaving the block it is renamed to
+    ``path`` (readers see the old file or the whole new one) with the usual file mode, or
+    removed if the block fails. Temporaries of earlier interrupted writes are removed first
+    (:func:`remove_stale_temporaries`). An operating-system error (disk full, file size
+    limit, no permission) becomes an :class:`InputError` naming the path (exit 2)."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(path)
+        fd, name = tempfile.mkstemp(prefix=_tmp_prefix(path), suffix=".tmp", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
+    tmp = Path(name)
+    try:
+        yield tmp
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual mode
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _cannot_write(path, exc) from None
         raise
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the whole new one."""
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def write_json(document: object, path: str | os.PathLike) -> None:
     """Write a result as JSON to ``path`` (atomically) or to stdout when ``path`` is ``-``."""
     text = to_json(document)
-    if str(path) == "-":
+    if str(path) != "-":
+        write_text_atomic(path, text)
+        return
+    try:
+        _write_stdout(text)
+    except BrokenPipeError:  # the reader went away: the caller decides
+        raise
+    except OSError as exc:
+        raise InputError(Problem("-", f"cannot write to standard output: {exc.strerror or exc}")) from None
+
+
+def _write_stdout(text: str) -> None:
+    """Write to standard output, every byte or an error: straight to its file descriptor when
+    it has one (a buffered stream can drop the rest of a short write, e.g. at a file size
+    limit, without an error)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # a stream without a descriptor (captured output)
         sys.stdout.write(text)
         sys.stdout.flush()
-    else:
-        write_text_atomic(path, text)
+        return
+    sys.stdout.flush()
+    data = memoryview(text.encode(sys.stdout.encoding or "utf-8"))
+    while data:
+        data = data[os.write(fd, data):]

@@ -1,10 +1,10 @@
-"""``riskengine jobshop INSTANCE --rule R --out PLAN.json``.
-
-Registered in cli.py, which wraps it in its error handling."""
+"""``riskengine jobshop INSTANCE --rule R --out PLAN.json``."""
 
 from __future__ import annotations
 
 import click
+
+from riskengine.cli_helpers import handled
 
 
 @click.command()
@@ -29,7 +29,8 @@ import click
 @click.option("--time-limit", type=click.FloatRange(0, min_open=True), default=60.0, show_default=True,
               help="CP-SAT time limit in seconds.")
 @click.option("--out", required=True, metavar="PLAN.json", help="Where to write the plan ('-' for stdout).")
-@click.option("--quiet", is_flag=True)
+@click.option("--quiet", is_flag=True, help="No summary.")
+@handled
 def jobshop(instance, rule, generator, instances_path, unit_hours, start, bucket_hours, calendar_path,
             time_limit, out, quiet) -> None:
     """Turn a job-shop benchmark instance into a plan: machines as resources, jobs as

@@ -29,15 +29,28 @@ ACTUALS_FORMAT = "riskengine.actuals/1"
 
 
 class Record(Strict):
+    """One run of good production (several records may belong to one operation: a split run)."""
+
     operation: str | None = None
+    """The planned operation it belongs to; empty for unplanned production."""
     product: str | None = None
+    """The product (default: the operation's; required without an operation)."""
     resource: str | None = None
+    """The resource it ran on (default: the operation's)."""
     quantity: NonNegative
+    """Good units produced; 0 states that the operation was not executed (times may then be empty)."""
     start: Time | None = Field(default=None, validate_default=True)
+    """Actual start: ISO 8601 with offset, or hours from the earliest horizon start."""
     end: Time | None = Field(default=None, validate_default=True)
+    """Actual end (completion), given like start: it decides the bucket the units count in."""
     cause: str | None = None
+    """The recorded cause of a deviation, from the taxonomy (material, breakdown, performance,
+    absenteeism, quality, setup, planning, local-decision, operational, knock-on, unknown)."""
     setup_hours: NonNegative | None = None
+    """Actual setup time of the run in hours (feeds calibrate's setup overrun)."""
     run_hours: NonNegative | None = None
+    """Actual processing hours without setup, breakdowns, absences and idle time (feeds calibrate's
+    performance factor)."""
 
     @field_validator("operation", "product", "resource", "cause", mode="before")
     @classmethod
@@ -69,15 +82,19 @@ class Record(Strict):
 
 
 class Actuals(Strict):
+    """Realized production (``riskengine.actuals/1``)."""
+
     format: Literal["riskengine.actuals/1"]
+    """The format and its version."""
     records: list[Record] = Field(max_length=MAX_RECORDS)
+    """The production records."""
 
 
 class PlanHistory:
     """The plan versions of one horizon, oldest publication first.
 
     Each bucket is measured against the newest version published at or before
-    the bucket's start (the plan in effect, DESIGN.md 3).
+    the bucket's start (the plan in effect, docs/design.md section 2).
     """
 
     def __init__(self, versions: list[Plan], source: str | None = None):

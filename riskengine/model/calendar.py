@@ -138,9 +138,13 @@ class WeeklyInterval(Strict):
     """
 
     days: Days = Field(default_factory=lambda: list(DAY_NAMES))
+    """The days it starts on: mon .. sun, full names or ranges such as mon-fri; default every day."""
     start: Clock
+    """Clock time HH:MM[:SS] in the offset of the horizon start."""
     end: Clock
+    """Clock time; at or before start it ends the next day (00:00-24:00 is a whole day)."""
     name: str | None = None
+    """A name (e.g. early, late, night)."""
 
     @field_validator("start")
     @classmethod
@@ -167,17 +171,26 @@ class DatedInterval(Strict):
     """A dated interval ``[start, end)``: a holiday, maintenance, or overtime."""
 
     start: Time
+    """Start: ISO 8601 with offset, or hours from the horizon start."""
     end: Time
+    """End (excluded): ISO 8601 with offset, or hours from the horizon start."""
     reason: str | None = None
+    """Why (holiday, maintenance, overtime)."""
 
 
 class Calendar(Strict):
     """Working time of a resource (see the module documentation for the rules)."""
 
     shifts: list[WeeklyInterval] | None = Field(default=None, max_length=MAX_CALENDAR_ENTRIES)
+    """Weekly working shifts. Omitted: around the clock (default calendar) or the default's shifts
+    (a resource's calendar); []: no weekly working time."""
     breaks: list[WeeklyInterval] | None = Field(default=None, max_length=MAX_CALENDAR_ENTRIES)
+    """Weekly breaks taken out of the shifts. Omitted: the default's breaks; []: none."""
     non_working: list[DatedInterval] = Field(default_factory=list, max_length=MAX_CALENDAR_ENTRIES)
+    """Dated non-working time (holidays, planned maintenance); always wins; a resource's are added to
+    the default's."""
     extra_working: list[DatedInterval] = Field(default_factory=list, max_length=MAX_CALENDAR_ENTRIES)
+    """Dated extra working time (overtime), added to the shifts."""
 
 
 # -- validation (called by the plan) ------------------------------------------------------
@@ -210,6 +223,12 @@ def calendar_problems(plan: Plan) -> list[Problem]:
     if plan.horizon_hours > MAX_CALENDAR_HORIZON_WEEKS * WEEK_HOURS:
         problems.append(Problem("horizon.end", "a plan with calendars may span at most "
                                 f"{MAX_CALENDAR_HORIZON_WEEKS} weeks"))
+    # the simulation lays calendars out until the last planned end (and a margin after it)
+    last = max(range(len(plan.operations)), key=lambda i: plan.operations[i].end)
+    if plan.hours(plan.operations[last].end) > MAX_CALENDAR_HORIZON_WEEKS * WEEK_HOURS:
+        problems.append(Problem(f"operations[{last}].end", "in a plan with calendars an operation may end "
+                                f"at most {MAX_CALENDAR_HORIZON_WEEKS} weeks after the horizon start, got "
+                                f"{plan.operations[last].end.isoformat()}"))
     return problems
 
 

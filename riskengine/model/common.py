@@ -9,9 +9,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
 
 from riskengine.errors import InputError, Problem
+from riskengine.model.describe import describe
 
 #: Bounds on times (ISO years, and hours from an origin) that keep every date
-#: computation in range: no input can overflow a datetime (DESIGN.md 7).
+#: computation in range: no input can overflow a datetime (docs/design.md section 6).
 MIN_YEAR, MAX_YEAR = 1900, 2999
 MAX_HOURS = 1_000_000.0
 
@@ -74,10 +75,13 @@ Instant = Annotated[datetime, PlainValidator(parse_instant), PlainSerializer(_du
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 PositiveQuantity = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+#: A bucket's length in hours: at most MAX_HOURS, like any time of a document (a longer bucket's
+#: end is past any date).
+BucketHours = Annotated[float, Field(gt=0, le=MAX_HOURS, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
-#: The fixed cause taxonomy of DESIGN.md 3, in report order.
+#: The fixed cause taxonomy of docs/design.md section 2, in report order.
 CAUSES: tuple[str, ...] = (
     "material",
     "breakdown",
@@ -92,16 +96,20 @@ CAUSES: tuple[str, ...] = (
     "unknown",
 )
 
-#: Size limits that keep a request from exhausting the machine (DESIGN.md 7).
+#: Size limits that keep a request from exhausting the machine (docs/design.md section 6).
 MAX_OPERATIONS = 1_000_000
 MAX_RECORDS = 5_000_000
 MAX_BUCKETS = 100_000
 
 
 class Strict(BaseModel):
-    """Base of every input model: unknown fields are errors (they are usually typos)."""
+    """Base of every input model: unknown fields are errors (they are usually typos).
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    Each field is described by the docstring under it (:mod:`riskengine.model.describe`
+    puts it into the JSON Schema): the schema, the OpenAPI document and
+    ``riskengine init`` say it, and a test checks that every field has one."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=describe)
 
 
 def resolve_time(value: datetime | float, origin: datetime) -> datetime:

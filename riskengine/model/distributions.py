@@ -1,4 +1,4 @@
-"""Distributions of the premises (DESIGN.md 8), each with its analytic mean and variance.
+"""Distributions of the premises (docs/design.md section 5), each with its analytic mean and variance.
 
 Parameter uncertainty: where the premises take a number (a probability, a
 scrap rate, a mean time between failures, the mean or cv of a distribution,
@@ -66,7 +66,10 @@ class Uncertain(Strict):
     """
 
     uncertain: Distribution
+    """What is known of the number: a distribution {dist = ...} of plain numbers whose support lies
+    in the field's range (beta for a probability)."""
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    """Optional: places giving the same name share one draw (one unknown)."""
     _path: str = PrivateAttr(default="")
 
     @model_validator(mode="before")
@@ -113,6 +116,40 @@ def number_or_uncertain(number: object, uncertain: object, distribution: object 
                      | Annotated[distribution, Tag("<distribution>")], Discriminator(_kind)]
 
 
+#: Bounds of a coefficient of variation: above MAX_CV a lognormal's or gamma's draws are 0 or
+#: overflow; below MIN_GAMMA_CV a gamma's shape 1 / cv^2 overflows (a near-constant is ``fixed``).
+MAX_CV = 1000.0
+MIN_GAMMA_CV = 1e-100
+#: Least alpha + beta of a beta distribution (see Beta).
+MIN_BETA_SUM = 0.05
+#: Share of an uncertain number's mass allowed beyond a field's working range on each side
+#: (checked with the TAIL and 1 - TAIL quantiles) where its support is unbounded.
+TAIL = 0.001
+
+
+def quantile(dist: object, q: float) -> float:
+    """The q-quantile of a distribution (nan when it cannot be computed)."""
+    if isinstance(dist, Empirical):
+        return float(np.quantile(dist.values, q))
+    try:
+        if dist.variance() == 0.0:
+            return float(dist.mean())
+        return float(dist.to_scipy().ppf(q))
+    except (ArithmeticError, ValueError):
+        return math.nan
+
+
+def _tails_within(low: float, high: float) -> Callable[[Uncertain], Uncertain]:
+    """Validator: the uncertain number's TAIL and 1 - TAIL quantiles lie in [low, high]."""
+    def check(u: Uncertain) -> Uncertain:
+        lo, hi = quantile(u.uncertain, TAIL), quantile(u.uncertain, 1 - TAIL)
+        if not (low <= lo and hi <= high):
+            raise ValueError(f"the uncertain number's {TAIL:.1%} and {1 - TAIL:.1%} quantiles "
+                             f"({lo:g}, {hi:g}) must lie in [{low:g}, {high:g}]")
+        return u
+    return check
+
+
 #: An uncertain number in a field with the range [0, 1], above 0, at least 0 or any finite value.
 UProbability = Annotated[Uncertain, AfterValidator(_support_within(0.0, 1.0, False))]
 UPositive = Annotated[Uncertain, AfterValidator(_support_within(0.0, math.inf, True))]
@@ -123,9 +160,33 @@ MaybeNonNegative = number_or_uncertain(NonNegative, UNonNegative)
 MaybeFinite = number_or_uncertain(Finite, Uncertain)
 
 
+def _between(low: float, high: float) -> Callable[[float], float]:
+    """Validator: low <= x <= high (the bounds written with :g, unlike pydantic's ge/le)."""
+    def check(x: float) -> float:
+        if not low <= x <= high:
+            raise ValueError(f"must be between {low:g} and {high:g}")
+        return x
+    return check
+
+
+#: The cv of a lognormal (0: no spread) and of a gamma (see MAX_CV, MIN_GAMMA_CV).
+LognormalCV = number_or_uncertain(
+    Annotated[float, Field(ge=0, allow_inf_nan=False), AfterValidator(_between(0.0, MAX_CV))],
+    Annotated[Uncertain, AfterValidator(_support_within(0.0, math.inf, False)),
+              AfterValidator(_tails_within(0.0, MAX_CV))])
+GammaCV = number_or_uncertain(
+    Annotated[float, Field(gt=0, allow_inf_nan=False), AfterValidator(_between(MIN_GAMMA_CV, MAX_CV))],
+    Annotated[Uncertain, AfterValidator(_support_within(0.0, math.inf, True)),
+              AfterValidator(_tails_within(MIN_GAMMA_CV, MAX_CV))])
+
+
 class Fixed(Strict):
+    """Always the same value."""
+
     dist: Literal["fixed"]
+    """The distribution's name."""
     value: MaybeFinite
+    """The value (in the unit of the field): a number, or {uncertain = DIST} when it is not known."""
 
     def mean(self) -> float:
         return nominal(self.value)
@@ -141,8 +202,13 @@ class Fixed(Strict):
 
 
 class Exponential(Strict):
+    """Exponential: memoryless, the standard deviation equals the mean."""
+
     dist: Literal["exponential"]
+    """The distribution's name."""
     mean_: MaybePositive = Field(alias="mean")
+    """Mean (in the unit of the field, e.g. hours), above 0: a number, or {uncertain = DIST} when it is not
+    known."""
 
     def mean(self) -> float:
         return nominal(self.mean_)
@@ -161,8 +227,12 @@ class Lognormal(Strict):
     """ln X ~ N(mu, s^2) with s^2 = ln(1 + cv^2), mu = ln(mean) - s^2/2."""
 
     dist: Literal["lognormal"]
+    """The distribution's name."""
     mean_: MaybePositive = Field(alias="mean")
-    cv: MaybeNonNegative
+    """Mean (in the unit of the field), above 0: a number, or {uncertain = DIST} when it is not known."""
+    cv: LognormalCV
+    """Coefficient of variation sd / mean (0.5: the sd is half the mean), at most 1000: a number, or
+    {uncertain = DIST} when it is not known."""
 
     def log_params(self) -> tuple[float, float]:
         s2 = math.log1p(nominal(self.cv) ** 2)
@@ -186,8 +256,12 @@ class Gamma(Strict):
     """Shape k = 1/cv^2, scale theta = mean cv^2."""
 
     dist: Literal["gamma"]
+    """The distribution's name."""
     mean_: MaybePositive = Field(alias="mean")
-    cv: MaybePositive
+    """Mean (in the unit of the field), above 0: a number, or {uncertain = DIST} when it is not known."""
+    cv: GammaCV
+    """Coefficient of variation sd / mean, between 1e-100 and 1000: a number, or {uncertain = DIST} when it is
+    not known."""
 
     def shape_scale(self) -> tuple[float, float]:
         cv = nominal(self.cv)
@@ -208,9 +282,15 @@ class Gamma(Strict):
 
 
 class Weibull(Strict):
+    """Weibull with shape k and scale lambda: mean lambda Gamma(1 + 1/k)."""
+
     dist: Literal["weibull"]
+    """The distribution's name."""
     shape: MaybePositive
+    """Shape k (above 1: wear-out, failures become likelier with age): a number, or {uncertain = DIST} when
+    it is not known."""
     scale: MaybePositive
+    """Scale lambda (in the unit of the field): a number, or {uncertain = DIST} when it is not known."""
 
     def mean(self) -> float:
         return nominal(self.scale) * math.gamma(1 + 1 / nominal(self.shape))
@@ -227,9 +307,14 @@ class Weibull(Strict):
 
 
 class Normal(Strict):
+    """Normal (Gaussian)."""
+
     dist: Literal["normal"]
+    """The distribution's name."""
     mean_: MaybeFinite = Field(alias="mean")
+    """Mean (in the unit of the field): a number, or {uncertain = DIST} when it is not known."""
     sd: MaybeNonNegative
+    """Standard deviation: a number, or {uncertain = DIST} when it is not known."""
 
     def mean(self) -> float:
         return nominal(self.mean_)
@@ -247,9 +332,14 @@ class Normal(Strict):
 
 
 class Uniform(Strict):
+    """Uniform between low and high."""
+
     dist: Literal["uniform"]
+    """The distribution's name."""
     low: Finite
+    """Lowest value."""
     high: Finite
+    """Highest value (at least low)."""
 
     @model_validator(mode="after")
     def _order(self) -> Uniform:
@@ -271,10 +361,16 @@ class Uniform(Strict):
 
 
 class Triangular(Strict):
+    """Triangular from low to high, most likely at mode."""
+
     dist: Literal["triangular"]
+    """The distribution's name."""
     low: Finite
+    """Lowest value."""
     mode: Finite
+    """Most likely value (low <= mode <= high)."""
     high: Finite
+    """Highest value (above low)."""
 
     @model_validator(mode="after")
     def _order(self) -> Triangular:
@@ -303,6 +399,7 @@ class Pert(Triangular):
     beta = 1 + 4 (high - mode)/(high - low) (Vose, *Risk Analysis*, 3rd ed., 2008)."""
 
     dist: Literal["pert"]
+    """The distribution's name."""
 
     def alpha_beta(self) -> tuple[float, float]:
         span = self.high - self.low
@@ -324,7 +421,9 @@ class Empirical(Strict):
     """Resampling of observed values, each equally likely (no scipy twin: it is discrete)."""
 
     dist: Literal["empirical"]
+    """The distribution's name."""
     values: list[Finite] = Field(min_length=1, max_length=1_000_000)
+    """Observed values, each drawn with equal probability."""
 
     def mean(self) -> float:
         return float(np.mean(self.values))
@@ -341,8 +440,20 @@ class Beta(Strict):
     events in n trials from a Beta(a0, b0) prior: alpha = a0 + k, beta = b0 + n - k)."""
 
     dist: Literal["beta"]
+    """The distribution's name."""
     alpha: Positive
+    """alpha above 0 (a prior's alpha plus the events observed); alpha + beta at least 0.05."""
     beta: Positive
+    """beta above 0 (a prior's beta plus the trials without the event)."""
+
+    @model_validator(mode="after")
+    def _not_both_tiny(self) -> Beta:
+        """Drawn as G1 / (G1 + G2) of two gammas of shapes alpha and beta, each 0 (underflow)
+        with a chance of about exp(-744 shape): alpha + beta >= 0.05 keeps 0 / 0 below 1e-16."""
+        if self.alpha + self.beta < MIN_BETA_SUM:
+            raise ValueError(f"alpha + beta must be at least {MIN_BETA_SUM:g}, got alpha {self.alpha:g} "
+                             f"and beta {self.beta:g}")
+        return self
 
     def mean(self) -> float:
         return self.alpha / (self.alpha + self.beta)

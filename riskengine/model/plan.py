@@ -14,13 +14,14 @@ from datetime import datetime
 from functools import cached_property
 from typing import Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from riskengine.errors import Problem, validate_document
 from riskengine.model.calendar import Calendar, calendar_problems, resolve_calendar_times
 from riskengine.model.common import (
     MAX_BUCKETS,
     MAX_OPERATIONS,
+    BucketHours,
     Id,
     Instant,
     NonNegative,
@@ -33,13 +34,19 @@ from riskengine.model.common import (
     resolve_time,
 )
 from riskengine.model.setup import SetupMatrix
+from riskengine.model.validation import Status, Validation, validation_problems
 
 PLAN_FORMAT = "riskengine.plan/1"
 
 
 class Horizon(Strict):
+    """The span the plan covers."""
+
     start: Instant
+    """Start of the horizon, ISO 8601 with a UTC offset: the origin of every time given in hours, and
+    the offset every time is shown in."""
     end: Time
+    """End of the horizon: ISO 8601 with offset, or hours from the start."""
 
     @field_validator("end")
     @classmethod
@@ -54,26 +61,45 @@ class Horizon(Strict):
 
 
 class Resource(Strict):
+    """A line, machine or work centre that runs operations one at a time."""
+
     id: Id
+    """Its id, as operations, calendars and premises name it."""
     name: str | None = None
+    """A readable name (reports only)."""
     area: str | None = None
+    """The area it belongs to: adherence is also measured per area."""
 
 
 class Operation(Strict):
+    """A planned run: a quantity of a product on a resource in a planned window."""
+
     id: Id
+    """Its id (unique in the plan)."""
     order: str | None = None
+    """The order it belongs to (an order completes with its last operation)."""
     product: Id
+    """The product it makes: mix is counted per product."""
     family: str | None = None
+    """Its setup family: the setup matrix gives the changeover hours between families."""
     resource: Id
+    """The resource it runs on; its place in the resource's sequence is the order of planned starts."""
     quantity: PositiveQuantity
+    """Planned good units."""
     start: Time
+    """Planned start (setup included): ISO 8601 with offset, or hours from the horizon start."""
     end: Time
+    """Planned end: ISO 8601 with offset, or hours from the horizon start. Its bucket is the one
+    whose window (start, end] holds this time."""
     setup_hours: NonNegative = 0.0
+    """Planned setup before processing, in hours, inside the window."""
     after: list[Id] = Field(default_factory=list)
+    """Routing: operations that must be complete before this one starts."""
     materials: list[Id] = Field(default_factory=list)
-    #: Working hours the operation needs (setup included) when its window is stretched
-    #: over non-working time of its resource's calendar; default ``end - start``.
+    """Materials it consumes: it cannot start before their lots arrive."""
     work_hours: PositiveQuantity | None = None
+    """Working hours it needs (setup included) when its window is stretched over non-working time of
+    its resource's calendar; default end - start."""
 
 
 class Material(Strict):
@@ -81,24 +107,48 @@ class Material(Strict):
     operation that uses it is planned to start, as for undeclared materials)."""
 
     id: Id
+    """The material's id, as operations and premises name it."""
     name: str | None = None
+    """A readable name (reports only)."""
     available_at: Time | None = None
+    """Planned arrival of its lot: ISO 8601 with offset or hours from the horizon start; default when
+    the first operation that uses it is planned to start."""
 
 
 class Plan(Strict):
+    """One published version of a production schedule (``riskengine.plan/1``)."""
+
     format: Literal["riskengine.plan/1"]
+    """The format and its version."""
     id: Id
+    """The version's id (e.g. wk47-v2)."""
     published_at: Time | None = None
+    """When this version was published: horizon bands count from it. Default: the horizon start."""
     horizon: Horizon
-    bucket_hours: PositiveQuantity = 8.0
+    """The span the plan covers."""
+    bucket_hours: BucketHours = 8.0
+    """Length of an adherence bucket (a shift, a day) in hours, laid from the horizon start."""
     resources: list[Resource] = Field(min_length=1)
+    """The resources that run operations."""
     operations: list[Operation] = Field(min_length=1, max_length=MAX_OPERATIONS)
-    #: Working time per resource, keys "default" or resource ids (model/calendar.py).
+    """The planned operations."""
     calendars: dict[Id, Calendar] | None = None
-    #: Setup hours per family changeover (model/setup.py).
+    """Working time by "default" (every resource) or resource id: weekly shifts and breaks, dated
+    non-working and extra working intervals. None: every resource works around the clock."""
     setup_matrix: SetupMatrix | None = None
-    #: Declared materials; when given, operations may only name these.
+    """Setup hours by changeover: outer key the family a resource comes from, inner key the family it
+    goes to ({"F1": {"F2": 0.5}}); keys are families (the operations' family), not products."""
     materials: list[Material] | None = Field(default=None, max_length=MAX_OPERATIONS)
+    """Declared materials with their planned arrival; when given, operations may only name these."""
+    status: Status | None = None
+    """Where the version is in its life: draft, proposed (to operations, for review), validated
+    (signed off by operations), published (released for execution). Absent: not recorded (a plan in
+    effect is then read as published)."""
+    validation: Validation | None = None
+    """The sign-off by operations (riskengine review --sign-off): who, when, the risks flagged.
+    Required with status validated; measure splits adherence by whether the plan in effect had one."""
+    #: What the reader wants the user to know about this plan (e.g. what an operations CSV lacks).
+    _warnings: list[str] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
     def _resolve_times(self) -> Plan:
@@ -183,6 +233,7 @@ def _semantic_problems(plan: Plan) -> list[Problem]:
             elif pred == op.id:
                 problems.append(Problem(f"{loc}.after[{k}]", "an operation cannot follow itself"))
     problems += _work_problems(plan) + _material_problems(plan) + calendar_problems(plan)
+    problems += validation_problems(plan)
     if not problems:
         problems += _cycle_problems(plan)
     n_buckets = plan.horizon_hours / plan.bucket_hours
@@ -248,6 +299,11 @@ def _cycle_problems(plan: Plan) -> list[Problem]:
     names = ", ".join(plan.operations[i].id for i in stuck[:10])
     return [Problem(f"operations[{stuck[0]}].after",
                     f"routing has a cycle among operations {names}")]
+
+
+def plan_warnings(plan: Plan) -> list[str]:
+    """What the plan's reader noted about it (an operations CSV has no calendars, ...)."""
+    return list(plan._warnings)
 
 
 def parse_plan(data: object, source: str | None = None) -> Plan:

@@ -31,6 +31,8 @@ Sections (all optional; an absent section means "no such disruption"):
 
 from __future__ import annotations
 
+import difflib
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -43,14 +45,24 @@ from pydantic import (
 )
 
 from riskengine.errors import InputError, Problem, validate_document
-from riskengine.model.common import CAUSES, Id, NonNegative, PositiveQuantity, Probability, Strict
+from riskengine.model.common import (
+    CAUSES,
+    MAX_BUCKETS,
+    Id,
+    NonNegative,
+    PositiveQuantity,
+    Probability,
+    Strict,
+)
 from riskengine.model.distributions import (
+    TAIL,
     Distribution,
     Uncertain,
     UPositive,
     UProbability,
     as_distribution,
     number_or_uncertain,
+    quantile,
 )
 from riskengine.model.plan import Plan
 from riskengine.model.rules import DEFAULT_BANDS, AdherenceRules, Band, check_bands
@@ -66,13 +78,57 @@ MaybeProbability = number_or_uncertain(Probability, UProbability)
 FACTOR_ALIASES = {"machine": "breakdown", "operator": "absenteeism"}
 
 
+#: Least mean time between failures, in hours of processing (36 s): a machine failing more
+#: often never gets its work done, and each failure is a step of the simulation.
+MIN_MTBF_HOURS = 0.01
+#: The parameters that scale a distribution's mean (those an uncertain MTBF may hide in).
+_SCALE_FIELDS = ("mean_", "value", "scale")
+
+
+def lowest_mean(dist: object) -> tuple[float, str]:
+    """The distribution's mean with its uncertain parameters at their means, and with each
+    uncertain parameter that scales the mean at its TAIL quantile instead; the least of
+    these and what gave it."""
+    low, why = dist.mean(), ""
+    for name in _SCALE_FIELDS:
+        u = getattr(dist, name, None)
+        if isinstance(u, Uncertain):
+            q = quantile(u.uncertain, TAIL)
+            mean = dist.model_copy(update={name: q}).mean() if q == q else -math.inf
+            if not mean >= low:
+                low, why = mean, f" with its uncertain {name.rstrip('_')} at its {TAIL:.1%} quantile ({q:g})"
+    return low, why
+
+
 class Breakdowns(Strict):
     """Failures arrive over processing time; a repair renews the machine (a new time to
-    failure is drawn after each repair); repairs take clock time."""
+    failure is drawn after each repair); repairs take clock time.
+
+    The mean time between failures must be at least MIN_MTBF_HOURS, also for the uncertain
+    mean's lowest 0.1% of draws (:func:`lowest_mean`): an MTBF of 0 (``fixed`` 0, or an
+    uncertain one concentrated at 0) would fail forever without processing anything.
+    """
 
     mtbf_hours: Duration
+    """Time between failures, in busy (processing) hours: a number is the mean of an exponential
+    distribution; or a distribution {dist = ...}. Its mean is at least 0.01 h (36 s)."""
     mttr_hours: Duration
+    """Time to repair, in clock hours: a number is the mean of an exponential distribution; or a distribution
+    {dist = ...}."""
 
+    @field_validator("mtbf_hours")
+    @classmethod
+    def _fails_after_some_work(cls, dist: object) -> object:
+        low, why = lowest_mean(dist)
+        if not low >= MIN_MTBF_HOURS:
+            raise ValueError(f"the mean time between failures must be at least {MIN_MTBF_HOURS:g} h "
+                             f"(36 s) of processing; it is {low:g} h{why}")
+        return dist
+
+
+#: The speed of a short-handed crew (effect slow): at least 1% of standard (a slower crew is
+#: absent, effect stop; at 1e-12 one hour of work would take 10^12 hours of shifts).
+CrewSpeed = Annotated[float, Field(ge=0.01, le=1, allow_inf_nan=False)]
 
 
 class Absenteeism(Strict):
@@ -80,49 +136,90 @@ class Absenteeism(Strict):
     ``stop`` halts the resource, ``slow`` runs it at ``speed``."""
 
     probability: MaybeProbability
+    """Probability (0-1) that the crew is missing for a whole shift."""
     effect: Literal["stop", "slow"] = "stop"
-    speed: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.5
+    """What an absent crew does: stop the resource, or slow it to speed."""
+    speed: CrewSpeed = 0.5
+    """Share of the normal rate the resource keeps when slowed [0.01, 1]."""
     shift_hours: PositiveQuantity | None = None
+    """Length of a shift in hours, laid from the horizon start (default: the plan's bucket)."""
 
 
 class ResourcePremises(Strict):
+    """The disruptions of a resource (or, under defaults, of every resource without its own)."""
+
     breakdowns: Breakdowns | None = None
+    """Machine failures over busy time, and their repairs."""
     absenteeism: Absenteeism | None = None
+    """Missing crews per shift."""
     performance: Distribution | None = None
+    """Performance factor of an operation: processing time = planned processing / factor (1: as
+    planned; 0.95: 5% slower), a distribution {dist = ...} drawn per operation."""
     scrap_rate: MaybeProbability | None = None
+    """Share (0-1) of units scrapped, drawn unit by unit: good quantity = planned - scrapped."""
     setup_overrun: Distribution | None = None
+    """Actual setup / planned setup (1: as planned; 1.2: 20% longer), a distribution drawn per
+    changeover."""
 
 
 class LotRisk(Strict):
+    """A risk of a material's lot."""
+
     probability: MaybeProbability
+    """Probability (0-1) that the lot is affected."""
     delay_hours: Duration
+    """How late it then arrives, in hours: a number is the mean of an exponential distribution; or a
+    distribution {dist = ...}."""
 
 
 
 class MaterialPremises(Strict):
+    """The risks of one material's lots."""
+
     late: LotRisk | None = None
+    """The lot arrives late."""
     rejected: LotRisk | None = None
+    """The lot is rejected at incoming inspection and replaced after a delay."""
 
 
 class Deviation(Strict):
+    """The operator takes another operation first."""
+
     probability: MaybeProbability
+    """Probability (0-1), per choice of the next operation, that the operator deviates."""
     window: Annotated[int, Field(ge=2, le=50)] = 3
+    """How many of the next planned operations the operator chooses from."""
     rule: Literal["same_family", "easiest_first"] = "same_family"
+    """What the operator prefers: the same setup family (saves a setup) or the shortest operation."""
 
 
 class OperatorPremises(Strict):
+    """What operators do."""
+
     deviation: Deviation | None = None
+    """Deviations from the planned sequence."""
 
 
 class Execution(Strict):
+    """How the shop executes a plan, and the adherence rules a HIT is judged by."""
+
     early_start: bool = False
+    """Whether an operation may start before its planned start when it is ready."""
     on_blocked: Literal["wait", "next_ready"] = "wait"
+    """When the next operation cannot start (material late): wait for it, or run the next ready one."""
     resequence_window: Annotated[int, Field(ge=2, le=50)] = 3
+    """How many of the next planned operations next_ready looks at."""
     lateness_tolerance_hours: NonNegative = 0.0
+    """Hours after the end of an operation's planned bucket that still count as on time (a HIT)."""
     quantity_tolerance: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+    """Share of the planned quantity that counts as complete (1: all of it; 0.98 tolerates 2% scrap)."""
     sequence_basis: Literal["orders", "units"] = "orders"
+    """Count sequence adherence in orders or in units."""
     reliability_consequence: Literal["miss", "delay"] = "miss"
+    """What a failed reliability factor does: the operation is a MISS, or it is delayed."""
     reliability_delay_hours: Duration | None = None
+    """The delay of a failed reliability factor in hours (needed with consequence delay): a number is the
+    mean of an exponential distribution; or a distribution {dist = ...}."""
 
 
 
@@ -130,7 +227,7 @@ class MaterialDriver(Strict):
     """A supplier (or any common cause) whose lateness hits several materials at once.
 
     Per replication the shock occurs with ``probability`` (uniform 0 of the
-    driver's key in stream ``STREAM_DRIVER``); when it occurs one delay is
+    driver's key in stream ``Stream.DRIVER``); when it occurs one delay is
     drawn from ``delay_hours`` (variate 1) and *added* to the arrival of every
     listed material's lot, on top of the lot's own late and rejected delays
     (which still apply, independently). A material listed by several drivers
@@ -139,9 +236,14 @@ class MaterialDriver(Strict):
     """
 
     kind: Literal["material"] = "material"
+    """A material driver (the default)."""
     probability: MaybeProbability
+    """Probability (0-1), per replication, that the shock occurs."""
     materials: list[Id] = Field(min_length=1, max_length=100_000)
+    """The materials whose lots it delays."""
     delay_hours: Duration
+    """The delay added to every listed material's lot, in hours: a number is the mean of an exponential
+    distribution; or a distribution {dist = ...}."""
 
 
 
@@ -150,7 +252,7 @@ class AbsenceDriver(Strict):
 
     In each shift (windows of ``shift_hours`` from the horizon start, default
     the plan's bucket) the shock occurs with ``probability`` (uniform s of
-    the driver's key in stream ``STREAM_DRIVER`` for shift s, one uniform for
+    the driver's key in stream ``Stream.DRIVER`` for shift s, one uniform for
     all its resources); every listed resource's crew is then absent for the
     shift with the driver's ``effect`` (``stop``, or ``slow`` at ``speed``), on
     top of the resource's own absenteeism (absent when either occurs). A
@@ -159,11 +261,17 @@ class AbsenceDriver(Strict):
     """
 
     kind: Literal["absenteeism"]
+    """An absenteeism driver."""
     probability: MaybeProbability
+    """Probability (0-1), per shift, that the shock occurs."""
     resources: list[Id] = Field(min_length=1, max_length=100_000)
+    """The resources whose crews it takes away."""
     effect: Literal["stop", "slow"] = "stop"
-    speed: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.5
+    """What the absence does: stop the resources, or slow them to speed."""
+    speed: CrewSpeed = 0.5
+    """Share of the normal rate kept when slowed [0.01, 1]."""
     shift_hours: PositiveQuantity | None = None
+    """Length of a shift in hours (default: the plan's bucket)."""
 
 
 def _driver_kind(value: object) -> str:
@@ -182,22 +290,41 @@ class Uncertainty(Strict):
     replications ``k M .. k M + M - 1`` share parameter draw k, M = ``replications_per_draw``."""
 
     replications_per_draw: Annotated[int, Field(ge=1, le=100_000)] = 5
+    """Replications that share one draw of the uncertain parameters."""
 
 
 class Premises(Strict):
+    """The variability model (``riskengine.premises/1``): what can go wrong on the shop floor. An
+    absent section means "no such disruption"."""
+
     format: Literal["riskengine.premises/1"]
+    """The format and its version."""
     reliability: dict[str, MaybeProbability] = Field(default_factory=dict)
+    """The article's per-operation factors: cause (material, machine = breakdown, operator =
+    absenteeism, quality, ...) -> reliability r in [0, 1]; each fails independently per operation
+    with probability 1 - r, and the operation is then a MISS (or delayed) with that cause."""
     defaults: ResourcePremises = Field(default_factory=ResourcePremises)
+    """Disruptions of every resource, unless its own section overrides them field by field."""
     resources: dict[str, ResourcePremises] = Field(default_factory=dict)
+    """Resource id -> its own disruptions (overriding the defaults field by field)."""
     materials: dict[str, MaterialPremises] = Field(default_factory=dict)
+    """Material id -> the risks of its lots (one lot per material and plan)."""
     operator: OperatorPremises = Field(default_factory=OperatorPremises)
+    """What operators do."""
     execution: Execution = Field(default_factory=Execution)
+    """How the shop executes, and the tolerances a HIT is judged by."""
     bands: list[Band] = Field(default_factory=lambda: [b.model_copy() for b in DEFAULT_BANDS],
                               min_length=1)
-    #: Plugin name -> its options (validated by the plugin itself, riskengine/plugins.py).
+    """Horizon bands: how strictly each part of the horizon is scored (by default volume x mix x
+    sequence in the first 24 h after publication, volume x mix to 48 h, volume beyond)."""
     plugins: dict[Id, dict[str, Any]] = Field(default_factory=dict)
+    """Plugin name -> its options: a plugin of the riskengine.plugins entry points acts only when
+    named here."""
     drivers: dict[Annotated[str, Field(min_length=1, max_length=200)], Driver] = Field(default_factory=dict)
+    """Driver id -> a shared cause (a supplier, a flu wave) that hits several materials or crews in
+    the same replication."""
     uncertainty: Uncertainty = Field(default_factory=Uncertainty)
+    """How uncertain parameters ({uncertain = DIST} anywhere a number is taken) are sampled."""
 
     @field_validator("reliability")
     @classmethod
@@ -277,7 +404,8 @@ def _check_absence_driver(premises: Premises, plan: Plan, did: str, driver: Abse
     for k, rid in enumerate(driver.resources):
         where = f"drivers.{did}.resources[{k}]"
         if rid not in resources:
-            problems.append(Problem(where, f"unknown resource {rid!r} (not in plan {plan.id})"))
+            problems.append(Problem(where, f"unknown resource {rid!r} (not in plan {plan.id})"
+                                    f"{did_you_mean(rid, resources)}"))
             continue
         if rid in crews and crews[rid] != did:
             problems.append(Problem(where, f"resource {rid!r} is already hit by absenteeism driver "
@@ -292,31 +420,94 @@ def _check_absence_driver(premises: Premises, plan: Plan, did: str, driver: Abse
     return problems
 
 
+def _shift_problems(premises: Premises, plan: Plan) -> list[Problem]:
+    """Shifts of absenteeism are at most MAX_BUCKETS over the horizon, like the plan's buckets
+    (the engines step through a resource's time shift by shift)."""
+    found = [(f"resources.{rid}.absenteeism", rp.absenteeism) for rid, rp in premises.resources.items()]
+    found += [("defaults.absenteeism", premises.defaults.absenteeism)]
+    found += [(f"drivers.{did}", d) for did, d in premises.drivers.items() if isinstance(d, AbsenceDriver)]
+    problems = []
+    for where, section in found:
+        if section is not None and section.shift_hours is not None:
+            n = plan.horizon_hours / section.shift_hours
+            if n > MAX_BUCKETS:
+                problems.append(Problem(f"{where}.shift_hours", f"gives {n:.0f} shifts over the horizon; at "
+                                        f"most {MAX_BUCKETS} are allowed, got {section.shift_hours:g}"))
+    return problems
+
+
 def parse_premises(data: object, source: str | None = None) -> Premises:
     """Validate a premises document (already parsed JSON or TOML)."""
     return validate_document(Premises, data, "premises must be an object (JSON or TOML table)", source)
 
 
+def did_you_mean(name: str, known: object) -> str:
+    """`` (did you mean 'MAT-COCO'?)`` when a known id is close to ``name`` (difflib's ratio of at
+    least 0.6), else an empty string."""
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def plan_materials(plan: Plan) -> set[str]:
+    """The materials a plan's operations use."""
+    return {m for op in plan.operations for m in op.materials}
+
+
+def premises_warnings(premises: Premises, plan: Plan) -> list[str]:
+    """Entries of the premises that the plan does not use, each with the closest id it does use.
+
+    A plant's premises (calibrated from history, say) may name every material
+    it buys while this week's plan uses only some: the others simply do not
+    apply, but a misspelt id would silently drop its risk, so each is named:
+    materials (``materials.ID``), material drivers' materials, and resources
+    the plan declares but runs no operation on (an unknown resource is an
+    error, :func:`check_premises_against`).
+    """
+    used = plan_materials(plan)
+    busy = {op.resource for op in plan.operations}
+    out = []
+    for mid in premises.materials:
+        if mid not in used:
+            out.append(f"materials.{mid}: plan {plan.id} uses no material {mid!r}; its risks do not "
+                       f"apply{did_you_mean(mid, used)}")
+    for did, driver in premises.drivers.items():
+        if isinstance(driver, MaterialDriver):
+            for k, mid in enumerate(driver.materials):
+                if mid not in used:
+                    out.append(f"drivers.{did}.materials[{k}]: plan {plan.id} uses no material {mid!r}"
+                               f"{did_you_mean(mid, used)}")
+        else:
+            for k, rid in enumerate(driver.resources):
+                if rid in plan.resource_index and rid not in busy:
+                    out.append(f"drivers.{did}.resources[{k}]: plan {plan.id} has no operation on "
+                               f"{rid!r}")
+    for rid in premises.resources:
+        if rid in plan.resource_index and rid not in busy:
+            out.append(f"resources.{rid}: plan {plan.id} has no operation on {rid!r}; its risks do not "
+                       "apply")
+    return out
+
+
 def check_premises_against(premises: Premises, plan: Plan, source: str | None = None) -> None:
     """Resources named in the premises must exist in the plan (a misspelt line id is an error).
 
-    Materials are not checked: a plant's premises (calibrated from history,
-    say) name every material it buys, and this week's plan uses only some;
-    the entries of the others simply do not apply (nor do a material
-    driver's materials that the plan does not use).
+    Materials are not checked here: a plant's premises name every material it
+    buys and this week's plan uses only some, so entries the plan does not use
+    are warnings (:func:`premises_warnings`), with the closest id it uses.
     """
     problems = []
     resources = {r.id for r in plan.resources}
     for rid in premises.resources:
         if rid not in resources:
             problems.append(Problem(f"resources.{rid}", f"unknown resource {rid!r} (not in plan "
-                                    f"{plan.id})"))
+                                    f"{plan.id}){did_you_mean(rid, resources)}"))
     seen: dict[str, Uncertain] = {}
     for u in uncertain_numbers(premises):
         first = seen.setdefault(u.key, u)
         if first is not u and first.uncertain != u.uncertain:
             problems.append(Problem(u._path, f"the name {u.key!r} is given to different distributions "
                                     f"(also at {first._path}); one name is one unknown"))
+    problems += _shift_problems(premises, plan)
     crews: dict[str, str] = {}
     for did, driver in premises.drivers.items():
         if isinstance(driver, AbsenceDriver):

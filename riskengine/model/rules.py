@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from riskengine.model.common import NonNegative, PositiveQuantity, Strict
+from riskengine.model.common import BucketHours, NonNegative, PositiveQuantity, Strict
 
 Measure = Literal["volume", "mix", "sequence"]
 
@@ -22,7 +22,10 @@ class Band(Strict):
     has no ``until_hours`` and takes everything beyond."""
 
     until_hours: PositiveQuantity | None = None
+    """Buckets starting less than this many hours after the plan's publication belong to the band;
+    omitted on the last band (everything beyond)."""
     measures: list[Measure] = Field(min_length=1)
+    """The factors the band is scored on (volume, mix, sequence): its rigor."""
 
     @property
     def label(self) -> str:
@@ -51,7 +54,7 @@ def check_bands(bands: list[Band]) -> list[Band]:
 
 
 class AdherenceRules(Strict):
-    """Rules of judgement shared by measurement and simulation (DESIGN.md 3).
+    """Rules of judgement shared by measurement and simulation (docs/design.md section 2).
 
     ``quantity_tolerance`` is the share of the planned quantity that counts as
     complete (1.0: all of it); ``lateness_tolerance_hours`` extends each
@@ -59,12 +62,17 @@ class AdherenceRules(Strict):
     sequence in orders (default) or in units.
     """
 
-    bucket_hours: PositiveQuantity | None = None
+    bucket_hours: BucketHours | None = None
+    """Bucket size in hours (default: the first plan's bucket_hours)."""
     bands: Annotated[list[Band], Field(min_length=1)] = Field(
         default_factory=lambda: [b.model_copy() for b in DEFAULT_BANDS])
+    """Horizon bands, by increasing until_hours, the last without."""
     lateness_tolerance_hours: NonNegative = 0.0
+    """Hours after the end of an operation's planned bucket that still count as on time."""
     quantity_tolerance: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+    """Share of the planned quantity that counts as complete (1: all of it)."""
     sequence_basis: Literal["orders", "units"] = "orders"
+    """Count sequence adherence in orders or in units."""
 
     @model_validator(mode="after")
     def _bands(self) -> AdherenceRules:

@@ -49,7 +49,7 @@ def degradation(result: Any, ax: Axes | None = None) -> Axes:
 
     The dashed line is the closed-form chain r^k with r the simulated day-1
     probability: what the curve would be if every day held independently with
-    the same probability (DESIGN.md 4, e.g. 90% a day over 10 days gives
+    the same probability (docs/design.md section 3, e.g. 90% a day over 10 days gives
     34.87%). Simulated points above it mean days are positively correlated
     (a good day 1 makes a good day 2 likelier); below, risk grows later on.
 

@@ -117,12 +117,13 @@ def page(title: str, subtitle: str, headline: str, body: list[str]) -> str:
 
 def render_report(result: Any, *, plan: Any = None, premises: dict | None = None,
                   command: str | None = None) -> str:
-    """The report of a score, comparison or measurement as one HTML document.
+    """The report of a score, comparison, measurement, review sheet or trend as one HTML document.
 
     Parameters
     ----------
     result
-        A :class:`ScoreResult`, :class:`CompareResult` or :class:`Measurement`, or its dict.
+        A :class:`ScoreResult`, :class:`CompareResult`, :class:`Measurement`,
+        :class:`ReviewResult` or :class:`TrendResult`, or its dict.
     plan
         The scored plan (score: enables the Gantt chart) or the plan versions
         measured (measurement: a :class:`PlanHistory` or a list of plans).
@@ -131,11 +132,12 @@ def render_report(result: Any, *, plan: Any = None, premises: dict | None = None
     command
         The command line that produced the result, shown so it can be rerun.
     """
-    from riskengine.report import sections
+    from riskengine.report import governance_pages, sections
 
     d = as_dict(result)
     build = {"score": sections.score_page, "compare": sections.compare_page,
-             "measurement": sections.measure_page}[kind(d)]
+             "measurement": sections.measure_page, "review": governance_pages.review_page,
+             "trend": governance_pages.trend_page}[kind(d)]
     return build(d, plan=plan, premises=premises, command=command)
 
 

@@ -18,8 +18,10 @@ import numpy as np
 
 from riskengine.adherence.arrays import COUNT_NAMES
 from riskengine.adherence.figures import figures
+from riskengine.adherence.figures import pct as terminal_pct
 
 SCORE, MEASUREMENT, COMPARE, SENSITIVITY = "score", "measurement", "compare", "sensitivity"
+REVIEW, TREND = "review", "trend"
 FACTORS = ("volume", "mix", "sequence")
 
 #: Plain words for the sensitivity sources (premises field names) and the causes.
@@ -43,10 +45,10 @@ def as_dict(result: Any) -> dict:
 
 
 def kind(result: Any) -> str:
-    """``"score"``, ``"measurement"``, ``"compare"`` or ``"sensitivity"``."""
+    """``"score"``, ``"measurement"``, ``"compare"``, ``"sensitivity"``, ``"review"`` or ``"trend"``."""
     d = as_dict(result)
     fmt = d.get("format", "")
-    for name in (SCORE, MEASUREMENT, COMPARE):
+    for name in (SCORE, MEASUREMENT, COMPARE, REVIEW, TREND):
         if fmt == f"riskengine.{name}/1":
             return name
     if "rows" in d and "base" in d:
@@ -140,7 +142,7 @@ def pct(x: float | None, digits: int | None = None) -> str:
         return "-"
     if digits is None:
         digits = 0 if 0.01 <= x <= 0.99 or x in (0.0, 1.0) else 1
-    return f"{100 * x:.{digits}f}%"
+    return terminal_pct(x, digits)  # and never 0% or 100% for a share strictly between
 
 
 def interval(e: dict | None, digits: int | None = None) -> str:

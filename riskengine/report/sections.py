@@ -18,9 +18,11 @@ from typing import Any
 
 import riskengine
 from riskengine.report import figures as fig
+from riskengine.report.governance_pages import accountability_blocks
 from riskengine.report.headline import headline
 from riskengine.report.html import esc, figure, page, svg, table
-from riskengine.report.results import day_label, interval, pct, sensitivity_rows, source_words
+from riskengine.report.results import interval, pct, sensitivity_rows, source_words
+from riskengine.report.terminal import CRITICALITY, CRUCIALITY, SSI, clock, hit_definition, iso_clock
 
 ADHERENCE = (("bts", "BTS"), ("btp", "BTP"), ("volume", "volume"), ("mix", "mix"), ("sequence", "sequence"))
 RIGOR = {"volume": "V", "mix": "M", "sequence": "Sq"}
@@ -62,13 +64,12 @@ def score_page(d: dict, *, plan: Any = None, premises: dict | None = None, comma
     key = [[("probability the plan holds"), pct(holds["mean"]), f"{pct(holds['low'])} - {pct(holds['high'])}",
             "", "", ""]]
     key += [_estimate_row(label, d["adherence"].get(name)) for name, label in ADHERENCE]
-    f = d.get("finish")
-    finish = (f"The last operation finishes {_h(f['mean'])} h after the horizon start on average "
-              f"(P50 {_h(f['p50'])} h, P80 {_h(f['p80'])} h, P90 {_h(f['p90'])} h)." if f else "")
+    origin = _origin(d)
     body = [_section("Headline estimates",
                      table(["", "mean", "95% interval", "P10", "P50", "P90"], key, numeric=(1, 2, 3, 4, 5)),
-                     f'<p class="note">{esc(finish)} Intervals are the Monte Carlo uncertainty of '
-                     f'{d["replications"]} replications (Wilson for probabilities, t for means).</p>'
+                     f'<p class="note">{esc(_hit_words(d))} {esc(_finish_words(d.get("finish"), origin))} '
+                     f'Intervals are the Monte Carlo uncertainty of {d["replications"]} replications '
+                     "(Wilson for probabilities, t for means).</p>"
                      + _uncertainty_note(d.get("uncertainty")),
                      _rigor(d.get("rigor_advice")))]
     figures = [
@@ -100,15 +101,18 @@ def score_page(d: dict, *, plan: Any = None, premises: dict | None = None, comma
               *(pct((b.get(m) or {}).get("mean")) for m in ("volume", "mix", "sequence"))]
              for b in d["bands"]]
     risky = sorted(d["operations"], key=lambda o: (o["hit"]["mean"], o["id"]))[:10]
-    risky_rows = [[o["id"], o["resource"], interval(o["hit"]), _h(o["lateness_hours"], 2),
-                   pct(o.get("not_executed")), o["main_cause"]] for o in risky]
+    risky_rows = [[o["id"], o["resource"], interval(o["hit"]), iso_clock(o.get("planned_end")),
+                   _h(o["lateness_hours"], 2), pct(o.get("not_executed")), o["main_cause"]] for o in risky]
     causes = [[c["cause"], pct(c["share"]), _h(c["misses_per_replication"], 2), f"{c['lost_units']:,.0f}"]
               for c in d["causes"]]
     tables = [
         table(["band", "rigor", "expected score", "volume", "mix", "sequence"], bands,
               caption="Horizon bands", numeric=(2, 3, 4, 5)),
-        table(["operation", "resource", "P(hit)", "expected lateness h", "not executed", "main cause"],
-              risky_rows, caption="Riskiest operations (least likely to be a HIT)", numeric=(2, 3, 4)),
+        table(["operation", "resource", "P(HIT)", "planned end", "expected lateness h", "not executed",
+               "main cause"], risky_rows,
+              caption="Riskiest operations: the least likely to be a HIT (a miss there may be inherited "
+                      "from upstream; Critical operations say where the failures start)",
+              numeric=(2, 4, 5)),
         table(["cause", "share of misses", "misses per replication", "lost units per replication"], causes,
               caption="Causes of misses", numeric=(1, 2, 3)),
     ]
@@ -117,16 +121,20 @@ def score_page(d: dict, *, plan: Any = None, premises: dict | None = None, comma
         tables.append(table(
             ["operation", "resource", "criticality", "cruciality (1 - BTS)", "cruciality (miss)",
              "SSI", "sd duration h"], critical,
-            caption="Critical operations: share of replications whose first miss began there",
-            numeric=(2, 3, 4, 5, 6)))
+            caption="Critical operations: where the failures start (the first miss of a replication "
+                    "began there)", numeric=(2, 3, 4, 5, 6)))
+        tables.append('<p class="note">' + "<br>".join(esc(t) for t in (
+            f"Criticality: {CRITICALITY}.", f"Cruciality: {CRUCIALITY}.", f"SSI: {SSI}.")) + "</p>")
     if rows:
         tables.append(table(
             ["source", "change", "gain in P(holds)", "gain in BTS (points)"],
             [[source_words(r), r["change"], _points(r["plan_holds"]), _points(r["bts"])] for r in rows],
             caption="Sensitivity: CRN-paired gains with their 95% intervals", numeric=(2, 3)))
-    tables.append(table(["resource", "mean h", "P50 h", "P80 h", "P90 h"],
-                        [[r["id"], *(_h((r["finish"] or {}).get(k)) for k in ("mean", "p50", "p80", "p90"))]
-                         for r in d["resources"]], caption="Finish time per resource", numeric=(1, 2, 3, 4)))
+    tables.append(table(["resource", "mean", "P50", "P80", "P90"],
+                        [[r["id"], *(_when(origin, (r["finish"] or {}).get(k)) for k in ("mean", "p50", "p80",
+                                                                                        "p90"))]
+                         for r in d["resources"]],
+                        caption="Finish time per resource: date (hours from the horizon start)"))
     body.append(_section("Tables", *tables))
     body.append(_reproduce(command, [("plan", d["plan"]), ("seed", d["seed"]),
                                      ("replications", d["replications"]), ("engine", d["engine"]),
@@ -134,6 +142,39 @@ def score_page(d: dict, *, plan: Any = None, premises: dict | None = None, comma
                            [("Premises (riskengine.premises/1)", d.get("premises") or premises or {})]))
     return page(f"Score of plan {d['plan']}", f"riskengine score: {d['replications']} replications, "
                 f"seed {d['seed']}", headline(d), body)
+
+
+def _origin(d: dict):
+    from datetime import datetime
+
+    horizon = d.get("horizon")
+    return datetime.fromisoformat(horizon["start"]) if horizon else None
+
+
+def _when(origin, hours: float | None) -> str:
+    """``Fri 20 Nov 19:18 (+105.3 h)``, or hours alone without a horizon."""
+    if hours is None:
+        return "-"
+    return f"{clock(origin, hours)} (+{hours:.1f} h)" if origin else f"{hours:.1f} h"
+
+
+def _finish_words(f: dict | None, origin) -> str:
+    if not f:
+        return ""
+    return (f"The last operation finishes on average {_when(origin, f['mean'])} "
+            f"(P50 {_when(origin, f['p50'])}, P80 {_when(origin, f['p80'])}, P90 {_when(origin, f['p90'])}; "
+            "hours from the horizon start in brackets).")
+
+
+def _hit_words(d: dict) -> str:
+    """What a HIT is under the rules of this score."""
+    advice = d.get("rigor_advice") or {}
+    if not advice:
+        return ""
+    e = (d.get("premises") or {}).get("execution", {})
+    return (hit_definition(advice["bucket_hours"], e.get("lateness_tolerance_hours", 0.0),
+                           e.get("quantity_tolerance", 1.0))
+            + "; the plan holds when every operation is a HIT.")
 
 
 def _uncertainty_note(u: dict | None) -> str:
@@ -158,8 +199,8 @@ def _rigor(advice: dict | None) -> str:
     if not advice:
         return ""
     items = "".join(f"<li>{esc(a)}</li>" for a in advice["advice"])
-    return (f'<p>Rigor advice at {100 * advice["confidence"]:g}% confidence '
-            f'(hours from the horizon start):</p><ul class="rigor">{items}</ul>')
+    return (f'<p>Rigor advice at {100 * advice["confidence"]:g}% confidence: how far ahead each factor '
+            f'holds, next to what the bands demand:</p><ul class="rigor">{items}</ul>')
 
 
 def _critical_rows(crit: dict | None, n: int = 10) -> list[list[Any]]:
@@ -187,10 +228,11 @@ def compare_page(d: dict, *, plan: Any = None, premises: dict | None = None,
     rank = {pid: k + 1 for k, pid in enumerate(d["ranking"])}
     plans = [[rank[p["id"]], p["id"], interval(p["plan_holds"]),
               *(interval(p["adherence"].get(m)) for m, _ in ADHERENCE),
-              _h((p.get("finish") or {}).get("mean"))] for p in d["plans"]]
+              _plan_finish(p)] for p in d["plans"]]
     plans.sort(key=lambda r: r[0])
     body = [_section("Plans", table(["rank", "plan", "P(holds)", *(label for _, label in ADHERENCE),
-                                     "finish h"], plans, numeric=(0, 2, 3, 4, 5, 6, 7, 8)))]
+                                     "mean finish (hours from its start)"], plans,
+                                    numeric=(0, 2, 3, 4, 5, 6, 7)))]
     n_pairs = len({(r["a"], r["b"]) for r in d["differences"]})
     body.append(_section("Figures", _grid(
         figure(svg(lambda ax: fig.comparison(d, ax=ax), "comparison"),
@@ -221,6 +263,19 @@ def compare_page(d: dict, *, plan: Any = None, premises: dict | None = None,
     return page(f"Comparison of {len(d['plans'])} plans",
                 f"riskengine compare: {d['replications']} replications per plan, seed {d['seed']}",
                 headline(d), body)
+
+
+def _plan_finish(p: dict) -> str:
+    """A compared plan's mean finish as a date, hours from its horizon start second."""
+    mean = (p.get("finish") or {}).get("mean")
+    at = (p.get("finish_at") or {}).get("mean")
+    return f"{iso_clock(at)} (+{_h(mean)} h)" if at else f"{_h(mean)} h"
+
+
+def _measure_hit_words(d: dict) -> str:
+    r = d["rules"]
+    return hit_definition(d["timeline"]["bucket_hours"], r.get("lateness_tolerance_hours", 0.0),
+                          r.get("quantity_tolerance", 1.0)) + "; every other measured operation is a MISS."
 
 
 def _ratios(row: dict) -> list[str]:
@@ -254,7 +309,7 @@ def measure_page(d: dict, *, plan: Any = None, premises: dict | None = None,
     body.append(_section("Figures", _grid(*figures)))
     bands = [[b["band"], " x ".join(RIGOR[m] for m in b["measures"]), b["buckets"], pct(b["score"]),
               f"{b['planned']:,.0f}", *_ratios(b)] for b in d["bands"]]
-    buckets = [[b["start"][:16].replace("T", " "), day_label(b["start"]), b["plan"], b["band"],
+    buckets = [[iso_clock(b["start"], year=True), b["plan"], b["band"],
                 f"{b['planned']:,.0f}", f"{b['produced']:,.0f}", *_ratios(b)] for b in d["buckets"]]
     scopes = [[r["id"], f"{r['planned']:,.0f}", f"{r['produced']:,.0f}", *_ratios(r)]
               for r in d["resources"] + d["areas"]]
@@ -271,16 +326,26 @@ def measure_page(d: dict, *, plan: Any = None, premises: dict | None = None,
               numeric=range(2, 10)),
         table(["resource / area", "planned", "produced", *ratio_heads], scopes,
               caption="Resources and areas", numeric=range(1, 8)),
-        table(["cause", "misses", "share", "lost units"], causes, caption="Causes of misses",
-              numeric=(1, 2, 3)),
+        *(accountability_blocks(d) or [table(["cause", "misses", "share", "lost units"], causes,
+                                             caption="Causes of misses", numeric=(1, 2, 3))]),
+        f'<p class="note">{esc(_measure_hit_words(d))}</p>',
         table(["", ""], quality, caption="Data quality"),
-        table(["bucket start", "day", "plan in effect", "band", "planned", "produced", *ratio_heads], buckets,
-              caption="Buckets", numeric=range(4, 11)),
+        table(["bucket start", "plan in effect", "band", "planned", "produced", *ratio_heads], buckets,
+              caption="Buckets (dates in the plans' offset)", numeric=range(3, 10)),
         *(f'<p class="note">warning: {esc(w)}</p>' for w in d.get("warnings", []))))
-    versions = table(["plan version", "published at"], [[p["id"], p["published_at"]] for p in d["plans"]])
+    versions = table(["plan version", "published at", "validated"],
+                     [[p["id"], p["published_at"], _validated(p)] for p in d["plans"]])
     body.append(_reproduce(command, [("timeline", f"{d['timeline']['start']} to {d['timeline']['end']}"),
                                      ("bucket hours", d["timeline"]["bucket_hours"])],
                            [("Adherence rules", d["rules"])]) + versions)
     return page("Measured adherence", f"riskengine measure: {d['timeline']['buckets']} buckets of "
                 f"{d['timeline']['bucket_hours']:g} h against {len(d['plans'])} plan version(s)",
                 headline(d), body)
+
+
+def _validated(p: dict) -> str:
+    """'by K. Meyer, Mon 14 Dec 04:00 (3 flags)' or 'never' for a plan version of a measurement."""
+    v = p.get("validation")
+    if not v:
+        return "never"
+    return f"by {v['by']}, {iso_clock(v['at'])} ({len(v['flags'])} flag(s))"

@@ -1,4 +1,4 @@
-"""riskengine as a plugin for APS tools: the HTTP service, JSON requests and jobs (DESIGN.md 6).
+"""riskengine as a plugin for APS tools: the HTTP service, JSON requests and jobs (docs/design.md section 1).
 
 - :mod:`riskengine.service.requests`: the request bodies (``riskengine.score-request/1``
   etc.), validated into models with every problem located, and the work limits.

@@ -1,35 +1,50 @@
-"""Jobs: long runs in worker threads behind a bounded queue (``/v1/jobs``).
+"""Jobs: long runs in worker threads behind a bounded queue (``/v1/jobs``), kept in SQLite.
 
-A job is a validated request (:mod:`riskengine.service.requests`) that runs in
-one of ``workers`` threads. The kernel releases the GIL (``nogil=True``,
-:mod:`riskengine._jit`), so a running job leaves the event loop of the
-service free; validation happens before a job is accepted, so a job never
-fails on bad input. At most ``max_queued`` jobs wait; one more is refused
-(:class:`QueueFull`, HTTP 503 with ``Retry-After``: the estimated seconds until
-the first running job finishes, from its progress rate).
+A job is a validated request (:mod:`riskengine.service.requests`) stored in the
+job table (:mod:`riskengine.service.store`) and run by one of ``workers``
+threads of whichever service process claims it first. The kernel releases the
+GIL (``nogil=True``, :mod:`riskengine._jit`), so a running job leaves the
+event loop free; validation happens before a job is accepted, so a job does not
+fail on bad input (it is validated again when a worker takes it, with the
+limits of that process). At most ``max_queued`` jobs wait beyond ``workers``
+running ones; one more is refused (:class:`QueueFull`, HTTP 503 with
+``Retry-After``: the estimated seconds until the first running job finishes,
+from its progress rate).
 
 States: ``queued`` -> ``running`` -> ``done`` | ``failed`` | ``cancelled``.
-Cancelling a queued job ends it at once; a running one stops at its next
-batch boundary (``cancelling`` until then). Finished jobs are kept for
-``keep_seconds`` or until ``keep`` newer ones have finished, then forgotten.
+Cancelling a queued job ends it at once; a running one stops at its next batch
+boundary (``cancelling`` until then), also when another process runs it (its
+heartbeat reads the request). Finished jobs are kept for ``keep_seconds`` or
+until deleted.
+
+Shutdown (SIGTERM): running jobs are stopped at their next batch and go back to
+the queue, where the next process (or the restarted one) takes them from the
+start; queued jobs stay queued. The workers are waited for at most
+``drain_seconds``: a batch that runs longer is abandoned with its thread
+(daemon) so that the process can exit.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import tempfile
 import threading
 import time
 import traceback
-import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from pathlib import Path
 
+from riskengine.errors import InputError
 from riskengine.service.operations import Cancelled, Progress, run
-from riskengine.service.requests import Validated
+from riskengine.service.store import FINISHED, JobStore, process_owner
 
 log = logging.getLogger("riskengine.service")
-FINISHED = ("done", "failed", "cancelled")
+#: Seconds between two heartbeats (progress written, cancel requests read, lost jobs requeued).
+HEARTBEAT = 0.5
+#: Seconds between two removals of expired results.
+EXPIRE_EVERY = 60.0
+__all__ = ["FINISHED", "JobManager", "QueueFull"]
 
 
 class QueueFull(Exception):
@@ -40,146 +55,152 @@ class QueueFull(Exception):
         self.retry_after = retry_after
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
 @dataclass
-class Job:
-    """One job and its state (read by ``GET /v1/jobs/{id}``)."""
+class _Running:
+    """A job this process runs: its cancel flag and live progress."""
 
-    id: str
-    operation: str
-    request: Validated
-    status: str = "queued"
-    progress: Progress = field(default_factory=Progress)
     cancel: threading.Event = field(default_factory=threading.Event)
-    result: dict | None = None
-    error: str | None = None
-    created_at: str = field(default_factory=_now)
-    started_at: str | None = None
-    finished_at: str | None = None
-    started: float | None = None
-    finished: float | None = None
-
-    def to_dict(self, with_result: bool = True) -> dict:
-        out = {"id": self.id, "operation": self.operation, "status": self.status,
-               "progress": self.progress.to_dict(), "created_at": self.created_at,
-               "started_at": self.started_at, "finished_at": self.finished_at, "error": self.error}
-        if with_result:
-            out["result"] = self.result
-        return out
+    progress: Progress = field(default_factory=Progress)
 
 
 class JobManager:
-    """The job table and the worker threads."""
+    """The worker threads of this process over a shared job table.
 
-    def __init__(self, workers: int = 1, max_queued: int = 8, keep: int = 100, keep_seconds: float = 3600):
-        self.workers = workers
-        self.max_queued = max_queued
-        self.keep = keep
-        self.keep_seconds = keep_seconds
-        self._jobs: dict[str, Job] = {}
+    ``validate(operation, data)`` turns a stored request back into a validated one
+    (:func:`riskengine.service.requests.validate` with this process's limits).
+    """
+
+    def __init__(self, validate, workers: int = 1, max_queued: int = 8, keep_seconds: float = 24 * 3600,
+                 state_dir: str | None = None, drain_seconds: float = 5.0):
+        self.validate = validate
+        self.workers, self.max_queued = workers, max_queued
+        self.keep_seconds, self.drain_seconds = keep_seconds, drain_seconds
+        self._tmp = None if state_dir else tempfile.TemporaryDirectory(prefix="riskengine-jobs-")
+        self.store = JobStore(Path(state_dir or self._tmp.name) / "jobs.sqlite3")
+        self.owner = process_owner()
+        self._running: dict[str, _Running] = {}
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="riskengine-job")
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self.store.requeue()  # jobs of a process that is gone
+        self._threads = [threading.Thread(target=self._worker, name=f"riskengine-job-{k}", daemon=True)
+                         for k in range(workers)]
+        self._threads.append(threading.Thread(target=self._heartbeat, name="riskengine-jobs-heartbeat",
+                                              daemon=True))
+        for t in self._threads:
+            t.start()
 
-    # -- queries ----------------------------------------------------------------
+    # -- queries ----------------------------------------------------------------------------
 
-    def get(self, job_id: str) -> Job | None:
+    def get(self, job_id: str) -> tuple[dict, bytes | None] | None:
+        """The job (without its result) and its result JSON; None when unknown or expired. The
+        progress of a job this process runs is the live one (the table's is up to a heartbeat old)."""
+        found = self.store.get(job_id)
         with self._lock:
-            self._expire()
-            return self._jobs.get(job_id)
+            mine = self._running.get(job_id)
+        if found is not None and mine is not None and found[0]["status"] == "running":
+            found[0]["progress"] = mine.progress.to_dict()
+        return found
 
     def counts(self) -> dict[str, int]:
-        with self._lock:
-            out = {s: 0 for s in ("queued", "running", "cancelling", *FINISHED)}
-            for job in self._jobs.values():
-                out[job.status] += 1
-            return out
+        return self.store.counts()
 
     def retry_after(self) -> int:
         """Seconds until a worker is likely free: the soonest expected end of a running job."""
-        now = time.monotonic()
-        best = None
-        for job in list(self._jobs.values()):
-            p = job.progress
-            if job.status in ("running", "cancelling") and job.started is not None and p.total and p.done:
-                left = (now - job.started) * (p.total - p.done) / p.done
-                best = left if best is None else min(best, left)
-        return int(min(600, max(1, round(best if best is not None else 5))))
+        left = [elapsed * (total - done) / done for elapsed, done, total in self.store.running_rates()
+                if total and done]
+        return int(min(600, max(1, round(min(left) if left else 5))))
 
-    # -- changes -----------------------------------------------------------------
+    # -- changes ----------------------------------------------------------------------------
 
-    def submit(self, request: Validated) -> Job:
-        """Queue a validated request; :class:`QueueFull` when ``max_queued`` jobs already wait."""
-        with self._lock:
-            self._expire()
-            waiting = sum(j.status == "queued" for j in self._jobs.values())
-            busy = sum(j.status in ("running", "cancelling") for j in self._jobs.values())
-            if waiting + busy >= self.workers + self.max_queued:
-                raise QueueFull(self.retry_after())
-            job = Job(uuid.uuid4().hex, request.operation, request)
-            self._jobs[job.id] = job
-        self._pool.submit(self._work, job)
+    def submit(self, operation: str, request: object, total: int | None = None) -> dict:
+        """Queue a request (already validated; its run counts to ``total``); :class:`QueueFull`
+        when there is no room."""
+        job = self.store.add(operation, json.dumps(request).encode(), self.workers + self.max_queued, total)
+        if job is None:
+            raise QueueFull(self.retry_after())
+        self._wake.set()
         return job
 
-    def cancel(self, job_id: str) -> Job | None:
+    def cancel(self, job_id: str) -> dict | None:
         """Cancel a queued or running job; forget a finished one. None when unknown."""
+        job = self.store.cancel(job_id)
         with self._lock:
-            job = self._jobs.get(job_id)
-            if job is None:
-                return None
-            if job.status in FINISHED:
-                del self._jobs[job_id]
-                return job
-            job.cancel.set()
-            if job.status == "queued":
-                self._finish(job, "cancelled")
-            elif job.status == "running":
-                job.status = "cancelling"
-            return job
+            mine = self._running.get(job_id)
+        if mine is not None and job is not None and job["status"] == "cancelling":
+            mine.cancel.set()
+        return job
 
     def shutdown(self) -> None:
-        """Cancel everything and wait for the workers (they stop at their next batch)."""
+        """Stop: running jobs back to the queue (their runs stop at the next batch), workers
+        waited for at most ``drain_seconds``."""
+        self._stop.set()
+        self._wake.set()
         with self._lock:
-            for job in self._jobs.values():
-                job.cancel.set()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+            mine = dict(self._running)
+        for running in mine.values():
+            running.cancel.set()
+        self.store.requeue(self.owner, list(mine))
+        deadline = time.monotonic() + self.drain_seconds
+        for t in self._threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+        if self._tmp is not None and not any(t.is_alive() for t in self._threads):
+            self._tmp.cleanup()
 
-    # -- internals ---------------------------------------------------------------
+    # -- internals --------------------------------------------------------------------------
 
-    def _work(self, job: Job) -> None:
+    def _worker(self) -> None:
+        while not self._stop.is_set():
+            claimed = self.store.claim(self.owner)
+            if claimed is None:
+                self._wake.wait(HEARTBEAT)
+                self._wake.clear()
+                continue
+            self._run(*claimed)
+
+    def _run(self, job_id: str, operation: str, request: bytes, total: int | None) -> None:
+        running = _Running(progress=Progress(total=total))
         with self._lock:
-            if job.status != "queued":  # cancelled while it waited
-                return
-            job.status, job.started_at, job.started = "running", _now(), time.monotonic()
+            self._running[job_id] = running
         try:
-            result = run(job.request, job.progress, job.cancel)
+            validated = self.validate(operation, json.loads(request))
+            result = run(validated, running.progress, running.cancel)
         except Cancelled:
-            with self._lock:
-                self._finish(job, "cancelled")
+            self.store.finish(job_id, self.owner, "cancelled")  # a no-op when shutdown requeued it
+            return
+        except InputError as exc:  # the limits of this process are smaller than the submitter's
+            self.store.finish(job_id, self.owner, "failed", error=f"invalid input: {exc}")
             return
         except Exception as exc:  # a bug, not bad input (validated before the job was accepted)
-            log.error("job %s failed:\n%s", job.id, traceback.format_exc())
-            with self._lock:
-                job.error = f"internal error: {type(exc).__name__}: {exc}"
-                self._finish(job, "failed")
+            log.error("job %s failed:\n%s", job_id, traceback.format_exc())
+            error = f"internal error: {type(exc).__name__}: {exc}"
+            self.store.finish(job_id, self.owner, "failed", error=error)
             return
-        with self._lock:
-            job.result = result
-            self._finish(job, "cancelled" if job.cancel.is_set() else "done")
-            if job.status == "cancelled":
-                job.result = None
+        finally:
+            with self._lock:
+                self._running.pop(job_id, None)
+        from riskengine.service.http import dump
 
-    def _finish(self, job: Job, status: str) -> None:
-        job.status, job.finished_at, job.finished = status, _now(), time.monotonic()
-        job.request = None  # the plan and premises are not needed any more
-        self._expire()
+        self.store.finish(job_id, self.owner, "done", result=dump(result),
+                          progress=running.progress.to_dict())
 
-    def _expire(self) -> None:
-        now = time.monotonic()
-        finished = sorted((j for j in self._jobs.values() if j.status in FINISHED),
-                          key=lambda j: j.finished)
-        for k, job in enumerate(finished):
-            if now - job.finished > self.keep_seconds or k < len(finished) - self.keep:
-                del self._jobs[job.id]
+    def _heartbeat(self) -> None:
+        last_requeue = last_expire = 0.0
+        while not self._stop.wait(HEARTBEAT):
+            try:
+                with self._lock:
+                    mine = dict(self._running)
+                if mine:
+                    progress = {k: r.progress.to_dict() for k, r in mine.items()}
+                    for job_id in self.store.beat(self.owner, progress):
+                        mine[job_id].cancel.set()
+                now = time.monotonic()
+                if now - last_requeue > 5 * HEARTBEAT:  # jobs of lost processes back in the queue
+                    last_requeue = now
+                    if self.store.requeue():
+                        self._wake.set()
+                if now - last_expire > EXPIRE_EVERY:
+                    last_expire = now
+                    self.store.expire(self.keep_seconds)
+            except Exception:  # the table is busy or the disk full: try again at the next beat
+                log.warning("job heartbeat failed:\n%s", traceback.format_exc())

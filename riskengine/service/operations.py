@@ -1,4 +1,4 @@
-"""The four operations on a validated request: score, compare, measure, check.
+"""The operations on a validated request: score, compare, measure, check, review, trend.
 
 One code path for the HTTP routes, the jobs and ``riskengine call``: each
 takes a :class:`~riskengine.service.requests.Validated` request and returns
@@ -17,7 +17,7 @@ depend on them (:mod:`riskengine.analysis.score`).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from riskengine.service.requests import Validated
 
@@ -34,16 +34,33 @@ class Cancelled(Exception):
 @dataclass
 class Progress:
     """Where a run is: replications done of ``total`` (None: adaptive precision, not known)
-    and the current largest headline 95% half-width (score only)."""
+    and the current largest headline 95% half-width (score only). Read from another thread
+    (the jobs' heartbeat) as a whole: :meth:`update` and :meth:`to_dict` hold its lock."""
 
     done: int = 0
     total: int | None = None
     half_width: float | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def update(self, done: int, half_width: float | None = None) -> None:
+        with self._lock:
+            self.done, self.half_width = done, half_width
 
     def to_dict(self) -> dict:
-        fraction = None if not self.total else min(1.0, self.done / self.total)
-        return {"done": self.done, "total": self.total, "fraction": fraction,
-                "half_width": self.half_width}
+        with self._lock:
+            fraction = None if not self.total else min(1.0, self.done / self.total)
+            return {"done": self.done, "total": self.total, "fraction": fraction,
+                    "half_width": self.half_width}
+
+
+def planned_total(v: Validated) -> int | None:
+    """The ``total`` a run of ``v`` reports (None: adaptive precision, not known ahead)."""
+    r = v.request
+    if v.operation == "score":
+        return None if r.precision is not None else r.replications
+    if v.operation == "compare":
+        return r.replications * len(v.plans)
+    return 1
 
 
 def batch_size(replications: int) -> int:
@@ -72,6 +89,13 @@ def run(v: Validated, progress: Progress | None = None, cancel: threading.Event 
         return _compare(v, progress, stop_if_cancelled, batched)
     if v.operation == "measure":
         return _measure(v, progress)
+    if v.operation in ("review", "trend"):
+        from riskengine.governance.service import run as run_governance
+
+        progress.total = 1
+        result = run_governance(v)
+        progress.done = 1
+        return result
     return _check(v, progress)
 
 
@@ -82,7 +106,7 @@ def _score(v: Validated, progress: Progress, stop_if_cancelled, batched: bool) -
     progress.total = None if r.precision is not None else r.replications
 
     def tick(done: int, width: float) -> None:
-        progress.done, progress.half_width = done, width
+        progress.update(done, width)
         stop_if_cancelled()
 
     batch = (1000 if r.precision is not None else batch_size(r.replications)) if batched else None
@@ -118,7 +142,7 @@ def _measure(v: Validated, progress: Progress) -> dict:
     progress.total = 1
     rules = AdherenceRules(bucket_hours=r.bucket_hours, lateness_tolerance_hours=r.lateness_tolerance_hours,
                            quantity_tolerance=r.quantity_tolerance, sequence_basis=r.sequence_basis)
-    result = measure(v.history, v.actuals, rules).to_dict()
+    result = measure(v.history, v.actuals, rules, v.owners).to_dict()
     progress.done = 1
     return result
 

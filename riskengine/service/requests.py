@@ -1,4 +1,4 @@
-"""Request bodies of the service and of ``riskengine call`` (DESIGN.md 6 and 8).
+"""Request bodies of the service and of ``riskengine call`` (docs/design.md sections 1 and 5).
 
 A request carries the contract's documents inline (``plan``, ``premises``,
 ``actuals``: the formats ``riskengine.plan/1`` etc.) next to the run options
@@ -16,29 +16,36 @@ service raise :class:`TooLarge` (HTTP 413): more operations than
 (``Limits.sync_work``) or a job (``Limits.job_work``) may do. Work is counted
 in operation-replications (operations x replications, summed over plans); a
 SimPy reference run counts :data:`REFERENCE_WEIGHT` times as much (it is that
-much slower than the kernel, DESIGN.md 9).
+much slower than the kernel: README, Performance).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SkipValidation, ValidationError
 
 from riskengine.analysis.score import MAX_REPLICATIONS, MAX_SEED
-from riskengine.errors import InputError, Problem, from_pydantic
+from riskengine.errors import InputError, Problem, from_pydantic, strict_documents
+from riskengine.governance.service import OWNERS, ReviewRequest, TrendRequest
+from riskengine.governance.service import inputs as governance_inputs
+from riskengine.io.readers import check_depth
 from riskengine.model.actuals import Actuals, PlanHistory, parse_actuals
-from riskengine.model.common import NonNegative, PositiveQuantity, Strict
+from riskengine.model.common import BucketHours, NonNegative, Strict
 from riskengine.model.plan import Plan, parse_plan
 from riskengine.model.premises import Premises, check_premises_against, parse_premises
 
-OPERATIONS = ("score", "compare", "measure", "check")
+OPERATIONS = ("score", "compare", "measure", "check", "review", "trend")
 #: How many times more a SimPy reference replication costs than a kernel replication.
 REFERENCE_WEIGHT = 300
 Replications = Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)]
 Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
 Engine = Literal["kernel", "reference"]
+
+
+PREMISES_TOML = ("The premises as TOML text (what a premises.toml file holds), instead of the JSON "
+                 "document in premises; give one of the two.")
 
 
 class TooLarge(InputError):
@@ -51,7 +58,7 @@ class Limits:
 
     max_body_bytes: int = 16 * 2**20
     max_operations: int = 50_000
-    sync_work: float = 5e7  # ~4 s of kernel time on 2 cores (DESIGN.md 9: ~12 M op-samples/s)
+    sync_work: float = 5e7  # ~4 s of kernel time on 2 cores (README, Performance: ~12 M op-samples/s)
     job_work: float = 1e10  # ~15 min
 
 
@@ -59,7 +66,8 @@ class ScoreRequest(Strict):
     """``POST /v1/score``: the options of ``riskengine score``."""
 
     plan: SkipValidation[Plan]
-    premises: SkipValidation[Premises]
+    premises: SkipValidation[Premises] = None  # or premises_toml (one of the two: validate())
+    premises_toml: str = Field(default=None, description=PREMISES_TOML)
     replications: Replications = 1000
     precision: Annotated[float, Field(gt=0, lt=1)] | None = None
     max_replications: Replications = 100_000
@@ -72,7 +80,8 @@ class CompareRequest(Strict):
     """``POST /v1/compare``: plans scored with common random numbers (``paired``)."""
 
     plans: Annotated[list[SkipValidation[Plan]], Field(min_length=2, max_length=20)]
-    premises: SkipValidation[Premises]
+    premises: SkipValidation[Premises] = None  # or premises_toml (one of the two: validate())
+    premises_toml: str = Field(default=None, description=PREMISES_TOML)
     replications: Replications = 1000
     seed: Seed = 0
     paired: bool = True
@@ -84,10 +93,11 @@ class MeasureRequest(Strict):
 
     plans: Annotated[list[SkipValidation[Plan]], Field(min_length=1, max_length=50)]
     actuals: SkipValidation[Actuals]
-    bucket_hours: PositiveQuantity | None = None
+    bucket_hours: BucketHours | None = None
     lateness_tolerance_hours: NonNegative = 0.0
     quantity_tolerance: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
     sequence_basis: Literal["orders", "units"] = "orders"
+    owners: dict[str, Any] | None = Field(default=None, description=OWNERS)
 
 
 class CheckRequest(Strict):
@@ -98,7 +108,7 @@ class CheckRequest(Strict):
 
 
 MODELS = {"score": ScoreRequest, "compare": CompareRequest, "measure": MeasureRequest,
-          "check": CheckRequest}
+          "check": CheckRequest, "review": ReviewRequest, "trend": TrendRequest}
 
 
 @dataclass
@@ -112,6 +122,8 @@ class Validated:
     history: PlanHistory | None = None
     actuals: Actuals | None = None
     work: float = 0.0
+    owners: dict | None = None  # the cause ownership table (measure, review, trend)
+    measurements: list | None = None  # the parsed measurements of a trend
 
 
 def located(prefix: str, exc: InputError) -> list[Problem]:
@@ -129,15 +141,17 @@ def located(prefix: str, exc: InputError) -> list[Problem]:
 
 
 def _raw_plans(operation: str, data: dict) -> list[tuple[str, object]]:
-    if operation in ("score", "check"):
+    if operation in ("score", "check", "review"):
         return [("plan", data["plan"])] if "plan" in data else []
+    if operation == "trend":
+        return []
     plans = data.get("plans")
     return [(f"plans[{k}]", p) for k, p in enumerate(plans)] if isinstance(plans, list) else []
 
 
 def work_of(operation: str, request: Strict, n_operations: list[int]) -> float:
     """Operation-replications a request asks to simulate (0 for measure and check)."""
-    if operation not in ("score", "compare"):
+    if operation not in ("score", "compare", "review"):
         return 0.0
     reps = request.replications if getattr(request, "precision", None) is None else request.max_replications
     weight = REFERENCE_WEIGHT if request.engine == "reference" else 1
@@ -156,7 +170,8 @@ def _size_problems(raw: list[tuple[str, object]], limits: Limits) -> tuple[list[
     return problems, counts
 
 
-def validate(operation: str, data: object, limits: Limits | None = None, *, job: bool = False) -> Validated:
+def validate(operation: str, data: object, limits: Limits | None = None, *, job: bool = False,
+             strict: bool = False) -> Validated:
     """Validate a request body for ``operation`` (every problem at once).
 
     Parameters
@@ -170,6 +185,9 @@ def validate(operation: str, data: object, limits: Limits | None = None, *, job:
     job
         Whether the request runs as a job (``Limits.job_work``) or synchronously
         (``Limits.sync_work``).
+    strict
+        Whether a number must be a JSON number, not a string holding one, in the request
+        and in the documents in it (the service; files read by the CLI stay lax).
 
     Raises
     ------
@@ -178,13 +196,20 @@ def validate(operation: str, data: object, limits: Limits | None = None, *, job:
     TooLarge
         The request is valid but bigger than ``limits`` allow.
     """
+    with strict_documents(strict):
+        return _validate(operation, data, limits, job=job, strict=strict)
+
+
+def _validate(operation: str, data: object, limits: Limits | None, *, job: bool, strict: bool) -> Validated:
+    """:func:`validate` (documents already in strict mode or not)."""
     if operation not in MODELS:
         raise InputError(Problem("operation", f"must be one of {', '.join(OPERATIONS)}, got {operation!r}"))
     if not isinstance(data, dict):
         raise InputError(Problem("", f"a {operation} request must be a JSON object"))
-    request, problems = None, []
+    data, problems, premises_at = _premises_toml(operation, data)
+    request = None
     try:
-        request = MODELS[operation].model_validate(data)
+        request = MODELS[operation].model_validate(data, strict=strict)
     except ValidationError as exc:
         problems += from_pydantic(exc).problems
     raw = _raw_plans(operation, data)
@@ -207,13 +232,13 @@ def validate(operation: str, data: object, limits: Limits | None = None, *, job:
         except InputError as exc:
             problems += located(where, exc)
     premises = None
-    if operation in ("score", "compare") and "premises" in data:
+    if operation in ("score", "compare", "review") and data.get("premises") is not None:
         try:
             premises = parse_premises(data["premises"])
         except InputError as exc:
-            problems += located("premises", exc)
+            problems += located(premises_at, exc)
     if premises is not None and len(plans) == len(raw):
-        problems += _premises_problems(premises, plans)
+        problems += _premises_problems(premises, plans, premises_at)
     history = actuals = None
     if operation == "measure" and raw and len(plans) == len(raw):
         try:
@@ -225,14 +250,44 @@ def validate(operation: str, data: object, limits: Limits | None = None, *, job:
                 actuals = parse_actuals(data["actuals"], history)
             except InputError as exc:
                 problems += located("actuals", exc)
+    owners, measurements, more = governance_inputs(operation, data)
+    problems += more
     if problems:
         raise InputError(problems)
     assert request is not None
     return Validated(operation, request, plans, premises, history, actuals,
-                     work_of(operation, request, [len(p.operations) for p in plans]))
+                     work_of(operation, request, [len(p.operations) for p in plans]), owners, measurements)
 
 
-def _premises_problems(premises: Premises, plans: list[Plan]) -> list[Problem]:
+def _premises_toml(operation: str, data: dict) -> tuple[dict, list[Problem], str]:
+    """Premises sent as TOML text (``premises_toml``) read into ``premises``: the request, the
+    problems found, and where premises problems are located (``premises_toml.defaults.scrap_rate``)."""
+    if operation not in ("score", "compare", "review"):
+        return data, [], "premises"
+    if "premises_toml" not in data:
+        missing = [] if data.get("premises") is not None else [
+            Problem("premises", "required (or premises_toml: the premises as TOML text)")]
+        return data, missing, "premises"
+    import tomllib
+
+    text = data["premises_toml"]
+    out = {k: v for k, v in data.items() if k != "premises_toml"}
+    if "premises" in data:
+        return out, [Problem("premises_toml", "give premises or premises_toml, not both")], "premises"
+    if not isinstance(text, str):
+        return out, [Problem("premises_toml", f"must be TOML text (a string), got {type(text).__name__}")], ""
+    try:
+        out["premises"] = check_depth(tomllib.loads(text), where="premises_toml")
+    except tomllib.TOMLDecodeError as exc:
+        return out, [Problem("premises_toml", f"not valid TOML: {exc}")], ""
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        return out, [Problem("premises_toml", "not valid TOML: nested too deeply")], ""
+    except InputError as exc:
+        return out, exc.problems, ""
+    return out, [], "premises_toml"
+
+
+def _premises_problems(premises: Premises, plans: list[Plan], at: str = "premises") -> list[Problem]:
     """Premises against each plan, and the plugins they name (riskengine.plugins)."""
     from riskengine.plugins import configure_all
 
@@ -242,12 +297,12 @@ def _premises_problems(premises: Premises, plans: list[Plan]) -> list[Problem]:
         try:
             check_premises_against(premises, plan)
         except InputError as exc:
-            for p in located("premises", exc):
+            for p in located(at, exc):
                 if p not in seen:
                     seen.add(p)
                     problems.append(p)
     try:
         configure_all(premises)
     except InputError as exc:
-        problems += located("premises", exc)
+        problems += located(at, exc)
     return problems

@@ -97,7 +97,7 @@ def material_arrivals(materials: Materials, drivers: Drivers, dists: Distributio
     A lot is late with probability ``late_p`` (uniform 0 of its key, delay
     from variate 1) and rejected with ``reject_p`` (uniform 2, delay from
     variate 3); a shared driver, with its probability per replication, adds one
-    delay to every material it lists (DESIGN.md 4; README, shared drivers).
+    delay to every material it lists (docs/design.md section 3; README, shared drivers).
     ``keys`` are the replication's stream keys (:class:`~riskengine.simulation.codes.Stream`).
     """
     mat, table, pool = materials, dists.table, dists.pool

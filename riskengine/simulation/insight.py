@@ -4,7 +4,7 @@ Both engines call :func:`attribute` once per judged replication (after
 :func:`riskengine.simulation.summary.summarize` has written its row). It adds
 into integer accumulators only, so sums over chunks are bit-identical for any
 thread count or chunk size, and memory grows with operations + buckets, never
-with operations x replications (DESIGN.md 2):
+with operations x replications (docs/design.md section 1):
 
 - ``op_critical[i]``, ``res_critical[r]``: replications in which operation i
   (resource r) caused the *first miss*. The first miss is the MISS (a judged

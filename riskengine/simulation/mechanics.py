@@ -4,7 +4,7 @@ Shared, numba-compiled functions that both engines call (the SimPy
 reference and the kernel), so an operation started at the same time with the
 same draws ends at the same time in both.
 
-Rules (DESIGN.md 4):
+Rules (docs/design.md section 3):
 
 - Work advances only inside the resource's working intervals (its calendar);
   an operation interrupted by non-working time resumes after it.
@@ -21,7 +21,7 @@ Rules (DESIGN.md 4):
   failure across operations; at a failure the repair takes clock time, then a
   new time to failure is drawn (a repair renews the machine), and the
   interrupted operation resumes (preempt-resume). With exponential times to
-  failure this gives the closed forms of DESIGN.md 4: completion time
+  failure this gives the closed forms of docs/design.md section 3: completion time
   x + sum of repairs, mean x (1 + MTTR/MTBF), variance (x/MTBF)(MTTR^2 + sd_r^2).
 """
 
@@ -74,7 +74,7 @@ class Breakdowns(NamedTuple):
     repair_key: np.uint64
 
 
-@fused_jit
+@fused_entry
 def absent(absence: Absence, shift: int) -> bool:
     """Whether the crew of a resource is missing in a shift (its shift-th uniform < p, or the
     shift-th uniform of its shared driver < the driver's probability)."""
@@ -83,6 +83,29 @@ def absent(absence: Absence, shift: int) -> bool:
     if absence.p > 0.0 and uniform(absence.key, shift) < absence.p:
         return True
     return absence.shared_p > 0.0 and uniform(absence.shared_key, shift) < absence.shared_p
+
+
+@fused_entry
+def shift_index(t: float, shift_hours: float) -> int:
+    """Index of the shift (window of ``shift_hours`` from 0) that ``t`` >= 0 falls in, such that
+    the shift's end ``(index + 1) * shift_hours`` is strictly later than ``t``; -1 (no shift:
+    never absent) where a float no longer tells shifts apart (t / shift_hours >= 2^50, some
+    10^11 years of 8-h shifts) or t is nan.
+
+    ``floor(t / shift_hours)`` alone can name the shift that just ended when ``shift_hours``
+    is not exact in binary: t = 15 x 1.1 = 16.5 gives floor(16.5 / 1.1) = 14, whose end
+    15 x 1.1 is t itself, and time would stop there. The floor of the rounded quotient is the
+    true shift or the next one, and the true shift's end may round down to t: one step on in
+    that case makes the end later (below 2^50 shifts a float resolves a quarter shift). Where
+    the floor is right (every shift length exact in binary) nothing changes.
+    """
+    q = t / shift_hours
+    if not q < 1125899906842624.0:  # 2^50
+        return -1
+    shift = int(math.floor(q))
+    if (shift + 1) * shift_hours <= t:
+        shift += 1
+    return shift
 
 
 @fused_jit
@@ -129,10 +152,11 @@ def advance(t: float, work: float, cal: Intervals, absence: Absence, account: np
         seg_end = cal.end[i]
         rate = 1.0
         if (absence.p > 0.0 or absence.shared_p > 0.0) and t >= 0.0:
-            shift = int(math.floor(t / absence.shift_hours))
-            seg_end = min(seg_end, (shift + 1) * absence.shift_hours)
-            if absent(absence, shift):
-                rate = absence.speed
+            shift = shift_index(t, absence.shift_hours)
+            if shift >= 0:
+                seg_end = min(seg_end, (shift + 1) * absence.shift_hours)
+                if absent(absence, shift):
+                    rate = absence.speed
         if rate <= 0.0:
             account[Account.LOST_ABSENCE] += seg_end - t
             t = seg_end
@@ -161,10 +185,16 @@ def advance(t: float, work: float, cal: Intervals, absence: Absence, account: np
     return t
 
 
-@fused_jit
+@fused_entry
 def next_start(t: float, cal: Intervals, absence: Absence) -> float:
     """First time at or after ``t`` when the resource works (in a working interval and
-    not in a shift where the crew is absent and the effect is stop)."""
+    not in a shift where the crew is absent and the effect is stop).
+
+    A crew absent with probability 1 (its own or its driver's) and effect stop never works
+    from the horizon start on: inf at once, as when the calendar runs out, instead of
+    stepping through every shift of a calendar that may never end. (A shift's uniform is
+    exactly 1, and the crew present, with probability 2^-53: ignored.)
+    """
     n = cal.hi
     i = first_interval(t, cal)
     while i < n:
@@ -172,7 +202,9 @@ def next_start(t: float, cal: Intervals, absence: Absence) -> float:
             t = cal.start[i]
         if (absence.p <= 0.0 and absence.shared_p <= 0.0) or absence.speed > 0.0 or t < 0.0:
             return t
-        shift = int(math.floor(t / absence.shift_hours))
+        if absence.p >= 1.0 or absence.shared_p >= 1.0:  # absent in every shift: the crew never comes
+            return math.inf
+        shift = shift_index(t, absence.shift_hours)
         if not absent(absence, shift):
             return t
         t = (shift + 1) * absence.shift_hours

@@ -1,7 +1,7 @@
 """What one replication's execution means: adherence counts, HIT/MISS and causes.
 
 Both engines hand each replication's per-operation results (actual start, end,
-good quantity and the cause bookkeeping of DESIGN.md 4) to :func:`judge`,
+good quantity and the cause bookkeeping of docs/design.md section 3) to :func:`judge`,
 which applies the one definition of adherence of
 :mod:`riskengine.adherence.arrays` to the plan's own buckets.
 
@@ -159,7 +159,7 @@ def start_delay(delay: np.ndarray, planned: float, s: float, plain: float, begin
     """Add an operation's start delay to ``delay`` (hours per cause); return the binding part.
 
     The delay past the planned start has three parts, each with its own cause
-    (DESIGN.md 4: the root cause is the largest component):
+    (docs/design.md section 3: the root cause is the largest component):
 
     - binding ``max(s, planned) - planned``: the latest of resource, slot,
       predecessors, materials and reliability delay held the start until

@@ -8,7 +8,7 @@ unknown. The engines sample it at an outer level:
   draw k (``M = uncertainty.replications_per_draw``, default 5); within a draw
   the shop floor varies as usual. Replication r uses draw ``r // M``.
 - **Draws.** Parameter j of draw k is ``sample(DIST_j, variate_key(derive(seed,
-  k, STREAM_PARAMETERS, fnv1a64(key_j)), 0))``: a pure function of the seed,
+  k, Stream.PARAMETERS, fnv1a64(key_j)), 0))``: a pure function of the seed,
   the draw index and the parameter's identity (its name, else its place in
   the premises). So results are bit-identical for any thread count or chunk
   size, and two plans scored with the same seed (and the same M) see the same

@@ -1,4 +1,4 @@
-"""The reference simulator: the execution semantics of DESIGN.md 4 as a SimPy model.
+"""The reference simulator: the execution semantics of docs/design.md section 3 as a SimPy model.
 
 This is the readable specification; the numba kernel must give the same
 per-replication results for the same seed. Both read the model's records

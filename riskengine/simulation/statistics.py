@@ -1,4 +1,4 @@
-"""Monte Carlo estimates with their uncertainty (DESIGN.md 5).
+"""Monte Carlo estimates with their uncertainty (docs/design.md section 5).
 
 (Ratios use ``ratio`` below: the t interval clipped to [0, 1].)
 

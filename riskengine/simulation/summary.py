@@ -4,7 +4,7 @@ Each replication contributes one *row* of scalars (plan holds, adherence
 ratios, finish, holds-through-day, per band, per bucket, per resource) and
 adds into per-operation and per-cause accumulators. Rows grow with
 replications and accumulators with operations, never with their product
-(DESIGN.md 2). Both engines call :func:`summarize`.
+(docs/design.md section 1). Both engines call :func:`summarize`.
 """
 
 from __future__ import annotations

@@ -135,8 +135,17 @@ def build_cells(study: Study) -> list[Cell]:
             continue
         for label, plan in plans.items():
             if (label, slack) not in variants:
-                doc = add_slack(plan, slack)
-                variant = parse_plan(doc, f"plans.{label}") if slack else plan
+                try:
+                    doc = add_slack(plan, slack)
+                    variant = parse_plan(doc, f"plans.{label}") if slack else plan
+                except InputError as exc:  # the stretched plan breaks a limit (hours, years, buckets)
+                    problems += [Problem(f"design point ({where}): plans.{label} stretched: {q.location}",
+                                         q.message) for q in exc.problems]
+                    continue
+                except OverflowError:  # beyond what a date can hold
+                    problems.append(Problem(f"design point ({where})", f"slack {slack:g} stretches plan "
+                                            f"{label} past the year 9999"))
+                    continue
                 variants[label, slack] = (doc, _plan_finish(variant),
                                           hashlib.sha256(canonical(doc).encode()).hexdigest())
             try:

@@ -1,12 +1,12 @@
-"""``riskengine sweep STUDY.toml --out results.parquet [--dask ADDRESS]``.
-
-Registered in cli.py, which wraps it in its error handling."""
+"""``riskengine sweep STUDY.toml --out results.parquet [--dask ADDRESS]``."""
 
 from __future__ import annotations
 
 import sys
 
 import click
+
+from riskengine.cli_helpers import handled
 
 
 def _progress(quiet: bool):
@@ -37,6 +37,7 @@ def _progress(quiet: bool):
                    "workers (default: the number of cores).")
 @click.option("--keep-cells", is_flag=True, help="Keep PATH.cells/ after the table is written.")
 @click.option("--quiet", is_flag=True, help="No summary, no progress.")
+@handled
 def sweep(study, out, csv_path, address, workers, keep_cells, quiet) -> None:
     """Run every cell of a study (plans x design points) and write one row per cell
     with each metric's mean and 95% interval. Cell seeds derive from the study seed

@@ -33,7 +33,7 @@ from riskengine.studies.cells import build_cells
 from riskengine.studies.store import CellStore, store_path
 from riskengine.studies.study import Study
 from riskengine.studies.table import check_out, columns, write_table
-from riskengine.studies.worker import run_cell
+from riskengine.studies.worker import end_with_parent, run_cell
 
 
 @dataclass
@@ -59,6 +59,16 @@ class SweepResult:
 
         return to_arrow(self.rows)
 
+    def frame(self):
+        """The rows as a pandas DataFrame (extra ``pandas``): the table's columns, one row per cell."""
+        return self.to_frames()["cells"]
+
+    def to_frames(self) -> dict:
+        """``{"cells": DataFrame}`` (extra ``pandas``; :mod:`riskengine.interop.results`)."""
+        from riskengine.interop.results import to_frames
+
+        return to_frames(self)
+
     def __str__(self) -> str:
         rate = self.computed / self.seconds if self.seconds > 0 else float("nan")
         return (f"Study {self.study}: {len(self.rows)} cells ({self.computed} computed, {self.reused} "
@@ -67,11 +77,13 @@ class SweepResult:
 
 
 def _local_pool(tasks: list[dict], workers: int):
-    """Results of ``tasks`` from a pool of spawned processes, as they finish."""
+    """Results of ``tasks`` from a pool of spawned processes, as they finish; the workers end
+    with this process, also when it is killed (:func:`~riskengine.studies.worker.end_with_parent`)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=end_with_parent, initargs=(os.getpid(),))
     try:
         futures = [pool.submit(run_cell, {**t, "threads": 1}) for t in tasks]
         for f in as_completed(futures):

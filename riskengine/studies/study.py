@@ -48,7 +48,6 @@ Everything is validated before any cell runs, each problem with its location.
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -56,6 +55,7 @@ from pydantic import Field, ValidationError, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from riskengine.errors import InputError, Problem, from_pydantic
+from riskengine.io.readers import read_toml
 from riskengine.model.common import Id, Strict
 
 STUDY_FORMAT = "riskengine.study/1"
@@ -72,11 +72,18 @@ class Parameter(Strict):
     """One varied field: grid ``values``, or a ``low``-``high`` range for a design."""
 
     name: Id
+    """The table column of the parameter."""
     field: str | list[str]
+    """A knob (slack, breakdown_rate) or a dotted premises path (a list of keys when a key holds a
+    dot), e.g. defaults.breakdowns.mtbf_hours."""
     values: list[Value] | None = Field(default=None, min_length=1)
+    """The values of a grid axis."""
     low: float | None = None
+    """Lower end of a design range (sobol, lhs, halton)."""
     high: float | None = None
+    """Upper end of a design range."""
     scale: Literal["linear", "log"] = "linear"
+    """How a design range is spread: linear, or log (low > 0)."""
 
     @model_validator(mode="after")
     def _values_or_range(self) -> Parameter:
@@ -109,24 +116,44 @@ class Design(Strict):
     with the values of any gridded ones."""
 
     kind: Literal["grid", "sobol", "lhs", "halton"] = "grid"
+    """grid: every combination of values; sobol, lhs, halton: space-filling points over the ranges."""
     points: Annotated[int, Field(ge=1, le=MAX_CELLS)] | None = None
+    """Design points of a space-filling design."""
 
 
 class Study(Strict):
+    """A scenario study (``riskengine.study/1``, TOML): base plans under varied premises or knobs."""
+
     format: Literal["riskengine.study/1"]
+    """The format and its version."""
     name: Id
+    """The study's name."""
     description: str | None = None
+    """What the study asks."""
     plans: dict[Id, str] = Field(min_length=1)
+    """Label -> plan file (relative to the study file)."""
     premises: str
+    """The base premises file (relative to the study file)."""
     parameters: list[Parameter] = Field(default_factory=list)
+    """The varied parameters."""
     design: Design = Field(default_factory=Design)
+    """How the design points are chosen."""
     metrics: list[str] = Field(default_factory=lambda: ["plan_holds", "bts", "btp", "finish"], min_length=1)
+    """Metrics kept per cell (mean and 95% interval): plan_holds, bts, btp, volume, mix, sequence,
+    finish, holds_day_K."""
     replications: Annotated[int, Field(ge=2, le=10_000_000)] | None = None
+    """Replications per cell (or give precision)."""
     precision: Annotated[float, Field(gt=0, lt=1)] | None = None
+    """Instead of replications: the target half-width of the headline 95% intervals."""
     max_replications: Annotated[int, Field(ge=2, le=10_000_000)] = 100_000
+    """Cap of the adaptive precision mode."""
     seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
+    """The study seed; each cell's seed derives from it and the cell's design point."""
     crn: Literal["plans", "all", "none"] = "plans"
+    """Common random numbers: plans (the plans of a design point share a seed), all (every cell
+    shares the study seed), none (every cell its own)."""
     engine: Literal["kernel", "reference"] = "kernel"
+    """Simulation engine: the numba kernel or the SimPy reference."""
     #: Folder the relative paths are read from (the study file's folder; not part of the file).
     base: SkipJsonSchema[str] = Field(default=".", exclude=True)
 
@@ -174,11 +201,19 @@ def _problems(study: Study) -> list[Problem]:
     elif study.design.points is not None:
         problems.append(Problem("design.points", "only sobol, lhs and halton designs take points"))
     for label, rel in study.plans.items():
-        if not study.path(rel).is_file():
-            problems.append(Problem(f"plans.{label}", f"no such file {str(study.path(rel))!r}"))
-    if not study.path(study.premises).is_file():
-        problems.append(Problem("premises", f"no such file {str(study.path(study.premises))!r}"))
+        problems += _file_problems(f"plans.{label}", study.path(rel))
+    problems += _file_problems("premises", study.path(study.premises))
     return problems
+
+
+def _file_problems(where: str, path: Path) -> list[Problem]:
+    """A named file that is not there, or whose name the file system refuses (too long)."""
+    try:
+        if path.is_file():
+            return []
+    except OSError as exc:
+        return [Problem(where, f"cannot read {str(path)[:200]!r}: {exc.strerror or exc}")]
+    return [Problem(where, f"no such file {str(path)!r}")]
 
 
 def parse_study(data: object, base: str | os.PathLike = ".", source: str | None = None) -> Study:
@@ -198,14 +233,7 @@ def parse_study(data: object, base: str | os.PathLike = ".", source: str | None 
 def read_study(path: str | os.PathLike) -> Study:
     """Read and validate a study file (TOML)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(Problem(str(path), "no such file"))
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(Problem("", f"not valid TOML: {exc}"), str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError(Problem("", "not a UTF-8 text file"), str(path)) from None
+    data = read_toml(path)
     if "base" in data:
         raise InputError(Problem("base", "Extra inputs are not permitted"), str(path))
     return parse_study(data, path.parent, str(path))

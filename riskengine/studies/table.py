@@ -18,14 +18,50 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from pathlib import Path
 
+from pydantic import ConfigDict
+
 from riskengine.errors import InputError, Problem
-from riskengine.io.writers import write_text_atomic
+from riskengine.io.documents import Document
+from riskengine.io.writers import atomic_path, write_text_atomic
+from riskengine.model.describe import describe
 
 FORMATS = (".parquet", ".csv")
 TEXT = ("plan", "cell_id")  # never read as numbers
+#: The metric columns: ``{metric}_mean``, ``_low``, ``_high`` (``finish_p90`` too).
+METRIC_COLUMN = r"^(plan_holds|bts|btp|volume|mix|sequence|finish|holds_day_[0-9]+)_(mean|low|high|p90)$"
+
+
+def _metric_columns(schema: dict) -> None:
+    describe(schema, StudyRow)
+    schema["patternProperties"] = {METRIC_COLUMN: {
+        "type": ["number", "null"],
+        "description": "A metric's mean and the bounds of its 95% interval (probabilities and ratios in "
+                       "[0, 1], finish in hours from the horizon start); null where it is undefined"}}
+    schema["additionalProperties"] = {
+        "type": ["number", "string", "boolean", "null"],
+        "description": "One column per study parameter (its name): the cell's value"}
+
+
+class StudyRow(Document):
+    """One row of a sweep's result table (``riskengine sweep``, Parquet or CSV): one plan under one
+    design point. Rows come in cell order; nothing in them depends on the backend or worker count."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra=_metric_columns)
+
+    cell: int
+    """Position in the study: plans vary fastest within a design point."""
+    plan: str
+    """The plan's label in the study."""
+    seed: int
+    """The cell's seed, derived from the study seed and the design point."""
+    replications: int
+    """Replications run."""
+    planned_finish: float
+    """Hours from the horizon start to the last planned end of the plan variant."""
+    cell_id: str
+    """Content hash of the cell: the name of its file in OUT.cells/."""
 
 
 def columns(rows: list[dict]) -> dict[str, list]:
@@ -84,18 +120,8 @@ def write_table(rows: list[dict], path: str | os.PathLike) -> None:
         return
     import pyarrow.parquet as pq
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         pq.write_table(to_arrow(rows), tmp)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_table(path: str | os.PathLike) -> dict[str, list]:

@@ -3,7 +3,7 @@
 :func:`run_cell` takes and returns plain data, so it runs the same in this
 process, in a process pool or on a Dask worker. The row holds the cell's
 labels and, per metric, ``{m}_mean``, ``{m}_low`` and ``{m}_high`` (the 95%
-interval of DESIGN.md 5: Wilson for probabilities, t for means, ratios
+interval of docs/design.md section 5: Wilson for probabilities, t for means, ratios
 clipped to [0, 1]); ``finish`` adds ``finish_p90``. A metric that is
 undefined in every replication (e.g. ``sequence`` with nothing in sequence
 scope) is null. Parsed plans are cached per worker by content hash.
@@ -18,10 +18,42 @@ from riskengine.model.plan import Plan, parse_plan
 from riskengine.model.premises import parse_premises
 from riskengine.simulation.statistics import finish_estimate, proportion, ratio
 from riskengine.simulation.summary import BTP, BTS, FINISH, HOLDS, MIX, SEQUENCE, VOLUME
+from riskengine.studies.table import StudyRow
 
 _COLUMNS = {"bts": BTS, "btp": BTP, "volume": VOLUME, "mix": MIX, "sequence": SEQUENCE}
 _PLANS: OrderedDict[str, Plan] = OrderedDict()
 _CACHE_SIZE = 16
+
+
+def end_with_parent(parent: int) -> None:
+    """Initializer of a local pool worker: end when the sweep process that started it ends,
+    even by SIGKILL (which no cleanup code sees), instead of running on as an orphan.
+
+    On Linux the kernel sends the worker SIGKILL when its parent dies (``PR_SET_PDEATHSIG``);
+    everywhere a daemon thread checks once a second that the parent is still the parent (an
+    orphan is adopted by another process). The pool's resource tracker ends by itself once the
+    parent and the workers are gone (its pipe closes).
+    """
+    import ctypes
+    import os
+    import signal
+    import sys
+    import threading
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+        except (AttributeError, OSError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+    threading.Thread(target=watch, name="riskengine-parent-watch", daemon=True).start()
 
 
 def _plan(key: str, doc: dict) -> Plan:
@@ -73,4 +105,4 @@ def run_cell(task: dict, plan_doc: dict | None = None) -> dict:
         if metric == "finish":
             row["finish_p90"] = None if est is None else est["p90"]
     row["cell_id"] = task["cell_id"]
-    return {"row": row, "seconds": time.perf_counter() - t0}
+    return {"row": StudyRow.checked(row), "seconds": time.perf_counter() - t0}

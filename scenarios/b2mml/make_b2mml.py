@@ -2,8 +2,10 @@
 
     python scenarios/b2mml/make_b2mml.py
 
-``schedule-v1.xml`` is plan-v1 of the example factory as a ProductionSchedule;
-``performance.xml`` is its week of actuals as a ProductionPerformance.
+``schedule-v1.xml`` .. ``schedule-v3.xml`` are the example factory's three plan
+versions as ProductionSchedules; ``performance.xml`` is its week of actuals as a
+ProductionPerformance, produced against all three (import it with the three
+imported plans: ``--plan`` once per version).
 ``riskengine import b2mml FILE`` reads them back (calendars are not part of a
 B2MML schedule, so the imported plan works around the clock).
 """
@@ -21,7 +23,9 @@ FACTORY = HERE.parent / "example-factory"
 
 
 def main() -> None:
-    write_text_atomic(HERE / "schedule-v1.xml", plan_to_schedule(read_plan(FACTORY / "plan-v1.json")))
+    for v in (1, 2, 3):
+        schedule = plan_to_schedule(read_plan(FACTORY / f"plan-v{v}.json"))
+        write_text_atomic(HERE / f"schedule-v{v}.xml", schedule)
     records = read_csv_rows(FACTORY / "actuals.csv")
     write_text_atomic(HERE / "performance.xml", actuals_to_performance(records, "wk47-performance"))
 

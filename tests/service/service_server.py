@@ -79,43 +79,55 @@ def small_premises() -> dict:
             "materials": {"M1": {"late": {"probability": 0.2, "delay_hours": 2}}}}
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
+def start_server(*options: str, key: str | None = API_KEY, log_path: Path,
+                 timeout: float = 120) -> Server:
+    """``riskengine serve`` with ``options`` on a free port, once /healthz answers."""
     port = free_port()
-    log = (tmp_path_factory.mktemp("server") / "server.log").open("w+b")
-    env = {**os.environ, "RISKENGINE_API_KEY": API_KEY,
-           "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    path = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+    env = {**os.environ, "PYTHONPATH": path}
+    env.pop("RISKENGINE_API_KEY", None)
+    if key is not None:
+        env["RISKENGINE_API_KEY"] = key
     cmd = [sys.executable, "-m", "riskengine.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-           "--workers", "1", "--max-queued", "1", "--max-body-mb", str(MAX_BODY / 2**20),
-           "--sync-work", str(SYNC_WORK), "--job-work", str(JOB_WORK), "--log-level", "warning"]
+           *options]
+    log = log_path.open("ab")
     process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    log.close()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"the server exited: {log.read().decode(errors='replace')}")
+            raise RuntimeError(f"the server exited: {log_path.read_text(errors='replace')}")
         try:
             if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                break
+                return Server(url, process)
         except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError("the server did not answer /healthz within 120 s")
+            raise RuntimeError(f"the server did not answer /healthz within {timeout:g} s")
         time.sleep(0.2)
-    srv = Server(url, process)
+
+
+def stop_server(srv: Server, timeout: float = 20) -> None:
+    srv.process.terminate()
+    try:
+        srv.process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        srv.process.kill()
+        srv.process.wait()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    srv = start_server("--workers", "1", "--max-queued", "1", "--max-body-mb", str(MAX_BODY / 2**20),
+                       "--sync-work", str(SYNC_WORK), "--job-work", str(JOB_WORK), "--log-level", "warning",
+                       log_path=log_path)
     with srv.client() as c:  # compile or load the kernel once
         r = c.post("/v1/score", json={"plan": small_plan(), "premises": small_premises(), "replications": 10})
         assert r.status_code == 200, r.text
     yield srv
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.seek(0)
-    text = log.read().decode(errors="replace")
-    log.close()
+    stop_server(srv)
+    text = log_path.read_text(errors="replace")
     assert "Traceback" not in text, text  # no request crashed a handler

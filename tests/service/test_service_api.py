@@ -52,7 +52,8 @@ def test_healthz_needs_no_key(server):
 def test_api_key_is_required_when_configured(server, key):
     with server.client(key=key) as c:
         for method, path in (("POST", "/v1/score"), ("GET", "/v1/schemas/plan"), ("GET", "/v1/jobs/x"),
-                             ("POST", "/v1/jobs"), ("DELETE", "/v1/jobs/x")):
+                             ("POST", "/v1/jobs"), ("DELETE", "/v1/jobs/x"), ("GET", "/openapi.json"),
+                             ("GET", "/docs"), ("GET", "/redoc")):
             r = c.request(method, path, json={"plan": small_plan(), "premises": small_premises()})
             assert r.status_code == 401, (method, path, r.text)
             assert r.json() == {"error": "unauthorized", "problems": [
@@ -154,7 +155,7 @@ def test_compare_equals_the_python_api(server):
 
 def test_measure_equals_the_cli(server):
     plans = [json.loads((FACTORY / f"plan-v{k}.json").read_text()) for k in (1, 2, 3)]
-    records = read_csv_rows(FACTORY / "actuals.csv")
+    records = [{**r, "quantity": float(r["quantity"])} for r in read_csv_rows(FACTORY / "actuals.csv")]
     body = {"plans": plans, "actuals": {"format": "riskengine.actuals/1", "records": records},
             "lateness_tolerance_hours": 1}
     with server.client() as c:
@@ -177,7 +178,7 @@ def test_check_and_repair(server):
         bad = c.post("/v1/check", json={"plan": broken, "repair": True})
     assert ok.status_code == 200 and bad.status_code == 200
     cli = CliRunner().invoke(main, ["check", str(FACTORY / "plan-v1.json"), "--json", "-"])
-    assert ok.json() == json.loads(cli.output)
+    assert ok.json() == json.loads(cli.stdout)
     assert bad.json()["summary"]["verdict"] == "infeasible"
     repaired = bad.json()["repaired_plan"]
     assert bad.json()["repair"]["repaired"] is True and repaired["format"] == "riskengine.plan/1"
@@ -207,12 +208,13 @@ def test_openapi_served_generated_and_committed_agree(server):
 
     committed = json.loads((ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
     generated = json.loads(json.dumps(generate()))
-    assert committed == generated, "stale: run riskengine serve --openapi docs/openapi.json"
+    assert committed == generated, "stale: run riskengine serve --openapi docs/openapi.json --api-key KEY"
     with server.client() as c:
         served = c.get("/openapi.json").json()
     assert served == committed
-    assert set(served["paths"]) == {"/v1/score", "/v1/compare", "/v1/measure", "/v1/check", "/v1/jobs",
-                                    "/v1/jobs/{job_id}", "/v1/schemas/{name}", "/healthz"}
+    assert set(served["paths"]) == {"/v1/score", "/v1/compare", "/v1/measure", "/v1/check", "/v1/review",
+                                    "/v1/trend", "/v1/jobs", "/v1/jobs/{job_id}", "/v1/schemas/{name}",
+                                    "/healthz"}
 
 
 def test_factory_request_fits_and_api_key_header_name(server):

@@ -1,0 +1,152 @@
+"""``riskengine score`` and ``riskengine compare``: forecasts of a plan's execution."""
+
+from __future__ import annotations
+
+import click
+
+from riskengine.cli_helpers import (
+    check_report_path,
+    command_line,
+    emit,
+    handled,
+    json_option,
+    quiet_option,
+    report_option,
+    set_threads,
+    tick,
+    write_report,
+)
+
+premises_option = click.option("--premises", required=True, metavar="F",
+                               help="The variability model (JSON or TOML); `riskengine init PLAN` "
+                                    "writes a starter.")
+seed_option = click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True,
+                           help="Seed of the counter-based random numbers.")
+engine_option = click.option("--engine", type=click.Choice(["kernel", "reference"]), default="kernel",
+                             show_default=True,
+                             help="Simulation engine: the numba kernel or the SimPy reference.")
+
+
+def _read(plans, premises):
+    """The plans and premises, validated and checked against each other."""
+    from riskengine.io.readers import read_plan, read_premises
+    from riskengine.model.premises import check_premises_against
+
+    loaded = [read_plan(p) for p in plans]
+    model = read_premises(premises)
+    for each in loaded:
+        check_premises_against(model, each, source=premises)
+    return loaded, model
+
+
+@click.command()
+@click.argument("plan", metavar="PLAN")
+@premises_option
+@click.option("--replications", type=click.IntRange(1, 10_000_000), default=1000, show_default=True,
+              help="Number of replications.")
+@click.option("--precision", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Instead of a count: stop when every headline 95% interval half-width is at "
+                   "most this (e.g. 0.01).")
+@click.option("--max-replications", type=click.IntRange(1, 10_000_000), default=100_000,
+              show_default=True, help="Cap of the adaptive --precision mode.")
+@seed_option
+@engine_option
+@click.option("--threads", type=click.IntRange(1, 1024), help="Kernel threads (default: all cores).")
+@click.option("--sensitivity", "with_sensitivity", is_flag=True,
+              help="Add the tornado: CRN-paired gains if each source or resource is removed or halved.")
+@click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.8,
+              show_default=True, help="Confidence of the rigor advice (how far ahead sequence, mix "
+                                      "and volume hold).")
+@json_option
+@quiet_option
+@report_option
+@handled
+def score(plan, premises, replications, precision, max_replications, seed, engine, threads,
+          with_sensitivity, confidence, json_path, quiet, report_path) -> None:
+    """Score a plan: probability it is executed as planned, expected adherence, risks.
+
+    An operation is a HIT when it completes within its planned bucket plus the
+    premises' lateness tolerance, with its quantity (times the quantity
+    tolerance), in sequence; the plan holds when every operation is a HIT.
+    Riskiest operations are the least likely to be a HIT; critical operations
+    are where the failures start. Criticality: the share of replications whose
+    first miss began at the operation. Cruciality: correlation of its delay
+    with the plan's loss of BTS. SSI: sd(its duration) / sd(the plan's finish)
+    x criticality (Vanhoucke 2010).
+
+    On a terminal, a progress line on stderr shows the replications done and
+    the current largest headline half-width (not with --quiet, never on stdout)."""
+    set_threads(threads)
+    from riskengine.analysis.score import score as run
+    from riskengine.report.progress import batches, compile_notice, progress_line
+    from riskengine.simulation.runner import announce_compile
+
+    (loaded,), model = _read([plan], premises)
+    check_report_path(report_path)
+    line = progress_line("score", quiet=quiet, total=None if precision else replications, precision=precision)
+    batch = None if line is None else (1000 if precision else batches(replications))
+    try:
+        with announce_compile(compile_notice(quiet)):
+            result = run(loaded, model, replications=replications, precision=precision, seed=seed,
+                         engine=engine, max_replications=max_replications,
+                         progress=line.update if line else None, batch=batch, confidence=confidence)
+    finally:
+        if line:
+            line.close()
+    if with_sensitivity:
+        from riskengine.analysis.sensitivity import sensitivity
+
+        line = progress_line("sensitivity", quiet=quiet)
+        try:
+            result.sensitivity = sensitivity(
+                loaded, model, replications=result.replications, seed=seed, engine=engine,
+                progress=(lambda done, total: tick(line, done, total)) if line else None).to_dict()
+        finally:
+            if line:
+                line.close()
+    emit(result, json_path, quiet)
+    command = command_line("score", plan, ("--premises", premises),
+                           ("--replications", None if precision else replications),
+                           ("--precision", precision),
+                           ("--max-replications", max_replications if precision else None),
+                           ("--seed", seed), ("--engine", engine), ("--sensitivity", with_sensitivity),
+                           ("--confidence", confidence if confidence != 0.8 else None))
+    write_report(result, report_path, quiet, json_path, plan=loaded, command=command)
+
+
+@click.command()
+@click.argument("plans", nargs=-1, required=True, metavar="PLAN_A PLAN_B [PLAN ...]")
+@premises_option
+@click.option("--replications", type=click.IntRange(1, 10_000_000), default=1000, show_default=True,
+              help="Replications per plan.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True,
+              help="Seed shared by all plans (common random numbers).")
+@click.option("--independent", is_flag=True,
+              help="Score each plan with its own seed instead (to see what pairing buys).")
+@engine_option
+@json_option
+@quiet_option
+@report_option
+@handled
+def compare(plans, premises, replications, seed, independent, engine, json_path, quiet, report_path) -> None:
+    """Compare candidate schedules under common random numbers: paired differences and ranking."""
+    from riskengine.analysis.compare import compare as run
+    from riskengine.report.progress import batches, compile_notice, progress_line
+    from riskengine.simulation.runner import announce_compile
+
+    loaded, model = _read(plans, premises)
+    check_report_path(report_path)
+    line = progress_line("compare", quiet=quiet, total=replications * len(loaded))
+    try:
+        with announce_compile(compile_notice(quiet)):
+            result = run(loaded, model, replications=replications, seed=seed, engine=engine,
+                         paired=not independent, batch=batches(replications) if line else None,
+                         progress=(lambda done, _total: line.update(done)) if line else None)
+    finally:
+        if line:
+            line.close()
+    emit(result, json_path, quiet)
+    command = command_line("compare", *plans, ("--premises", premises), ("--replications", replications),
+                           ("--seed", seed), ("--independent", independent), ("--engine", engine))
+    write_report(result, report_path, quiet, json_path,
+                 premises=model.model_dump(mode="json", by_alias=True), command=command)
