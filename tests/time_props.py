@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import riskengine as re
 from riskengine.model.premises import parse_premises
 from riskengine.simulation import mechanics as mech
+from riskengine.simulation.codes import N_ACCOUNT, Account
 from riskengine.simulation.compile import compile_model
 from riskengine.simulation.reference import simulate
 from riskengine.simulation.runner import kernel_replication
@@ -30,7 +31,12 @@ LENGTH = st.one_of(st.sampled_from(DECIMALS + EXACT),
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 NO_KEY = np.uint64(0)
-CAL_START, CAL_END = np.array([0.0]), np.array([1.0e7])
+CAL = mech.Intervals(np.array([0.0]), np.array([1.0e7]), 0, 1)
+
+
+def crew(h: float, p: float, speed: float, key: int) -> mech.Absence:
+    """A crew absent with probability ``p`` in each shift of ``h`` hours (no shared driver)."""
+    return mech.Absence(h, p, speed, np.uint64(key), NO_KEY, 0.0)
 
 
 @SETTINGS
@@ -53,11 +59,10 @@ def check_advance_in_slow_shifts(h: float, k: int, work: float, speed: float) ->
     """Every shift slow (probability 1): ``work`` takes work / speed clock hours from any
     start, boundaries or not, and the clock lost to the slow crew is work (1 / speed - 1)."""
     t = k * h
-    account = np.zeros(mech.N_ACCOUNT)
-    done = mech.advance(t, work, CAL_START, CAL_END, 0, 1, h, 1.0, speed, np.uint64(7), NO_KEY, 0.0,
-                        account)
+    account = np.zeros(N_ACCOUNT)
+    done = mech.advance(t, work, CAL, crew(h, 1.0, speed, 7), account)
     assert math.isclose(done - t, work / speed, rel_tol=1e-9, abs_tol=1e-9), (h, t, done)
-    assert math.isclose(account[mech.LOST_ABSENCE], work / speed - work, rel_tol=1e-9, abs_tol=1e-9)
+    assert math.isclose(account[Account.LOST_ABSENCE], work / speed - work, rel_tol=1e-9, abs_tol=1e-9)
 
 
 @SETTINGS
@@ -67,14 +72,13 @@ def check_absent_shifts_are_skipped(h: float, k: int, work: float, key: int) -> 
     clock lost to absent shifts is what lies between; the next working start is the first
     shift with the crew present (or the start itself)."""
     t = k * h
-    account = np.zeros(mech.N_ACCOUNT)
-    done = mech.advance(t, work, CAL_START, CAL_END, 0, 1, h, 0.5, 0.0, np.uint64(key), NO_KEY, 0.0,
-                        account)
+    account = np.zeros(N_ACCOUNT)
+    done = mech.advance(t, work, CAL, crew(h, 0.5, 0.0, key), account)
     assert math.isfinite(done) and done >= t + work - 1e-9, (h, t, done)
-    assert math.isclose(done - t, work + account[mech.LOST_ABSENCE], rel_tol=1e-9, abs_tol=1e-9)
-    begin = mech.next_start(t, CAL_START, CAL_END, 0, 1, h, 0.5, 0.0, np.uint64(key), NO_KEY, 0.0)
+    assert math.isclose(done - t, work + account[Account.LOST_ABSENCE], rel_tol=1e-9, abs_tol=1e-9)
+    begin = mech.next_start(t, CAL, crew(h, 0.5, 0.0, key))
     assert t <= begin < math.inf
-    assert not mech.absent(np.uint64(key), mech.shift_index(begin, h), 0.5, NO_KEY, 0.0)
+    assert not mech.absent(crew(h, 0.5, 0.0, key), mech.shift_index(begin, h))
 
 
 @SETTINGS
@@ -83,8 +87,7 @@ def check_always_absent_ends_with_the_calendar(h: float) -> None:
     """Crew absent in every shift (stop): no working start before the calendar ends (inf),
     reached shift by shift without stalling on a boundary."""
     end = 40.0 * h
-    begin = mech.next_start(0.0, CAL_START, np.array([end]), 0, 1, h, 1.0, 0.0, np.uint64(3), NO_KEY,
-                            0.0)
+    begin = mech.next_start(0.0, mech.Intervals(np.array([0.0]), np.array([end]), 0, 1), crew(h, 1.0, 0.0, 3))
     assert begin == math.inf
 
 

@@ -12,13 +12,15 @@ the chosen chain (the ``member`` flags) is the same.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-from riskengine._jit import jit, leaf_inline, leaf_jit
+from riskengine._jit import fused_jit, inner_jit, jit
 from riskengine.adherence.arrays import ORDERS_BUILT, ORDERS_IN_SEQUENCE, UNITS_BUILT, UNITS_IN_SEQUENCE
 
 
-@jit
+@fused_jit
 def _better(value: float, position: int, best_value: float, best_position: int) -> bool:
     """Tie rule: the heavier chain wins; among equals, the one ending at the lower position."""
     return value > best_value or (value == best_value and best_position >= 0
@@ -28,7 +30,7 @@ def _better(value: float, position: int, best_value: float, best_position: int) 
 SMALL_GROUP = 32  # up to this many orders the O(k^2) scan is faster than the Fenwick tree
 
 
-@leaf_jit
+@inner_jit
 def _heaviest_small(position: np.ndarray, weight: np.ndarray, member: np.ndarray,
                     best: np.ndarray, pred: np.ndarray) -> float:
     """O(k^2) version of :func:`increasing_subsequence` (same tie rule), no allocation."""
@@ -80,12 +82,12 @@ def increasing_subsequence(position: np.ndarray, weight: np.ndarray, member: np.
                            np.empty(n, np.int64), np.empty(n + 1), np.empty(n + 1, np.int64))
 
 
-@leaf_jit
+@fused_jit
 def _sort_key_less(position: np.ndarray, a: int, b: int) -> bool:
     return position[a] < position[b] or (position[a] == position[b] and a < b)
 
 
-@leaf_inline
+@fused_jit
 def _sift_down(position: np.ndarray, order: np.ndarray, k: int, size: int) -> None:
     """Move ``order[k]`` down the max-heap ``order[:size]`` (keyed by position, index)."""
     while True:
@@ -100,7 +102,7 @@ def _sift_down(position: np.ndarray, order: np.ndarray, k: int, size: int) -> No
         k = child
 
 
-@leaf_jit
+@inner_jit
 def _rank_positions(position: np.ndarray, order: np.ndarray, rank: np.ndarray) -> None:
     """``rank[k]``: place of item k when sorted by (position, k), by heapsort (no allocation).
 
@@ -118,7 +120,7 @@ def _rank_positions(position: np.ndarray, order: np.ndarray, rank: np.ndarray) -
         rank[order[r]] = r
 
 
-@leaf_jit
+@inner_jit
 def _heaviest_large(position: np.ndarray, weight: np.ndarray, member: np.ndarray, best: np.ndarray,
                     pred: np.ndarray, order: np.ndarray, rank: np.ndarray, tree_value: np.ndarray,
                     tree_item: np.ndarray) -> float:
@@ -165,6 +167,33 @@ def _heaviest_large(position: np.ndarray, weight: np.ndarray, member: np.ndarray
     return total
 
 
+class SequenceWork(NamedTuple):
+    """The work arrays of :func:`sequence_counts` (:func:`sequence_work`)."""
+
+    first: np.ndarray  # per group + 2: where each group starts (zeros between calls)
+    items: np.ndarray  # per item: items sorted by group
+    pos: np.ndarray  # their planned positions
+    w: np.ndarray  # their weights
+    ones: np.ndarray  # unit weights
+    flags: np.ndarray  # int8 member flags of a group's chain
+    best: np.ndarray  # the searches' work (:func:`_heaviest_small`, :func:`_heaviest_large`)
+    pred: np.ndarray
+    sort_order: np.ndarray
+    rank: np.ndarray
+    tree_value: np.ndarray  # per item + 1: the Fenwick tree
+    tree_item: np.ndarray
+
+
+@jit
+def sequence_work(n_items: int, n_groups: int) -> SequenceWork:
+    """The work arrays of :func:`sequence_counts` for ``n_items`` items and ``n_groups`` groups."""
+    return SequenceWork(np.zeros(n_groups + 2, np.int64), np.empty(n_items, np.int64),
+                        np.empty(n_items, np.int64), np.empty(n_items), np.empty(n_items),
+                        np.zeros(n_items, np.int8), np.empty(n_items), np.empty(n_items, np.int64),
+                        np.empty(n_items, np.int64), np.empty(n_items, np.int64), np.empty(n_items + 1),
+                        np.empty(n_items + 1, np.int64))
+
+
 @jit
 def add_sequence(order: np.ndarray, bucket: np.ndarray, resource: np.ndarray, n_resources: int,
                  position: np.ndarray, weight: np.ndarray, out: np.ndarray, member: np.ndarray) -> None:
@@ -185,36 +214,24 @@ def add_sequence(order: np.ndarray, bucket: np.ndarray, resource: np.ndarray, n_
     for i in range(n):
         group[i] = bucket[i] * n_resources + resource[i] if bucket[i] >= 0 else -1
     group_bucket = np.arange(n_groups) // max(n_resources, 1)
-    work = sequence_work(n, n_groups)
     sequence_counts(order, order.shape[0], group, n_groups, group_bucket, position, weight, out, member,
-                    *work)
+                    sequence_work(n, n_groups))
 
 
-@jit
-def sequence_work(n_items: int, n_groups: int):
-    """The work arrays of :func:`sequence_counts` for ``n_items`` items and ``n_groups`` groups."""
-    return (np.zeros(n_groups + 2, np.int64), np.empty(n_items, np.int64), np.empty(n_items, np.int64),
-            np.empty(n_items), np.empty(n_items), np.zeros(n_items, np.int8), np.empty(n_items),
-            np.empty(n_items, np.int64), np.empty(n_items, np.int64), np.empty(n_items, np.int64),
-            np.empty(n_items + 1), np.empty(n_items + 1, np.int64))
-
-
-@leaf_jit
+@inner_jit
 def sequence_counts(order: np.ndarray, n_order: int, group: np.ndarray, n_groups: int,
                     group_bucket: np.ndarray, position: np.ndarray, weight: np.ndarray, out: np.ndarray,
-                    member: np.ndarray, first: np.ndarray, items: np.ndarray, pos: np.ndarray,
-                    w: np.ndarray, ones: np.ndarray, flags: np.ndarray, best: np.ndarray,
-                    pred: np.ndarray, sort_order: np.ndarray, rank: np.ndarray, tree_value: np.ndarray,
-                    tree_item: np.ndarray) -> None:
+                    member: np.ndarray, work: SequenceWork) -> None:
     """:func:`add_sequence` over ``order[:n_order]`` with the groups given, allocating nothing.
 
     ``group[i]`` is item i's (bucket, resource) group, -1 for an item that is
     not counted; groups are numbered in (bucket, resource) order and group g
-    belongs to bucket ``group_bucket[g]``. The rest are work arrays from
-    :func:`sequence_work` (``first``, of n_groups + 2, must hold zeros; it is left so). Groups of
-    up to :data:`SMALL_GROUP` orders use the O(k^2) scan, larger ones the
-    Fenwick tree, both with the same tie rule as :func:`increasing_subsequence`.
+    belongs to bucket ``group_bucket[g]``. ``work`` is :func:`sequence_work`
+    (``first`` must hold zeros; it is left so). Groups of up to
+    :data:`SMALL_GROUP` orders use the O(k^2) scan, larger ones the Fenwick
+    tree, both with the same tie rule as :func:`increasing_subsequence`.
     """
+    first, items, pos, w, ones, flags, best, pred, sort_order, rank, tree_value, tree_item = work
     for i in range(member.shape[0]):
         member[i] = 0
     # stable counting sort by group, without branches: items without a group count in a last,

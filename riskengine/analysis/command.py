@@ -78,16 +78,18 @@ def score(plan, premises, replications, precision, max_replications, seed, engin
     the current largest headline half-width (not with --quiet, never on stdout)."""
     set_threads(threads)
     from riskengine.analysis.score import score as run
-    from riskengine.report.progress import batches, progress_line
+    from riskengine.report.progress import batches, compile_notice, progress_line
+    from riskengine.simulation.runner import announce_compile
 
     (loaded,), model = _read([plan], premises)
     check_report_path(report_path)
     line = progress_line("score", quiet=quiet, total=None if precision else replications, precision=precision)
     batch = None if line is None else (1000 if precision else batches(replications))
     try:
-        result = run(loaded, model, replications=replications, precision=precision, seed=seed,
-                     engine=engine, max_replications=max_replications,
-                     progress=line.update if line else None, batch=batch, confidence=confidence)
+        with announce_compile(compile_notice(quiet)):
+            result = run(loaded, model, replications=replications, precision=precision, seed=seed,
+                         engine=engine, max_replications=max_replications,
+                         progress=line.update if line else None, batch=batch, confidence=confidence)
     finally:
         if line:
             line.close()
@@ -129,15 +131,17 @@ def score(plan, premises, replications, precision, max_replications, seed, engin
 def compare(plans, premises, replications, seed, independent, engine, json_path, quiet, report_path) -> None:
     """Compare candidate schedules under common random numbers: paired differences and ranking."""
     from riskengine.analysis.compare import compare as run
-    from riskengine.report.progress import batches, progress_line
+    from riskengine.report.progress import batches, compile_notice, progress_line
+    from riskengine.simulation.runner import announce_compile
 
     loaded, model = _read(plans, premises)
     check_report_path(report_path)
     line = progress_line("compare", quiet=quiet, total=replications * len(loaded))
     try:
-        result = run(loaded, model, replications=replications, seed=seed, engine=engine,
-                     paired=not independent, batch=batches(replications) if line else None,
-                     progress=(lambda done, _total: line.update(done)) if line else None)
+        with announce_compile(compile_notice(quiet)):
+            result = run(loaded, model, replications=replications, seed=seed, engine=engine,
+                         paired=not independent, batch=batches(replications) if line else None,
+                         progress=(lambda done, _total: line.update(done)) if line else None)
     finally:
         if line:
             line.close()

@@ -36,6 +36,7 @@ from riskengine.model.common import CAUSES
 from riskengine.model.plan import Plan, parse_plan
 from riskengine.model.premises import Premises
 from riskengine.simulation import rng
+from riskengine.simulation.codes import Stream
 from riskengine.simulation.compile import compile_model
 from riskengine.simulation.reference import simulate_logged
 
@@ -112,7 +113,7 @@ def realize_week(plan: Plan, premises: Premises, seed: int, week: int) -> tuple[
                        "end": _iso(t0, until), "run_hours": float(log.resource_run_hours[r]),
                        "shifts": len(shifts), "window": plan.id})
         if c.res_absence_p[r] > 0:
-            key = np.uint64(rng.derive(seed, week, rng.STREAM_ABSENCE, c.res_entity[r]))
+            key = np.uint64(rng.derive(seed, week, Stream.ABSENCE, c.res_entity[r]))
             h = c.res_shift_hours[r]
             for s in shifts:
                 if rng.uniform(key, s) < c.res_absence_p[r]:

@@ -40,9 +40,9 @@ Operations run only in working time; an operation interrupted by
 non-working time resumes after it and its work content is conserved.
 
 :func:`finish_time`, :func:`next_working` and :func:`working_time` are plain
-Python in numba-compatible style (float arrays, ints, loops, :mod:`math`;
-each self-contained) so the simulator can wrap them with ``numba.njit``
-unchanged; this module does not import numba.
+Python in numba-compatible style (float arrays, ints, loops, :mod:`math`,
+``np.searchsorted``; each self-contained) so the simulator can wrap them with
+``numba.njit`` unchanged; this module does not import numba.
 """
 
 from __future__ import annotations
@@ -365,14 +365,7 @@ def next_working(starts: np.ndarray, ends: np.ndarray, t: float) -> float:
     ``starts`` and ``ends`` are the two columns of :func:`working_intervals`.
     """
     n = starts.shape[0]
-    lo = 0
-    hi = n
-    while lo < hi:  # first interval that ends after t
-        mid = (lo + hi) // 2
-        if ends[mid] <= t:
-            lo = mid + 1
-        else:
-            hi = mid
+    lo = int(np.searchsorted(ends, t, side="right"))  # the first interval that ends after t
     if lo == n:
         return math.inf
     s = starts[lo]
@@ -390,16 +383,8 @@ def finish_time(starts: np.ndarray, ends: np.ndarray, t: float, work_hours: floa
     if work_hours <= 0.0:
         return t
     n = starts.shape[0]
-    lo = 0
-    hi = n
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if ends[mid] <= t:
-            lo = mid + 1
-        else:
-            hi = mid
     remaining = work_hours
-    i = lo
+    i = int(np.searchsorted(ends, t, side="right"))  # the first interval that ends after t
     while i < n:
         s = starts[i]
         if s < t:
@@ -417,16 +402,8 @@ def working_time(starts: np.ndarray, ends: np.ndarray, a: float, b: float) -> fl
     if b <= a:
         return 0.0
     n = starts.shape[0]
-    lo = 0
-    hi = n
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if ends[mid] <= a:
-            lo = mid + 1
-        else:
-            hi = mid
     total = 0.0
-    i = lo
+    i = int(np.searchsorted(ends, a, side="right"))  # the first interval that ends after a
     while i < n and starts[i] < b:
         s = starts[i] if starts[i] > a else a
         e = ends[i] if ends[i] < b else b

@@ -227,7 +227,7 @@ class MaterialDriver(Strict):
     """A supplier (or any common cause) whose lateness hits several materials at once.
 
     Per replication the shock occurs with ``probability`` (uniform 0 of the
-    driver's key in stream ``STREAM_DRIVER``); when it occurs one delay is
+    driver's key in stream ``Stream.DRIVER``); when it occurs one delay is
     drawn from ``delay_hours`` (variate 1) and *added* to the arrival of every
     listed material's lot, on top of the lot's own late and rejected delays
     (which still apply, independently). A material listed by several drivers
@@ -252,7 +252,7 @@ class AbsenceDriver(Strict):
 
     In each shift (windows of ``shift_hours`` from the horizon start, default
     the plan's bucket) the shock occurs with ``probability`` (uniform s of
-    the driver's key in stream ``STREAM_DRIVER`` for shift s, one uniform for
+    the driver's key in stream ``Stream.DRIVER`` for shift s, one uniform for
     all its resources); every listed resource's crew is then absent for the
     shift with the driver's ``effect`` (``stop``, or ``slow`` at ``speed``), on
     top of the resource's own absenteeism (absent when either occurs). A

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 BAR = 24
@@ -107,6 +108,15 @@ def progress_line(label: str, *, quiet: bool, total: int | None = None,
     if quiet or not stderr_is_terminal():
         return None
     return ProgressLine(label, total=total, precision=precision)
+
+
+def compile_notice(quiet: bool) -> Callable[[str], None] | None:
+    """Where the one-time notice that the kernel is being compiled goes
+    (:func:`riskengine.simulation.runner.announce_compile`): a line on stderr, terminal or
+    not (it explains a first run's wait in a log too), never with ``--quiet``."""
+    if quiet:
+        return None
+    return lambda text: print(text, file=sys.stderr, flush=True)
 
 
 def batches(replications: int, parts: int = 10) -> int:

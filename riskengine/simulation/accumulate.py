@@ -12,10 +12,13 @@ import numpy as np
 
 from riskengine.adherence import arrays as ar
 from riskengine.simulation import insight
+from riskengine.simulation.codes import N_CAUSES
 from riskengine.simulation.compile import Compiled
-from riskengine.simulation.outcome import judge, judge_work
+from riskengine.simulation.insight import Insight, attribute
+from riskengine.simulation.outcome import judge, judge_work, judgement
+from riskengine.simulation.records import model_of
 from riskengine.simulation.reference import simulate
-from riskengine.simulation.summary import N_CAUSES, Layout, summarize, summary_work
+from riskengine.simulation.summary import Layout, summarize, summary_work, tally
 
 HOURS_SCALE = float(2**20)
 UNITS_SCALE = float(2**10)
@@ -41,6 +44,10 @@ class Accumulators:
         self.rep_sums = np.zeros((insight.N_REP_SUMS, 2), np.int64)
         self.breaks = np.zeros((insight.N_FACTORS, c.n_buckets + 1), np.int64)
 
+    def insight(self) -> Insight:
+        """The insight accumulators as the record :func:`~riskengine.simulation.insight.attribute` adds to."""
+        return Insight(self.op_critical, self.res_critical, self.op_sums, self.rep_sums, self.breaks)
+
     def grow(self, replications: int) -> None:
         """Make room for more replications (adaptive precision)."""
         extra = replications - self.rows.shape[0]
@@ -57,53 +64,37 @@ class Scratch:
 
     def __init__(self, c: Compiled):
         n = c.n_ops
-        self.counts = np.zeros((c.n_buckets, ar.N_COUNTS))
-        self.produced = np.zeros((c.n_buckets, c.n_products))
-        self.code = np.zeros(n, np.int64)
-        self.miss_cause = np.zeros(n, np.int64)
-        self.lost = np.zeros(n)
-        self.lateness = np.zeros(n)
-        self.executed = np.zeros(n, np.int64)
-        self.hits = np.zeros(n, np.int64)
-        self.causes = np.zeros((n, N_CAUSES), np.int64)
-        self.cause_misses = np.zeros(N_CAUSES, np.int64)
-        self.cause_lost = np.zeros(N_CAUSES)
-        self.judge_work = judge_work(c.op_bucket, c.op_resource, c.n_resources, c.n_buckets)
+        self.model = model_of(c)
+        self.judged = judgement(n, c.n_buckets)
+        self.tally = tally(n)
+        self.judge_work = judge_work(c.op_bucket, c.op_resource, c.n_resources, c.n_buckets, c.n_products)
         self.summary_work = summary_work(c.band_measures.shape[0])
-        self.ratio = np.empty(ar.N_RATIOS)
+        self.ratio = np.zeros(ar.N_RATIOS)
 
 
 def judge_and_summarize(c: Compiled, out, s: Scratch, row: np.ndarray,
                         acc: Accumulators | None = None) -> None:
-    """Judge one replication's results ``out`` and write its row into ``row`` (scratch sums);
-    with ``acc``, add it to the insight accumulators (integers: directly)."""
-    factor = out.factor_cause if not c.reliability_delay else np.full_like(out.factor_cause, -1)
-    start, end = out.start, out.end
-    judge(c.op_bucket, c.op_position, c.op_product, c.op_quantity,
-          c.planned, c.planned_total, c.bucket_hours, c.lateness_tolerance, c.quantity_tolerance,
-          out.order, out.n_started, start, end, out.good, out.delay_cause, out.moved_cause, factor,
-          s.counts, s.code, s.miss_cause, s.lost, s.produced, *s.judge_work)
-    summarize(c.op_bucket, c.op_day, c.op_end, c.op_resource, c.band_of_bucket, c.band_measures,
-              c.units_sequence, c.n_days, c.n_resources, end, s.code, s.miss_cause, s.lost,
-              s.counts, row, s.hits, s.lateness, s.executed, s.causes, s.cause_misses, s.cause_lost,
-              *s.summary_work)
+    """Judge one replication's results ``out`` (a
+    :class:`~riskengine.simulation.reference.ReplicationResult`) and write its row into
+    ``row`` (scratch sums); with ``acc``, add it to the insight accumulators (integers: directly)."""
+    m = s.model
+    judge(m.ops, m.adherence, not m.options.reliability_delay, out.outputs, out.n_started, s.judged,
+          s.judge_work)
+    summarize(m.ops, m.adherence, c.n_resources, out.end, s.judged, row, s.tally, s.summary_work)
     if acc is not None:
-        insight.attribute(c.op_bucket, c.op_start, c.op_end, c.op_resource,
-                          c.n_buckets * c.bucket_hours, c.units_sequence, c.quantity_tolerance,
-                          s.code, out.origin,
-                          start, end, s.counts, row, acc.op_critical, acc.res_critical, acc.op_sums,
-                          acc.rep_sums, acc.breaks, s.ratio)
+        attribute(m.ops, m.adherence, out.outputs, s.judged, row, acc.insight(), s.ratio)
 
 
 def add_replication(acc: Accumulators, s: Scratch) -> None:
     """Move one replication's scratch sums into the accumulators (fixed point) and reset them."""
-    acc.op_hits += s.hits
-    acc.op_lateness += np.round(s.lateness * HOURS_SCALE).astype(np.int64)
-    acc.op_executed += s.executed
-    acc.op_causes += s.causes
-    acc.cause_misses += s.cause_misses
-    acc.cause_lost += np.round(s.cause_lost * UNITS_SCALE).astype(np.int64)
-    for a in (s.hits, s.lateness, s.executed, s.causes, s.cause_misses, s.cause_lost):
+    t = s.tally
+    acc.op_hits += t.hits
+    acc.op_lateness += np.round(t.lateness * HOURS_SCALE).astype(np.int64)
+    acc.op_executed += t.executed
+    acc.op_causes += t.causes
+    acc.cause_misses += t.cause_misses
+    acc.cause_lost += np.round(t.cause_lost * UNITS_SCALE).astype(np.int64)
+    for a in t:
         a[...] = 0
 
 

@@ -17,18 +17,15 @@ import numpy as np
 
 from riskengine.adherence.arrays import bucket_of
 from riskengine.model.calendar import work_content, working_intervals
-from riskengine.model.common import CAUSES
 from riskengine.model.distributions import Uncertain
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises, uncertain_numbers
 from riskengine.simulation import mechanics as mech
-from riskengine.simulation import parameters as par
+from riskengine.simulation.codes import Cause, DeviationRule, Target
 from riskengine.simulation.rng import entity_ids
 from riskengine.simulation.sampling import ROW, encode
 
-CAUSE = {name: k for k, name in enumerate(CAUSES)}
 NONE = 0  # the "no distribution" row of the table
-RULE_SAME_FAMILY, RULE_EASIEST_FIRST = 0, 1
 #: Days of the holds-through-day curve beyond the horizon are not reported.
 DAY_HOURS = 24.0
 
@@ -88,7 +85,7 @@ class Compiled:
     resequence_window: int
     deviation_p: float
     deviation_window: int
-    deviation_rule: int
+    deviation_rule: int  # DeviationRule
     reliability_delay: bool
     reliability_delay_row: int
     # adherence
@@ -147,175 +144,222 @@ def _csr(lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
     return ptr, np.array(flat, np.int64)
 
 
-def compile_model(plan: Plan, premises: Premises) -> Compiled:
-    """Flatten ``plan`` and ``premises`` (already validated against each other)."""
-    ops = plan.operations
-    index = plan.operation_index
-    res_ids = [r.id for r in plan.resources]
-    rindex = plan.resource_index
-    rows: list[np.ndarray] = [np.full(ROW, -1.0)]
-    srcs: list[np.ndarray] = [np.zeros(ROW - 1)]
-    pool: list[float] = []
-    keys: dict[str, int] = {}
-    par_rows: list[int] = []
-    assignments: list[tuple[int, int, int, int]] = []
+class _Table:
+    """The distribution table being compiled, and the uncertain parameters with where they go.
 
-    def register(x: Uncertain) -> int:
-        if x.key not in keys:
-            keys[x.key] = len(par_rows)
-            par_rows.append(row(x.uncertain))
-        return keys[x.key]
+    Row 0 is "none". A number of the premises goes through :meth:`value`: a
+    plain number stays itself; an uncertain one is registered (once per key)
+    with an assignment (parameter, target, index, column) and compiles to its
+    nominal value, the mean of its distribution.
+    """
 
-    def value(x, target: int, index: int, col: int = 0) -> float:
+    def __init__(self) -> None:
+        self.rows: list[np.ndarray] = [np.full(ROW, -1.0)]
+        self.srcs: list[np.ndarray] = [np.zeros(ROW - 1)]
+        self.pool: list[float] = []
+        self.keys: dict[str, int] = {}
+        self.par_rows: list[int] = []
+        self.assignments: list[tuple[int, int, int, int]] = []
+
+    def register(self, x: Uncertain) -> int:
+        if x.key not in self.keys:
+            self.keys[x.key] = len(self.par_rows)
+            self.par_rows.append(self.row(x.uncertain))
+        return self.keys[x.key]
+
+    def value(self, x, target: Target, index: int, col: int = 0) -> float:
         """A parameter's nominal number; an uncertain one is registered with where it goes."""
         if not isinstance(x, Uncertain):
             return x
-        assignments.append((register(x), target, index, col))
+        self.assignments.append((self.register(x), target, index, col))
         return x.uncertain.mean()
 
-    def row(dist) -> int:
+    def row(self, dist) -> int:
+        """The row of a distribution (:data:`NONE` for None)."""
         if dist is None:
             return NONE
         for x in uncertain_numbers(dist):  # their rows first: this row's index is then known
-            register(x)
-        k = len(rows)
-        encoded, src = encode(dist, pool, lambda x, col: value(x, par.T_DIST, k, col))
-        rows.append(encoded)
-        srcs.append(src)
+            self.register(x)
+        k = len(self.rows)
+        encoded, src = encode(dist, self.pool, lambda x, col: self.value(x, Target.DIST, k, col))
+        self.rows.append(encoded)
+        self.srcs.append(src)
         return k
 
+    def fields(self, replications_per_draw: int) -> dict:
+        asg = np.array(self.assignments, np.int64).reshape(-1, 4)
+        return dict(dist=np.array(self.rows), pool=np.array(self.pool, np.float64),
+                    dist_src=np.array(self.srcs),
+                    par_row=np.array(self.par_rows, np.int64), par_entity=entity_ids(list(self.keys)),
+                    par_keys=np.array(list(self.keys), dtype=str),
+                    asg_param=np.ascontiguousarray(asg[:, 0]), asg_target=np.ascontiguousarray(asg[:, 1]),
+                    asg_index=np.ascontiguousarray(asg[:, 2]), asg_col=np.ascontiguousarray(asg[:, 3]),
+                    replications_per_draw=replications_per_draw)
+
+
+def _operations(plan: Plan) -> dict:
+    """The operations' fields, their routing and their resources' sequences."""
+    ops = plan.operations
     hours = plan.hours
-    start = np.array([hours(op.start) for op in ops])
     end = np.array([hours(op.end) for op in ops])
-    setup = np.array([op.setup_hours for op in ops])
-    work = np.array([max(work_content(op) - op.setup_hours, 0.0) for op in ops])
     products = {p: k for k, p in enumerate(dict.fromkeys(op.product for op in ops))}
     families = {f: k for k, f in enumerate(dict.fromkeys(op.family for op in ops if op.family))}
     n_buckets = max(1, math.ceil(plan.horizon_hours / plan.bucket_hours - 1e-9))
-    bucket = np.array([bucket_of(t, 0.0, plan.bucket_hours, n_buckets) for t in end], np.int64)
-    day = np.array([max(0, math.ceil(t / DAY_HOURS - 1e-9) - 1) for t in end], np.int64)
-
-    pred_ptr, pred_idx = _csr([[index[p] for p in op.after] for op in ops])
-    mat_names = list(dict.fromkeys(m for op in ops for m in op.materials))
-    mindex = {m: k for k, m in enumerate(mat_names)}
-    mat_ptr, mat_idx = _csr([[mindex[m] for m in op.materials] for op in ops])
-    declared = {m.id: m.available_at for m in plan.materials or []}
-    mat_base = np.full(len(mat_names), math.inf)
-    for i, op in enumerate(ops):
-        for m in op.materials:
-            mat_base[mindex[m]] = min(mat_base[mindex[m]], start[i])
-    for m, k in mindex.items():
-        if declared.get(m) is not None:
-            mat_base[k] = hours(declared[m])
-    mat_late_p, mat_late_row, mat_reject_p, mat_reject_row = [], [], [], []
-    for m in mat_names:
-        risk = premises.materials.get(m)
-        late = risk.late if risk else None
-        rejected = risk.rejected if risk else None
-        m_index = len(mat_late_p)
-        mat_late_p.append(value(late.probability, par.T_MAT_LATE, m_index) if late else 0.0)
-        mat_late_row.append(row(late.delay_hours) if late else NONE)
-        mat_reject_p.append(value(rejected.probability, par.T_MAT_REJECT, m_index) if rejected else 0.0)
-        mat_reject_row.append(row(rejected.delay_hours) if rejected else NONE)
-
-    seq_ptr, seq_idx = _csr([plan.sequences[r] for r in res_ids])
-    position = np.array(plan.planned_positions(), np.int64)
-    until = max(plan.horizon_hours, float(end.max())) + 8 * 7 * 24.0
-    cals = [working_intervals(plan, r, until_hours=until) for r in res_ids]
-    cal_ptr = np.zeros(len(cals) + 1, np.int64)
-    cal_ptr[1:] = np.cumsum([len(c) for c in cals])
-    cal_all = np.concatenate(cals) if cal_ptr[-1] else np.zeros((0, 2))
-
-    drivers = list(premises.drivers.items())
-    res_driver = np.full(len(res_ids), -1, np.int64)
-    crew_driver = {}
-    for k, (_, drv) in enumerate(drivers):
-        for rid in getattr(drv, "resources", []):
-            res_driver[rindex[rid]] = k
-            crew_driver[rid] = drv
-    tbf, ttr, ab_p, ab_speed, shift, perf, scrap, setup_row = ([] for _ in range(8))
-    for r_index, r in enumerate(res_ids):
-        rp = premises.for_resource(r)
-        tbf.append(row(rp.breakdowns.mtbf_hours) if rp.breakdowns else NONE)
-        ttr.append(row(rp.breakdowns.mttr_hours) if rp.breakdowns else NONE)
-        ab = rp.absenteeism
-        ab_p.append(value(ab.probability, par.T_ABSENCE, r_index) if ab else 0.0)
-        shared = crew_driver.get(r)  # its effect and shift (equal to the resource's own, if any)
-        ab_speed.append((0.0 if ab.effect == "stop" else ab.speed) if ab else
-                        (0.0 if shared.effect == "stop" else shared.speed) if shared else 1.0)
-        shift.append(ab.shift_hours if ab and ab.shift_hours else
-                     shared.shift_hours if shared and shared.shift_hours else plan.bucket_hours)
-        perf.append(row(rp.performance))
-        scrap.append(value(rp.scrap_rate, par.T_SCRAP, r_index) or 0.0)
-        setup_row.append(row(rp.setup_overrun))
-
-    dev = premises.operator.deviation
-    ex = premises.execution
-    rules = premises.rules()
-    bands = rules.bands
-    band_of_bucket = []
-    for b in range(n_buckets):
-        lead = b * plan.bucket_hours - hours(plan.published_at)
-        band_of_bucket.append(next(k for k, band in enumerate(bands)
-                                   if band.until_hours is None or lead < band.until_hours))
-    measures = np.array([[m in band.measures for m in ("volume", "mix", "sequence")] for band in bands])
-    planned = np.zeros((n_buckets, len(products)))
-    for i, op in enumerate(ops):
-        if bucket[i] >= 0:
-            planned[bucket[i], products[op.product]] += op.quantity
-    rel = sorted(premises.reliability.items(), key=lambda kv: CAUSE[kv[0]])
-    rel_fail_p = [1.0 - value(r, par.T_REL_FAIL, k) for k, (_, r) in enumerate(rel)]
-    deviation_p = value(dev.probability, par.T_DEVIATION, 0) if dev else 0.0
-    reliability_delay_row = row(ex.reliability_delay_hours)
-    drv_p = [value(drv.probability, par.T_DRIVER, k) for k, (_, drv) in enumerate(drivers)]
-    drv_row = [row(getattr(drv, "delay_hours", None)) for _, drv in drivers]
-    drv_ptr, drv_idx = _csr([[mindex[m] for m in dict.fromkeys(getattr(drv, "materials", [])) if m in mindex]
-                             for _, drv in drivers])
-    asg = np.array(assignments, np.int64).reshape(-1, 4)
-    op_resource = np.array([rindex[op.resource] for op in ops], np.int64)
-    cal_start = np.ascontiguousarray(cal_all[:, 0])
-    cal_end = np.ascontiguousarray(cal_all[:, 1])
-    return Compiled(
-        op_resource=op_resource,
-        op_start=start, op_end=end, op_setup=setup, op_work=work,
+    pred_ptr, pred_idx = _csr([[plan.operation_index[p] for p in op.after] for op in ops])
+    seq_ptr, seq_idx = _csr([plan.sequences[r.id] for r in plan.resources])
+    return dict(
+        op_resource=np.array([plan.resource_index[op.resource] for op in ops], np.int64),
+        op_start=np.array([hours(op.start) for op in ops]), op_end=end,
+        op_setup=np.array([op.setup_hours for op in ops]),
+        op_work=np.array([max(work_content(op) - op.setup_hours, 0.0) for op in ops]),
         op_quantity=np.array([op.quantity for op in ops]),
         op_product=np.array([products[op.product] for op in ops], np.int64),
         op_family=np.array([families.get(op.family, -1) for op in ops], np.int64),
         op_entity=entity_ids([op.id for op in ops]),
-        op_bucket=bucket, op_position=position, op_day=day,
-        pred_ptr=pred_ptr, pred_idx=pred_idx, mat_ptr=mat_ptr, mat_idx=mat_idx,
-        mat_entity=entity_ids(mat_names), mat_base=mat_base,
-        mat_late_p=np.array(mat_late_p), mat_late_row=np.array(mat_late_row, np.int64),
-        mat_reject_p=np.array(mat_reject_p), mat_reject_row=np.array(mat_reject_row, np.int64),
-        res_entity=entity_ids(res_ids), seq_ptr=seq_ptr, seq_idx=seq_idx,
-        cal_ptr=cal_ptr, cal_start=cal_start, cal_end=cal_end,
-        res_tbf_row=np.array(tbf, np.int64), res_ttr_row=np.array(ttr, np.int64),
-        res_absence_p=np.array(ab_p), res_absence_speed=np.array(ab_speed),
-        res_shift_hours=np.array(shift, np.float64), res_performance_row=np.array(perf, np.int64),
-        res_scrap=np.array(scrap), res_setup_row=np.array(setup_row, np.int64),
-        rel_cause=np.array([CAUSE[c] for c, _ in rel], np.int64),
+        op_bucket=np.array([bucket_of(t, 0.0, plan.bucket_hours, n_buckets) for t in end], np.int64),
+        op_position=np.array(plan.planned_positions(), np.int64),
+        op_day=np.array([max(0, math.ceil(t / DAY_HOURS - 1e-9) - 1) for t in end], np.int64),
+        pred_ptr=pred_ptr, pred_idx=pred_idx, seq_ptr=seq_ptr, seq_idx=seq_idx,
+        n_products=len(products), n_buckets=n_buckets)
+
+
+def _materials(plan: Plan, premises: Premises, op_start: np.ndarray, table: _Table) -> dict:
+    """The material lots the operations need (in order of first use) and their risks."""
+    ops = plan.operations
+    names = list(dict.fromkeys(m for op in ops for m in op.materials))
+    index = {m: k for k, m in enumerate(names)}
+    mat_ptr, mat_idx = _csr([[index[m] for m in op.materials] for op in ops])
+    declared = {m.id: m.available_at for m in plan.materials or []}
+    base = np.full(len(names), math.inf)
+    for i, op in enumerate(ops):
+        for m in op.materials:
+            base[index[m]] = min(base[index[m]], op_start[i])
+    for m, k in index.items():
+        if declared.get(m) is not None:
+            base[k] = plan.hours(declared[m])
+    late_p, late_row, reject_p, reject_row = [], [], [], []
+    for k, m in enumerate(names):
+        risk = premises.materials.get(m)
+        late = risk.late if risk else None
+        rejected = risk.rejected if risk else None
+        late_p.append(table.value(late.probability, Target.MAT_LATE, k) if late else 0.0)
+        late_row.append(table.row(late.delay_hours) if late else NONE)
+        reject_p.append(table.value(rejected.probability, Target.MAT_REJECT, k) if rejected else 0.0)
+        reject_row.append(table.row(rejected.delay_hours) if rejected else NONE)
+    return dict(mat_ptr=mat_ptr, mat_idx=mat_idx, mat_entity=entity_ids(names), mat_base=base,
+                mat_late_p=np.array(late_p), mat_late_row=np.array(late_row, np.int64),
+                mat_reject_p=np.array(reject_p), mat_reject_row=np.array(reject_row, np.int64),
+                _material_index=index)
+
+
+def _calendars(plan: Plan, op_end: np.ndarray) -> dict:
+    """Every resource's working intervals (CSR), eight weeks past the horizon or the last end."""
+    until = max(plan.horizon_hours, float(op_end.max())) + 8 * 7 * 24.0
+    cals = [working_intervals(plan, r.id, until_hours=until) for r in plan.resources]
+    cal_ptr = np.zeros(len(cals) + 1, np.int64)
+    cal_ptr[1:] = np.cumsum([len(c) for c in cals])
+    cal_all = np.concatenate(cals) if cal_ptr[-1] else np.zeros((0, 2))
+    return dict(cal_ptr=cal_ptr, cal_start=np.ascontiguousarray(cal_all[:, 0]),
+                cal_end=np.ascontiguousarray(cal_all[:, 1]))
+
+
+def _resources(plan: Plan, premises: Premises, table: _Table) -> dict:
+    """Per resource its breakdowns, absenteeism (own or its shared driver's), performance,
+    scrap and setup overrun."""
+    drivers = list(premises.drivers.items())
+    res_driver = np.full(len(plan.resources), -1, np.int64)
+    crew_driver = {}
+    for k, (_, drv) in enumerate(drivers):
+        for rid in getattr(drv, "resources", []):
+            res_driver[plan.resource_index[rid]] = k
+            crew_driver[rid] = drv
+    tbf, ttr, ab_p, ab_speed, shift, perf, scrap, setup_row = ([] for _ in range(8))
+    for r, res in enumerate(plan.resources):
+        rp = premises.for_resource(res.id)
+        tbf.append(table.row(rp.breakdowns.mtbf_hours) if rp.breakdowns else NONE)
+        ttr.append(table.row(rp.breakdowns.mttr_hours) if rp.breakdowns else NONE)
+        ab = rp.absenteeism
+        ab_p.append(table.value(ab.probability, Target.ABSENCE, r) if ab else 0.0)
+        shared = crew_driver.get(res.id)  # its effect and shift (equal to the resource's own, if any)
+        ab_speed.append((0.0 if ab.effect == "stop" else ab.speed) if ab else
+                        (0.0 if shared.effect == "stop" else shared.speed) if shared else 1.0)
+        shift.append(ab.shift_hours if ab and ab.shift_hours else
+                     shared.shift_hours if shared and shared.shift_hours else plan.bucket_hours)
+        perf.append(table.row(rp.performance))
+        scrap.append(table.value(rp.scrap_rate, Target.SCRAP, r) or 0.0)
+        setup_row.append(table.row(rp.setup_overrun))
+    return dict(res_entity=entity_ids([r.id for r in plan.resources]), res_tbf_row=np.array(tbf, np.int64),
+                res_ttr_row=np.array(ttr, np.int64), res_absence_p=np.array(ab_p),
+                res_absence_speed=np.array(ab_speed), res_shift_hours=np.array(shift, np.float64),
+                res_performance_row=np.array(perf, np.int64), res_scrap=np.array(scrap),
+                res_setup_row=np.array(setup_row, np.int64), res_driver=res_driver)
+
+
+def _execution(premises: Premises, table: _Table) -> dict:
+    """The reliability factors and the execution options."""
+    dev = premises.operator.deviation
+    ex = premises.execution
+    rel = sorted(premises.reliability.items(), key=lambda kv: Cause.named(kv[0]))
+    rel_fail_p = [1.0 - table.value(r, Target.REL_FAIL, k) for k, (_, r) in enumerate(rel)]
+    return dict(
+        rel_cause=np.array([Cause.named(c) for c, _ in rel], np.int64),
         rel_fail_p=np.array(rel_fail_p, np.float64),
-        dist=np.array(rows), pool=np.array(pool, np.float64),
         early_start=ex.early_start, next_ready=ex.on_blocked == "next_ready",
         resequence_window=ex.resequence_window,
-        deviation_p=deviation_p, deviation_window=dev.window if dev else 1,
-        deviation_rule=RULE_EASIEST_FIRST if dev and dev.rule == "easiest_first" else RULE_SAME_FAMILY,
+        deviation_p=table.value(dev.probability, Target.DEVIATION, 0) if dev else 0.0,
+        deviation_window=dev.window if dev else 1,
+        deviation_rule=int(DeviationRule.EASIEST_FIRST if dev and dev.rule == "easiest_first"
+                           else DeviationRule.SAME_FAMILY),
         reliability_delay=ex.reliability_consequence == "delay",
-        reliability_delay_row=reliability_delay_row,
-        n_products=len(products), planned=planned, planned_total=planned.sum(axis=1),
-        n_buckets=n_buckets, bucket_hours=plan.bucket_hours,
-        n_days=max(1, math.ceil(plan.horizon_hours / DAY_HOURS - 1e-9)),
-        band_of_bucket=np.array(band_of_bucket, np.int64), band_measures=measures,
-        lateness_tolerance=rules.lateness_tolerance_hours,
-        quantity_tolerance=rules.quantity_tolerance,
-        units_sequence=rules.sequence_basis == "units",
-        drv_p=np.array(drv_p, np.float64), drv_row=np.array(drv_row, np.int64),
-        drv_entity=entity_ids([name for name, _ in drivers]), drv_ptr=drv_ptr, drv_idx=drv_idx,
-        res_driver=res_driver,
-        op_plan_gap=mech.planned_gaps(op_resource, start, setup, work, cal_ptr, cal_start, cal_end),
-        dist_src=np.array(srcs), par_row=np.array(par_rows, np.int64),
-        par_entity=entity_ids(list(keys)), par_keys=np.array(list(keys), dtype=str),
-        asg_param=np.ascontiguousarray(asg[:, 0]), asg_target=np.ascontiguousarray(asg[:, 1]),
-        asg_index=np.ascontiguousarray(asg[:, 2]), asg_col=np.ascontiguousarray(asg[:, 3]),
-        replications_per_draw=premises.uncertainty.replications_per_draw,
-    )
+        reliability_delay_row=table.row(ex.reliability_delay_hours))
+
+
+def _drivers(premises: Premises, material_index: dict[str, int], table: _Table) -> dict:
+    """Shared drivers (common shocks) and, for material drivers, their materials (CSR)."""
+    drivers = list(premises.drivers.items())
+    drv_p = [table.value(drv.probability, Target.DRIVER, k) for k, (_, drv) in enumerate(drivers)]
+    drv_row = [table.row(getattr(drv, "delay_hours", None)) for _, drv in drivers]
+    drv_ptr, drv_idx = _csr([[material_index[m] for m in dict.fromkeys(getattr(drv, "materials", []))
+                              if m in material_index] for _, drv in drivers])
+    return dict(drv_p=np.array(drv_p, np.float64), drv_row=np.array(drv_row, np.int64),
+                drv_entity=entity_ids([name for name, _ in drivers]), drv_ptr=drv_ptr, drv_idx=drv_idx)
+
+
+def _adherence(plan: Plan, premises: Premises, ops: dict) -> dict:
+    """The plan's units per bucket and product, the bands of the buckets and the rules."""
+    n_buckets = ops["n_buckets"]
+    rules = premises.rules()
+    band_of_bucket = []
+    for b in range(n_buckets):
+        lead = b * plan.bucket_hours - plan.hours(plan.published_at)
+        band_of_bucket.append(next(k for k, band in enumerate(rules.bands)
+                                   if band.until_hours is None or lead < band.until_hours))
+    planned = np.zeros((n_buckets, ops["n_products"]))
+    for i in range(ops["op_bucket"].shape[0]):
+        if ops["op_bucket"][i] >= 0:
+            planned[ops["op_bucket"][i], ops["op_product"][i]] += ops["op_quantity"][i]
+    return dict(planned=planned, planned_total=planned.sum(axis=1), bucket_hours=plan.bucket_hours,
+                n_days=max(1, math.ceil(plan.horizon_hours / DAY_HOURS - 1e-9)),
+                band_of_bucket=np.array(band_of_bucket, np.int64),
+                band_measures=np.array([[m in band.measures for m in ("volume", "mix", "sequence")]
+                                        for band in rules.bands]),
+                lateness_tolerance=rules.lateness_tolerance_hours,
+                quantity_tolerance=rules.quantity_tolerance,
+                units_sequence=rules.sequence_basis == "units")
+
+
+def compile_model(plan: Plan, premises: Premises) -> Compiled:
+    """Flatten ``plan`` and ``premises`` (already validated against each other)."""
+    table = _Table()
+    ops = _operations(plan)
+    materials = _materials(plan, premises, ops["op_start"], table)
+    material_index = materials.pop("_material_index")
+    resources = _resources(plan, premises, table)
+    execution = _execution(premises, table)
+    drivers = _drivers(premises, material_index, table)
+    calendars = _calendars(plan, ops["op_end"])
+    plan_gap = mech.planned_gaps(ops["op_resource"], ops["op_start"], ops["op_setup"], ops["op_work"],
+                                 calendars["cal_ptr"], calendars["cal_start"], calendars["cal_end"])
+    return Compiled(**ops, **materials, **resources, **calendars, **execution, **drivers,
+                    **_adherence(plan, premises, ops), op_plan_gap=plan_gap,
+                    **table.fields(premises.uncertainty.replications_per_draw))

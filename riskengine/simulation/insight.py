@@ -41,11 +41,14 @@ with operations x replications (docs/design.md section 1):
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
-from riskengine._jit import leaf_jit
+from riskengine._jit import fused_jit, leaf_jit, step_jit
 from riskengine.adherence import arrays as ar
+from riskengine.simulation.outcome import Judgement
+from riskengine.simulation.records import Adherence, Operations, Outputs
 from riskengine.simulation.summary import BTS, FINISH, HOLDS
 
 SCALE = float(2**16)
@@ -74,27 +77,38 @@ def wide_total(acc: np.ndarray) -> np.ndarray:
     return hi * (1 << 32) + lo
 
 
-@leaf_jit
+@fused_jit
 def fixed(x: float) -> np.int64:
     """``x`` (hours or a ratio, >= 0) in fixed point 2^-16 (rounded half up), clipped at 2^15."""
     return np.int64(min(max(x, 0.0), MAX_HOURS) * SCALE + 0.5)
 
 
-@leaf_jit
-def attribute(op_bucket: np.ndarray, op_start: np.ndarray, op_end: np.ndarray,
-              op_resource: np.ndarray, horizon: float, units_sequence: bool,
-              quantity_tolerance: float,
-              code: np.ndarray, origin: np.ndarray, start: np.ndarray, end: np.ndarray,
-              counts: np.ndarray, row: np.ndarray, op_critical: np.ndarray,
-              res_critical: np.ndarray, op_sums: np.ndarray, rep_sums: np.ndarray,
-              breaks: np.ndarray, ratio: np.ndarray) -> None:
+class Insight(NamedTuple):
+    """The insight accumulators :func:`attribute` adds to (module docstring)."""
+
+    op_critical: np.ndarray  # per operation: replications whose first miss began there
+    res_critical: np.ndarray  # per resource: the same
+    op_sums: np.ndarray  # (operations, N_OP_SUMS, 2) two-word sums
+    rep_sums: np.ndarray  # (N_REP_SUMS, 2)
+    breaks: np.ndarray  # (N_FACTORS, buckets + 1) first bucket where each factor breaks
+
+
+@step_jit
+def attribute(ops: Operations, adherence: Adherence, out: Outputs, judged: Judgement, row: np.ndarray,
+              insight: Insight, ratio: np.ndarray) -> None:
     """Add one judged replication to the insight accumulators (module docstring).
 
-    ``code`` is the deviation code of :func:`riskengine.simulation.outcome.judge`,
-    ``origin`` the engines' origin of each operation's delay, ``counts`` the
-    replication's bucket counts and ``row`` its summary row; ``ratio`` is
-    scratch of ``arrays.N_RATIOS``. Nothing is allocated.
+    ``judged`` is the replication's :func:`riskengine.simulation.outcome.judge`
+    (deviation codes and bucket counts), ``out`` its per-operation results
+    (with the engines' origin of each operation's delay) and ``row`` its
+    summary row; ``ratio`` is scratch of ``arrays.N_RATIOS``. Nothing is allocated.
     """
+    op_bucket, op_start, op_end, op_resource = ops.bucket, ops.start, ops.end, ops.resource
+    horizon, units_sequence = adherence.horizon, adherence.units_sequence
+    quantity_tolerance = adherence.quantity_tolerance
+    code, counts = judged.code, judged.counts
+    origin, start, end = out.origin, out.start, out.end
+    op_critical, res_critical, op_sums, rep_sums, breaks = insight
     n = op_bucket.shape[0]
     first = -1
     for i in range(n):

@@ -1,22 +1,44 @@
 """The fast engine: the reference's execution semantics as a numba kernel.
 
-:func:`replicate` simulates one replication over flat arrays with an event
-heap of (time, resource) instead of SimPy processes; it makes the same
-decisions as :class:`riskengine.simulation.reference.Reference` (see its
-docstring for the semantics) and draws the same variates, so both engines
-give the same per-replication results. The draws that do not depend on
-timing are made up front (:mod:`riskengine.simulation.draws`);
-:mod:`riskengine.simulation.runner` runs many replications on threads.
+:func:`replicate` simulates one replication over the flat arrays of the
+model's records (:mod:`riskengine.simulation.records`) with an event heap of
+(time, resource) instead of SimPy processes. It makes the same decisions as
+:class:`riskengine.simulation.reference.Reference` (whose docstring states
+the semantics) and draws the same variates, so both engines give the same
+per-replication results. Each step is a function of the same name in both,
+so the reference reads as the specification of the kernel's steps:
+
+==========================================  =============================================
+reference (:class:`Reference`)              kernel
+==========================================  =============================================
+``_arrival``, ``_shared_drivers``           :func:`~riskengine.simulation.draws.material_arrivals`
+``factor_failures``                         :func:`~riskengine.simulation.draws.reliability_factors`
+``operation_draws`` (in ``execute``)        :func:`~riskengine.simulation.draws.operation_draws` (up front)
+``resource``: one SimPy process each        the event loop of :func:`replicate`
+``pending`` list                            :func:`pending` (skips the removed operations)
+``ready``                                   :func:`ready`
+``choose``                                  :func:`choose`
+waiting for an unstarted predecessor        :func:`unstarted_predecessor`, :func:`wake`
+``commit``                                  :func:`commit`
+``start_time``                              :func:`start_time`
+``execute``                                 :func:`execute`
+==========================================  =============================================
+
+The draws that do not depend on timing are made up front, in batches
+(:mod:`riskengine.simulation.draws`); :mod:`riskengine.simulation.runner`
+runs many replications on threads.
 
 Speed: everything that runs per replication is compiled without numba's
-runtime (:data:`riskengine._jit.leaf_jit`) and allocates
-nothing: scratch is allocated once per chunk. With the runtime, every array
-handed to a function is reference counted with atomic operations on a count
-that all threads share (the plan's arrays), which cost more than the
-simulation itself and kept two threads from running faster than one. Things
-that do not change within a replication are computed once: the key of each
-random stream (:func:`riskengine.simulation.rng.stream_key`), and per
-operation the start of the scrap binomial's inversion.
+runtime (:data:`riskengine._jit.leaf_jit`) and allocates nothing: scratch is
+allocated once per chunk (:func:`riskengine.simulation.records.scratch`).
+With the runtime, every array handed to a function is reference counted with
+atomic operations on a count that all threads share (the plan's arrays),
+which cost more than the simulation itself and kept two threads from running
+faster than one. The steps are inlined into :func:`replicate` (a call would
+pass every array of its records). Things that do not change within a
+replication are computed once: the key of each random stream
+(:func:`riskengine.simulation.rng.stream_key`), and per operation the start of
+the scrap binomial's inversion.
 """
 
 from __future__ import annotations
@@ -25,52 +47,27 @@ import math
 
 import numpy as np
 
-from riskengine._jit import jit, leaf_jit
+from riskengine._jit import fused_jit, inner_jit, leaf_jit, step_jit
 from riskengine.simulation import mechanics as mech
-from riskengine.simulation.compile import CAUSE, RULE_SAME_FAMILY
+from riskengine.simulation.codes import Account, Cause, DeviationRule, Stream
 from riskengine.simulation.draws import material_arrivals, operation_draws, reliability_factors
-from riskengine.simulation.outcome import (
-    PLANNING,
-    execution_gap,
-    inherits,
-    root_cause,
-    start_delay,
-)
-from riskengine.simulation.rng import (
-    STREAM_ABSENCE,
-    STREAM_DEVIATION,
-    STREAM_DRIVER,
-    STREAM_FAILURE,
-    STREAM_MATERIAL,
-    STREAM_PERFORMANCE,
-    STREAM_RELIABILITY,
-    STREAM_RELIABILITY_DELAY,
-    STREAM_REPAIR,
-    STREAM_SCRAP,
-    STREAM_SETUP,
-    mix64,
-    stream_key,
-    uniform,
-    variate_key,
-)
+from riskengine.simulation.outcome import delay_causes
+from riskengine.simulation.records import Graph, Model, Outputs, ScrapTables, Scratch
+from riskengine.simulation.rng import mix64, stream_key, uniform, variate_key
 from riskengine.simulation.sampling import sample
-from riskengine.simulation.summary import N_CAUSES
 
-MATERIAL = CAUSE["material"]
-ABSENTEEISM = CAUSE["absenteeism"]
-OPERATIONAL = CAUSE["operational"]
-LOCAL_DECISION = CAUSE["local-decision"]
-SETUP, PERFORMANCE, BREAKDOWN = CAUSE["setup"], CAUSE["performance"], CAUSE["breakdown"]
+# columns of Scratch.res_keys: each resource's keys in this replication
+FAILURE_KEY, REPAIR_KEY, ABSENCE_KEY, DEVIATION_KEY, DRIVER_KEY = range(5)
 
 
 # -- a tiny binary heap of (time, resource), lexicographic --------------------------------------
 
-@jit
+@fused_jit
 def _less(t1: float, r1: int, t2: float, r2: int) -> bool:
     return t1 < t2 or (t1 == t2 and r1 < r2)
 
 
-@leaf_jit
+@inner_jit
 def _push(heap_t: np.ndarray, heap_r: np.ndarray, size: int, t: float, r: int) -> int:
     k = size
     heap_t[k] = t
@@ -86,7 +83,7 @@ def _push(heap_t: np.ndarray, heap_r: np.ndarray, size: int, t: float, r: int) -
     return size + 1
 
 
-@leaf_jit
+@inner_jit
 def _pop(heap_t: np.ndarray, heap_r: np.ndarray, size: int) -> int:
     size -= 1
     heap_t[0] = heap_t[size]
@@ -106,293 +103,321 @@ def _pop(heap_t: np.ndarray, heap_r: np.ndarray, size: int) -> int:
         k = best
 
 
-# -- decisions ---------------------------------------------------------------------------------
+# -- what a resource knows about itself ----------------------------------------------------------
 
-@leaf_jit
-def _ready(i, t, end, pred_ptr, pred_idx, mat_ready):
-    for k in range(pred_ptr[i], pred_ptr[i + 1]):
-        if not end[pred_idx[k]] <= t:
+@step_jit
+def absence_of(m: Model, s: Scratch, r: int) -> mech.Absence:
+    """Resource r's absenteeism: its own, and its shared driver's (the same key for all its crews)."""
+    d = m.resources.driver[r]
+    return mech.Absence(m.resources.shift_hours[r], m.resources.absence_p[r], m.resources.absence_speed[r],
+                        s.res_keys[r, ABSENCE_KEY], s.res_keys[r, DRIVER_KEY],
+                        m.drivers.p[d] if d >= 0 else 0.0)
+
+
+@step_jit
+def breakdowns_of(m: Model, s: Scratch, r: int) -> mech.Breakdowns:
+    return mech.Breakdowns(m.dists.table, m.dists.pool, m.resources.tbf_row[r], m.resources.ttr_row[r],
+                           s.res_keys[r, FAILURE_KEY], s.res_keys[r, REPAIR_KEY])
+
+
+@step_jit
+def calendar_of(m: Model, s: Scratch, r: int) -> mech.Intervals:
+    """Resource r's working intervals from the first that may still matter (``res_cal[r]``)."""
+    return mech.Intervals(m.calendars.start, m.calendars.end, s.res_cal[r], m.calendars.ptr[r + 1])
+
+
+@step_jit
+def narrow_calendar(m: Model, s: Scratch, r: int, t: float) -> None:
+    """Move ``res_cal[r]`` to the first working interval that ends after ``t``: every time asked
+    about afterwards is at least ``t`` (a resource's start times never decrease), so the
+    searches start where they end."""
+    lo = s.res_cal[r]
+    hi = m.calendars.ptr[r + 1]
+    end = m.calendars.end
+    if lo > m.calendars.ptr[r] and not end[lo - 1] <= t:  # never happens; exact anyway
+        lo = m.calendars.ptr[r]
+    while lo < hi and end[lo] <= t:
+        lo += 1
+    s.res_cal[r] = lo
+
+
+# -- the steps -------------------------------------------------------------------------------------
+
+@fused_jit
+def ready(g: Graph, end: np.ndarray, mat_ready: np.ndarray, i: int, t: float) -> bool:
+    """Predecessors of operation i ended and its materials arrived by ``t``."""
+    for k in range(g.pred_ptr[i], g.pred_ptr[i + 1]):
+        if not end[g.pred_idx[k]] <= t:
             return False
     return mat_ready[i] <= t
 
 
-@jit
-def replicate_work(n: int, n_res: int, n_mat: int):
-    """The scratch arrays of :func:`replicate` (allocate once, reuse for every replication)."""
-    return (np.zeros(n, np.bool_), np.empty(n, np.int64), np.empty(n), np.empty(n_mat), np.empty(n_res),
-            np.empty(n_res, np.int64), np.empty(n_res, np.int64), np.empty(n_res, np.int64),
-            np.empty((n_res, 2)), np.empty(n_res, np.int64), np.empty(2 * n_res + 1),
-            np.empty(2 * n_res + 1, np.int64), np.zeros(n, np.bool_), np.empty((n_res, 5), np.uint64),
-            np.empty(n_res, np.int64), np.empty(n_res, np.int64), np.zeros(mech.N_ACCOUNT),
-            np.zeros(N_CAUSES), np.empty(n), np.empty(n), np.empty(n), np.empty(n),
-            np.empty(n, np.uint64), np.empty(n), np.empty(n), np.empty(n, np.uint64), np.empty(n),
-            np.empty(n), np.empty(n))
+@step_jit
+def pending(g: Graph, s: Scratch, r: int) -> tuple[int, int]:
+    """Resource r's pending operations: ``seq_idx[lo:hi]`` without the removed ones, ``lo``
+    the first of them (``lo == hi``: none left)."""
+    hi = g.seq_ptr[r + 1]
+    lo = s.res_head[r]
+    while lo < hi and s.removed[g.seq_idx[lo]]:
+        lo += 1
+    s.res_head[r] = lo
+    return lo, hi
+
+
+@step_jit
+def choose(m: Model, s: Scratch, out: Outputs, r: int, t: float, lo: int, hi: int) -> tuple[int, int, float]:
+    """The operation resource r takes next at ``t``, the cause of its move (-1: none) and the
+    time before which it may not start (a moved operation takes the head's slot)."""
+    ops, g, opt = m.ops, m.graph, m.options
+    head = g.seq_idx[lo]
+    slot = t if opt.early_start else max(t, ops.start[head])
+    deviation_p = opt.deviation_p[0]
+    if deviation_p > 0.0 and s.deviate[g.seq_ptr[r] + s.res_decision[r]] < deviation_p:
+        pick = -1
+        seen = 0
+        for k in range(lo, hi):  # the next deviation_window pending operations that are ready
+            i = g.seq_idx[k]
+            if s.removed[i]:
+                continue
+            if seen >= opt.deviation_window:
+                break
+            seen += 1
+            if not ready(g, out.end, s.mat_ready, i, t):
+                continue
+            if opt.deviation_rule == DeviationRule.SAME_FAMILY:
+                if s.res_last_family[r] >= 0 and ops.family[i] == s.res_last_family[r]:
+                    pick = i
+                    break
+            elif pick < 0 or ops.work[i] < ops.work[pick]:  # the first of the least work
+                pick = i
+        if pick >= 0 and pick != head:
+            return pick, Cause.OPERATIONAL, slot
+    if opt.next_ready and s.mat_ready[head] > slot:
+        seen = 0
+        for k in range(lo, hi):
+            i = g.seq_idx[k]
+            if s.removed[i]:
+                continue
+            seen += 1
+            if seen > opt.resequence_window:
+                break
+            if seen > 1 and ready(g, out.end, s.mat_ready, i, t):
+                return i, Cause.LOCAL_DECISION, slot
+    return head, -1, slot
+
+
+@step_jit
+def unstarted_predecessor(g: Graph, s: Scratch, i: int) -> bool:
+    """Whether a routing predecessor of operation i has not been started (its end is unknown)."""
+    for k in range(g.pred_ptr[i], g.pred_ptr[i + 1]):
+        if not s.committed[g.pred_idx[k]]:
+            return True
+    return False
+
+
+@step_jit
+def commit(g: Graph, s: Scratch, out: Outputs, r: int, i: int, moved: int, lo: int, hi: int,
+           n_started: int) -> None:
+    """Take operation i off resource r's pending list as its ``n_started``-th start; the
+    operations passed over keep the cause of the move."""
+    if i != g.seq_idx[lo]:
+        for k in range(lo, hi):
+            j = g.seq_idx[k]
+            if j == i:
+                break
+            if not s.removed[j] and s.displaced[j] < 0:
+                s.displaced[j] = moved
+    out.moved_cause[i] = moved
+    out.order[n_started] = i
+    s.removed[i] = True
+    s.res_decision[r] += 1
+
+
+@step_jit
+def start_time(m: Model, s: Scratch, out: Outputs, r: int, i: int, t: float, slot: float,
+               absence: mech.Absence) -> tuple[float, float, float, int, int]:
+    """Start of operation i (not before ``slot``) and what delayed it: ``(begin, s, plain,
+    cause, source)`` as :meth:`Reference.start_time` returns them. Moves resource r's
+    calendar on to the first working interval that ends after ``s`` (:func:`narrow_calendar`)."""
+    ops, g = m.ops, m.graph
+    at = t
+    cause = -2  # the resource itself was the binding constraint
+    source = -1
+    if slot > at:
+        at = slot
+        cause = Cause.PLANNING
+    for k in range(g.pred_ptr[i], g.pred_ptr[i + 1]):
+        p = g.pred_idx[k]
+        if out.end[p] > at:
+            at = out.end[p]
+            if out.delay_cause[p] >= 0:
+                cause = out.delay_cause[p]
+                source = p
+            else:
+                cause = Cause.PLANNING
+                source = -1
+    if s.mat_ready[i] > at:
+        at = s.mat_ready[i]
+        cause = Cause.MATERIAL
+        source = -1
+    if m.options.reliability_delay and out.factor_cause[i] >= 0:
+        key = mix64(s.keys[Stream.RELIABILITY_DELAY] ^ ops.entity[i])
+        delay = sample(m.dists.table, m.options.reliability_delay_row, m.dists.pool, variate_key(key, 0))
+        at += max(delay, 0.0)
+        cause = out.factor_cause[i]
+        source = -1
+    if cause == -2:
+        previous = s.res_previous[r]
+        if s.displaced[i] >= 0:
+            cause = s.displaced[i]
+        elif previous >= 0 and out.delay_cause[previous] >= 0:
+            cause = out.delay_cause[previous]
+            source = previous
+        else:
+            cause = Cause.PLANNING
+    narrow_calendar(m, s, r, at)
+    begin, plain = mech.start_instants(at, calendar_of(m, s, r), absence)
+    return begin, at, plain, cause, source
+
+
+@step_jit
+def execute(m: Model, s: Scratch, out: Outputs, r: int, i: int, start: tuple[float, float, float, int, int],
+            cal: mech.Intervals, absence: mech.Absence) -> float:
+    """Setup and processing of operation i from ``start`` (:func:`start_time`); record its
+    results and return its end."""
+    begin = start[0]
+    source = start[4]
+    account = s.account
+    account[Account.LOST_ABSENCE] = 0.0
+    account[Account.GAP_CALENDAR] = 0.0
+    account[Account.REPAIR] = 0.0
+    setup = s.actual_setup[i]
+    after_setup = mech.advance(begin, setup, cal, absence, account)
+    work = s.actual_work[i]
+    finish = after_setup
+    if math.isfinite(after_setup):
+        breakdowns = breakdowns_of(m, s, r)
+        finish = mech.process(after_setup, work, cal, absence, breakdowns, s.res_clock, r, account)
+    out.start[i] = begin
+    out.end[i] = finish
+    out.good[i] = s.actual_units[i] if math.isfinite(finish) else 0.0
+    if finish > m.ops.end[i]:
+        root, inherited = delay_causes(s.delay, m.ops, i, start, setup, work, account)
+        out.delay_cause[i] = root
+        if inherited:
+            out.origin[i] = out.origin[source]
+    return finish
+
+
+@step_jit
+def wake(g: Graph, s: Scratch, i: int, t: float, size: int, n_waiting: int) -> tuple[int, int]:
+    """Put the resources that waited for operation i to be started back on the heap."""
+    for w in range(s.res_waiting.shape[0]):
+        j = s.res_waiting[w]
+        if j >= 0:
+            for k in range(g.pred_ptr[j], g.pred_ptr[j + 1]):
+                if g.pred_idx[k] == i:
+                    s.res_waiting[w] = -1
+                    n_waiting -= 1
+                    size = _push(s.heap_t, s.heap_r, size, max(s.res_t[w], t), w)
+                    break
+    return size, n_waiting
+
+
+# -- one replication -------------------------------------------------------------------------------
+
+@step_jit
+def reset(m: Model, s: Scratch, out: Outputs) -> None:
+    """Every operation unstarted, with the arrival of its last material."""
+    for i in range(m.ops.resource.shape[0]):
+        out.start[i] = math.inf
+        out.end[i] = math.inf
+        out.good[i] = 0.0
+        out.delay_cause[i] = -1
+        out.moved_cause[i] = -1
+        out.origin[i] = i
+        s.removed[i] = False
+        s.displaced[i] = -1
+        s.committed[i] = False
+        ready_at = -math.inf
+        for k in range(m.graph.mat_ptr[i], m.graph.mat_ptr[i + 1]):
+            ready_at = max(ready_at, s.arrival[m.graph.mat_idx[k]])
+        s.mat_ready[i] = ready_at
+
+
+@step_jit
+def start_resources(m: Model, s: Scratch) -> int:
+    """Every resource free at 0 with its keys, failure clock and decision uniforms; the heap
+    of the resources with operations (returns its size)."""
+    g, res = m.graph, m.resources
+    size = 0
+    for r in range(res.entity.shape[0]):
+        s.res_t[r] = 0.0
+        s.res_decision[r] = 0
+        s.res_last_family[r] = -1
+        s.res_previous[r] = -1
+        s.res_waiting[r] = -1
+        s.res_head[r] = g.seq_ptr[r]
+        s.res_cal[r] = m.calendars.ptr[r]
+        s.res_keys[r, FAILURE_KEY] = mix64(s.keys[Stream.FAILURE] ^ res.entity[r])
+        s.res_keys[r, REPAIR_KEY] = mix64(s.keys[Stream.REPAIR] ^ res.entity[r])
+        s.res_keys[r, ABSENCE_KEY] = mix64(s.keys[Stream.ABSENCE] ^ res.entity[r])
+        s.res_keys[r, DEVIATION_KEY] = mix64(s.keys[Stream.DEVIATION] ^ res.entity[r])
+        s.res_keys[r, DRIVER_KEY] = np.uint64(0)
+        if res.driver[r] >= 0:
+            s.res_keys[r, DRIVER_KEY] = mix64(s.keys[Stream.DRIVER] ^ m.drivers.entity[res.driver[r]])
+        mech.first_failure(breakdowns_of(m, s, r), s.res_clock, r)
+        if g.seq_ptr[r + 1] > g.seq_ptr[r]:
+            size = _push(s.heap_t, s.heap_r, size, 0.0, r)
+        if m.options.deviation_p[0] > 0.0:  # the uniform of the resource's d-th decision
+            for d in range(g.seq_ptr[r + 1] - g.seq_ptr[r]):
+                s.deviate[g.seq_ptr[r] + d] = uniform(s.res_keys[r, DEVIATION_KEY], d)
+    return size
 
 
 @leaf_jit
-def replicate(
-    seed, rep,
-    op_resource, op_start, op_end, op_setup, op_work, op_quantity, op_family, op_entity,
-    pred_ptr, pred_idx, mat_ptr, mat_idx, mat_entity, mat_base, mat_late_p, mat_late_row,
-    mat_reject_p, mat_reject_row, res_entity, seq_ptr, seq_idx, cal_ptr, cal_start, cal_end,
-    res_tbf_row, res_ttr_row, res_absence_p, res_absence_speed, res_shift_hours,
-    res_performance_row, res_scrap, res_setup_row, rel_cause, rel_fail_p, dist, pool,
-    early_start, next_ready, resequence_window, deviation_p, deviation_window, deviation_rule,
-    reliability_delay, reliability_delay_row, drv_p, drv_row, drv_entity, drv_ptr, drv_idx, res_driver,
-    op_plan_gap,
-    scrap_start, scrap_k0, scrap_ptr, scrap_length, scrap_cdf, scrap_guide,
-    start, end, good, delay_cause, moved_cause, factor_cause, order, origin,
-    removed, displaced, mat_ready, arrival, res_t, res_decision, res_last_family, res_previous,
-    res_clock, res_waiting, heap_t, heap_r, committed, res_keys, res_head, res_cal, account, delay,
-    actual_setup, actual_work, actual_units, deviate, setup_key, setup_u, setup_z, work_key, work_u,
-    work_z, scrap_u,
-) -> int:
-    """Simulate one replication; fill ``start``, ``end``, ``good``, the cause arrays and
-    ``order`` (operations in the order they were started) and ``origin`` (the operation
-    where each one's delay began, :mod:`riskengine.simulation.reference`). Returns how
-    many started.
+def replicate(seed: int, rep: int, m: Model, scrap: ScrapTables, s: Scratch, out: Outputs) -> int:
+    """Simulate replication ``rep`` of model ``m``; fill ``out`` (:class:`Outputs`: start, end,
+    good quantity, causes, the order of the starts and each delay's origin) and return how
+    many operations started.
 
-    ``scrap_*`` are the :func:`scrap_tables` of the plan; everything after
-    ``order`` is scratch from :func:`replicate_work`.
+    ``scrap`` are the scrap tables of the plan (:func:`riskengine.simulation.draws.scrap_tables`),
+    ``s`` the scratch arrays (:func:`riskengine.simulation.records.scratch`).
     """
-    n = op_resource.shape[0]
-    n_res = res_entity.shape[0]
-    key_material = stream_key(seed, rep, STREAM_MATERIAL)
-    key_reliability = stream_key(seed, rep, STREAM_RELIABILITY)
-    key_reliability_delay = stream_key(seed, rep, STREAM_RELIABILITY_DELAY)
-    key_setup = stream_key(seed, rep, STREAM_SETUP)
-    key_performance = stream_key(seed, rep, STREAM_PERFORMANCE)
-    key_scrap = stream_key(seed, rep, STREAM_SCRAP)
-    key_failure = stream_key(seed, rep, STREAM_FAILURE)
-    key_repair = stream_key(seed, rep, STREAM_REPAIR)
-    key_absence = stream_key(seed, rep, STREAM_ABSENCE)
-    key_deviation = stream_key(seed, rep, STREAM_DEVIATION)
-    key_driver = stream_key(seed, rep, STREAM_DRIVER)
-    material_arrivals(key_material, key_driver, mat_entity, mat_base, mat_late_p, mat_late_row, mat_reject_p,
-                      mat_reject_row, drv_p, drv_row, drv_entity, drv_ptr, drv_idx, dist, pool, arrival)
-    for i in range(n):
-        start[i] = math.inf
-        end[i] = math.inf
-        good[i] = 0.0
-        delay_cause[i] = -1
-        moved_cause[i] = -1
-        origin[i] = i
-        removed[i] = False
-        displaced[i] = -1
-        committed[i] = False
-        ready_at = -math.inf
-        for k in range(mat_ptr[i], mat_ptr[i + 1]):
-            ready_at = max(ready_at, arrival[mat_idx[k]])
-        mat_ready[i] = ready_at
-    reliability_factors(key_reliability, op_entity, rel_cause, rel_fail_p, factor_cause)
-    operation_draws(key_setup, key_performance, key_scrap, op_resource, op_setup, op_work, op_quantity,
-                    op_entity, res_setup_row, res_performance_row, res_scrap, dist, pool, scrap_start,
-                    scrap_k0, scrap_ptr, scrap_length, scrap_cdf, scrap_guide, setup_key, setup_u, setup_z,
-                    work_key, work_u, work_z, scrap_u, actual_setup, actual_work, actual_units)
-    size = 0
+    for stream in range(1, s.keys.shape[0]):
+        s.keys[stream] = stream_key(seed, rep, stream)
+    material_arrivals(m.materials, m.drivers, m.dists, s.keys, s.arrival)
+    reset(m, s, out)
+    reliability_factors(s.keys[Stream.RELIABILITY], m.ops.entity, m.factors, out.factor_cause)
+    operation_draws(m.ops, m.resources, m.dists, scrap, s)
+    size = start_resources(m, s)
     n_started = 0
     n_waiting = 0
-    for r in range(n_res):
-        res_t[r] = 0.0
-        res_decision[r] = 0
-        res_last_family[r] = -1
-        res_previous[r] = -1
-        res_waiting[r] = -1
-        res_head[r] = seq_ptr[r]
-        res_cal[r] = cal_ptr[r]
-        res_keys[r, 0] = mix64(key_failure ^ res_entity[r])
-        res_keys[r, 1] = mix64(key_repair ^ res_entity[r])
-        res_keys[r, 2] = mix64(key_absence ^ res_entity[r])
-        res_keys[r, 3] = mix64(key_deviation ^ res_entity[r])
-        res_keys[r, 4] = np.uint64(0)
-        if res_driver[r] >= 0:
-            res_keys[r, 4] = mix64(key_driver ^ drv_entity[res_driver[r]])
-        mech.first_failure(dist, res_tbf_row[r], pool, res_keys[r, 0], res_clock, r)
-        if seq_ptr[r + 1] > seq_ptr[r]:
-            size = _push(heap_t, heap_r, size, 0.0, r)
-        if deviation_p > 0.0:  # the uniform of the resource's d-th decision
-            for d in range(seq_ptr[r + 1] - seq_ptr[r]):
-                deviate[seq_ptr[r] + d] = uniform(res_keys[r, 3], d)
-    while size > 0:
-        t = heap_t[0]
-        r = heap_r[0]
-        size = _pop(heap_t, heap_r, size)
-        t = max(t, res_t[r])
-        res_t[r] = t
-        # the pending operations of r in planned order: seq_idx[lo:hi] without the removed ones
-        hi = seq_ptr[r + 1]
-        lo = res_head[r]
-        while lo < hi and removed[seq_idx[lo]]:
-            lo += 1
-        res_head[r] = lo
+    while size > 0:  # the next resource to be free; each pop starts an operation or waits
+        t = s.heap_t[0]
+        r = s.heap_r[0]
+        size = _pop(s.heap_t, s.heap_r, size)
+        t = max(t, s.res_t[r])
+        s.res_t[r] = t
+        lo, hi = pending(m.graph, s, r)
         if lo == hi:
             continue
-        head = seq_idx[lo]
-        slot = t if early_start else max(t, op_start[head])
-        pick = -1
-        moved = -1
-        if deviation_p > 0.0:
-            if deviate[seq_ptr[r] + res_decision[r]] < deviation_p:
-                seen = 0
-                for k in range(lo, hi):
-                    i = seq_idx[k]
-                    if removed[i]:
-                        continue
-                    if seen >= deviation_window:
-                        break
-                    seen += 1
-                    if not _ready(i, t, end, pred_ptr, pred_idx, mat_ready):
-                        continue
-                    if deviation_rule == RULE_SAME_FAMILY:
-                        if res_last_family[r] >= 0 and op_family[i] == res_last_family[r]:
-                            pick = i
-                            break
-                    elif pick < 0 or op_work[i] < op_work[pick]:
-                        pick = i
-                if pick >= 0 and pick != head:
-                    moved = OPERATIONAL
-                else:
-                    pick = -1
-        if pick < 0 and next_ready and mat_ready[head] > slot:
-            seen = 0
-            for k in range(lo, hi):
-                i = seq_idx[k]
-                if removed[i]:
-                    continue
-                seen += 1
-                if seen > resequence_window:
-                    break
-                if seen > 1 and _ready(i, t, end, pred_ptr, pred_idx, mat_ready):
-                    pick = i
-                    moved = LOCAL_DECISION
-                    break
-        if pick < 0:
-            pick = head
-        i = pick
-        unknown = False
-        for k in range(pred_ptr[i], pred_ptr[i + 1]):
-            if not committed[pred_idx[k]]:
-                unknown = True
-                break
-        if unknown:  # wait until a predecessor is started, then decide again
-            res_waiting[r] = i
+        i, moved, slot = choose(m, s, out, r, t, lo, hi)
+        if unstarted_predecessor(m.graph, s, i):  # wait until a predecessor is started, then decide again
+            s.res_waiting[r] = i
             n_waiting += 1
             continue
-        # commit: the operations passed over keep the cause of the move
-        if i != head:
-            for k in range(lo, hi):
-                j = seq_idx[k]
-                if j == i:
-                    break
-                if not removed[j] and displaced[j] < 0:
-                    displaced[j] = moved
-        moved_cause[i] = moved
-        order[n_started] = i
+        commit(m.graph, s, out, r, i, moved, lo, hi, n_started)
         n_started += 1
-        removed[i] = True
-        res_decision[r] += 1
-        # start time and the cause of any start delay
-        s = t
-        cause = -2
-        source = -1
-        if slot > s:
-            s = slot
-            cause = PLANNING
-        for k in range(pred_ptr[i], pred_ptr[i + 1]):
-            p = pred_idx[k]
-            if end[p] > s:
-                s = end[p]
-                if delay_cause[p] >= 0:
-                    cause = delay_cause[p]
-                    source = p
-                else:
-                    cause = PLANNING
-                    source = -1
-        if mat_ready[i] > s:
-            s = mat_ready[i]
-            cause = MATERIAL
-            source = -1
-        if reliability_delay and factor_cause[i] >= 0:
-            key = mix64(key_reliability_delay ^ op_entity[i])
-            s += max(sample(dist, reliability_delay_row, pool, variate_key(key, 0)), 0.0)
-            cause = factor_cause[i]
-            source = -1
-        if cause == -2:
-            if displaced[i] >= 0:
-                cause = displaced[i]
-            elif res_previous[r] >= 0 and delay_cause[res_previous[r]] >= 0:
-                cause = delay_cause[res_previous[r]]
-                source = res_previous[r]
-            else:
-                cause = PLANNING
-        # the working intervals from the first that ends after s: every time asked about below is
-        # at least s, and a resource's s never decreases, so the searches start where they end
-        c_lo = res_cal[r]
-        c_hi = cal_ptr[r + 1]
-        if c_lo > cal_ptr[r] and not cal_end[c_lo - 1] <= s:  # never happens; exact anyway
-            c_lo = cal_ptr[r]
-        while c_lo < c_hi and cal_end[c_lo] <= s:
-            c_lo += 1
-        res_cal[r] = c_lo
-        shift_h = res_shift_hours[r]
-        ab_p = res_absence_p[r]
-        ab_speed = res_absence_speed[r]
-        ab_key = res_keys[r, 2]
-        sh_key = res_keys[r, 4]  # the resource's shared absenteeism driver
-        sh_p = drv_p[res_driver[r]] if res_driver[r] >= 0 else 0.0
-        begin = mech.next_start(s, cal_start, cal_end, c_lo, c_hi, shift_h, ab_p, ab_speed, ab_key, sh_key,
-                                sh_p)
-        # the next working instant of the calendar alone: what next_start without absences
-        # returns (c_lo is the first interval that ends after s)
-        plain = begin
-        if begin > s:
-            plain = max(s, cal_start[c_lo]) if c_lo < c_hi else math.inf
-        # setup, processing with breakdowns, scrap
-        account[0] = 0.0
-        account[1] = 0.0
-        account[2] = 0.0
-        setup = actual_setup[i]
-        after_setup = mech.advance(begin, setup, cal_start, cal_end, c_lo, c_hi, shift_h, ab_p, ab_speed,
-                                   ab_key, sh_key, sh_p, account)
-        work = actual_work[i]
-        finish = after_setup
-        if math.isfinite(after_setup):
-            finish = mech.process(after_setup, work, cal_start, cal_end, c_lo, c_hi, shift_h, ab_p,
-                                  ab_speed, ab_key, sh_key, sh_p, dist, res_tbf_row[r], res_ttr_row[r], pool,
-                                  res_keys[r, 0], res_keys[r, 1], res_clock, r, account)
-        units = actual_units[i]
-        start[i] = begin
-        end[i] = finish
-        good[i] = units if math.isfinite(finish) else 0.0
-        if finish > op_end[i]:
-            for k in range(N_CAUSES):
-                delay[k] = 0.0
-            inherited = start_delay(delay, op_start[i], s, plain, begin, cause)
-            delay[BREAKDOWN] += account[mech.REPAIR]
-            delay[PERFORMANCE] += work - op_work[i]
-            delay[ABSENTEEISM] += account[mech.LOST_ABSENCE]
-            delay[SETUP] += setup - op_setup[i]
-            planned_gap = (op_end[i] - op_start[i]) - (op_work[i] + op_setup[i])
-            inherited = execution_gap(delay, account[mech.GAP_CALENDAR], planned_gap, op_plan_gap[i],
-                                      inherited)
-            delay_cause[i] = root_cause(delay)
-            if source >= 0 and inherits(delay, delay_cause[i], cause, inherited):
-                origin[i] = origin[source]
-        committed[i] = True
-        # wake the resources waiting for this operation to be started
+        absence = absence_of(m, s, r)
+        start = start_time(m, s, out, r, i, t, slot, absence)
+        finish = execute(m, s, out, r, i, start, calendar_of(m, s, r), absence)
+        s.committed[i] = True
         if n_waiting > 0:
-            for w in range(n_res):
-                if res_waiting[w] >= 0:
-                    j = res_waiting[w]
-                    for k in range(pred_ptr[j], pred_ptr[j + 1]):
-                        if pred_idx[k] == i:
-                            res_waiting[w] = -1
-                            n_waiting -= 1
-                            size = _push(heap_t, heap_r, size, max(res_t[w], t), w)
-                            break
+            size, n_waiting = wake(m.graph, s, i, t, size, n_waiting)
         if math.isfinite(finish):
-            res_t[r] = finish
-            res_last_family[r] = op_family[i]
-            res_previous[r] = i
-            size = _push(heap_t, heap_r, size, finish, r)
+            s.res_t[r] = finish
+            s.res_last_family[r] = m.ops.family[i]
+            s.res_previous[r] = i
+            size = _push(s.heap_t, s.heap_r, size, finish, r)
     return n_started

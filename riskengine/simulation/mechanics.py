@@ -28,33 +28,64 @@ Rules (docs/design.md section 3):
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
-from riskengine._jit import jit, leaf_inline, leaf_jit
+from riskengine._jit import fused_entry, fused_jit, inner_jit, jit, leaf_jit
+from riskengine.simulation.codes import Account
 from riskengine.simulation.rng import uniform, variate_key
 from riskengine.simulation.sampling import sample
 
-# indices of the time accounting filled by ``advance`` and ``process``
-LOST_ABSENCE = 0  # clock hours lost to absent shifts (stop) or slow shifts
-GAP_CALENDAR = 1  # clock hours of non-working time crossed
-REPAIR = 2  # clock hours of repairs
-N_ACCOUNT = 3
+
+class Intervals(NamedTuple):
+    """One resource's working intervals: ``[start[k], end[k])`` for k in ``lo .. hi - 1``.
+
+    A caller may leave out leading intervals that end before any time it asks
+    about (the kernel moves ``lo`` on as its resources' clocks advance): the
+    answers are the same.
+    """
+
+    start: np.ndarray
+    end: np.ndarray
+    lo: int
+    hi: int
 
 
-@leaf_inline
-def absent(key: np.uint64, shift: int, probability: float, shared_key: np.uint64,
-           shared_p: float) -> bool:
+class Absence(NamedTuple):
+    """A resource's absenteeism: its shifts, probability and effect, and its keys."""
+
+    shift_hours: float  # shifts are windows of this length from the horizon start
+    p: float  # probability that the crew is absent in a shift (0: never)
+    speed: float  # the resource's speed in an absent shift (0: it stops)
+    key: np.uint64  # the resource's absence key (uniform s: shift s)
+    shared_key: np.uint64  # its shared absenteeism driver's key (0: none)
+    shared_p: float  # the driver's probability (0: none)
+
+
+class Breakdowns(NamedTuple):
+    """A resource's breakdowns: its rows of the distribution table and its keys."""
+
+    table: np.ndarray  # distribution rows (:mod:`riskengine.simulation.sampling`)
+    pool: np.ndarray
+    tbf_row: int  # time (processing work) between failures; 0: the resource never fails
+    ttr_row: int  # time to repair
+    failure_key: np.uint64
+    repair_key: np.uint64
+
+
+@fused_entry
+def absent(absence: Absence, shift: int) -> bool:
     """Whether the crew of a resource is missing in a shift (its shift-th uniform < p, or the
     shift-th uniform of its shared driver < the driver's probability)."""
     if shift < 0:
         return False
-    if probability > 0.0 and uniform(key, shift) < probability:
+    if absence.p > 0.0 and uniform(absence.key, shift) < absence.p:
         return True
-    return shared_p > 0.0 and uniform(shared_key, shift) < shared_p
+    return absence.shared_p > 0.0 and uniform(absence.shared_key, shift) < absence.shared_p
 
 
-@leaf_inline
+@fused_entry
 def shift_index(t: float, shift_hours: float) -> int:
     """Index of the shift (window of ``shift_hours`` from 0) that ``t`` >= 0 falls in, such that
     the shift's end ``(index + 1) * shift_hours`` is strictly later than ``t``; -1 (no shift:
@@ -77,86 +108,85 @@ def shift_index(t: float, shift_hours: float) -> int:
     return shift
 
 
-@leaf_inline
-def _first_interval(t: float, cal_end: np.ndarray, lo: int, hi: int) -> int:
-    """Index of the first working interval in ``[lo, hi)`` that ends after ``t`` (binary search).
+@fused_jit
+def first_interval(t: float, cal: Intervals) -> int:
+    """Index of the first working interval of ``cal`` that ends after ``t`` (``cal.hi``: none).
 
     The first interval is tried first: a caller that moves ``lo`` past the
-    intervals already over finds its interval at once.
+    intervals already over finds its interval at once; otherwise a binary
+    search, written out: ``np.searchsorted`` gives the same index but its
+    call, even on this cold path, made the whole kernel 1.5-7% slower
+    (instructions per operation-sample of the benchmark chain, measured).
     """
-    if lo < hi and cal_end[lo] > t:
+    lo = cal.lo
+    hi = cal.hi
+    if lo < hi and cal.end[lo] > t:
         return lo
     while lo < hi:
         mid = (lo + hi) // 2
-        if cal_end[mid] <= t:
+        if cal.end[mid] <= t:
             lo = mid + 1
         else:
             hi = mid
     return lo
 
 
-@leaf_inline
-def advance(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, c_hi: int,
-            shift_hours: float, absence_p: float, absence_speed: float, absence_key: np.uint64,
-            shared_key: np.uint64, shared_p: float, account: np.ndarray) -> float:
+@fused_entry
+def advance(t: float, work: float, cal: Intervals, absence: Absence, account: np.ndarray) -> float:
     """Clock time at which ``work`` hours of work started at ``t`` are done.
 
-    The resource's working intervals are ``cal_start/cal_end[c_lo:c_hi]`` (a
-    caller may leave out the leading intervals that end by ``t``: same result).
     Skips non-working time (adds it to ``account[GAP_CALENDAR]``) and runs at
-    ``absence_speed`` in absent shifts (adds the clock time lost to
+    ``absence.speed`` in absent shifts (adds the clock time lost to
     ``account[LOST_ABSENCE]``). Returns inf if the calendar ends first.
     """
     if not work > 0.0:
         return t
-    n = c_hi
-    i = _first_interval(t, cal_end, c_lo, c_hi)
+    n = cal.hi
+    i = first_interval(t, cal)
     while work > 0.0:
         if i >= n:
             return math.inf
-        if t < cal_start[i]:
-            account[GAP_CALENDAR] += cal_start[i] - t
-            t = cal_start[i]
-        seg_end = cal_end[i]
+        if t < cal.start[i]:
+            account[Account.GAP_CALENDAR] += cal.start[i] - t
+            t = cal.start[i]
+        seg_end = cal.end[i]
         rate = 1.0
-        if (absence_p > 0.0 or shared_p > 0.0) and t >= 0.0:
-            shift = shift_index(t, shift_hours)
+        if (absence.p > 0.0 or absence.shared_p > 0.0) and t >= 0.0:
+            shift = shift_index(t, absence.shift_hours)
             if shift >= 0:
-                seg_end = min(seg_end, (shift + 1) * shift_hours)
-                if absent(absence_key, shift, absence_p, shared_key, shared_p):
-                    rate = absence_speed
+                seg_end = min(seg_end, (shift + 1) * absence.shift_hours)
+                if absent(absence, shift):
+                    rate = absence.speed
         if rate <= 0.0:
-            account[LOST_ABSENCE] += seg_end - t
+            account[Account.LOST_ABSENCE] += seg_end - t
             t = seg_end
         elif rate == 1.0:  # full speed: the arithmetic below without x 1, / 1 and + 0 x (...)
             capacity = seg_end - t
             if capacity >= work:
                 done = t + work
                 if not math.isfinite(done - t):
-                    account[LOST_ABSENCE] += (done - t) * 0.0
+                    account[Account.LOST_ABSENCE] += (done - t) * 0.0
                 return done
             work -= capacity
             if not math.isfinite(capacity):
-                account[LOST_ABSENCE] += capacity * 0.0
+                account[Account.LOST_ABSENCE] += capacity * 0.0
             t = seg_end
         else:
             capacity = (seg_end - t) * rate
             if capacity >= work:
                 done = t + work / rate
-                account[LOST_ABSENCE] += (done - t) * (1.0 - rate)
+                account[Account.LOST_ABSENCE] += (done - t) * (1.0 - rate)
                 return done
             work -= capacity
-            account[LOST_ABSENCE] += (seg_end - t) * (1.0 - rate)
+            account[Account.LOST_ABSENCE] += (seg_end - t) * (1.0 - rate)
             t = seg_end
-        if t >= cal_end[i]:
+        if t >= cal.end[i]:
             i += 1
     return t
 
 
-@leaf_inline
-def next_start(t: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, c_hi: int,
-               shift_hours: float, absence_p: float, absence_speed: float,
-               absence_key: np.uint64, shared_key: np.uint64, shared_p: float) -> float:
+@fused_entry
+def next_start(t: float, cal: Intervals, absence: Absence) -> float:
     """First time at or after ``t`` when the resource works (in a working interval and
     not in a shift where the crew is absent and the effect is stop).
 
@@ -165,33 +195,43 @@ def next_start(t: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, 
     stepping through every shift of a calendar that may never end. (A shift's uniform is
     exactly 1, and the crew present, with probability 2^-53: ignored.)
     """
-    n = c_hi
-    i = _first_interval(t, cal_end, c_lo, c_hi)
+    n = cal.hi
+    i = first_interval(t, cal)
     while i < n:
-        if t < cal_start[i]:
-            t = cal_start[i]
-        if (absence_p <= 0.0 and shared_p <= 0.0) or absence_speed > 0.0 or t < 0.0:
+        if t < cal.start[i]:
+            t = cal.start[i]
+        if (absence.p <= 0.0 and absence.shared_p <= 0.0) or absence.speed > 0.0 or t < 0.0:
             return t
-        if absence_p >= 1.0 or shared_p >= 1.0:  # absent in every shift: the crew never comes
+        if absence.p >= 1.0 or absence.shared_p >= 1.0:  # absent in every shift: the crew never comes
             return math.inf
-        shift = shift_index(t, shift_hours)
-        if not absent(absence_key, shift, absence_p, shared_key, shared_p):
+        shift = shift_index(t, absence.shift_hours)
+        if not absent(absence, shift):
             return t
-        t = (shift + 1) * shift_hours
-        while i < n and cal_end[i] <= t:
+        t = (shift + 1) * absence.shift_hours
+        while i < n and cal.end[i] <= t:
             i += 1
     return math.inf
 
 
-@leaf_inline
-def process(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, c_hi: int,
-            shift_hours: float, absence_p: float, absence_speed: float, absence_key: np.uint64,
-            shared_key: np.uint64, shared_p: float,
-            dist: np.ndarray, tbf_row: int, ttr_row: int, pool: np.ndarray,
-            failure_key: np.uint64, repair_key: np.uint64, clock: np.ndarray, r: int,
-            account: np.ndarray) -> float:
+@fused_entry
+def start_instants(s: float, cal: Intervals, absence: Absence) -> tuple[float, float]:
+    """``(begin, plain)`` of an operation that may start at ``s``: ``begin`` the first instant
+    the resource works (:func:`next_start`), ``plain`` the next working instant of the calendar
+    alone, without absences (``s <= plain <= begin``); the start delay's causes tell them apart
+    (:func:`riskengine.simulation.outcome.start_delay`)."""
+    begin = next_start(s, cal, absence)
+    plain = begin
+    if begin > s:
+        i = first_interval(s, cal)
+        plain = max(s, cal.start[i]) if i < cal.hi else math.inf
+    return begin, plain
+
+
+@fused_entry
+def process(t: float, work: float, cal: Intervals, absence: Absence, breakdowns: Breakdowns,
+            clock: np.ndarray, r: int, account: np.ndarray) -> float:
     """Clock time at which ``work`` hours of processing started at ``t`` finish, with
-    breakdowns (``tbf_row`` 0: none).
+    breakdowns (``breakdowns.tbf_row`` 0: none).
 
     ``clock[r]`` holds the resource's failure clock: ``clock[r, 0]`` remaining
     work until the next failure, ``clock[r, 1]`` the index of that failure. The k-th
@@ -199,27 +239,25 @@ def process(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c
     repair keys, so the same resource fails at the same points of its work in
     every plan scored with the same seed.
     """
-    while tbf_row != 0 and not clock[r, 0] >= work:  # the machine fails before the work is done
-        t = advance_call(t, clock[r, 0], cal_start, cal_end, c_lo, c_hi, shift_hours, absence_p,
-                         absence_speed, absence_key, shared_key, shared_p, account)
+    b = breakdowns
+    while b.tbf_row != 0 and not clock[r, 0] >= work:  # the machine fails before the work is done
+        t = advance_call(t, clock[r, 0], cal, absence, account)
         if not math.isfinite(t):
             return t
         work -= clock[r, 0]
         k = int(clock[r, 1])
-        repair = max(sample(dist, ttr_row, pool, variate_key(repair_key, k)), 0.0)
+        repair = max(sample(b.table, b.ttr_row, b.pool, variate_key(b.repair_key, k)), 0.0)
         t += repair
-        account[REPAIR] += repair
+        account[Account.REPAIR] += repair
         clock[r, 1] = k + 1
-        clock[r, 0] = max(sample(dist, tbf_row, pool, variate_key(failure_key, k + 1)), 0.0)
-    if tbf_row != 0:
+        clock[r, 0] = max(sample(b.table, b.tbf_row, b.pool, variate_key(b.failure_key, k + 1)), 0.0)
+    if b.tbf_row != 0:
         clock[r, 0] -= work
-    return advance(t, work, cal_start, cal_end, c_lo, c_hi, shift_hours, absence_p, absence_speed,
-                   absence_key, shared_key, shared_p, account)
+    return advance(t, work, cal, absence, account)
 
 
-@leaf_jit
-def planned_gap_crossed(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, lo: int,
-                        hi: int) -> float:
+@inner_jit
+def planned_gap_crossed(t: float, work: float, cal: Intervals) -> float:
     """Non-working time that ``work`` hours at full speed cross when started at the first
     working instant at or after ``t`` (the wait until that instant is not counted).
 
@@ -232,17 +270,18 @@ def planned_gap_crossed(t: float, work: float, cal_start: np.ndarray, cal_end: n
     gap = 0.0
     if not work > 0.0:
         return gap
-    i = _first_interval(t, cal_end, lo, hi)
+    i = first_interval(t, cal)
+    hi = cal.hi
     if i >= hi:
         return gap
-    t = max(t, cal_start[i])
-    while cal_end[i] - t < work:
-        work -= cal_end[i] - t
+    t = max(t, cal.start[i])
+    while cal.end[i] - t < work:
+        work -= cal.end[i] - t
         i += 1
         if i >= hi:
             return gap
-        gap += cal_start[i] - cal_end[i - 1]
-        t = cal_start[i]
+        gap += cal.start[i] - cal.end[i - 1]
+        t = cal.start[i]
     return gap
 
 
@@ -254,37 +293,25 @@ def planned_gaps(op_resource: np.ndarray, op_start: np.ndarray, op_setup: np.nda
     out = np.zeros(op_resource.shape[0])
     for i in range(op_resource.shape[0]):
         r = op_resource[i]
-        out[i] = planned_gap_crossed(op_start[i], op_setup[i] + op_work[i], cal_start, cal_end,
-                                     cal_ptr[r], cal_ptr[r + 1])
+        cal = Intervals(cal_start, cal_end, cal_ptr[r], cal_ptr[r + 1])
+        out[i] = planned_gap_crossed(op_start[i], op_setup[i] + op_work[i], cal)
     return out
 
 
 @leaf_jit
-def advance_call(t: float, work: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, c_hi: int,
-                 shift_hours: float, absence_p: float, absence_speed: float, absence_key: np.uint64,
-                 shared_key: np.uint64, shared_p: float, account: np.ndarray) -> float:
+def advance_call(t: float, work: float, cal: Intervals, absence: Absence, account: np.ndarray) -> float:
     """:func:`advance` compiled as a function of its own, for rare paths: :func:`advance`,
     :func:`next_start` and :func:`process` are inlined where they are called (calls with
     this many arguments cost more than the work), and every inlined copy costs compile time."""
-    return advance(t, work, cal_start, cal_end, c_lo, c_hi, shift_hours, absence_p, absence_speed,
-                   absence_key, shared_key, shared_p, account)
+    return advance(t, work, cal, absence, account)
 
 
 @leaf_jit
-def next_start_call(t: float, cal_start: np.ndarray, cal_end: np.ndarray, c_lo: int, c_hi: int,
-                    shift_hours: float, absence_p: float, absence_speed: float,
-                    absence_key: np.uint64, shared_key: np.uint64, shared_p: float) -> float:
-    """:func:`next_start` compiled as a function of its own, for rare paths (see :func:`advance_call`)."""
-    return next_start(t, cal_start, cal_end, c_lo, c_hi, shift_hours, absence_p, absence_speed,
-                      absence_key, shared_key, shared_p)
-
-
-@leaf_jit
-def first_failure(dist: np.ndarray, tbf_row: int, pool: np.ndarray, failure_key: np.uint64,
-                  clock: np.ndarray, r: int) -> None:
-    """Start resource r's failure clock: work until failure 0 (row 0: never fails)."""
+def first_failure(breakdowns: Breakdowns, clock: np.ndarray, r: int) -> None:
+    """Start resource r's failure clock: work until failure 0 (``tbf_row`` 0: never fails)."""
     clock[r, 1] = 0.0
-    if tbf_row == 0:
+    if breakdowns.tbf_row == 0:
         clock[r, 0] = math.inf
     else:
-        clock[r, 0] = max(sample(dist, tbf_row, pool, variate_key(failure_key, 0)), 0.0)
+        b = breakdowns
+        clock[r, 0] = max(sample(b.table, b.tbf_row, b.pool, variate_key(b.failure_key, 0)), 0.0)

@@ -19,24 +19,51 @@ planned but whose reliability factor failed (the article's model, consequence
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
-from riskengine._jit import jit, leaf_inline, leaf_jit
+from riskengine._jit import step_jit
 from riskengine.adherence import arrays as ar
 from riskengine.adherence import sequence as sq
-from riskengine.model.common import CAUSES
+from riskengine.simulation.codes import N_CAUSES, Account, Cause
+from riskengine.simulation.records import Adherence, Operations, Outputs
 
 FAILED = 5  # deviation code of a reliability-factor miss (after the adherence codes)
-KNOCK_ON = CAUSES.index("knock-on")
-PLANNING = CAUSES.index("planning")
-ABSENTEEISM = CAUSES.index("absenteeism")
-QUALITY = CAUSES.index("quality")
-OPERATIONAL = CAUSES.index("operational")
 
 
-@jit
-def judge_work(op_bucket: np.ndarray, op_resource: np.ndarray, n_resources: int, n_buckets: int):
+class Judgement(NamedTuple):
+    """What :func:`judge` finds in one replication."""
+
+    counts: np.ndarray  # (buckets, N_COUNTS) adherence counts (:mod:`riskengine.adherence.arrays`)
+    code: np.ndarray  # per operation: deviation code (HIT = 0, ..., FAILED)
+    miss_cause: np.ndarray  # its miss cause, -1: a HIT
+    lost: np.ndarray  # units of the plan it lost
+
+
+class JudgeWork(NamedTuple):
+    """The work arrays of :func:`judge` (:func:`judge_work`)."""
+
+    op_group: np.ndarray  # per operation: its (bucket, resource) group, -1: not judged
+    n_groups: int
+    group_bucket: np.ndarray  # per group: its bucket
+    done_bucket: np.ndarray  # per operation: bucket of its completion, -1: none
+    seq_group: np.ndarray  # its group if completed in its planned bucket, else -1
+    weight: np.ndarray  # min(planned, good) units
+    member: np.ndarray  # int8: in sequence
+    touched: np.ndarray  # volume and mix work
+    produced: np.ndarray  # (buckets, products) zeros
+    sequence: sq.SequenceWork
+
+
+def judgement(n: int, n_buckets: int) -> Judgement:
+    """Fresh :class:`Judgement` arrays for ``n`` operations."""
+    return Judgement(np.zeros((n_buckets, ar.N_COUNTS)), np.zeros(n, np.int64), np.zeros(n, np.int64),
+                     np.zeros(n))
+
+
+def judge_work(op_bucket: np.ndarray, op_resource: np.ndarray, n_resources: int, n_buckets: int,
+               n_products: int) -> JudgeWork:
     """The work arrays :func:`judge` needs for a plan (allocate once, reuse for every replication).
 
     Besides scratch, they hold each operation's (bucket, resource) group for
@@ -45,93 +72,75 @@ def judge_work(op_bucket: np.ndarray, op_resource: np.ndarray, n_resources: int,
     with operations, not with buckets x resources.
     """
     n = op_bucket.shape[0]
-    seen = np.full(n_buckets * n_resources, -1, np.int64)
-    for i in range(n):
-        if op_bucket[i] >= 0:
-            seen[op_bucket[i] * n_resources + op_resource[i]] = 0
-    n_groups = 0
-    group_bucket = np.empty(n, np.int64)
-    for g in range(seen.shape[0]):
-        if seen[g] == 0:
-            seen[g] = n_groups
-            group_bucket[n_groups] = g // n_resources
-            n_groups += 1
+    judged = op_bucket >= 0
+    cell = op_bucket * n_resources + op_resource
+    cells = np.unique(cell[judged])  # the groups in (bucket, resource) order
     op_group = np.full(n, -1, np.int64)
-    for i in range(n):
-        if op_bucket[i] >= 0:
-            op_group[i] = seen[op_bucket[i] * n_resources + op_resource[i]]
-    first, items, pos, w, ones, flags, best, pred, sort_order, rank, tree_value, tree_item = \
-        sq.sequence_work(n, n_groups)
-    return (op_group, n_groups, group_bucket[:max(n_groups, 1)].copy(), np.empty(n, np.int64),
-            np.empty(n, np.int64), np.empty(n), np.zeros(n, np.int8), np.empty(n, np.int64),
-            first, items, pos, w, ones, flags, best, pred, sort_order, rank, tree_value, tree_item)
+    op_group[judged] = np.searchsorted(cells, cell[judged])
+    group_bucket = cells // n_resources if cells.shape[0] else np.zeros(1, np.int64)
+    return JudgeWork(op_group, int(cells.shape[0]), group_bucket.astype(np.int64), np.zeros(n, np.int64),
+                     np.zeros(n, np.int64), np.zeros(n), np.zeros(n, np.int8), np.zeros(n, np.int64),
+                     np.zeros((n_buckets, n_products)), sq.sequence_work(n, int(cells.shape[0])))
 
 
-@leaf_jit
-def judge(op_bucket: np.ndarray, op_position: np.ndarray, op_product: np.ndarray,
-          op_quantity: np.ndarray, planned: np.ndarray, planned_total: np.ndarray, bucket_hours: float,
-          lateness_tolerance: float, quantity_tolerance: float, order: np.ndarray, n_started: int,
-          start: np.ndarray, end: np.ndarray, good: np.ndarray, delay_cause: np.ndarray,
-          moved_cause: np.ndarray, factor_cause: np.ndarray, counts: np.ndarray,
-          code: np.ndarray, miss_cause: np.ndarray, lost: np.ndarray, produced: np.ndarray,
-          op_group: np.ndarray, n_groups: int, group_bucket: np.ndarray, done_bucket: np.ndarray,
-          seq_group: np.ndarray, weight: np.ndarray, member: np.ndarray, touched: np.ndarray,
-          first: np.ndarray, items: np.ndarray, pos: np.ndarray, w: np.ndarray, ones: np.ndarray,
-          flags: np.ndarray, best: np.ndarray, pred: np.ndarray, sort_order: np.ndarray,
-          rank: np.ndarray, tree_value: np.ndarray, tree_item: np.ndarray) -> None:
-    """Fill the bucket ``counts`` and each operation's deviation ``code``, ``miss_cause``
-    (-1 for a HIT) and ``lost`` units.
+@step_jit
+def judge(ops: Operations, adherence: Adherence, factor_misses: bool, out: Outputs, n_started: int,
+          judged: Judgement, work: JudgeWork) -> None:
+    """Fill ``judged``: the bucket counts and each operation's deviation code, miss cause
+    (-1 for a HIT) and lost units.
 
-    ``order[:n_started]`` lists the started operations in execution order;
-    ``planned`` (buckets x products) and ``planned_total`` are the plan's S_i
-    and S; ``produced`` is a zero work matrix of the same shape (left zero).
-    Operations planned to end outside the horizon (``op_bucket < 0``) are not
-    judged (code HIT, no cause). The arguments from ``op_group`` on are the
-    work arrays of :func:`judge_work`; nothing is allocated.
+    ``out.order[:n_started]`` lists the started operations in execution order.
+    ``factor_misses``: a failed reliability factor makes an operation that
+    executed as planned a MISS (the premises' consequence ``miss``; with
+    ``delay`` the factor delayed it instead). Operations planned to end outside
+    the horizon (``ops.bucket < 0``) are not judged (code HIT, no cause).
+    Nothing is allocated.
     """
-    n = op_bucket.shape[0]
+    n = ops.bucket.shape[0]
+    counts = judged.counts
     n_buckets = counts.shape[0]
+    end, good = out.end, out.good
     for i in range(n):
         b = -1
         if good[i] > 0.0 and math.isfinite(end[i]):
-            b = ar.bucket_of(end[i], 0.0, bucket_hours, n_buckets)
-        done_bucket[i] = b
-        seq_group[i] = op_group[i] if (b >= 0 and b == op_bucket[i]) else -1
-        weight[i] = min(op_quantity[i], good[i])
-    ar.volume_mix(done_bucket, op_product, good, planned, planned_total, produced, counts, touched)
+            b = ar.bucket_of(end[i], 0.0, adherence.bucket_hours, n_buckets)
+        work.done_bucket[i] = b
+        work.seq_group[i] = work.op_group[i] if (b >= 0 and b == ops.bucket[i]) else -1
+        work.weight[i] = min(ops.quantity[i], good[i])
+    ar.volume_mix(work.done_bucket, ops.product, good, adherence.planned, adherence.planned_total,
+                  work.produced, counts, work.touched)
     for b in range(n_buckets):
         for j in range(ar.ORDERS_BUILT, ar.N_COUNTS):
             counts[b, j] = 0.0
-    sq.sequence_counts(order, n_started, seq_group, n_groups, group_bucket, op_position, weight, counts,
-                       member, first, items, pos, w, ones, flags, best, pred, sort_order, rank,
-                       tree_value, tree_item)
+    sq.sequence_counts(out.order, n_started, work.seq_group, work.n_groups, work.group_bucket, ops.position,
+                       work.weight, counts, work.member, work.sequence)
     for i in range(n):
-        miss_cause[i] = -1
-        lost[i] = 0.0
-        if op_bucket[i] < 0:
-            code[i] = ar.HIT
+        judged.miss_cause[i] = -1
+        judged.lost[i] = 0.0
+        if ops.bucket[i] < 0:
+            judged.code[i] = ar.HIT
             continue
-        deadline = (op_bucket[i] + 1) * bucket_hours + lateness_tolerance
-        c = ar.classify(good[i], end[i], op_quantity[i], deadline, quantity_tolerance,
-                        seq_group[i] >= 0, member[i] == 1)
-        if c == ar.HIT and factor_cause[i] >= 0:
+        deadline = (ops.bucket[i] + 1) * adherence.bucket_hours + adherence.lateness_tolerance
+        c = ar.classify(good[i], end[i], ops.quantity[i], deadline, adherence.quantity_tolerance,
+                        work.seq_group[i] >= 0, work.member[i] == 1)
+        if c == ar.HIT and factor_misses and out.factor_cause[i] >= 0:
             c = FAILED
-            miss_cause[i] = factor_cause[i]
-            lost[i] = op_quantity[i]
+            judged.miss_cause[i] = out.factor_cause[i]
+            judged.lost[i] = ops.quantity[i]
         elif c == ar.NOT_EXECUTED:
-            miss_cause[i] = delay_cause[i] if delay_cause[i] >= 0 else PLANNING
+            judged.miss_cause[i] = out.delay_cause[i] if out.delay_cause[i] >= 0 else Cause.PLANNING
         elif c == ar.LATE:
-            miss_cause[i] = delay_cause[i] if delay_cause[i] >= 0 else KNOCK_ON
+            judged.miss_cause[i] = out.delay_cause[i] if out.delay_cause[i] >= 0 else Cause.KNOCK_ON
         elif c == ar.SHORT:
-            miss_cause[i] = QUALITY
+            judged.miss_cause[i] = Cause.QUALITY
         elif c == ar.OUT_OF_SEQUENCE:
-            miss_cause[i] = moved_cause[i] if moved_cause[i] >= 0 else OPERATIONAL
+            judged.miss_cause[i] = out.moved_cause[i] if out.moved_cause[i] >= 0 else Cause.OPERATIONAL
         if c != ar.HIT and c != FAILED:
-            lost[i] = ar.lost_units(c, good[i], op_quantity[i])
-        code[i] = c
+            judged.lost[i] = ar.lost_units(c, good[i], ops.quantity[i])
+        judged.code[i] = c
 
 
-@leaf_inline
+@step_jit
 def root_cause(delay: np.ndarray) -> int:
     """The cause (code) with the largest positive delay; ties to the earlier code; -1 if none."""
     best = 0.0
@@ -144,7 +153,7 @@ def root_cause(delay: np.ndarray) -> int:
     return cause
 
 
-@leaf_inline
+@step_jit
 def start_delay(delay: np.ndarray, planned: float, s: float, plain: float, begin: float,
                 cause: int) -> float:
     """Add an operation's start delay to ``delay`` (hours per cause); return the binding part.
@@ -172,15 +181,15 @@ def start_delay(delay: np.ndarray, planned: float, s: float, plain: float, begin
     binding = s1 - planned
     calendar = p1 - s1
     delay[cause] += binding
-    delay[ABSENTEEISM] += begin - p1
+    delay[Cause.ABSENTEEISM] += begin - p1
     if binding > 0.0:
         delay[cause] += calendar
         return binding + calendar
-    delay[PLANNING] += calendar
+    delay[Cause.PLANNING] += calendar
     return 0.0
 
 
-@leaf_inline
+@step_jit
 def inherits(delay: np.ndarray, root: int, cause: int, inherited: float) -> bool:
     """Whether an operation's delay continues the one it inherited (its origin is the
     predecessor's): the root cause is the inherited cause and the inherited part is at least
@@ -188,7 +197,7 @@ def inherits(delay: np.ndarray, root: int, cause: int, inherited: float) -> bool
     return inherited > 0.0 and root == cause and inherited >= delay[cause] - inherited
 
 
-@leaf_inline
+@step_jit
 def execution_gap(delay: np.ndarray, gap: float, planned_gap: float, plan_gap: float,
                   inherited: float) -> float:
     """Charge the non-working time crossed during setup and processing; return the inherited
@@ -226,6 +235,33 @@ def execution_gap(delay: np.ndarray, gap: float, planned_gap: float, plan_gap: f
                 delay[k] += delay[k] * scale
         inherited += inherited * scale
     else:
-        delay[PLANNING] += extra
-    delay[PLANNING] += plan_gap - planned_gap
+        delay[Cause.PLANNING] += extra
+    delay[Cause.PLANNING] += plan_gap - planned_gap
     return inherited
+
+
+@step_jit
+def delay_causes(delay: np.ndarray, ops: Operations, i: int, start: tuple, setup: float, work: float,
+                 account: np.ndarray) -> tuple[int, bool]:
+    """The root cause of late operation i's delay, and whether it continues the delay it
+    inherited (then its origin is the source's, :func:`inherits`).
+
+    ``start`` is ``(begin, s, plain, cause, source)`` of the engines' start time,
+    ``setup`` and ``work`` the actual hours, ``account`` the time accounting of
+    its execution (:class:`~riskengine.simulation.codes.Account`). ``delay``
+    receives the hours per cause: the start delay (:func:`start_delay`), the
+    overruns (setup, performance, repairs, absent or slow shifts) and the
+    non-working time crossed (:func:`execution_gap`).
+    """
+    begin, s, plain, cause, source = start
+    for k in range(N_CAUSES):
+        delay[k] = 0.0
+    inherited = start_delay(delay, ops.start[i], s, plain, begin, cause)
+    delay[Cause.BREAKDOWN] += account[Account.REPAIR]
+    delay[Cause.PERFORMANCE] += work - ops.work[i]
+    delay[Cause.ABSENTEEISM] += account[Account.LOST_ABSENCE]
+    delay[Cause.SETUP] += setup - ops.setup[i]
+    planned_gap = (ops.end[i] - ops.start[i]) - (ops.work[i] + ops.setup[i])
+    inherited = execution_gap(delay, account[Account.GAP_CALENDAR], planned_gap, ops.plan_gap[i], inherited)
+    root = root_cause(delay)
+    return root, source >= 0 and inherits(delay, root, cause, inherited)

@@ -1,7 +1,10 @@
 """The reference simulator: the execution semantics of docs/design.md section 3 as a SimPy model.
 
 This is the readable specification; the numba kernel must give the same
-per-replication results for the same seed. One SimPy process per resource:
+per-replication results for the same seed. Both read the model's records
+(:mod:`riskengine.simulation.records`) by the same names, and each step of
+the kernel is a function named after the method here that specifies it
+(:mod:`riskengine.simulation.kernel` lists them). One SimPy process per resource:
 
 1. When the resource is free at time ``t`` it *decides* its next operation
    among the pending ones (planned sequence order):
@@ -22,6 +25,8 @@ per-replication results for the same seed. One SimPy process per resource:
 
 2. If a routing predecessor of the chosen operation has not been started yet
    (its end is unknown), the resource waits until one is, then decides again.
+   Otherwise it *commits*: the operation leaves the pending list, and the
+   operations passed over keep the cause of the move.
 
 3. The start is the latest of: the resource free, the planned start (unless
    early start), the predecessors' ends, the materials' arrival, plus a
@@ -49,7 +54,8 @@ Non-working time crossed during setup and processing
 the execution crossed, ``G_w`` the gap the plan's window holds (window minus
 planned setup and work) and ``G_0`` the gap the planned setup and work cross
 when run undisturbed from the planned start on the resource's calendar
-(:func:`riskengine.simulation.mechanics.planned_gap_crossed`). ``G_0 - G_w``
+(:func:`riskengine.simulation.mechanics.planned_gap_crossed`, computed once
+per plan: ``ops.plan_gap``). ``G_0 - G_w``
 is the plan's own error (a window too short for its work across a break):
 ``planning``. The rest, ``X = G - G_0``, is the non-working time the
 disruptions pushed the work into: when ``X > 0`` it is shared by the causes
@@ -96,36 +102,23 @@ import simpy
 
 from riskengine.simulation import mechanics as mech
 from riskengine.simulation import rng
-from riskengine.simulation.compile import CAUSE, RULE_SAME_FAMILY, Compiled
-from riskengine.simulation.outcome import (
-    PLANNING,
-    execution_gap,
-    inherits,
-    root_cause,
-    start_delay,
-)
+from riskengine.simulation.codes import N_ACCOUNT, N_CAUSES, Account, Cause, DeviationRule, Stream
+from riskengine.simulation.compile import Compiled
+from riskengine.simulation.outcome import delay_causes
 from riskengine.simulation.parameters import parameterized
+from riskengine.simulation.records import model_of, outputs
 from riskengine.simulation.sampling import binomial, sample
-
-MATERIAL = CAUSE["material"]
-ABSENTEEISM = CAUSE["absenteeism"]
-OPERATIONAL = CAUSE["operational"]
-LOCAL_DECISION = CAUSE["local-decision"]
-SETUP, PERFORMANCE, BREAKDOWN = CAUSE["setup"], CAUSE["performance"], CAUSE["breakdown"]
 
 
 class ReplicationResult:
-    """Per-operation results of one replication (arrays over operations)."""
+    """Per-operation results of one replication: the arrays of
+    :class:`~riskengine.simulation.records.Outputs` (``outputs``, also one attribute each)
+    and how many operations started."""
 
     def __init__(self, n: int):
-        self.start = np.full(n, math.inf)
-        self.end = np.full(n, math.inf)
-        self.good = np.zeros(n)
-        self.delay_cause = np.full(n, -1, np.int64)
-        self.moved_cause = np.full(n, -1, np.int64)
-        self.factor_cause = np.full(n, -1, np.int64)
-        self.order = np.full(n, -1, np.int64)  # operations in the order they were started
-        self.origin = np.arange(n, dtype=np.int64)  # where each operation's delay began
+        self.outputs = outputs(n)
+        (self.start, self.end, self.good, self.delay_cause, self.moved_cause, self.factor_cause,
+         self.order, self.origin) = self.outputs
         self.n_started = 0
 
 
@@ -145,50 +138,52 @@ class Reference:
 
     def __init__(self, c: Compiled, seed: int, replication: int, log: bool = False):
         self.c, self.seed, self.rep = c, seed, replication
+        self.m = model_of(c)
         self.log = EventLog(c.n_ops, c.n_resources) if log else None
         self.env = simpy.Environment()
         n = c.n_ops
         self.out = ReplicationResult(n)
         self.committed = [self.env.event() for _ in range(n)]
         self.displaced = np.full(n, -1, np.int64)  # cause of being passed over, if any
-        self.arrival = np.array([self._arrival(m) for m in range(c.mat_entity.shape[0])])
+        self.arrival = np.array([self._arrival(k) for k in range(self.m.materials.entity.shape[0])])
         self._shared_drivers()
 
-    def key(self, stream: int, entity: np.uint64) -> np.uint64:
+    def key(self, stream: Stream, entity: np.uint64) -> np.uint64:
         return np.uint64(rng.derive(self.seed, self.rep, stream, entity))
 
-    def _arrival(self, m: int) -> float:
-        """Arrival of material lot m: planned + late delay + rejection delay (uniforms 0-3)."""
-        c = self.c
-        k = self.key(rng.STREAM_MATERIAL, c.mat_entity[m])
-        t = c.mat_base[m]
-        if c.mat_late_p[m] > 0 and rng.uniform(k, 0) < c.mat_late_p[m]:
-            t += max(sample(c.dist, c.mat_late_row[m], c.pool, vkey(k, 1)), 0.0)
-        if c.mat_reject_p[m] > 0 and rng.uniform(k, 2) < c.mat_reject_p[m]:
-            t += max(sample(c.dist, c.mat_reject_row[m], c.pool, vkey(k, 3)), 0.0)
+    def _arrival(self, k: int) -> float:
+        """Arrival of material lot k: planned + late delay + rejection delay (uniforms 0-3)."""
+        mat, dists = self.m.materials, self.m.dists
+        key = self.key(Stream.MATERIAL, mat.entity[k])
+        t = mat.base[k]
+        if mat.late_p[k] > 0 and rng.uniform(key, 0) < mat.late_p[k]:
+            t += max(sample(dists.table, mat.late_row[k], dists.pool, vkey(key, 1)), 0.0)
+        if mat.reject_p[k] > 0 and rng.uniform(key, 2) < mat.reject_p[k]:
+            t += max(sample(dists.table, mat.reject_row[k], dists.pool, vkey(key, 3)), 0.0)
         return t
 
     def _shared_drivers(self) -> None:
         """Shared material drivers (common shocks), after every lot's own delays: driver d
-        occurs with probability drv_p[d] (uniform 0 of its key) and then adds one delay
+        occurs with probability ``p[d]`` (uniform 0 of its key) and then adds one delay
         (variate 1) to the arrival of each of its materials
         (:class:`riskengine.model.premises.MaterialDriver`)."""
-        c = self.c
-        for d in range(c.drv_p.shape[0]):
-            k = self.key(rng.STREAM_DRIVER, c.drv_entity[d])
-            if c.drv_ptr[d + 1] > c.drv_ptr[d] and c.drv_p[d] > 0 and rng.uniform(k, 0) < c.drv_p[d]:
-                shock = max(sample(c.dist, c.drv_row[d], c.pool, vkey(k, 1)), 0.0)
-                for m in c.drv_idx[c.drv_ptr[d]:c.drv_ptr[d + 1]]:
-                    self.arrival[m] += shock
+        drv, dists = self.m.drivers, self.m.dists
+        for d in range(drv.p.shape[0]):
+            key = self.key(Stream.DRIVER, drv.entity[d])
+            if drv.ptr[d + 1] > drv.ptr[d] and drv.p[d] > 0 and rng.uniform(key, 0) < drv.p[d]:
+                shock = max(sample(dists.table, drv.row[d], dists.pool, vkey(key, 1)), 0.0)
+                for k in drv.idx[drv.ptr[d]:drv.ptr[d + 1]]:
+                    self.arrival[k] += shock
 
     # -- the questions a resource asks when it decides --------------------------------------
 
     def preds(self, i: int) -> list[int]:
-        return list(self.c.pred_idx[self.c.pred_ptr[i]:self.c.pred_ptr[i + 1]])
+        g = self.m.graph
+        return list(g.pred_idx[g.pred_ptr[i]:g.pred_ptr[i + 1]])
 
     def material_ready(self, i: int) -> float:
-        mats = self.c.mat_idx[self.c.mat_ptr[i]:self.c.mat_ptr[i + 1]]
-        return max((self.arrival[m] for m in mats), default=-math.inf)
+        g = self.m.graph
+        return max((self.arrival[k] for k in g.mat_idx[g.mat_ptr[i]:g.mat_ptr[i + 1]]), default=-math.inf)
 
     def ready(self, i: int, t: float) -> bool:
         """Predecessors ended and materials arrived by t."""
@@ -198,42 +193,57 @@ class Reference:
                last_family: int) -> tuple[int, int, float]:
         """The operation the resource takes next, the cause of its move (-1: none) and the
         time before which it may not start (a moved operation takes the head's slot)."""
-        c = self.c
+        ops, opt = self.m.ops, self.m.options
         head = pending[0]
-        slot = t if c.early_start else max(t, c.op_start[head])
-        if c.deviation_p > 0:
-            u = rng.uniform(self.key(rng.STREAM_DEVIATION, c.res_entity[r]), decision)
-            if u < c.deviation_p:
-                window = [i for i in pending[:c.deviation_window] if self.ready(i, t)]
-                pick = -1
-                if c.deviation_rule == RULE_SAME_FAMILY:
-                    pick = next((i for i in window if last_family >= 0
-                                 and c.op_family[i] == last_family), -1)
-                elif window:
-                    pick = min(window, key=lambda i: c.op_work[i])  # first of the least work
-                if pick >= 0 and pick != head:
-                    return pick, OPERATIONAL, slot
-        if c.next_ready and self.material_ready(head) > slot:
-            for i in pending[1:c.resequence_window]:
+        slot = t if opt.early_start else max(t, ops.start[head])
+        deviation_p = opt.deviation_p[0]
+        if deviation_p > 0 and rng.uniform(self.key(Stream.DEVIATION, self.m.resources.entity[r]),
+                                           decision) < deviation_p:
+            window = [i for i in pending[:opt.deviation_window] if self.ready(i, t)]
+            pick = -1
+            if opt.deviation_rule == DeviationRule.SAME_FAMILY:
+                pick = next((i for i in window if last_family >= 0 and ops.family[i] == last_family), -1)
+            elif window:
+                pick = min(window, key=lambda i: ops.work[i])  # first of the least work
+            if pick >= 0 and pick != head:
+                return pick, Cause.OPERATIONAL, slot
+        if opt.next_ready and self.material_ready(head) > slot:
+            for i in pending[1:opt.resequence_window]:
                 if self.ready(i, t):
-                    return i, LOCAL_DECISION, slot
+                    return i, Cause.LOCAL_DECISION, slot
         return head, -1, slot
+
+    def commit(self, i: int, moved: int, pending: list[int]) -> None:
+        """Take operation i off the pending list as the next start; the operations passed over
+        keep the cause of the move."""
+        out = self.out
+        k = pending.index(i)
+        for skipped in pending[:k]:
+            if self.displaced[skipped] < 0:
+                self.displaced[skipped] = moved
+        out.moved_cause[i] = moved
+        out.order[out.n_started] = i
+        out.n_started += 1
+        pending.pop(k)
 
     # -- the resource process ------------------------------------------------------------------
 
     def resource(self, r: int):
-        c, out = self.c, self.out
-        pending = list(c.seq_idx[c.seq_ptr[r]:c.seq_ptr[r + 1]])
-        calendar = (c.cal_start, c.cal_end, c.cal_ptr[r], c.cal_ptr[r + 1])
-        d = c.res_driver[r]  # its shared absenteeism driver (-1: none), same key for all its crews
-        absence = (c.res_shift_hours[r], c.res_absence_p[r], c.res_absence_speed[r],
-                   self.key(rng.STREAM_ABSENCE, c.res_entity[r]),
-                   self.key(rng.STREAM_DRIVER, c.drv_entity[d]) if d >= 0 else np.uint64(0),
-                   c.drv_p[d] if d >= 0 else 0.0)
-        failure_key = self.key(rng.STREAM_FAILURE, c.res_entity[r])
-        repair_key = self.key(rng.STREAM_REPAIR, c.res_entity[r])
+        m = self.m
+        res = m.resources
+        pending = list(m.graph.seq_idx[m.graph.seq_ptr[r]:m.graph.seq_ptr[r + 1]])
+        calendar = mech.Intervals(m.calendars.start, m.calendars.end, int(m.calendars.ptr[r]),
+                                  int(m.calendars.ptr[r + 1]))
+        d = res.driver[r]  # its shared absenteeism driver (-1: none), same key for all its crews
+        absence = mech.Absence(res.shift_hours[r], res.absence_p[r], res.absence_speed[r],
+                               self.key(Stream.ABSENCE, res.entity[r]),
+                               self.key(Stream.DRIVER, m.drivers.entity[d]) if d >= 0 else np.uint64(0),
+                               m.drivers.p[d] if d >= 0 else 0.0)
+        breakdowns = mech.Breakdowns(m.dists.table, m.dists.pool, res.tbf_row[r], res.ttr_row[r],
+                                     self.key(Stream.FAILURE, res.entity[r]),
+                                     self.key(Stream.REPAIR, res.entity[r]))
         clock = np.zeros((1, 2))  # this resource's failure clock
-        mech.first_failure(c.dist, c.res_tbf_row[r], c.pool, failure_key, clock, 0)
+        mech.first_failure(breakdowns, clock, 0)
         t, decision, last_family, previous = 0.0, 0, -1, -1
         while pending:
             i, moved, slot = self.choose(r, pending, t, decision, last_family)
@@ -242,22 +252,15 @@ class Reference:
                 woken = yield simpy.AnyOf(self.env, unknown)
                 t = max(t, max(woken.values()))
                 continue
-            k = pending.index(i)
-            for skipped in pending[:k]:
-                if self.displaced[skipped] < 0:
-                    self.displaced[skipped] = moved
-            out.moved_cause[i] = moved
-            out.order[out.n_started] = i
-            out.n_started += 1
-            pending.pop(k)
+            self.commit(i, int(moved), pending)
             decision += 1
             start = self.start_time(i, t, slot, previous, calendar, absence)
-            self.execute(i, r, start, calendar, absence, failure_key, repair_key, clock)
+            self.execute(i, r, start, calendar, absence, breakdowns, clock)
             self.committed[i].succeed(t)
-            if not math.isfinite(out.end[i]):
+            if not math.isfinite(self.out.end[i]):
                 return  # the calendar ran out: nothing more runs on this resource
-            yield self.env.timeout(max(out.end[i] - self.env.now, 0.0))
-            t, last_family, previous = out.end[i], c.op_family[i], i
+            yield self.env.timeout(max(self.out.end[i] - self.env.now, 0.0))
+            t, last_family, previous = self.out.end[i], m.ops.family[i], i
 
     def start_time(self, i, t, slot, previous, calendar, absence) -> tuple[float, float, float, int, int]:
         """Start of operation i (not before ``slot``) and what delayed it.
@@ -266,23 +269,24 @@ class Reference:
         binding constraints (resource free, slot, predecessors, materials,
         reliability delay) and ``cause`` the cause of the binding one; ``plain``
         the next working instant of the calendar from ``s`` and ``begin`` the
-        next one with the crew present (``s <= plain <= begin``); ``source`` the
+        next one with the crew present (``s <= plain <= begin``,
+        :func:`~riskengine.simulation.mechanics.start_instants`); ``source`` the
         operation whose delay was inherited (a predecessor or the previous
         operation on the resource, -1: none), for the origin of the delay.
         """
-        c, out = self.c, self.out
+        m, out = self.m, self.out
         s, cause, source = t, -2, -1  # -2: the resource itself was the binding constraint
         if slot > s:
-            s, cause = slot, PLANNING
+            s, cause = slot, Cause.PLANNING
         for p in self.preds(i):
             if out.end[p] > s:
                 s = out.end[p]
-                cause, source = (out.delay_cause[p], p) if out.delay_cause[p] >= 0 else (PLANNING, -1)
+                cause, source = (out.delay_cause[p], p) if out.delay_cause[p] >= 0 else (Cause.PLANNING, -1)
         if self.material_ready(i) > s:
-            s, cause, source = self.material_ready(i), MATERIAL, -1
-        if c.reliability_delay and out.factor_cause[i] >= 0:
-            k = self.key(rng.STREAM_RELIABILITY_DELAY, c.op_entity[i])
-            s += max(sample(c.dist, c.reliability_delay_row, c.pool, vkey(k, 0)), 0.0)
+            s, cause, source = self.material_ready(i), Cause.MATERIAL, -1
+        if m.options.reliability_delay and out.factor_cause[i] >= 0:
+            k = self.key(Stream.RELIABILITY_DELAY, m.ops.entity[i])
+            s += max(sample(m.dists.table, m.options.reliability_delay_row, m.dists.pool, vkey(k, 0)), 0.0)
             cause, source = out.factor_cause[i], -1
         if cause == -2:
             if self.displaced[i] >= 0:
@@ -290,93 +294,83 @@ class Reference:
             elif previous >= 0 and out.delay_cause[previous] >= 0:
                 cause, source = out.delay_cause[previous], previous
             else:
-                cause = PLANNING
-        begin = mech.next_start(s, *calendar, *absence)
-        plain = begin
-        if begin > s and (absence[1] > 0.0 or absence[5] > 0.0) and absence[2] <= 0.0:  # skipped
-            plain = mech.next_start(s, *calendar, absence[0], 0.0, 1.0, absence[3], absence[4], 0.0)
-        return begin, s, plain, cause, source
+                cause = Cause.PLANNING
+        begin, plain = mech.start_instants(s, calendar, absence)
+        return begin, s, plain, int(cause), int(source)
 
-    def execute(self, i, r, start, calendar, absence, failure_key, repair_key, clock) -> None:
+    def operation_draws(self, i: int, r: int) -> tuple[float, float, float]:
+        """Actual setup (planned x overrun), processing work (planned / performance) and good
+        units (planned - binomial scrap) of operation i on resource r."""
+        ops, res, dists = self.m.ops, self.m.resources, self.m.dists
+        setup = ops.setup[i]
+        if setup > 0 and res.setup_row[r] > 0:
+            k = self.key(Stream.SETUP, ops.entity[i])
+            setup *= max(sample(dists.table, res.setup_row[r], dists.pool, vkey(k, 0)), 0.0)
+        work = ops.work[i]
+        if res.performance_row[r] > 0:
+            k = self.key(Stream.PERFORMANCE, ops.entity[i])
+            factor = sample(dists.table, res.performance_row[r], dists.pool, vkey(k, 0))
+            work /= max(factor, 1e-6)
+        good = ops.quantity[i]
+        if res.scrap[r] > 0:
+            k = self.key(Stream.SCRAP, ops.entity[i])
+            good -= binomial(int(math.floor(good)), res.scrap[r], rng.uniform(k, 0))
+        return setup, work, good
+
+    def execute(self, i, r, start, calendar, absence, breakdowns, clock) -> None:
         """Setup and processing of operation i from ``start`` (:meth:`start_time`); record its
         results."""
-        c, out = self.c, self.out
-        begin, s, plain, start_cause, source = start
-        account = np.zeros(mech.N_ACCOUNT)
-        setup = c.op_setup[i]
-        if setup > 0 and c.res_setup_row[r] > 0:
-            k = self.key(rng.STREAM_SETUP, c.op_entity[i])
-            setup *= max(sample(c.dist, c.res_setup_row[r], c.pool, vkey(k, 0)), 0.0)
-        after_setup = mech.advance(begin, setup, *calendar, *absence, account)
-        work = c.op_work[i]
-        if c.res_performance_row[r] > 0:
-            k = self.key(rng.STREAM_PERFORMANCE, c.op_entity[i])
-            factor = sample(c.dist, c.res_performance_row[r], c.pool, vkey(k, 0))
-            work /= max(factor, 1e-6)
+        out = self.out
+        begin, source = start[0], start[4]
+        setup, work, good = self.operation_draws(i, r)
+        account = np.zeros(N_ACCOUNT)
+        after_setup = mech.advance(begin, setup, calendar, absence, account)
         end = after_setup
         if math.isfinite(after_setup) and self.log is not None:
             self.log.setup_hours[i], self.log.run_hours[i] = setup, work
-            end = self.process_logged(r, after_setup, work, calendar, absence, failure_key,
-                                      repair_key, clock, account)
+            end = self.process_logged(r, after_setup, work, calendar, absence, breakdowns, clock, account)
         elif math.isfinite(after_setup):
-            end = mech.process(after_setup, work, *calendar, *absence, c.dist, c.res_tbf_row[r],
-                               c.res_ttr_row[r], c.pool, failure_key, repair_key, clock, 0, account)
-        good = c.op_quantity[i]
-        if c.res_scrap[r] > 0:
-            units = int(math.floor(good))
-            k = self.key(rng.STREAM_SCRAP, c.op_entity[i])
-            good -= binomial(units, c.res_scrap[r], rng.uniform(k, 0))
+            end = mech.process(after_setup, work, calendar, absence, breakdowns, clock, 0, account)
         out.start[i], out.end[i] = begin, end
         out.good[i] = good if math.isfinite(end) else 0.0
-        if end > c.op_end[i]:
-            delay = np.zeros(len(CAUSE))
-            inherited = start_delay(delay, c.op_start[i], s, plain, begin, start_cause)
-            delay[BREAKDOWN] += account[mech.REPAIR]
-            delay[PERFORMANCE] += work - c.op_work[i]
-            delay[ABSENTEEISM] += account[mech.LOST_ABSENCE]
-            delay[SETUP] += setup - c.op_setup[i]
-            planned_gap = (c.op_end[i] - c.op_start[i]) - (c.op_work[i] + c.op_setup[i])
-            plan_gap = mech.planned_gap_crossed(c.op_start[i], c.op_setup[i] + c.op_work[i], *calendar)
-            inherited = execution_gap(delay, account[mech.GAP_CALENDAR], planned_gap, plan_gap,
-                                      inherited)
-            out.delay_cause[i] = root_cause(delay)
-            if source >= 0 and inherits(delay, out.delay_cause[i], start_cause, inherited):
+        if end > self.m.ops.end[i]:
+            root, inherited = delay_causes(np.zeros(N_CAUSES), self.m.ops, i, start, setup, work, account)
+            out.delay_cause[i] = root
+            if inherited:
                 out.origin[i] = out.origin[source]
 
-    def process_logged(self, r, t, work, calendar, absence, failure_key, repair_key, clock,
-                       account) -> float:
+    def process_logged(self, r, t, work, calendar, absence, breakdowns, clock, account) -> float:
         """:func:`riskengine.simulation.mechanics.process` step by step (same draws, same
         arithmetic), recording each breakdown and the resource's processing hours."""
-        c, log = self.c, self.log
-        tbf_row, ttr_row = c.res_tbf_row[r], c.res_ttr_row[r]
-        while tbf_row != 0 and not clock[0, 0] >= work:
-            t = mech.advance_call(t, clock[0, 0], *calendar, *absence, account)
+        log, b = self.log, breakdowns
+        while b.tbf_row != 0 and not clock[0, 0] >= work:
+            t = mech.advance_call(t, clock[0, 0], calendar, absence, account)
             if not math.isfinite(t):
                 return t
             work -= clock[0, 0]
             log.resource_run_hours[r] += clock[0, 0]
             k = int(clock[0, 1])
-            repair = max(sample(c.dist, ttr_row, c.pool, vkey(repair_key, k)), 0.0)
+            repair = max(sample(b.table, b.ttr_row, b.pool, vkey(b.repair_key, k)), 0.0)
             log.breakdowns.append((r, t, t + repair, float(log.resource_run_hours[r])))
             t += repair
-            account[mech.REPAIR] += repair
+            account[Account.REPAIR] += repair
             clock[0, 1] = k + 1
-            clock[0, 0] = max(sample(c.dist, tbf_row, c.pool, vkey(failure_key, k + 1)), 0.0)
-        if tbf_row != 0:
+            clock[0, 0] = max(sample(b.table, b.tbf_row, b.pool, vkey(b.failure_key, k + 1)), 0.0)
+        if b.tbf_row != 0:
             clock[0, 0] -= work
-        end = mech.advance_call(t, work, *calendar, *absence, account)
+        end = mech.advance_call(t, work, calendar, absence, account)
         if math.isfinite(end):
             log.resource_run_hours[r] += work
         return end
 
     def factor_failures(self) -> None:
         """The article's reliability factors: the first failing factor of each operation."""
-        c = self.c
-        for i in range(c.n_ops):
-            k = self.key(rng.STREAM_RELIABILITY, c.op_entity[i])
-            for f in range(c.rel_cause.shape[0]):
-                if rng.uniform(k, c.rel_cause[f]) < c.rel_fail_p[f]:
-                    self.out.factor_cause[i] = c.rel_cause[f]
+        ops, factors = self.m.ops, self.m.factors
+        for i in range(ops.entity.shape[0]):
+            k = self.key(Stream.RELIABILITY, ops.entity[i])
+            for f in range(factors.cause.shape[0]):
+                if rng.uniform(k, factors.cause[f]) < factors.fail_p[f]:
+                    self.out.factor_cause[i] = factors.cause[f]
                     break
 
     def run(self) -> ReplicationResult:

@@ -19,14 +19,16 @@ lateness of a material lot and the same absences of a shift (common random
 numbers): entities are identified by a 64-bit FNV-1a hash of their *name*,
 not by their position in a plan.
 
-The functions are numba-compiled; ``function.py_func`` is the same code as
+Streams are the codes of :class:`riskengine.simulation.codes.Stream` (one per disruption
+source). The functions are numba-compiled; ``function.py_func`` is the same code as
 plain Python (on numpy uint64 scalars, with wrap-around overflow).
 """
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from riskengine._jit import typed_jit
 
 GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -37,27 +39,8 @@ _S30 = np.uint64(30)
 _S31 = np.uint64(31)
 _TWO_M53 = 1.0 / 9007199254740992.0  # 2**-53
 
-# One stream per disruption source (docs/design.md section 3: its own stream each).
-STREAM_FAILURE = 1  # time to the next breakdown, per resource, k-th failure
-STREAM_REPAIR = 2  # time to repair, per resource, k-th failure
-STREAM_MATERIAL = 3  # lateness of a material lot
-STREAM_ABSENCE = 4  # absenteeism, per resource and shift index
-STREAM_PERFORMANCE = 5  # performance factor, per operation
-STREAM_SCRAP = 6  # scrapped units, per operation
-STREAM_SETUP = 7  # setup overrun factor, per operation (changeover)
-STREAM_DEVIATION = 8  # operator deviation, per resource and decision
-STREAM_RELIABILITY = 9  # the article's per-operation factors, per operation and factor
-STREAM_RELIABILITY_DELAY = 10  # delay after a failed reliability factor
-STREAM_PARAMETERS = 11  # outer-level parameter draws (parameter uncertainty), per draw and parameter
-STREAM_DRIVER = 12  # shared drivers (common shocks), per replication and driver
 
-
-def _typed(signature: str):
-    """Compile with an explicit signature, so Python ints above 2^63 stay unsigned keys."""
-    return numba.njit(signature, cache=True, nogil=True)
-
-
-@_typed("uint64(uint64)")
+@typed_jit("uint64(uint64)")
 def mix64(z: np.uint64) -> np.uint64:
     """SplitMix64's output function (Stafford's Mix13 variant)."""
     z = (z ^ (z >> _S30)) * _M1
@@ -65,13 +48,13 @@ def mix64(z: np.uint64) -> np.uint64:
     return z ^ (z >> _S31)
 
 
-@_typed("uint64(uint64, int64)")
+@typed_jit("uint64(uint64, int64)")
 def splitmix64(state: np.uint64, n: int) -> np.uint64:
     """The n-th output (n = 0, 1, ...) of SplitMix64 seeded with ``state``."""
     return mix64(state + np.uint64(n + 1) * GOLDEN_GAMMA)
 
 
-@_typed("uint64(int64, int64, int64)")
+@typed_jit("uint64(int64, int64, int64)")
 def stream_key(seed: int, replication: int, stream: int) -> np.uint64:
     """The part of :func:`derive` that does not depend on the entity (computed once per
     replication and stream by the kernel): ``derive(s, r, q, e) == mix64(stream_key(s, r, q) ^ e)``."""
@@ -80,19 +63,19 @@ def stream_key(seed: int, replication: int, stream: int) -> np.uint64:
     return mix64(k + np.uint64(stream + 1) * GOLDEN_GAMMA)
 
 
-@_typed("uint64(int64, int64, int64, uint64)")
+@typed_jit("uint64(int64, int64, int64, uint64)")
 def derive(seed: int, replication: int, stream: int, entity: np.uint64) -> np.uint64:
     """The key of one entity's variates in one stream of one replication."""
     return mix64(stream_key(seed, replication, stream) ^ entity)
 
 
-@_typed("uint64(uint64, int64)")
+@typed_jit("uint64(uint64, int64)")
 def variate_key(key: np.uint64, n: int) -> np.uint64:
     """The key of the n-th variate of ``key`` (its uniforms are ``uniform(vkey, j)``)."""
     return splitmix64(key, n)
 
 
-@_typed("float64(uint64, int64)")
+@typed_jit("float64(uint64, int64)")
 def uniform(key: np.uint64, j: int) -> float:
     """The j-th uniform of ``key``, in the open interval (0, 1): (bits53 + 1/2) 2^-53."""
     bits = splitmix64(key, j) >> _S11

@@ -22,40 +22,39 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
-from riskengine._jit import jit, leaf_inline, leaf_jit
+from riskengine._jit import fused_jit, inner_jit, jit, leaf_jit, vector_jit
 from riskengine.model import distributions as d
+from riskengine.simulation.codes import Sampler
 from riskengine.simulation.rng import uniform, variate_key
 
-FIXED, EXPONENTIAL, LOGNORMAL, GAMMA, WEIBULL, NORMAL, UNIFORM, TRIANGULAR, PERT, EMPIRICAL, BETA = range(11)
-ROW = 5  # code + four parameters
+ROW = 5  # code (:class:`~riskengine.simulation.codes.Sampler`) + four parameters
 
 
 def natural(dist: object) -> tuple[int, list]:
     """The sampler code of a distribution model and its parameters as written (numbers or
     :class:`~riskengine.model.distributions.Uncertain` ones), the input of :func:`encode_row`."""
     if isinstance(dist, d.Fixed):
-        return FIXED, [dist.value]
+        return Sampler.FIXED, [dist.value]
     if isinstance(dist, d.Exponential):
-        return EXPONENTIAL, [dist.mean_]
+        return Sampler.EXPONENTIAL, [dist.mean_]
     if isinstance(dist, d.Lognormal):
-        return LOGNORMAL, [dist.mean_, dist.cv]
+        return Sampler.LOGNORMAL, [dist.mean_, dist.cv]
     if isinstance(dist, d.Gamma):
-        return GAMMA, [dist.mean_, dist.cv]
+        return Sampler.GAMMA, [dist.mean_, dist.cv]
     if isinstance(dist, d.Weibull):
-        return WEIBULL, [dist.shape, dist.scale]
+        return Sampler.WEIBULL, [dist.shape, dist.scale]
     if isinstance(dist, d.Normal):
-        return NORMAL, [dist.mean_, dist.sd]
+        return Sampler.NORMAL, [dist.mean_, dist.sd]
     if isinstance(dist, d.Uniform):
-        return UNIFORM, [dist.low, dist.high]
+        return Sampler.UNIFORM, [dist.low, dist.high]
     if isinstance(dist, d.Pert):
-        return PERT, [dist.low, dist.mode, dist.high]
+        return Sampler.PERT, [dist.low, dist.mode, dist.high]
     if isinstance(dist, d.Triangular):
-        return TRIANGULAR, [dist.low, dist.mode, dist.high]
+        return Sampler.TRIANGULAR, [dist.low, dist.mode, dist.high]
     if isinstance(dist, d.Beta):
-        return BETA, [dist.alpha, dist.beta]
+        return Sampler.BETA, [dist.alpha, dist.beta]
     raise TypeError(f"no sampler for {type(dist).__name__}")
 
 
@@ -71,21 +70,21 @@ def encode_row(code: int, src: np.ndarray, out: np.ndarray) -> None:
     out[2] = src[1]
     out[3] = src[2]
     out[4] = src[3]
-    if code == LOGNORMAL:  # ln X ~ N(mu, s^2), s^2 = ln(1 + cv^2), mu = ln(mean) - s^2 / 2
+    if code == Sampler.LOGNORMAL:  # ln X ~ N(mu, s^2), s^2 = ln(1 + cv^2), mu = ln(mean) - s^2 / 2
         s2 = math.log1p(src[1] * src[1])
         out[1] = math.log(src[0]) - s2 / 2.0
         out[2] = math.sqrt(s2)
-    elif code == GAMMA:  # shape 1 / cv^2, scale mean cv^2
+    elif code == Sampler.GAMMA:  # shape 1 / cv^2, scale mean cv^2
         out[1] = 1.0 / (src[1] * src[1])
         out[2] = src[0] * (src[1] * src[1])
-    elif code == PERT:  # low, high, alpha = 1 + 4 (mode - low) / span, beta = 1 + 4 (high - mode) / span
+    elif code == Sampler.PERT:  # low, high, alpha = 1 + 4 (mode - low)/span, beta = 1 + 4 (high - mode)/span
         span = src[2] - src[0]
         out[1] = src[0]
         out[2] = src[2]
         out[3] = 1.0 + 4.0 * (src[1] - src[0]) / span
         out[4] = 1.0 + 4.0 * (src[2] - src[1]) / span
-    elif code == BETA:
-        out[0] = PERT
+    elif code == Sampler.BETA:
+        out[0] = Sampler.PERT.value
         out[1] = 0.0
         out[2] = 1.0
         out[3] = src[0]
@@ -104,18 +103,18 @@ def encode(dist: object, pool: list[float], value=None) -> tuple[np.ndarray, np.
         src[:2] = len(pool), len(dist.values)
         pool.extend(dist.values)
         row = np.zeros(ROW)
-        row[0] = EMPIRICAL
+        row[0] = Sampler.EMPIRICAL
         row[1:] = src
         return row, src
     code, params = natural(dist)
     for j, x in enumerate(params):
         src[j] = x if value is None else value(x, j)
     row = np.zeros(ROW)
-    encode_row(code, src, row)
+    encode_row(int(code), src, row)  # one compiled version: an int, not the enum member
     return row, src
 
 
-@leaf_inline
+@fused_jit
 def _central_quantile(q: float) -> float:
     """AS241's rational approximation in its central region |q| <= 0.425, q = p - 1/2."""
     r = 0.180625 - q * q
@@ -162,7 +161,7 @@ def normal_quantile(p: float) -> float:
     return -x if q < 0.0 else x
 
 
-@jit
+@inner_jit
 def gamma_variate(shape: float, vkey: np.uint64) -> float:
     """Gamma(shape, 1) by Marsaglia-Tsang, reading uniforms 0, 1, 2, ... of ``vkey``."""
     boost = 1.0
@@ -185,12 +184,7 @@ def gamma_variate(shape: float, vkey: np.uint64) -> float:
             return boost * dd * v
 
 
-#: The numba options of :func:`normal_quantiles`: no check for a division by zero (its
-#: denominators are at least 1), so that the loop compiles to vector instructions.
-_vector_jit = numba.njit(cache=True, nogil=True, _nrt=False, error_model="numpy")
-
-
-@_vector_jit
+@vector_jit  # no check for a division by zero: its denominators are at least 1
 def normal_quantiles(p: np.ndarray, out: np.ndarray) -> None:
     """``out[i] = normal_quantile(p[i])`` for a batch, the same numbers several times faster.
 
@@ -215,44 +209,44 @@ def sample(table: np.ndarray, row: int, pool: np.ndarray, vkey: np.uint64) -> fl
     return sample_known(table, row, pool, vkey, math.nan)
 
 
-@leaf_inline
+@fused_jit
 def sample_known(table: np.ndarray, row: int, pool: np.ndarray, vkey: np.uint64, z: float) -> float:
     """:func:`sample` where ``z``, unless NaN, is ``normal_quantile(uniform(vkey, 0))`` already
     computed (by :func:`normal_quantiles` for a batch)."""
     code = int(table[row, 0])
     a = table[row, 1]
     b = table[row, 2]
-    if code == FIXED:
+    if code == Sampler.FIXED:
         return a
-    if code == GAMMA:
+    if code == Sampler.GAMMA:
         return b * gamma_variate(a, vkey)
-    if code == PERT:
+    if code == Sampler.PERT:
         g1 = gamma_variate(table[row, 3], variate_key(vkey, 1))
         g2 = gamma_variate(table[row, 4], variate_key(vkey, 2))
         return a + (b - a) * g1 / (g1 + g2)
     if z == z:  # the quantile is known: no need to hash the uniform again
-        if code == LOGNORMAL:
+        if code == Sampler.LOGNORMAL:
             return math.exp(a + b * z)
-        if code == NORMAL:
+        if code == Sampler.NORMAL:
             return a + b * z
     u = uniform(vkey, 0)
-    if code == EXPONENTIAL:
+    if code == Sampler.EXPONENTIAL:
         return -a * math.log1p(-u)
-    if code == LOGNORMAL:
+    if code == Sampler.LOGNORMAL:
         return math.exp(a + b * normal_quantile(u))
-    if code == WEIBULL:
+    if code == Sampler.WEIBULL:
         return b * (-math.log1p(-u)) ** (1.0 / a)
-    if code == NORMAL:
+    if code == Sampler.NORMAL:
         return a + b * normal_quantile(u)
-    if code == UNIFORM:
+    if code == Sampler.UNIFORM:
         return a + (b - a) * u
-    if code == TRIANGULAR:
+    if code == Sampler.TRIANGULAR:
         low, mode, high = a, b, table[row, 3]
         split = (mode - low) / (high - low)
         if u < split:
             return low + math.sqrt(u * (high - low) * (mode - low))
         return high - math.sqrt((1.0 - u) * (high - low) * (high - mode))
-    if code == EMPIRICAL:
+    if code == Sampler.EMPIRICAL:
         n = int(b)
         return pool[int(a) + min(int(u * n), n - 1)]
     return math.nan
@@ -277,7 +271,7 @@ def binomial_start(n: int, p: float) -> float:
     return math.exp(n * math.log1p(-q))
 
 
-@leaf_inline
+@fused_jit
 def binomial_prepared(n: int, p: float, u: float, start: float) -> int:
     """:func:`binomial` with ``start = binomial_start(n, p)`` already computed."""
     if n <= 0 or p <= 0.0:
@@ -294,7 +288,7 @@ def binomial_prepared(n: int, p: float, u: float, start: float) -> int:
 _SMALLEST_UNIFORM = 2.0**-54
 
 
-@leaf_jit
+@inner_jit
 def binomial_cdf(n: int, p: float, start: float, out: np.ndarray) -> tuple:
     """The cumulative probabilities :func:`binomial_prepared` inverts, for a table lookup.
 
@@ -333,7 +327,7 @@ def binomial_cdf(n: int, p: float, start: float, out: np.ndarray) -> tuple:
     return k0, length
 
 
-@leaf_jit
+@inner_jit
 def binomial_guide(cdf: np.ndarray, guide: np.ndarray) -> None:
     """Index of a table from :func:`binomial_cdf` (both of the table's length m):
     ``guide[j]`` is the first entry that reaches j / m (m if none)."""
@@ -349,7 +343,7 @@ def binomial_guide(cdf: np.ndarray, guide: np.ndarray) -> None:
 LOOKUP_PAD = 4
 
 
-@leaf_inline
+@fused_jit
 def binomial_lookup(n: int, u: float, cdf: np.ndarray, guide: np.ndarray, lo: int, length: int,
                     k0: int) -> int:
     """The inversion of a table from :func:`binomial_cdf` in ``cdf[lo:lo + length]`` (its
@@ -377,7 +371,7 @@ def binomial_lookup(n: int, u: float, cdf: np.ndarray, guide: np.ndarray, lo: in
     return k0 + k if k < length else n
 
 
-@leaf_inline
+@fused_jit
 def _binomial_lower(n: int, p: float, u: float, pmf: float) -> int:
     """Binomial(n, p) for 0 < p <= 0.5 from one uniform, ``pmf`` = (1 - p)^n."""
     mean = n * p

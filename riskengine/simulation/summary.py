@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from riskengine._jit import jit, leaf_jit
+from riskengine._jit import step_jit
 from riskengine.adherence import arrays as ar
-from riskengine.model.common import CAUSES
+from riskengine.simulation.codes import N_CAUSES
+from riskengine.simulation.outcome import Judgement
+from riskengine.simulation.records import Adherence, Operations
 
-N_CAUSES = len(CAUSES)
 HOLDS, BTS, BTP, VOLUME, MIX, SEQUENCE, FINISH = range(7)
 N_HEAD = 7
 BAND_FIELDS = 4  # score, volume, mix, sequence
@@ -55,31 +57,55 @@ class Layout:
         return self.resources + self.n_resources
 
 
-@jit
-def summary_work(n_bands: int):
+class Tally(NamedTuple):
+    """What :func:`summarize` adds per operation and per cause (integer counts, and hours and
+    units that the engines turn into fixed point once per replication)."""
+
+    hits: np.ndarray  # per operation: replications it was a HIT
+    lateness: np.ndarray  # hours late past its planned end (float)
+    executed: np.ndarray  # replications it was executed
+    causes: np.ndarray  # (operations, causes) misses per cause
+    cause_misses: np.ndarray  # per cause: misses
+    cause_lost: np.ndarray  # per cause: units lost (float)
+
+
+class SummaryWork(NamedTuple):
+    """The work arrays of :func:`summarize`."""
+
+    total: np.ndarray  # counts of the whole horizon
+    ratio: np.ndarray  # ratios of one counts row
+    band: np.ndarray  # (bands, N_COUNTS) counts per band
+
+
+def tally(n: int) -> Tally:
+    """A zero :class:`Tally` for ``n`` operations (hours and units as floats)."""
+    return Tally(np.zeros(n, np.int64), np.zeros(n), np.zeros(n, np.int64), np.zeros((n, N_CAUSES), np.int64),
+                 np.zeros(N_CAUSES, np.int64), np.zeros(N_CAUSES))
+
+
+def summary_work(n_bands: int) -> SummaryWork:
     """The work arrays of :func:`summarize` (allocate once, reuse for every replication)."""
-    return np.zeros(ar.N_COUNTS), np.empty(ar.N_RATIOS), np.zeros((n_bands, ar.N_COUNTS))
+    return SummaryWork(np.zeros(ar.N_COUNTS), np.zeros(ar.N_RATIOS), np.zeros((n_bands, ar.N_COUNTS)))
 
 
-@leaf_jit
-def summarize(op_bucket: np.ndarray, op_day: np.ndarray, op_end: np.ndarray, op_resource: np.ndarray,
-              band_of_bucket: np.ndarray, band_measures: np.ndarray, units_sequence: bool,
-              n_days: int, n_resources: int,
-              end: np.ndarray, code: np.ndarray, miss_cause: np.ndarray, lost: np.ndarray,
-              counts: np.ndarray, row: np.ndarray,
-              op_hits: np.ndarray, op_lateness: np.ndarray, op_executed: np.ndarray,
-              op_causes: np.ndarray, cause_misses: np.ndarray, cause_lost: np.ndarray,
-              total: np.ndarray, ratio: np.ndarray, band: np.ndarray) -> None:
-    """Write a replication's row and add its operations and causes to the accumulators.
+@step_jit
+def summarize(ops: Operations, adherence: Adherence, n_resources: int, end: np.ndarray, judged: Judgement,
+              row: np.ndarray, tally: Tally, work: SummaryWork) -> None:
+    """Write a replication's row and add its operations and causes to ``tally``.
 
     Row: plan holds (1 when every judged operation is a HIT), BTS, BTP,
     volume, mix, sequence of the whole horizon, finish (last finite end),
     then holds-through-day k (every operation planned to end within the first
     k+1 days is a HIT), per band (score = product of its measures, V, M, Sq),
     per bucket (BTS, BTP) and each resource's finish. NaN where nothing was
-    planned. ``total``, ``ratio`` and ``band`` are the work arrays of
-    :func:`summary_work`; nothing is allocated.
+    planned. Nothing is allocated.
     """
+    op_bucket, op_day, op_end, op_resource = ops.bucket, ops.day, ops.end, ops.resource
+    band_of_bucket, band_measures = adherence.band_of_bucket, adherence.band_measures
+    units_sequence, n_days = adherence.units_sequence, adherence.n_days
+    counts, code, miss_cause, lost = judged
+    op_hits, op_lateness, op_executed, op_causes, cause_misses, cause_lost = tally
+    total, ratio, band = work
     n_buckets = counts.shape[0]
     n_bands = band_measures.shape[0]
     first_miss_day = n_days
