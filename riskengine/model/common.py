@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
 
@@ -95,6 +95,11 @@ CAUSES: tuple[str, ...] = (
     "knock-on",
     "unknown",
 )
+
+#: The default of an optional input field that a document may leave out but not set to null: the
+#: field keeps its type in the JSON Schema and in validation, and reads None when absent (typed
+#: ``Any`` so that the type checker accepts None as the default of a field declared ``str``).
+ABSENT: Any = None
 
 #: Size limits that keep a request from exhausting the machine (docs/design.md section 6).
 MAX_OPERATIONS = 1_000_000
