@@ -69,6 +69,21 @@ def _dump_time(value: datetime | float) -> str | float:
 Time = Annotated[datetime | float, PlainValidator(parse_time), PlainSerializer(_dump_time),
                  WithJsonSchema(_TIME_SCHEMA)]
 
+#: A :data:`Time` of a plan: the plan's validator turns hours into datetimes (:func:`resolve_time`)
+#: right after the fields are read, so every reader of a validated plan sees a datetime (typed so).
+PlanTime = Annotated[datetime, PlainValidator(parse_time), PlainSerializer(_dump_time),
+                     WithJsonSchema(_TIME_SCHEMA)]
+
+
+def _parse_time_or_none(value: object) -> datetime | float | None:
+    return None if value is None else parse_time(value)
+
+
+#: A :data:`PlanTime` that may be absent or null: the plan's validator puts its default there, so a
+#: validated plan always has one (``Plan.published_at``: the horizon start).
+DefaultedPlanTime = Annotated[datetime, PlainValidator(_parse_time_or_none), PlainSerializer(_dump_time),
+                              WithJsonSchema({"anyOf": [_TIME_SCHEMA, {"type": "null"}]})]
+
 #: An absolute point in time: ISO 8601 with a UTC offset.
 Instant = Annotated[datetime, PlainValidator(parse_instant), PlainSerializer(_dump_time),
                     WithJsonSchema({"type": "string", "format": "date-time"})]
