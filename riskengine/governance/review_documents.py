@@ -7,7 +7,7 @@ Typed dicts with a description under each key (:mod:`riskengine.io.documents`);
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import Field, with_config
 from typing_extensions import TypedDict
@@ -17,7 +17,7 @@ from riskengine.feasibility.documents import CheckDocument
 from riskengine.governance.documents import ValidationRecord
 from riskengine.io.documents import PART, Distribution, Document, Estimate, NonNegative
 
-REVIEW_FORMAT = "riskengine.review/1"
+REVIEW_FORMAT: Final = "riskengine.review/1"
 
 
 @with_config(PART)

@@ -6,7 +6,7 @@ Typed dicts with a description under each key (:mod:`riskengine.io.documents`);
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import Field, with_config
 from typing_extensions import TypedDict
@@ -15,7 +15,7 @@ from riskengine.adherence.documents import Figures
 from riskengine.governance.documents import Sides
 from riskengine.io.documents import PART, Document, Share
 
-TREND_FORMAT = "riskengine.trend/1"
+TREND_FORMAT: Final = "riskengine.trend/1"
 
 
 class Outcomes(Figures):
