@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
 
@@ -137,6 +137,17 @@ def resolve_time(value: datetime | float, origin: datetime) -> datetime:
     if isinstance(value, datetime):
         return value
     return origin + timedelta(hours=float(value))
+
+
+T = TypeVar("T")
+
+
+def required(value: T | None, what: str) -> T:
+    """``value``, which the document's validation required (e.g. the ``run_hours`` of a
+    breakdown event): a ValueError naming ``what`` if it is missing all the same."""
+    if value is None:
+        raise ValueError(f"{what} is required here")
+    return value
 
 
 def hours_between(origin: datetime, t: datetime) -> float:
