@@ -125,6 +125,12 @@ class PackageCacheLocator(caching._SourceFileBackedLocatorMixin, caching._CacheL
         return None
 
 
+def max_threads() -> int:
+    """The most threads numba may run (``NUMBA_NUM_THREADS``; ``set_num_threads`` refuses more)."""
+    # NUMBA_NUM_THREADS: set by numba's configuration reader at run time, absent from its stubs
+    return int(config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+
+
 def _register_locator() -> None:
     # renamed in numba 0.61 (the stubs know only the new name)
     impl = getattr(caching, "CacheImpl", None) or caching._CacheImpl  # type: ignore[attr-defined]

@@ -142,8 +142,9 @@ def set_threads(threads: int | None) -> None:
     if threads:
         import numba
 
-        # NUMBA_NUM_THREADS: set by numba's configuration reader at run time, absent from its stubs
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
+        from riskengine._jit import max_threads
+
+        numba.set_num_threads(min(threads, max_threads()))
 
 
 def save_figure(draw, path: str | os.PathLike) -> None:
