@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import Field
 
@@ -27,7 +27,7 @@ from riskengine.governance.text import accountability_lines, cause_lines, owner_
 from riskengine.io.documents import Document
 from riskengine.report.terminal import hit_definition, iso_clock, prose, table
 
-MEASUREMENT_FORMAT = "riskengine.measurement/1"
+MEASUREMENT_FORMAT: Final = "riskengine.measurement/1"
 
 
 class Measurement(Document):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Literal
+from typing import Final, Literal
 
 import numpy as np
 from pydantic import Field
@@ -33,7 +33,7 @@ from riskengine.model.premises import Premises
 from riskengine.simulation.statistics import design_effect
 from riskengine.simulation.summary import BTP, BTS, FINISH, HOLDS, MIX, SEQUENCE, VOLUME
 
-COMPARE_FORMAT = "riskengine.compare/1"
+COMPARE_FORMAT: Final = "riskengine.compare/1"
 #: metric name -> (row column, True when higher is better)
 METRICS = {"plan_holds": (HOLDS, True), "bts": (BTS, True), "btp": (BTP, True),
            "volume": (VOLUME, True), "mix": (MIX, True), "sequence": (SEQUENCE, True),

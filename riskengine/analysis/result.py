@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 from pydantic import Field
@@ -50,7 +50,7 @@ from riskengine.simulation.summary import (
     VOLUME,
 )
 
-SCORE_FORMAT = "riskengine.score/1"
+SCORE_FORMAT: Final = "riskengine.score/1"
 FACTORS = ("volume", "mix", "sequence")
 
 
@@ -119,7 +119,7 @@ class ScoreResult(Document):
 
         return to_frames(self)
 
-    def riskiest(self, n: int = 5) -> list[dict]:
+    def riskiest(self, n: int = 5) -> list[OperationForecast]:
         """The operations least likely to be a HIT."""
         return sorted(self.operations, key=lambda o: (o["hit"]["mean"], o["id"]))[:n]
 
@@ -178,12 +178,13 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
                "lost_units": acc.cause_lost[k] / UNITS_SCALE / n}
               for k, m in enumerate(acc.cause_misses) if m]
     causes.sort(key=lambda row: (-row["share"], CAUSES.index(row["cause"])))
-    means = {m: adherence[m]["mean"] for m in FACTORS if adherence[m] is not None}
+    means = {m: e["mean"] for m in FACTORS if (e := adherence[m]) is not None}
     finish = finish_estimate(rows[:, FINISH])
     return ScoreResult.build(
         plan=plan.id, seed=seed, engine=engine, replications=n, precision=precision,
         plan_holds=proportion(rows[:, HOLDS]),
-        holds_through_day=[{"day": d + 1, **proportion(rows[:, lay.days + d])}
+        # (never None: every replication has a value; proportion() is None for none)
+        holds_through_day=[{"day": d + 1, **proportion(rows[:, lay.days + d])}  # type: ignore[dict-item]
                            for d in range(lay.n_days)],
         adherence=adherence, bands=bands, buckets=buckets,
         finish=finish,

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from riskengine.analysis.compare import paired_difference
 from riskengine.analysis.score import simulate
@@ -33,6 +34,9 @@ from riskengine.model import distributions as d
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises, ResourcePremises
 from riskengine.simulation.summary import BTS, HOLDS
+
+if TYPE_CHECKING:
+    from riskengine.analysis.documents import Sensitivity
 
 RESOURCE_FIELDS = ("breakdowns", "absenteeism", "performance", "scrap_rate", "setup_overrun")
 
@@ -193,8 +197,8 @@ class SensitivityResult:
     base: dict
     rows: list[dict]
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def to_dict(self) -> Sensitivity:
+        return cast("Sensitivity", asdict(self))  # the fields and rows of the Sensitivity document
 
     def to_frames(self) -> dict:
         """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
@@ -254,7 +258,7 @@ def sensitivity(plan: Plan, premises: Premises, *, replications: int = 1000, see
     if progress is not None:
         progress(replications, total)
     base = base_acc.rows[:replications]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for k, (kind, name, change, variant) in enumerate(runs):
         _, acc = simulate(plan, variant, replications=replications, seed=seed, engine=engine)
         if progress is not None:

@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from riskengine.model.common import CAUSES
+from riskengine.model.common import CAUSES, required
 from riskengine.model.plan import Plan, parse_plan
 from riskengine.model.premises import Premises
 from riskengine.simulation import rng
@@ -91,7 +91,7 @@ def realize_week(plan: Plan, premises: Premises, seed: int, week: int) -> tuple[
     """Actuals rows and events rows of one simulated week (module docstring)."""
     c = compile_model(plan, premises)
     out, ref = simulate_logged(c, seed, week)
-    log, t0 = ref.log, plan.horizon.start
+    log, t0 = required(ref.log, "the event log of a logged replication"), plan.horizon.start
     actuals = []
     for i, op in enumerate(plan.operations):
         if not (math.isfinite(out.end[i]) and out.good[i] > 0):

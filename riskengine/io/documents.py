@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, WithJsonSchema, with_config
 from typing_extensions import TypedDict
 
 from riskengine.model.describe import describe
@@ -88,12 +88,12 @@ class Document(BaseModel):
         return {name: getattr(self, name) for name in type(self).model_fields}
 
 
+@with_config(PART)
 class Estimate(TypedDict):
     """A probability or ratio estimated by Monte Carlo: the mean and its 95% interval (Wilson for
     probabilities, t for ratios; widened by the design effect when replications share parameter
     draws)."""
 
-    __pydantic_config__ = PART
     mean: Share
     """The estimate, in [0, 1]."""
     low: Share
@@ -114,11 +114,11 @@ class Distribution(Estimate):
     """90th percentile over replications."""
 
 
+@with_config(PART)
 class Finish(TypedDict):
     """A finish time in hours from the horizon start: mean with its 95% t interval, standard
     deviation and percentiles over replications."""
 
-    __pydantic_config__ = PART
     mean: Maybe
     """Mean (hours from the horizon start)."""
     low: Maybe

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -55,13 +56,17 @@ from riskengine.model.common import (
     Strict,
 )
 from riskengine.model.distributions import (
+    AS_DISTRIBUTION,
+    AS_NUMBER,
+    AS_UNCERTAIN,
+    BY_SHAPE,
+    BY_SHAPE_OR_DIST,
     TAIL,
     Distribution,
     Uncertain,
     UPositive,
     UProbability,
     as_distribution,
-    number_or_uncertain,
     quantile,
 )
 from riskengine.model.plan import Plan
@@ -71,10 +76,12 @@ PREMISES_FORMAT = "riskengine.premises/1"
 #: A duration: a number (the mean of an exponential), an uncertain number (an exponential whose
 #: mean is uncertain) or a distribution.
 _Hours = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-_DurationInput = number_or_uncertain(_Hours, UPositive, Distribution)
+_DurationInput = Annotated[Annotated[_Hours, AS_NUMBER] | Annotated[UPositive, AS_UNCERTAIN]
+                           | Annotated[Distribution, AS_DISTRIBUTION], BY_SHAPE_OR_DIST]
 Duration = Annotated[_DurationInput, AfterValidator(as_distribution)]
 #: A probability, certain or uncertain.
-MaybeProbability = number_or_uncertain(Probability, UProbability)
+MaybeProbability = Annotated[Annotated[Probability, AS_NUMBER] | Annotated[UProbability, AS_UNCERTAIN],
+                             BY_SHAPE]
 FACTOR_ALIASES = {"machine": "breakdown", "operator": "absenteeism"}
 
 
@@ -85,7 +92,7 @@ MIN_MTBF_HOURS = 0.01
 _SCALE_FIELDS = ("mean_", "value", "scale")
 
 
-def lowest_mean(dist: object) -> tuple[float, str]:
+def lowest_mean(dist: Distribution) -> tuple[float, str]:
     """The distribution's mean with its uncertain parameters at their means, and with each
     uncertain parameter that scales the mean at its TAIL quantile instead; the least of
     these and what gave it."""
@@ -118,7 +125,7 @@ class Breakdowns(Strict):
 
     @field_validator("mtbf_hours")
     @classmethod
-    def _fails_after_some_work(cls, dist: object) -> object:
+    def _fails_after_some_work(cls, dist: Distribution) -> Distribution:  # (a Duration is read as one)
         low, why = lowest_mean(dist)
         if not low >= MIN_MTBF_HOURS:
             raise ValueError(f"the mean time between failures must be at least {MIN_MTBF_HOURS:g} h "
@@ -329,7 +336,7 @@ class Premises(Strict):
     @field_validator("reliability")
     @classmethod
     def _known_factors(cls, v: dict[str, float | Uncertain]) -> dict[str, float | Uncertain]:
-        out = {}
+        out: dict[str, float | Uncertain] = {}
         for name, r in v.items():
             cause = FACTOR_ALIASES.get(name, name)
             if cause not in CAUSES or cause in ("knock-on", "unknown"):
@@ -338,7 +345,8 @@ class Premises(Strict):
             if cause in out and (isinstance(r, Uncertain) or isinstance(out[cause], Uncertain)):
                 raise ValueError(f"factor {name!r} is given twice (as {cause!r} and an alias); an "
                                  "uncertain factor must be given once")
-            out[cause] = r if cause not in out else out[cause] * r
+            # both plain numbers when the cause is given twice (an uncertain one is refused above)
+            out[cause] = r if cause not in out else out[cause] * r  # type: ignore[operator]
         return out
 
     @model_validator(mode="after")
@@ -423,7 +431,8 @@ def _check_absence_driver(premises: Premises, plan: Plan, did: str, driver: Abse
 def _shift_problems(premises: Premises, plan: Plan) -> list[Problem]:
     """Shifts of absenteeism are at most MAX_BUCKETS over the horizon, like the plan's buckets
     (the engines step through a resource's time shift by shift)."""
-    found = [(f"resources.{rid}.absenteeism", rp.absenteeism) for rid, rp in premises.resources.items()]
+    found: list[tuple[str, Absenteeism | AbsenceDriver | None]] = [
+        (f"resources.{rid}.absenteeism", rp.absenteeism) for rid, rp in premises.resources.items()]
     found += [("defaults.absenteeism", premises.defaults.absenteeism)]
     found += [(f"drivers.{did}", d) for did, d in premises.drivers.items() if isinstance(d, AbsenceDriver)]
     problems = []
@@ -441,7 +450,7 @@ def parse_premises(data: object, source: str | None = None) -> Premises:
     return validate_document(Premises, data, "premises must be an object (JSON or TOML table)", source)
 
 
-def did_you_mean(name: str, known: object) -> str:
+def did_you_mean(name: str, known: Iterable[str]) -> str:
     """`` (did you mean 'MAT-COCO'?)`` when a known id is close to ``name`` (difflib's ratio of at
     least 0.6), else an empty string."""
     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)

@@ -75,8 +75,11 @@ class JobManager:
         self.validate = validate
         self.workers, self.max_queued = workers, max_queued
         self.keep_seconds, self.drain_seconds = keep_seconds, drain_seconds
-        self._tmp = None if state_dir else tempfile.TemporaryDirectory(prefix="riskengine-jobs-")
-        self.store = JobStore(Path(state_dir or self._tmp.name) / "jobs.sqlite3")
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if not state_dir:
+            self._tmp = tempfile.TemporaryDirectory(prefix="riskengine-jobs-")
+            state_dir = self._tmp.name
+        self.store = JobStore(Path(state_dir) / "jobs.sqlite3")
         self.owner = process_owner()
         self._running: dict[str, _Running] = {}
         self._lock = threading.Lock()

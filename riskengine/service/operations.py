@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from riskengine.service.requests import Validated
+from riskengine.service.requests import CheckRequest, CompareRequest, MeasureRequest, ScoreRequest, Validated
 
 #: Batches per run: progress and cancellation happen this often.
 PARTS = 20
@@ -56,9 +56,9 @@ class Progress:
 def planned_total(v: Validated) -> int | None:
     """The ``total`` a run of ``v`` reports (None: adaptive precision, not known ahead)."""
     r = v.request
-    if v.operation == "score":
+    if v.operation == "score" and isinstance(r, ScoreRequest):
         return None if r.precision is not None else r.replications
-    if v.operation == "compare":
+    if v.operation == "compare" and isinstance(r, CompareRequest):
         return r.replications * len(v.plans)
     return 1
 
@@ -103,6 +103,7 @@ def _score(v: Validated, progress: Progress, stop_if_cancelled, batched: bool) -
     from riskengine.analysis.score import score
 
     r = v.request
+    assert isinstance(r, ScoreRequest) and v.premises is not None  # validate() made them
     progress.total = None if r.precision is not None else r.replications
 
     def tick(done: int, width: float) -> None:
@@ -121,6 +122,7 @@ def _compare(v: Validated, progress: Progress, stop_if_cancelled, batched: bool)
     from riskengine.analysis.compare import compare
 
     r = v.request
+    assert isinstance(r, CompareRequest) and v.premises is not None  # validate() made them
     progress.total = r.replications * len(v.plans)
 
     def tick(done: int, _total: int) -> None:
@@ -139,6 +141,7 @@ def _measure(v: Validated, progress: Progress) -> dict:
     from riskengine.model.rules import AdherenceRules
 
     r = v.request
+    assert isinstance(r, MeasureRequest) and v.history is not None and v.actuals is not None  # validate()
     progress.total = 1
     rules = AdherenceRules(bucket_hours=r.bucket_hours, lateness_tolerance_hours=r.lateness_tolerance_hours,
                            quantity_tolerance=r.quantity_tolerance, sequence_basis=r.sequence_basis)
@@ -150,6 +153,7 @@ def _measure(v: Validated, progress: Progress) -> dict:
 def _check(v: Validated, progress: Progress) -> dict:
     from riskengine.feasibility import check, repair
 
+    assert isinstance(v.request, CheckRequest)  # validate() made it
     progress.total = 1
     plan = v.plans[0]
     result = check(plan)

@@ -32,7 +32,7 @@ from riskengine.governance.service import OWNERS, ReviewRequest, TrendRequest
 from riskengine.governance.service import inputs as governance_inputs
 from riskengine.io.readers import check_depth
 from riskengine.model.actuals import Actuals, PlanHistory, parse_actuals
-from riskengine.model.common import BucketHours, NonNegative, Strict
+from riskengine.model.common import ABSENT, BucketHours, NonNegative, Strict
 from riskengine.model.plan import Plan, parse_plan
 from riskengine.model.premises import Premises, check_premises_against, parse_premises
 
@@ -66,8 +66,8 @@ class ScoreRequest(Strict):
     """``POST /v1/score``: the options of ``riskengine score``."""
 
     plan: SkipValidation[Plan]
-    premises: SkipValidation[Premises] = None  # or premises_toml (one of the two: validate())
-    premises_toml: str = Field(default=None, description=PREMISES_TOML)
+    premises: SkipValidation[Premises] = ABSENT  # or premises_toml (one of the two: validate())
+    premises_toml: str = Field(default=ABSENT, description=PREMISES_TOML)
     replications: Replications = 1000
     precision: Annotated[float, Field(gt=0, lt=1)] | None = None
     max_replications: Replications = 100_000
@@ -80,8 +80,8 @@ class CompareRequest(Strict):
     """``POST /v1/compare``: plans scored with common random numbers (``paired``)."""
 
     plans: Annotated[list[SkipValidation[Plan]], Field(min_length=2, max_length=20)]
-    premises: SkipValidation[Premises] = None  # or premises_toml (one of the two: validate())
-    premises_toml: str = Field(default=None, description=PREMISES_TOML)
+    premises: SkipValidation[Premises] = ABSENT  # or premises_toml (one of the two: validate())
+    premises_toml: str = Field(default=ABSENT, description=PREMISES_TOML)
     replications: Replications = 1000
     seed: Seed = 0
     paired: bool = True
@@ -107,8 +107,9 @@ class CheckRequest(Strict):
     repair: bool = False
 
 
-MODELS = {"score": ScoreRequest, "compare": CompareRequest, "measure": MeasureRequest,
-          "check": CheckRequest, "review": ReviewRequest, "trend": TrendRequest}
+MODELS: dict[str, type[Strict]] = {
+    "score": ScoreRequest, "compare": CompareRequest, "measure": MeasureRequest,
+    "check": CheckRequest, "review": ReviewRequest, "trend": TrendRequest}
 
 
 @dataclass
@@ -149,7 +150,7 @@ def _raw_plans(operation: str, data: dict) -> list[tuple[str, object]]:
     return [(f"plans[{k}]", p) for k, p in enumerate(plans)] if isinstance(plans, list) else []
 
 
-def work_of(operation: str, request: Strict, n_operations: list[int]) -> float:
+def work_of(operation: str, request: Any, n_operations: list[int]) -> float:
     """Operation-replications a request asks to simulate (0 for measure and check)."""
     if operation not in ("score", "compare", "review"):
         return 0.0

@@ -19,7 +19,7 @@ from riskengine.adherence.arrays import bucket_of
 from riskengine.model.calendar import work_content, working_intervals
 from riskengine.model.distributions import Uncertain
 from riskengine.model.plan import Plan
-from riskengine.model.premises import Premises, uncertain_numbers
+from riskengine.model.premises import AbsenceDriver, Premises, uncertain_numbers
 from riskengine.simulation import mechanics as mech
 from riskengine.simulation.codes import Cause, DeviationRule, Target
 from riskengine.simulation.rng import entity_ids
@@ -203,7 +203,8 @@ def _operations(plan: Plan) -> dict:
     hours = plan.hours
     end = np.array([hours(op.end) for op in ops])
     products = {p: k for k, p in enumerate(dict.fromkeys(op.product for op in ops))}
-    families = {f: k for k, f in enumerate(dict.fromkeys(op.family for op in ops if op.family))}
+    families: dict[str | None, int] = {
+        f: k for k, f in enumerate(dict.fromkeys(op.family for op in ops if op.family))}
     n_buckets = max(1, math.ceil(plan.horizon_hours / plan.bucket_hours - 1e-9))
     pred_ptr, pred_idx = _csr([[plan.operation_index[p] for p in op.after] for op in ops])
     seq_ptr, seq_idx = _csr([plan.sequences[r.id] for r in plan.resources])
@@ -235,8 +236,8 @@ def _materials(plan: Plan, premises: Premises, op_start: np.ndarray, table: _Tab
         for m in op.materials:
             base[index[m]] = min(base[index[m]], op_start[i])
     for m, k in index.items():
-        if declared.get(m) is not None:
-            base[k] = plan.hours(declared[m])
+        if (at := declared.get(m)) is not None:
+            base[k] = plan.hours(at)
     late_p, late_row, reject_p, reject_row = [], [], [], []
     for k, m in enumerate(names):
         risk = premises.materials.get(m)
@@ -268,11 +269,11 @@ def _resources(plan: Plan, premises: Premises, table: _Table) -> dict:
     scrap and setup overrun."""
     drivers = list(premises.drivers.items())
     res_driver = np.full(len(plan.resources), -1, np.int64)
-    crew_driver = {}
+    crew_driver: dict[str, AbsenceDriver] = {}
     for k, (_, drv) in enumerate(drivers):
         for rid in getattr(drv, "resources", []):
             res_driver[plan.resource_index[rid]] = k
-            crew_driver[rid] = drv
+            crew_driver[rid] = drv  # type: ignore[assignment]  # only an AbsenceDriver names resources
     tbf, ttr, ab_p, ab_speed, shift, perf, scrap, setup_row = ([] for _ in range(8))
     for r, res in enumerate(plan.resources):
         rp = premises.for_resource(res.id)

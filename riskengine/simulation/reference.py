@@ -342,6 +342,7 @@ class Reference:
     def process_logged(self, r, t, work, calendar, absence, breakdowns, clock, account) -> float:
         """:func:`riskengine.simulation.mechanics.process` step by step (same draws, same
         arithmetic), recording each breakdown and the resource's processing hours."""
+        assert self.log is not None  # (a logged run)
         log, b = self.log, breakdowns
         while b.tbf_row != 0 and not clock[0, 0] >= work:
             t = mech.advance_call(t, clock[0, 0], calendar, absence, account)

@@ -150,7 +150,7 @@ def kernel_cached(uncertain: bool) -> bool | None:
     from numba.core.registry import cpu_target
 
     try:
-        index = _simulate_chunk._cache._cache_file._load_index()
+        index = _simulate_chunk._cache._cache_file._load_index()  # type: ignore[attr-defined]  # a Dispatcher
         magic = cpu_target.target_context.codegen().magic_tuple()
         return any(key[1] == magic and (str(key[0][5]) != "none") == uncertain for key in index)
     except Exception:  # a numba whose cache is organized otherwise: no announcement

@@ -52,7 +52,7 @@ def design_effect(x: np.ndarray, per_draw: int) -> tuple[float, int]:
     return max(1.0, v_cluster / (s2 / n)), k
 
 
-def wilson(successes: int, n: int, z: float = Z95, deff: float = 1.0) -> dict | None:
+def wilson(successes: int, n: float, z: float = Z95, deff: float = 1.0) -> dict | None:
     """A probability estimate ``{"mean", "low", "high"}`` with the Wilson 95% interval
     (with ``deff`` > 1, on the effective number of replications n / deff)."""
     if n <= 0:

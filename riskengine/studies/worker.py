@@ -87,7 +87,9 @@ def run_cell(task: dict, plan_doc: dict | None = None) -> dict:
     if task.get("threads"):
         import numba
 
-        numba.set_num_threads(min(int(task["threads"]), numba.config.NUMBA_NUM_THREADS))
+        from riskengine._jit import max_threads
+
+        numba.set_num_threads(min(int(task["threads"]), max_threads()))
     t0 = time.perf_counter()
     plan = _plan(task["plan_key"], plan_doc if plan_doc is not None else task["plan_doc"])
     premises = parse_premises(task["premises_doc"], "premises")
