@@ -34,6 +34,7 @@ from riskengine.simulation.compile import Compiled
 from riskengine.simulation.runner import run_kernel
 from riskengine.simulation.statistics import continuous, half_width, proportion, replications_for
 from riskengine.simulation.summary import BTP, BTS, HOLDS, MIX, SEQUENCE, VOLUME
+from riskengine.simulation.watchdog import ReplicationOverrun, StopFlag
 
 ENGINES = ("kernel", "reference")
 MAX_REPLICATIONS = 10_000_000
@@ -76,7 +77,7 @@ def headline_width(rows: np.ndarray, per_draw: int = 1) -> float:
 def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision: float | None = None,
           seed: int = 0, engine: str = "kernel", max_replications: int = 100_000,
           progress: Callable[[int, float], None] | None = None, batch: int | None = None,
-          confidence: float = DEFAULT_CONFIDENCE) -> ScoreResult:
+          confidence: float = DEFAULT_CONFIDENCE, stop: StopFlag | None = None) -> ScoreResult:
     """Estimate the probability that ``plan`` is executed as planned, and its adherence.
 
     Parameters
@@ -100,6 +101,9 @@ def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision
         (default: no split). The result does not depend on it.
     confidence
         Confidence of the rigor advice (:mod:`riskengine.analysis.rigor`), in (0, 1).
+    stop
+        Once set (from another thread), the run ends within one replication with
+        :class:`~riskengine.simulation.watchdog.Stopped` (:mod:`riskengine.simulation.watchdog`).
 
     Returns
     -------
@@ -128,7 +132,7 @@ def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision
         raise InputError(Problem("confidence", f"must be in (0, 1), got {confidence}"))
     compiled, acc = simulate(plan, premises, replications=replications, precision=precision, seed=seed,
                              engine=engine, max_replications=max_replications, progress=progress,
-                             batch=batch)
+                             batch=batch, stop=stop)
     return build_result(plan, premises, compiled, acc, seed=seed, engine=engine, precision=precision,
                         confidence=confidence)
 
@@ -136,9 +140,13 @@ def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision
 def simulate(plan: Plan, premises: Premises, *, replications: int = 1000, precision: float | None = None,
              seed: int = 0, engine: str = "kernel", max_replications: int = 100_000,
              progress: Callable[[int, float], None] | None = None,
-             batch: int | None = None) -> tuple[Compiled, Accumulators]:
+             batch: int | None = None, stop: StopFlag | None = None) -> tuple[Compiled, Accumulators]:
     """Run the replications of :func:`score` and return the compiled model and accumulators
-    (one row per replication: what comparisons and sensitivity analyses pair up)."""
+    (one row per replication: what comparisons and sensitivity analyses pair up).
+
+    A replication past its bound on events raises
+    :class:`~riskengine.simulation.watchdog.ReplicationOverrun` naming the plan, the seed and
+    the replication (an internal error, docs/design.md section 6)."""
     _check(replications, precision, seed, max_replications)
     if batch is not None and batch < 1:
         raise InputError(Problem("batch", f"must be at least 1, got {batch}"))
@@ -153,7 +161,10 @@ def simulate(plan: Plan, premises: Premises, *, replications: int = 1000, precis
         step = batch or target - done
         while done < target:  # sub-batches only make progress move; the sums do not depend on them
             count = min(step, target - done)
-            run(compiled, seed, done, count, acc)
+            try:
+                run(compiled, seed, done, count, acc, stop=stop)
+            except ReplicationOverrun as exc:
+                raise exc.of_plan(plan.id) from None
             done += count
             if progress is not None and done < target:
                 progress(done, headline_width(acc.rows[:done], per_draw))

@@ -19,6 +19,7 @@ from riskengine.simulation.outcome import judge, judge_work, judgement
 from riskengine.simulation.records import model_of
 from riskengine.simulation.reference import simulate
 from riskengine.simulation.summary import Layout, summarize, summary_work, tally
+from riskengine.simulation.watchdog import StopFlag, Stopped
 
 HOURS_SCALE = float(2**20)
 UNITS_SCALE = float(2**10)
@@ -98,10 +99,14 @@ def add_replication(acc: Accumulators, s: Scratch) -> None:
         a[...] = 0
 
 
-def run_reference(c: Compiled, seed: int, first: int, count: int, acc: Accumulators) -> None:
-    """Simulate replications ``first .. first + count - 1`` with the SimPy reference."""
+def run_reference(c: Compiled, seed: int, first: int, count: int, acc: Accumulators,
+                  stop: StopFlag | None = None) -> None:
+    """Simulate replications ``first .. first + count - 1`` with the SimPy reference (``stop``:
+    as :func:`riskengine.simulation.runner.run_kernel`)."""
     s = Scratch(c)
     for rep in range(first, first + count):
-        out = simulate(c, seed, rep)
+        if stop is not None and stop.is_set():
+            raise Stopped
+        out = simulate(c, seed, rep, stop)
         judge_and_summarize(c, out, s, acc.rows[rep], acc)
         add_replication(acc, s)

@@ -7,6 +7,12 @@ them (:func:`riskengine.simulation.outcome.judge`), summarizes them into the
 replication rows and adds them to its own integer (fixed-point) accumulators,
 which are reduced in chunk order: results are bit-identical for any thread
 count or chunk size. Scratch is allocated once per chunk (:class:`Chunk`).
+
+Every replication is bounded and can be stopped (:mod:`riskengine.simulation.watchdog`):
+a chunk arms its event count before each replication and ends at the first
+replication cut short, which :func:`run_kernel` reports as
+:class:`~riskengine.simulation.watchdog.ReplicationOverrun` or
+:class:`~riskengine.simulation.watchdog.Stopped`.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import numpy as np
 from riskengine._jit import leaf_jit
 from riskengine.adherence.arrays import N_RATIOS
 from riskengine.simulation.accumulate import HOURS_SCALE, UNITS_SCALE
-from riskengine.simulation.codes import N_CAUSES, Stream
+from riskengine.simulation.codes import N_CAUSES, Account, Stream
 from riskengine.simulation.compile import Compiled
 from riskengine.simulation.draws import scrap_tables
 from riskengine.simulation.insight import Insight, attribute
@@ -41,6 +47,15 @@ from riskengine.simulation.parameters import (
 from riskengine.simulation.records import Model, Outputs, ScrapTables, Scratch, model_of, outputs, scratch
 from riskengine.simulation.rng import stream_key
 from riskengine.simulation.summary import SummaryWork, Tally, summarize, summary_work, tally
+from riskengine.simulation.watchdog import (
+    ReplicationOverrun,
+    StopFlag,
+    Stopped,
+    arm,
+    check,
+    ended,
+    event_bound,
+)
 
 
 class Chunk(NamedTuple):
@@ -60,21 +75,28 @@ class Chunk(NamedTuple):
 
 @leaf_jit
 def _simulate_chunk(seed: int, lo: int, hi: int, m: Model, scrap: ScrapTables,
-                    uncertainty: Uncertainty | None, chunk: Chunk, rows: np.ndarray) -> None:
-    """Replications ``lo .. hi - 1`` into the chunk's accumulators and ``rows``.
+                    uncertainty: Uncertainty | None, chunk: Chunk, rows: np.ndarray, bound: float) -> int:
+    """Replications ``lo .. hi - 1`` into the chunk's accumulators and ``rows``; -1, or the
+    replication cut short (its bound on events passed, or a stop requested), where it ended.
 
     With uncertain parameters (``uncertainty``, see :mod:`riskengine.simulation.parameters`)
     the model reads the chunk's working copies, rewritten whenever the draw changes; with
     None that branch is not even compiled.
     """
     current = -1
+    account = chunk.scratch.account
     for rep in range(lo, hi):
+        arm(account, bound)
+        if ended(account):  # stopped before this replication
+            return rep
         if uncertainty is not None:
             if rep // uncertainty.per_draw != current:
                 current = rep // uncertainty.per_draw
                 apply_parameters(stream_key(seed, current, Stream.PARAMETERS), uncertainty.program,
                                  uncertainty.nominal, uncertainty.working)
         n_started = replicate(seed, rep, m, scrap, chunk.scratch, chunk.out)
+        if ended(account):
+            return rep
         judge(m.ops, m.adherence, not m.options.reliability_delay, chunk.out, n_started, chunk.judged,
               chunk.judge_work)
         # integer counts go straight into the chunk's accumulators; hours and units are rounded
@@ -92,6 +114,7 @@ def _simulate_chunk(seed: int, lo: int, hi: int, m: Model, scrap: ScrapTables,
             if lost[k] != 0.0:
                 chunk.cause_lost[k] += np.int64(np.round(lost[k] * UNITS_SCALE))
                 lost[k] = 0.0
+    return -1
 
 
 class _Sums(NamedTuple):
@@ -157,7 +180,8 @@ def kernel_cached(uncertain: bool) -> bool | None:
         return None
 
 
-def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int | None = None) -> None:
+def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int | None = None,
+               stop: StopFlag | None = None) -> None:
     """Simulate replications ``first .. first + count - 1`` with the kernel into ``acc``.
 
     The replications are cut in ``chunks`` (default: 4 per numba thread, at
@@ -165,6 +189,11 @@ def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int 
     releases the GIL); chunk c owns accumulator row c (integers, fixed point)
     and its scratch arrays, so the results do not depend on the number of
     threads or chunks.
+
+    Raises :class:`~riskengine.simulation.watchdog.Stopped` once ``stop`` is set (within one
+    replication) and :class:`~riskengine.simulation.watchdog.ReplicationOverrun` (the first
+    replication cut short) when a replication passes its bound on events; ``acc`` is then
+    incomplete.
     """
     if count <= 0:
         return
@@ -177,8 +206,9 @@ def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int 
     model = model_of(c)
     tables = uncertain_scrap_by_loop(c, scrap_tables(c.op_resource, c.op_quantity, c.res_scrap))
     nominal = nominal_parameters(c, tables.start)
+    bound = event_bound(c)
 
-    def run(k: int) -> None:
+    def run(k: int) -> int:
         lo = first + (count * k) // n_chunks
         hi = first + (count * (k + 1)) // n_chunks
         m, scrap, uncertainty = model, tables, None
@@ -186,14 +216,24 @@ def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int 
             working = working_copies(nominal)
             m, scrap = with_parameters(model, tables, working)
             uncertainty = Uncertainty(program_of(c), nominal, working, c.replications_per_draw)
-        _simulate_chunk(seed, lo, hi, m, scrap, uncertainty, _chunk(c, sums, k), acc.rows)
+        chunk = _chunk(c, sums, k)
+        if stop is not None:
+            stop.attach(chunk.scratch.account)
+        try:
+            return _simulate_chunk(seed, lo, hi, m, scrap, uncertainty, chunk, acc.rows, bound)
+        finally:
+            if stop is not None:
+                stop.detach(chunk.scratch.account)
 
     if n_threads == 1 or n_chunks == 1:
-        for k in range(n_chunks):
-            run(k)
+        cut = [run(k) for k in range(n_chunks)]
     else:
         with ThreadPoolExecutor(min(n_threads, n_chunks)) as pool:
-            list(pool.map(run, range(n_chunks)))
+            cut = list(pool.map(run, range(n_chunks)))
+    if stop is not None and stop.is_set():
+        raise Stopped
+    if max(cut) >= 0:
+        raise ReplicationOverrun(seed, min(k for k in cut if k >= 0), bound)
     for name, chunked in zip(_Sums._fields, sums, strict=True):
         getattr(acc, name)[...] += chunked.sum(axis=0)
 
@@ -206,6 +246,9 @@ def kernel_replication(c: Compiled, seed: int, replication: int):
     c = parameterized(c, seed, replication)
     tables = uncertain_scrap_by_loop(c, scrap_tables(c.op_resource, c.op_quantity, c.res_scrap))
     s = scratch(c.n_ops, c.n_resources, c.mat_entity.shape[0])
+    arm(s.account, event_bound(c))
     result.n_started = replicate(seed, replication, model_of(c), tables, s, result.outputs)
+    check(s.account, seed, replication)
+    result.events = float(s.account[Account.EVENTS])
     return result
 
