@@ -156,9 +156,9 @@ def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, 
         tick = None if progress is None else (
             lambda done, _width, k=k: progress(k * replications + done, total))
         compiled, acc = simulate(plan, premises, replications=replications, seed=plan_seed, engine=engine,
-                                 progress=tick, batch=batch, stop=stop)
+                                 progress=tick, batch=batch, stop=stop, keep_head=True)
         result = build_result(plan, premises, compiled, acc, seed=plan_seed, engine=engine, precision=None)
-        rows.append(acc.rows[:replications])
+        rows.append(acc.headline())  # the headline figures of every replication, for the pairs
         per_draw = compiled.replications_per_draw if compiled.uncertain else 1
         summaries.append({"id": ids[k], "plan_holds": result.plan_holds,
                           "adherence": result.adherence, "finish": result.finish,

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-
 from riskengine.analysis.result import ScoreResult, build_result
 from riskengine.analysis.rigor import DEFAULT_CONFIDENCE
 from riskengine.errors import InputError, Problem
@@ -65,11 +63,11 @@ def _check(replications: int, precision: float | None, seed: int, max_replicatio
         raise InputError(problems)
 
 
-def headline_width(rows: np.ndarray, per_draw: int = 1) -> float:
-    """The largest half-width among the headline estimates (``per_draw``: nested replications
-    share parameter draws, :mod:`riskengine.simulation.statistics`)."""
-    widths = [half_width(proportion(rows[:, HOLDS], per_draw))]
-    widths += [half_width(continuous(rows[:, k], per_draw=per_draw))
+def headline_width(acc: Accumulators, per_draw: int = 1) -> float:
+    """The largest half-width among the headline estimates of the replications in ``acc``
+    (``per_draw``: nested replications share parameter draws, :mod:`riskengine.simulation.statistics`)."""
+    widths = [half_width(proportion(acc.column(HOLDS), per_draw))]
+    widths += [half_width(continuous(acc.column(k), per_draw=per_draw))
                for k in (BTS, BTP, VOLUME, MIX, SEQUENCE)]
     return max(widths)
 
@@ -140,9 +138,11 @@ def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision
 def simulate(plan: Plan, premises: Premises, *, replications: int = 1000, precision: float | None = None,
              seed: int = 0, engine: str = "kernel", max_replications: int = 100_000,
              progress: Callable[[int, float], None] | None = None,
-             batch: int | None = None, stop: StopFlag | None = None) -> tuple[Compiled, Accumulators]:
+             batch: int | None = None, stop: StopFlag | None = None,
+             keep_head: bool = False) -> tuple[Compiled, Accumulators]:
     """Run the replications of :func:`score` and return the compiled model and accumulators
-    (one row per replication: what comparisons and sensitivity analyses pair up).
+    (``keep_head``: with the headline figures of every replication, what comparisons and
+    sensitivity analyses pair up, also past the row budget).
 
     A replication past its bound on events raises
     :class:`~riskengine.simulation.watchdog.ReplicationOverrun` naming the plan, the seed and
@@ -154,7 +154,7 @@ def simulate(plan: Plan, premises: Premises, *, replications: int = 1000, precis
     run = _runner(engine)
     compiled = compile_with_plugins(plan, premises)  # compile_model + the premises' plugins
     target = replications if precision is None else min(FIRST_BATCH, max_replications)
-    acc = Accumulators(compiled, target)
+    acc = Accumulators(compiled, target, keep_head=keep_head)
     per_draw = compiled.replications_per_draw if compiled.uncertain else 1
     done = 0
     while True:
@@ -167,8 +167,8 @@ def simulate(plan: Plan, premises: Premises, *, replications: int = 1000, precis
                 raise exc.of_plan(plan.id) from None
             done += count
             if progress is not None and done < target:
-                progress(done, headline_width(acc.rows[:done], per_draw))
-        width = headline_width(acc.rows[:done], per_draw)
+                progress(done, headline_width(acc, per_draw))
+        width = headline_width(acc, per_draw)
         if progress is not None:
             progress(done, width)
         if precision is None or width <= precision or done >= max_replications:

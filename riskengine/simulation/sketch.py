@@ -325,3 +325,35 @@ def quantile(s: Sketch, f: int, p: float) -> float | None:
     if t == 0.0 or j + 1 >= n:
         return below
     return _lerp(below, order_statistic(s, f, j + 1), t)
+
+
+class Figure(NamedTuple):
+    """One figure of a sketch as the estimates read it (:mod:`riskengine.simulation.statistics`),
+    with its closed clusters (None: replications are independent)."""
+
+    sketch: Sketch
+    f: int
+    clusters: Clusters | None = None
+
+    @property
+    def n(self) -> int:
+        return int(self.sketch.n[self.f])
+
+    def total(self) -> Fraction:
+        """The exact sum of the values."""
+        return exact(self.sketch.sums[self.f, SUM])
+
+    def mean(self) -> float | None:
+        return mean(self.sketch, self.f)
+
+    def variance(self) -> float | None:
+        return variance(self.sketch, self.f)
+
+    def quantile(self, p: float) -> float | None:
+        return quantile(self.sketch, self.f, p)
+
+    def cluster_terms(self) -> tuple[int, Fraction, Fraction, Fraction, int]:
+        """K, sum S_g^2, sum n_g S_g, sum S_g^2 / n_g and sum n_g^2 over the clusters."""
+        c, f = self.clusters, self.f
+        return (int(c.k[f]), exact(c.sums[f, CLUSTER_S2]), exact(c.sums[f, CLUSTER_NS]),
+                exact(c.sums[f, CLUSTER_S2N]), int(c.n2[f]))
