@@ -100,11 +100,11 @@ class Accumulators:
         return self.rows[:self.replications, k]
 
     def headline(self) -> np.ndarray:
-        """The headline figures (columns 0 .. N_HEAD - 1) of every replication done; streaming,
-        only with ``keep_head``."""
+        """The headline figures (columns 0 .. N_HEAD - 1) of every replication done (a copy: the
+        rows can go); streaming, only with ``keep_head``."""
         n = self.replications
         if self.stream is None:
-            return self.rows[:n, :N_HEAD]
+            return self.rows[:n, :N_HEAD].copy()
         if self.stream.head.shape[0] < n:
             raise ValueError("the headline figures of every replication were not kept (keep_head)")
         return self.stream.head[:n]
