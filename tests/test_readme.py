@@ -61,6 +61,8 @@ SECTIONS = {
     "Review, sign-off and accountability": Run(replace={"--seed 5 \\\n": "--seed 5 --replications 200 \\\n"},
                                                outputs=("out/review.html", "out/flags.csv",
                                                         "out/week-05-validated.json")),
+    "Memory": Run(tools=("/usr/bin/time",), replace={"--replications 1000000": "--replications 500"},
+                  outputs=("r.json",)),
     "Adherence trends": Run(env={"REPLICATIONS": "200"},  # make_reports.sh's review sheet
                             outputs=("out/trend.html", "out/trend.json", "out/weeks/week-08.json")),
 }

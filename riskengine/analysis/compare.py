@@ -32,6 +32,7 @@ from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises
 from riskengine.simulation.statistics import design_effect
 from riskengine.simulation.summary import BTP, BTS, FINISH, HOLDS, MIX, SEQUENCE, VOLUME
+from riskengine.simulation.watchdog import StopFlag
 
 COMPARE_FORMAT: Final = "riskengine.compare/1"
 #: metric name -> (row column, True when higher is better)
@@ -103,7 +104,7 @@ def paired_difference(x: np.ndarray, y: np.ndarray, higher_is_better: bool, per_
 
 def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, seed: int = 0,
             engine: str = "kernel", paired: bool = True, progress: Callable[[int, int], None] | None = None,
-            batch: int | None = None) -> CompareResult:
+            batch: int | None = None, stop: StopFlag | None = None) -> CompareResult:
     """Score ``plans`` with common random numbers and estimate their paired differences.
 
     Parameters
@@ -121,6 +122,8 @@ def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, 
         ``progress`` is called with (replications done over all plans,
         replications in all) after each batch of at most ``batch``
         replications; neither changes the result.
+    stop
+        As in :func:`riskengine.analysis.score.score`.
 
     Returns
     -------
@@ -153,9 +156,9 @@ def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, 
         tick = None if progress is None else (
             lambda done, _width, k=k: progress(k * replications + done, total))
         compiled, acc = simulate(plan, premises, replications=replications, seed=plan_seed, engine=engine,
-                                 progress=tick, batch=batch)
+                                 progress=tick, batch=batch, stop=stop, keep_head=True)
         result = build_result(plan, premises, compiled, acc, seed=plan_seed, engine=engine, precision=None)
-        rows.append(acc.rows[:replications])
+        rows.append(acc.headline())  # the headline figures of every replication, for the pairs
         per_draw = compiled.replications_per_draw if compiled.uncertain else 1
         summaries.append({"id": ids[k], "plan_holds": result.plan_holds,
                           "adherence": result.adherence, "finish": result.finish,

@@ -55,6 +55,7 @@ from riskengine.simulation.outcome import delay_causes
 from riskengine.simulation.records import Graph, Model, Outputs, ScrapTables, Scratch
 from riskengine.simulation.rng import mix64, stream_key, uniform, variate_key
 from riskengine.simulation.sampling import sample
+from riskengine.simulation.watchdog import tick
 
 # columns of Scratch.res_keys: each resource's keys in this replication
 FAILURE_KEY, REPAIR_KEY, ABSENCE_KEY, DEVIATION_KEY, DRIVER_KEY = range(5)
@@ -276,7 +277,7 @@ def start_time(m: Model, s: Scratch, out: Outputs, r: int, i: int, t: float, slo
         else:
             cause = Cause.PLANNING
     narrow_calendar(m, s, r, at)
-    begin, plain = mech.start_instants(at, calendar_of(m, s, r), absence)
+    begin, plain = mech.start_instants(at, calendar_of(m, s, r), absence, s.account)
     return begin, at, plain, cause, source
 
 
@@ -382,7 +383,8 @@ def replicate(seed: int, rep: int, m: Model, scrap: ScrapTables, s: Scratch, out
     many operations started.
 
     ``scrap`` are the scrap tables of the plan (:func:`riskengine.simulation.draws.scrap_tables`),
-    ``s`` the scratch arrays (:func:`riskengine.simulation.records.scratch`).
+    ``s`` the scratch arrays (:func:`riskengine.simulation.records.scratch`), whose ``account``
+    counts the replication's events (armed by the caller, :func:`riskengine.simulation.watchdog.arm`).
     """
     for stream in range(1, s.keys.shape[0]):
         s.keys[stream] = stream_key(seed, rep, stream)
@@ -406,6 +408,8 @@ def replicate(seed: int, rep: int, m: Model, scrap: ScrapTables, s: Scratch, out
         if unstarted_predecessor(m.graph, s, i):  # wait until a predecessor is started, then decide again
             s.res_waiting[r] = i
             n_waiting += 1
+            if tick(s.account):  # an event (riskengine.simulation.watchdog): past the bound, stop
+                break
             continue
         commit(m.graph, s, out, r, i, moved, lo, hi, n_started)
         n_started += 1

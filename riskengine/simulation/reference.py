@@ -108,18 +108,20 @@ from riskengine.simulation.outcome import delay_causes
 from riskengine.simulation.parameters import parameterized
 from riskengine.simulation.records import model_of, outputs
 from riskengine.simulation.sampling import binomial, sample
+from riskengine.simulation.watchdog import StopFlag, arm, check, event_bound, tick
 
 
 class ReplicationResult:
     """Per-operation results of one replication: the arrays of
-    :class:`~riskengine.simulation.records.Outputs` (``outputs``, also one attribute each)
-    and how many operations started."""
+    :class:`~riskengine.simulation.records.Outputs` (``outputs``, also one attribute each),
+    how many operations started and how many events it took (:mod:`riskengine.simulation.watchdog`)."""
 
     def __init__(self, n: int):
         self.outputs = outputs(n)
         (self.start, self.end, self.good, self.delay_cause, self.moved_cause, self.factor_cause,
          self.order, self.origin) = self.outputs
         self.n_started = 0
+        self.events = 0.0
 
 
 class EventLog:
@@ -134,11 +136,19 @@ class EventLog:
 
 
 class Reference:
-    """One replication of a compiled model, simulated with SimPy."""
+    """One replication of a compiled model, simulated with SimPy.
 
-    def __init__(self, c: Compiled, seed: int, replication: int, log: bool = False):
+    ``account`` is the time accounting of the operation being executed and the replication's
+    event count (:mod:`riskengine.simulation.watchdog`), as the kernel keeps them; ``bound``
+    the bound on events (default: :func:`~riskengine.simulation.watchdog.event_bound`).
+    """
+
+    def __init__(self, c: Compiled, seed: int, replication: int, log: bool = False,
+                 bound: float | None = None):
         self.c, self.seed, self.rep = c, seed, replication
         self.m = model_of(c)
+        self.account = np.zeros(N_ACCOUNT)
+        arm(self.account, event_bound(c) if bound is None else bound)
         self.log = EventLog(c.n_ops, c.n_resources) if log else None
         self.env = simpy.Environment()
         n = c.n_ops
@@ -249,6 +259,8 @@ class Reference:
             i, moved, slot = self.choose(r, pending, t, decision, last_family)
             unknown = [self.committed[p] for p in self.preds(i) if not self.committed[p].triggered]
             if unknown:  # wait until a predecessor is started, then decide again
+                if tick(self.account):  # an event (riskengine.simulation.watchdog): past the bound, stop
+                    return
                 woken = yield simpy.AnyOf(self.env, unknown)
                 t = max(t, max(woken.values()))
                 continue
@@ -295,7 +307,7 @@ class Reference:
                 cause, source = out.delay_cause[previous], previous
             else:
                 cause = Cause.PLANNING
-        begin, plain = mech.start_instants(s, calendar, absence)
+        begin, plain = mech.start_instants(s, calendar, absence, self.account)
         return begin, s, plain, int(cause), int(source)
 
     def operation_draws(self, i: int, r: int) -> tuple[float, float, float]:
@@ -323,7 +335,8 @@ class Reference:
         out = self.out
         begin, source = start[0], start[4]
         setup, work, good = self.operation_draws(i, r)
-        account = np.zeros(N_ACCOUNT)
+        account = self.account
+        account[Account.LOST_ABSENCE] = account[Account.GAP_CALENDAR] = account[Account.REPAIR] = 0.0
         after_setup = mech.advance(begin, setup, calendar, absence, account)
         end = after_setup
         if math.isfinite(after_setup) and self.log is not None:
@@ -348,6 +361,8 @@ class Reference:
             t = mech.advance_call(t, clock[0, 0], calendar, absence, account)
             if not math.isfinite(t):
                 return t
+            if tick(account):
+                return math.inf
             work -= clock[0, 0]
             log.resource_run_hours[r] += clock[0, 0]
             k = int(clock[0, 1])
@@ -375,17 +390,30 @@ class Reference:
                     break
 
     def run(self) -> ReplicationResult:
+        """Simulate the replication; :class:`~riskengine.simulation.watchdog.ReplicationOverrun`
+        when it passes its bound on events (:class:`~riskengine.simulation.watchdog.Stopped`
+        when a stop flag attached to its ``account`` was set)."""
         self.factor_failures()
         for r in range(self.c.n_resources):
             self.env.process(self.resource(r))
         self.env.run()
+        check(self.account, self.seed, self.rep)
+        self.out.events = float(self.account[Account.EVENTS])
         return self.out
 
 
-def simulate(c: Compiled, seed: int, replication: int) -> ReplicationResult:
+def simulate(c: Compiled, seed: int, replication: int, stop: StopFlag | None = None) -> ReplicationResult:
     """Per-operation results of one replication by the reference simulator (with the values
-    of its draw of the uncertain parameters, :mod:`riskengine.simulation.parameters`)."""
-    return Reference(parameterized(c, seed, replication), seed, replication).run()
+    of its draw of the uncertain parameters, :mod:`riskengine.simulation.parameters`); ``stop``
+    ends it early (:class:`~riskengine.simulation.watchdog.Stopped`)."""
+    ref = Reference(parameterized(c, seed, replication), seed, replication)
+    if stop is None:
+        return ref.run()
+    stop.attach(ref.account)
+    try:
+        return ref.run()
+    finally:
+        stop.detach(ref.account)
 
 
 def simulate_logged(c: Compiled, seed: int, replication: int) -> tuple[ReplicationResult, Reference]:
