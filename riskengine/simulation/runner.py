@@ -75,8 +75,7 @@ def _simulate_chunk(seed: int, lo: int, hi: int, m: Model, scrap: ScrapTables,
                 apply_parameters(stream_key(seed, current, Stream.PARAMETERS), uncertainty.program,
                                  uncertainty.nominal, uncertainty.working)
         n_started = replicate(seed, rep, m, scrap, chunk.scratch, chunk.out)
-        judge(m.ops, m.adherence, not m.options.reliability_delay, chunk.out, n_started, chunk.judged,
-              chunk.judge_work)
+        judge(m.ops, m.adherence, chunk.out, n_started, chunk.judged, chunk.judge_work)
         # integer counts go straight into the chunk's accumulators; hours and units are rounded
         # to fixed point per replication, as the reference engine does
         summarize(m.ops, m.adherence, m.resources.entity.shape[0], chunk.out.end, chunk.judged, rows[rep],
