@@ -66,6 +66,8 @@ class Realized(NamedTuple):
     actuals: list[dict]  # riskengine.actuals/1 rows
     events: list[dict]  # riskengine.events/1 rows
     summary: dict  # its row of summary.csv
+    code: np.ndarray  # per operation: its deviation code as judged (:mod:`riskengine.adherence.arrays`)
+    cause: np.ndarray  # per operation: its miss cause code, -1: a HIT (or not judged)
 
 
 def iso(origin: datetime, hours: float) -> str:
@@ -176,7 +178,8 @@ def realize(plan: Plan, c: Compiled, seed: int, rep: int, engine: str, scratch: 
     judged = scratch.judged
     hits = int(np.count_nonzero((judged.code == ar.HIT) & (c.op_bucket >= 0)))
     return Realized(rep, actual_rows(plan, out, judged.code, judged.miss_cause, ref.log),
-                    event_rows(plan, ref, plan.id), summary_row(rep, row, hits))
+                    event_rows(plan, ref, plan.id), summary_row(rep, row, hits), judged.code.copy(),
+                    judged.miss_cause.copy())
 
 
 def realizations(plan: Plan, c: Compiled, seed: int, first: int, count: int,
