@@ -8,11 +8,16 @@ P(HIT) is 0 or 1.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from builders import op, plan_dict
+from click.testing import CliRunner
 from test_kernel_equivalence import assert_same
 
 import riskengine as rk
+from riskengine.cli import main
 from riskengine.model.premises import parse_premises
 from riskengine.simulation.compile import compile_model
 
@@ -105,3 +110,50 @@ def test_an_operation_planned_in_non_working_time_starts_when_work_does(engine):
     assert [f.kind for f in rk.check(rk.parse_plan(doc)).errors] == ["calendar", "capacity"]
     result = scored(doc, engine=engine)
     assert outcome(result, "N1") == (0.0, "planning") and result.finish["mean"] == 26.0
+
+
+BROKEN = Path(__file__).resolve().parent.parent / "scenarios" / "broken-plan" / "plan.json"
+
+
+def test_score_reports_the_check_without_refusing(tmp_path):
+    """score runs check first: its errors in the JSON (plan_check: counts by kind, the first
+    findings), the terminal summary and the HTML report; the score itself is made (exit 0)."""
+    nothing = tmp_path / "nothing.toml"
+    nothing.write_text('format = "riskengine.premises/1"\n')
+    out, report = tmp_path / "score.json", tmp_path / "score.html"
+    res = CliRunner().invoke(main, ["score", str(BROKEN), "--premises", str(nothing), "--replications", "20",
+                                    "--json", str(out), "--report", str(report)])
+    assert res.exit_code == 0, res.output
+    checked = rk.check(rk.read_plan(BROKEN))
+    doc = json.loads(out.read_text())
+    assert doc["plan_check"] == checked.brief()
+    assert doc["plan_check"]["errors"] == len(checked.errors) == 9
+    assert doc["plan_check"]["by_kind"] == {"conflict": 1, "routing": 1, "order": 1, "calendar": 3,
+                                            "setup": 1, "capacity": 1, "material": 1}
+    assert [f["kind"] for f in doc["plan_check"]["findings"]] == [f.kind for f in checked.errors[:5]]
+    assert "This plan has 9 errors (1 conflict, 1 routing" in " ".join(res.output.split())
+    assert "This plan has 9 errors" in report.read_text()
+    feasible = rk.score(rk.read_plan(BROKEN.parent.parent / "example-factory" / "plan-v1.json"),
+                        rk.read_premises(BROKEN.parent.parent / "example-factory" / "premises.toml"),
+                        replications=5)
+    assert feasible.plan_check == {"verdict": "feasible", "errors": 0, "warnings": 0, "by_kind": {},
+                                   "findings": []}
+    assert "This plan has" not in str(feasible)
+
+
+def test_the_infeasible_plan_no_longer_scores_better_than_its_repair(tmp_path):
+    """Issue 16.6: the broken plan against its check --repair'ed version, under common random
+    numbers, with no disruption and with the starter premises: the repaired plan has the higher
+    expected BTS and the broken one cannot hold."""
+    fixed = tmp_path / "fixed.json"
+    assert CliRunner().invoke(main, ["check", str(BROKEN), "--repair", str(fixed)]).exit_code == 3
+    starter = tmp_path / "starter.toml"
+    assert CliRunner().invoke(main, ["init", str(BROKEN), "--out", str(starter)]).exit_code == 0
+    nothing = tmp_path / "nothing.toml"
+    nothing.write_text('format = "riskengine.premises/1"\n')
+    for premises in (nothing, starter):
+        model = rk.read_premises(premises)
+        broken = rk.score(rk.read_plan(BROKEN), model, replications=200, seed=1)
+        repaired = rk.score(rk.read_plan(fixed), model, replications=200, seed=1)
+        assert broken.plan_holds["mean"] == 0.0 and broken.plan_check["errors"] == 9
+        assert broken.adherence["bts"]["high"] < repaired.adherence["bts"]["low"], premises.name

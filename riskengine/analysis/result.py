@@ -22,12 +22,14 @@ from riskengine.analysis.documents import (
     HorizonDates,
     OperationForecast,
     ParameterUncertainty,
+    PlanCheck,
     ResourceFinish,
     RigorAdvice,
     Sensitivity,
 )
 from riskengine.analysis.rigor import DEFAULT_CONFIDENCE, rigor_advice
 from riskengine.analysis.variance import uncertainty_section
+from riskengine.feasibility.checks import check
 from riskengine.io.documents import Document, Estimate, Finish, Rules
 from riskengine.model.common import CAUSES
 from riskengine.model.plan import Plan, plan_warnings
@@ -96,6 +98,8 @@ class ScoreResult(Document):
     """The factor (volume, mix or sequence) that costs the most adherence."""
     premises: dict[str, Any] = Field(default_factory=dict)
     """The premises used (riskengine.premises/1, every default filled in)."""
+    plan_check: PlanCheck | None = None
+    """What riskengine check finds in the plan: its errors are executed, not refused."""
     rules: Rules | None = None
     """The adherence rules the replications were judged by (the premises' execution and bands,
     the plan's bucket): the rules ``riskengine measure --premises`` applies to realized data."""
@@ -196,6 +200,7 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
         main_impact=min(means, key=lambda m: (means[m], FACTORS.index(m))) if means else None,
         premises=premises.model_dump(mode="json", by_alias=True),
         rules=premises.rules().document(c.bucket_hours),
+        plan_check=check(plan).brief(),
         uncertainty=uncertainty_section(rows, {"plan_holds": HOLDS, "bts": BTS, "btp": BTP,
                                                "finish": FINISH}, m, tuple(str(k) for k in c.par_keys),
                                         range(lay.days, lay.days + lay.n_days)),
