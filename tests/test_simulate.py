@@ -9,6 +9,7 @@ import math
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -19,6 +20,7 @@ from riskengine.calibration.events import parse_events, read_events
 from riskengine.calibration.result import true_values
 from riskengine.calibration.synthetic import plans_from, weekly_plans
 from riskengine.cli import main
+from riskengine.io.schema import schema
 
 ROOT = Path(__file__).resolve().parent.parent
 FACTORY = ROOT / "scenarios" / "example-factory"
@@ -60,6 +62,7 @@ def test_the_folder_holds_actuals_events_and_summary(simulated):
     windows = [w for ws in events.windows.values() for w in ws]
     assert len(windows) == 4 and events.materials and any(w.breakdowns for w in windows)
     assert doc["format"] == "riskengine.simulation/1" and doc["replications"] == 12
+    jsonschema.validate(doc, schema("simulation"))
     assert doc["rules"]["quantity_tolerance"] == 0.98
 
 
