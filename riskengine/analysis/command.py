@@ -177,3 +177,41 @@ def compare(plans, premises, replications, seed, independent, engine, max_memory
                            ("--seed", seed), ("--independent", independent), ("--engine", engine))
     write_report(result, report_path, quiet, json_path,
                  premises=model.model_dump(mode="json", by_alias=True), command=command)
+
+
+@click.command()
+@click.argument("plan", metavar="PLAN")
+@premises_option
+@click.option("--replications", type=click.IntRange(1, 100_000), default=10, show_default=True,
+              help="Number of replications to write (two files each).")
+@click.option("--out", "out", required=True, metavar="DIR",
+              help="The folder to write (complete or absent: written beside, then renamed).")
+@seed_option
+@engine_option
+@click.option("--force", is_flag=True, help="Replace DIR if it exists.")
+@json_option
+@quiet_option
+@handled
+def simulate(plan, premises, replications, out, seed, engine, force, json_path, quiet) -> None:
+    """Write K simulated replications as realized data (DESIGN.md 10.2).
+
+    DIR/replication-0001.csv ... are riskengine.actuals/1 (numbered from 1 = replication 0 of
+    score), DIR/events-0001.csv ... riskengine.events/1 (windows with run hours, breakdowns,
+    material arrivals, absences), DIR/summary.csv one row per replication with its own figures
+    (plan_holds, bts, btp, volume, mix, sequence, hits, finish_hours). `riskengine measure --plan
+    PLAN --actuals DIR/replication-0001.csv --premises F` gives exactly row 1's figures, and the
+    mean of a column equals score's mean for the same seed and replications."""
+    from riskengine.analysis.simulate import simulate as run
+    from riskengine.report.progress import compile_notice, progress_line
+    from riskengine.simulation.runner import announce_compile
+
+    (loaded,), model = _read([plan], premises)
+    line = progress_line("simulate", quiet=quiet, total=replications)
+    try:
+        with announce_compile(compile_notice(quiet)):
+            result = run(loaded, model, replications=replications, seed=seed, out=out, engine=engine,
+                         force=force, progress=line.update if line else None)
+    finally:
+        if line:
+            line.close()
+    emit(result, json_path, quiet)

@@ -27,7 +27,7 @@ from riskengine.analysis.documents import PairedDifference, PlanSummary
 from riskengine.analysis.result import build_result
 from riskengine.analysis.score import simulate
 from riskengine.errors import InputError, Problem
-from riskengine.io.documents import Document
+from riskengine.io.documents import Document, Rules
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises
 from riskengine.simulation.statistics import design_effect
@@ -60,6 +60,9 @@ class CompareResult(Document):
     """Plan ids, most likely to hold first (then higher BTS)."""
     warnings: list[str] = Field(default_factory=list)
     """Premises entries a plan does not use, and what a plan's reader noted."""
+    rules: Rules | None = None
+    """The adherence rules every plan was judged by (the premises' execution and bands; the
+    bucket size is null when the plans' buckets differ)."""
 
     def to_frames(self) -> dict:
         """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
@@ -172,6 +175,8 @@ def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, 
                 differences.append({"a": ids[a], "b": ids[b], "metric": metric, **diff})
     ranking = sorted(range(len(plans)), key=lambda k: (-np.mean(rows[k][:, HOLDS]),
                                                        -np.nanmean(rows[k][:, BTS]), k))
+    sizes = {p.bucket_hours for p in plans}
     return CompareResult.build(seed=seed, replications=replications, paired=paired, plans=summaries,
                                differences=differences, ranking=[ids[k] for k in ranking],
-                               warnings=warnings)
+                               warnings=warnings,
+                               rules=premises.rules().document(sizes.pop() if len(sizes) == 1 else None))

@@ -22,13 +22,15 @@ from riskengine.analysis.documents import (
     HorizonDates,
     OperationForecast,
     ParameterUncertainty,
+    PlanCheck,
     ResourceFinish,
     RigorAdvice,
     Sensitivity,
 )
 from riskengine.analysis.rigor import DEFAULT_CONFIDENCE, rigor_advice
 from riskengine.analysis.variance import uncertainty_section
-from riskengine.io.documents import Document, Estimate, Finish
+from riskengine.feasibility.checks import check
+from riskengine.io.documents import Document, Estimate, Finish, Rules
 from riskengine.model.common import CAUSES
 from riskengine.model.plan import Plan, plan_warnings
 from riskengine.model.premises import Premises, premises_warnings
@@ -96,6 +98,11 @@ class ScoreResult(Document):
     """The factor (volume, mix or sequence) that costs the most adherence."""
     premises: dict[str, Any] = Field(default_factory=dict)
     """The premises used (riskengine.premises/1, every default filled in)."""
+    plan_check: PlanCheck | None = None
+    """What riskengine check finds in the plan: its errors are executed, not refused."""
+    rules: Rules | None = None
+    """The adherence rules the replications were judged by (the premises' execution and bands,
+    the plan's bucket): the rules ``riskengine measure --premises`` applies to realized data."""
     sensitivity: Sensitivity | None = None
     """The tornado of ``--sensitivity`` (null without it)."""
     uncertainty: ParameterUncertainty | None = None
@@ -193,6 +200,8 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
         operations=operations, causes=causes,
         main_impact=min(means, key=lambda m: (means[m], FACTORS.index(m))) if means else None,
         premises=premises.model_dump(mode="json", by_alias=True),
+        rules=premises.rules().document(c.bucket_hours),
+        plan_check=check(plan).brief(),
         uncertainty=uncertainty_section(col, n, {"plan_holds": HOLDS, "bts": BTS, "btp": BTP,
                                                  "finish": FINISH}, m, tuple(str(k) for k in c.par_keys),
                                         range(lay.days, lay.days + lay.n_days)),

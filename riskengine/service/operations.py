@@ -152,8 +152,9 @@ def _measure(v: Validated, progress: Progress) -> dict:
     r = v.request
     assert isinstance(r, MeasureRequest) and v.history is not None and v.actuals is not None  # validate()
     progress.total = 1
-    rules = AdherenceRules(bucket_hours=r.bucket_hours, lateness_tolerance_hours=r.lateness_tolerance_hours,
-                           quantity_tolerance=r.quantity_tolerance, sequence_basis=r.sequence_basis)
+    base = v.premises.rules() if v.premises is not None else AdherenceRules()
+    rules = base.overridden(bucket_hours=r.bucket_hours, lateness_tolerance_hours=r.lateness_tolerance_hours,
+                            quantity_tolerance=r.quantity_tolerance, sequence_basis=r.sequence_basis)
     result = measure(v.history, v.actuals, rules, v.owners).to_dict()
     progress.done = 1
     return result

@@ -102,10 +102,12 @@ class MeasureRequest(Strict):
 
     plans: Annotated[list[SkipValidation[Plan]], Field(min_length=1, max_length=50)]
     actuals: SkipValidation[Actuals]
+    premises: SkipValidation[Premises] = None  # the adherence rules of their execution and bands
+    premises_toml: str = Field(default=None, description=PREMISES_TOML)
     bucket_hours: BucketHours | None = None
-    lateness_tolerance_hours: NonNegative = 0.0
-    quantity_tolerance: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
-    sequence_basis: Literal["orders", "units"] = "orders"
+    lateness_tolerance_hours: NonNegative | None = None  # None: the premises' (else the default)
+    quantity_tolerance: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
+    sequence_basis: Literal["orders", "units"] | None = None
     owners: dict[str, Any] | None = Field(default=None, description=OWNERS)
 
 
@@ -286,12 +288,12 @@ def _validate(operation: str, data: object, limits: Limits | None, *, job: bool,
         except InputError as exc:
             problems += located(where, exc)
     premises = None
-    if operation in ("score", "compare", "review") and data.get("premises") is not None:
+    if operation in ("score", "compare", "review", "measure") and data.get("premises") is not None:
         try:
             premises = parse_premises(data["premises"])
         except InputError as exc:
             problems += located(premises_at, exc)
-    if premises is not None and len(plans) == len(raw):
+    if premises is not None and len(plans) == len(raw) and operation != "measure":  # measure: rules only
         problems += _premises_problems(premises, plans, premises_at)
     history = actuals = None
     if operation == "measure" and raw and len(plans) == len(raw):
@@ -320,10 +322,10 @@ def _validate(operation: str, data: object, limits: Limits | None, *, job: bool,
 def _premises_toml(operation: str, data: dict) -> tuple[dict, list[Problem], str]:
     """Premises sent as TOML text (``premises_toml``) read into ``premises``: the request, the
     problems found, and where premises problems are located (``premises_toml.defaults.scrap_rate``)."""
-    if operation not in ("score", "compare", "review"):
+    if operation not in ("score", "compare", "review", "measure"):
         return data, [], "premises"
     if "premises_toml" not in data:
-        missing = [] if data.get("premises") is not None else [
+        missing = [] if data.get("premises") is not None or operation == "measure" else [
             Problem("premises", "required (or premises_toml: the premises as TOML text)")]
         return data, missing, "premises"
     import tomllib

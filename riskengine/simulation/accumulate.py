@@ -129,8 +129,7 @@ def judge_and_summarize(c: Compiled, out, s: Scratch, row: np.ndarray,
     :class:`~riskengine.simulation.reference.ReplicationResult`) and write its row into
     ``row`` (scratch sums); with ``acc``, add it to the insight accumulators (integers: directly)."""
     m = s.model
-    judge(m.ops, m.adherence, not m.options.reliability_delay, out.outputs, out.n_started, s.judged,
-          s.judge_work)
+    judge(m.ops, m.adherence, out.outputs, out.n_started, s.judged, s.judge_work)
     summarize(m.ops, m.adherence, c.n_resources, out.end, s.judged, row, s.tally, s.summary_work)
     if acc is not None:
         attribute(m.ops, m.adherence, out.outputs, s.judged, row, acc.insight(), s.ratio)

@@ -117,8 +117,7 @@ def _simulate_chunk(seed: int, lo: int, hi: int, m: Model, scrap: ScrapTables,
         n_started = replicate(seed, rep, m, scrap, chunk.scratch, chunk.out)
         if ended(account):
             return rep
-        judge(m.ops, m.adherence, not m.options.reliability_delay, chunk.out, n_started, chunk.judged,
-              chunk.judge_work)
+        judge(m.ops, m.adherence, chunk.out, n_started, chunk.judged, chunk.judge_work)
         # integer counts go straight into the chunk's accumulators; hours and units are rounded
         # to fixed point per replication, as the reference engine does
         if stream is None:
