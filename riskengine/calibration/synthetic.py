@@ -30,7 +30,6 @@ import copy
 import math
 from datetime import datetime, timedelta
 
-
 from riskengine.model.common import CAUSES, required
 from riskengine.model.plan import Plan, parse_plan
 from riskengine.model.premises import Premises
