@@ -28,12 +28,12 @@ from riskengine.io.documents import (
 Factor = Literal["volume", "mix", "sequence"]
 
 
+@with_config(PART)
 class PlanCheck(TypedDict):
     """What ``riskengine check`` finds in the scored plan (run before every score, which never
     refuses to score: errors are executed as the shop floor would, their delay charged to
     planning)."""
 
-    __pydantic_config__ = PART
     verdict: Literal["feasible", "feasible_with_warnings", "infeasible"]
     """feasible, feasible_with_warnings or infeasible (any error)."""
     errors: int

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, with_config
 from typing_extensions import TypedDict
 
 from riskengine.calibration.events import COLUMNS as EVENT_COLUMNS
@@ -37,17 +37,17 @@ from riskengine.model.plan import Plan, plan_warnings
 from riskengine.model.premises import Premises, check_premises_against, premises_warnings
 from riskengine.simulation.realize import ACTUALS_COLUMNS, ENGINES, SUMMARY_COLUMNS, Realized, realizations
 
-SIMULATION_FORMAT = "riskengine.simulation/1"
+SIMULATION_FORMAT: Literal["riskengine.simulation/1"] = "riskengine.simulation/1"
 #: At most this many replications are written by one run (each is two files).
 MAX_SIMULATED = 100_000
 MAX_SEED = 2**63 - 1
 
 
+@with_config(PART)
 class SummaryMeans(TypedDict):
     """The means of the summary columns over the replications (ratios over those where something
     was planned): what ``score`` reports as its means for the same seed and replications."""
 
-    __pydantic_config__ = PART
     plan_holds: Maybe
     """Share of the replications in which every operation was a HIT."""
     bts: Maybe

@@ -59,11 +59,12 @@ def score_text(r: ScoreResult) -> str:
         lines += prose(hit_definition(bucket, execution.get("lateness_tolerance_hours", 0.0),
                                       execution.get("quantity_tolerance", 1.0))
                        + "; the plan holds when every operation is a HIT.")
-    checked = plan_check_words(r.plan_check)
-    if checked:
+    pc = r.plan_check
+    checked = plan_check_words(dict(pc) if pc else None)
+    if checked and pc:
         lines += prose(checked)
-        lines += [line for f in r.plan_check["findings"] for line in prose(f"{f['kind']}: {f['message']}", 4)]
-        more = r.plan_check["errors"] - len(r.plan_check["findings"])
+        lines += [line for f in pc["findings"] for line in prose(f"{f['kind']}: {f['message']}", 4)]
+        more = pc["errors"] - len(pc["findings"])
         if more > 0:
             lines.append(f"    ... and {more} more (riskengine check lists them all)")
     h = r.plan_holds

@@ -92,6 +92,7 @@ def _components(n: int, k: int, msb: float, msw: float, n0: float) -> dict:
     """The decomposition from the mean squares (module docstring)."""
     between = max(0.0, (msb - msw) / n0)
     total = between + msw
+    share: dict[str, float | None]
     if total <= 0.0:
         share = {"mean": None, "low": None, "high": None}
     else:

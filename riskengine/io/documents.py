@@ -150,10 +150,10 @@ def schema_of(model: type[BaseModel], name: str, version: int = 1) -> dict:
             "title": f"riskengine.{name}/{version}"}
 
 
+@with_config(PART)
 class RuleBand(TypedDict):
     """A horizon band of the adherence rules."""
 
-    __pydantic_config__ = PART
     until_hours: Maybe
     """Buckets starting less than this many hours after the publication of the plan in effect
     belong to the band (null: the last band, everything beyond)."""
@@ -161,12 +161,12 @@ class RuleBand(TypedDict):
     """The factors the band is scored on."""
 
 
+@with_config(PART)
 class Rules(TypedDict):
     """The adherence rules a result used (docs/design.md section 2): the same for a score, a
     measurement and a back-test when they come from the same premises (their ``execution`` and
     ``bands``)."""
 
-    __pydantic_config__ = PART
     bucket_hours: Maybe
     """Bucket size in hours (the plan's unless the rules set one; null when compared plans
     differ)."""

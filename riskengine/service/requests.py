@@ -102,8 +102,8 @@ class MeasureRequest(Strict):
 
     plans: Annotated[list[SkipValidation[Plan]], Field(min_length=1, max_length=50)]
     actuals: SkipValidation[Actuals]
-    premises: SkipValidation[Premises] = None  # the adherence rules of their execution and bands
-    premises_toml: str = Field(default=None, description=PREMISES_TOML)
+    premises: SkipValidation[Premises] = ABSENT  # the adherence rules of their execution and bands
+    premises_toml: str = Field(default=ABSENT, description=PREMISES_TOML)
     bucket_hours: BucketHours | None = None
     lateness_tolerance_hours: NonNegative | None = None  # None: the premises' (else the default)
     quantity_tolerance: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
@@ -161,11 +161,11 @@ def _raw_plans(operation: str, data: dict) -> list[tuple[str, object]]:
     return [(f"plans[{k}]", p) for k, p in enumerate(plans)] if isinstance(plans, list) else []
 
 
-def _replications(request: Strict) -> int:
+def _replications(request: Any) -> int:
     return request.replications if getattr(request, "precision", None) is None else request.max_replications
 
 
-def work_of(operation: str, request: Strict, n_operations: list[int],
+def work_of(operation: str, request: Any, n_operations: list[int],
             n_figures: list[int] | None = None) -> float:
     """Operation-replications a request asks to simulate (0 for measure and check): operations,
     and figures (``n_figures`` per plan, when known) weighted by :data:`FIGURE_WEIGHT`."""

@@ -73,23 +73,28 @@ class Accumulators:
         if self.stream is not None:
             self.stream.grow_head(replications)
             return
-        extra = replications - self.rows.shape[0]
+        extra = replications - self.kept_rows().shape[0]
         if extra <= 0:
             return
         if keeps_rows(self.layout.width, replications):
-            self.rows = np.vstack([self.rows, np.full((extra, self.layout.width), np.nan)])
+            self.rows = np.vstack([self.kept_rows(), np.full((extra, self.layout.width), np.nan)])
             return
         done = self.replications
         self.stream = Streamed(self.layout, self.scale, self.per_draw, replications if self.keep_head else 0)
         for rep in range(done):
-            self.stream.fold(self.rows[rep], rep)
+            self.stream.fold(self.kept_rows()[rep], rep)
         self.rows = None
+
+    def kept_rows(self) -> np.ndarray:
+        """The replication rows, while they are kept (before any streaming)."""
+        assert self.rows is not None, "the rows are kept until the figures are streamed"
+        return self.rows
 
     @property
     def replications(self) -> int:
         if self.stream is not None:
             return self.stream.replications
-        return int(np.count_nonzero(~np.isnan(self.rows[:, 0])))
+        return int(np.count_nonzero(~np.isnan(self.kept_rows()[:, 0])))
 
     def column(self, k: int) -> np.ndarray | Figure:
         """Column k of the replication figures: the values of the replications done (rows), or
@@ -97,14 +102,14 @@ class Accumulators:
         :mod:`riskengine.simulation.statistics` take either."""
         if self.stream is not None:
             return self.stream.column(k)
-        return self.rows[:self.replications, k]
+        return self.kept_rows()[:self.replications, k]
 
     def headline(self) -> np.ndarray:
         """The headline figures (columns 0 .. N_HEAD - 1) of every replication done (a copy: the
         rows can go); streaming, only with ``keep_head``."""
         n = self.replications
         if self.stream is None:
-            return self.rows[:n, :N_HEAD].copy()
+            return self.kept_rows()[:n, :N_HEAD].copy()
         if self.stream.head.shape[0] < n:
             raise ValueError("the headline figures of every replication were not kept (keep_head)")
         return self.stream.head[:n]
@@ -158,7 +163,7 @@ def run_reference(c: Compiled, seed: int, first: int, count: int, acc: Accumulat
         if stop is not None and stop.is_set():
             raise Stopped
         out = simulate(c, seed, rep, stop)
-        judge_and_summarize(c, out, s, acc.rows[rep] if acc.stream is None else row, acc)
+        judge_and_summarize(c, out, s, acc.kept_rows()[rep] if acc.stream is None else row, acc)
         if acc.stream is not None:
             acc.stream.fold(row, rep)
         add_replication(acc, s)

@@ -42,7 +42,7 @@ from typing import NamedTuple
 import numpy as np
 
 from riskengine.adherence import arrays as ar
-from riskengine.model.common import CAUSES
+from riskengine.model.common import CAUSES, required
 from riskengine.model.plan import Plan
 from riskengine.simulation import mechanics as mech
 from riskengine.simulation.accumulate import Scratch, judge_and_summarize
@@ -120,7 +120,8 @@ def _absence(ref: Reference, r: int) -> mech.Absence:
 def event_rows(plan: Plan, ref: Reference, window: str) -> list[dict]:
     """The events of one replication of a logged reference (module docstring); breakdowns and
     absences name the resource's ``window``."""
-    c, out, log, t0 = ref.c, ref.out, ref.log, plan.horizon.start
+    c, out, t0 = ref.c, ref.out, plan.horizon.start
+    log = required(ref.log, "the event log of a logged replication")
     events = []
     for r, res in enumerate(plan.resources):
         mine = [out.end[i] for i in range(c.n_ops) if c.op_resource[i] == r and math.isfinite(out.end[i])]
@@ -177,7 +178,8 @@ def realize(plan: Plan, c: Compiled, seed: int, rep: int, engine: str, scratch: 
         a[...] = 0
     judged = scratch.judged
     hits = int(np.count_nonzero((judged.code == ar.HIT) & (c.op_bucket >= 0)))
-    return Realized(rep, actual_rows(plan, out, judged.code, judged.miss_cause, ref.log),
+    return Realized(rep, actual_rows(plan, out, judged.code, judged.miss_cause,
+                                    required(ref.log, "the event log of a logged replication")),
                     event_rows(plan, ref, plan.id), summary_row(rep, row, hits), judged.code.copy(),
                     judged.miss_cause.copy())
 

@@ -277,7 +277,7 @@ def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int 
             rows = np.full((1, acc.layout.width), np.nan)
             carry[k] = ((streamed.open_sum, streamed.open_n) if k == 0 else
                         (np.zeros_like(streamed.open_sum), np.zeros_like(streamed.open_n)))
-            stream = Streaming(*parts[slot], *carry[k], acc.per_draw, streamed.head)
+            stream = Streaming(*parts[slot], *carry[k], acc.per_draw, streamed.head)  # type: ignore[call-arg]
         if stop is not None:
             stop.attach(chunk.scratch.account)
         try:

@@ -84,7 +84,7 @@ class Sketch(NamedTuple):
     """The streaming statistics of ``figures`` figures (module docstring)."""
 
     bins: Binning
-    count: np.ndarray  # (bins,) int64 values per bin
+    count: np.ndarray  # type: ignore[assignment]  # (bins,) int64 values per bin (shadows tuple.count)
     low: np.ndarray  # (bins,) lowest value of each bin (inf: empty)
     high: np.ndarray  # (bins,) highest value (-inf: empty)
     n: np.ndarray  # (figures,) int64 defined values
@@ -355,5 +355,6 @@ class Figure(NamedTuple):
     def cluster_terms(self) -> tuple[int, Fraction, Fraction, Fraction, int]:
         """K, sum S_g^2, sum n_g S_g, sum S_g^2 / n_g and sum n_g^2 over the clusters."""
         c, f = self.clusters, self.f
+        assert c is not None, "cluster terms exist only with clusters"
         return (int(c.k[f]), exact(c.sums[f, CLUSTER_S2]), exact(c.sums[f, CLUSTER_NS]),
                 exact(c.sums[f, CLUSTER_S2N]), int(c.n2[f]))

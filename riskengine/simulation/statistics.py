@@ -51,7 +51,7 @@ def _streamed_design_effect(x: Figure, per_draw: int) -> tuple[float, int]:
         return 1.0, n
     k, s2g, nsg, _, n2 = x.cluster_terms()
     s2 = x.variance()
-    if k < 2 or s2 <= 0.0:
+    if k < 2 or s2 is None or s2 <= 0.0:
         return 1.0, k
     ybar = x.total() / n
     v_cluster = k / (k - 1) * float(s2g - 2 * ybar * nsg + ybar * ybar * n2) / (n * n)
@@ -104,8 +104,9 @@ def t_interval(x: Column, per_draw: int = 1) -> tuple[float, float, float] | Non
         mean = float(np.mean(x)) if n else math.nan
         sd = float(np.std(x, ddof=1)) if n > 1 else 0.0
     else:
-        n, mean = x.n, x.mean()
-        sd = math.sqrt(x.variance()) if n > 1 else 0.0
+        n, m, v = x.n, x.mean(), x.variance()
+        mean = math.nan if m is None else m
+        sd = math.sqrt(v) if n > 1 and v is not None else 0.0
     if n == 0:
         return None
     if n == 1:
@@ -120,7 +121,8 @@ def percentile(x: Column, q: float) -> float:
     its stated error)."""
     if isinstance(x, np.ndarray):
         return float(np.percentile(x[np.isfinite(x)], q))
-    return x.quantile(q / 100)
+    value = x.quantile(q / 100)
+    return math.nan if value is None else value
 
 
 def sd(x: Column) -> float:
@@ -128,7 +130,8 @@ def sd(x: Column) -> float:
     if isinstance(x, np.ndarray):
         x = x[np.isfinite(x)]
         return float(np.std(x, ddof=1)) if x.shape[0] > 1 else 0.0
-    return math.sqrt(x.variance()) if x.n > 1 else 0.0
+    v = x.variance()
+    return math.sqrt(v) if x.n > 1 and v is not None else 0.0
 
 
 def continuous(x: Column, extra_quantiles: tuple[int, ...] = (),

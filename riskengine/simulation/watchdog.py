@@ -135,7 +135,8 @@ def look(account: np.ndarray) -> bool:
     if bound <= 0.0:
         account[Account.LIMIT] = events + CHECK_EVERY
         return False
-    if events > bound or load_relaxed(account, np.int64(Account.STOP)) > 0.0:
+    stopped = load_relaxed(account, np.int64(Account.STOP))  # type: ignore[call-arg, var-annotated]  # an intrinsic
+    if events > bound or stopped > 0.0:
         return True
     account[Account.LIMIT] = min(bound, events + CHECK_EVERY)
     return False
@@ -159,8 +160,8 @@ def arm(account: np.ndarray, bound: float) -> None:
 @fused_entry
 def ended(account: np.ndarray) -> bool:
     """Whether the replication counted in ``account`` was cut short (bound passed or stopped)."""
-    return load_relaxed(account, np.int64(Account.STOP)) > 0.0 or \
-        0.0 < account[Account.BOUND] < account[Account.EVENTS]
+    stopped = load_relaxed(account, np.int64(Account.STOP)) > 0.0  # type: ignore[call-arg]
+    return stopped or 0.0 < account[Account.BOUND] < account[Account.EVENTS]
 
 
 def check(account: np.ndarray, seed: int, replication: int) -> None:
