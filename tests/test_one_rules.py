@@ -1,4 +1,4 @@
-"""One set of adherence rules (DESIGN.md 10.1): measure takes them from the premises as score
+"""One set of adherence rules (docs/design.md section 2): measure takes them from the premises as score
 does, with the same defaults everywhere, and every result says which rules it used."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The round trip of DESIGN.md 10.2, as a property over random plans and premises, for both engines.
+"""A simulated replication is realized data (docs/design.md section 3): the round trip as a
+property over random plans and premises, for both engines.
 
 A replication written as realized data (``riskengine simulate``'s actuals CSV) and measured with
 the same rules (``measure(..., premises)``) gives exactly the engine's own judgement: volume,

@@ -1,4 +1,4 @@
-"""``riskengine simulate`` (DESIGN.md 10.2): replications written as realized data, measured
+"""``riskengine simulate`` (docs/design.md sections 3 and 5): replications written as realized data, measured
 exactly as the kernel judged them, and learned from by calibrate."""
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def test_the_folder_holds_actuals_events_and_summary(simulated):
 
 
 def test_each_replication_measures_exactly_as_the_kernel_judged_it(simulated):
-    """The invariant of DESIGN.md 10.2 through the command line: measure --premises on
+    """The invariant of docs/design.md section 3 through the command line: measure --premises on
     replication k's actuals gives row k's figures, to the last bit."""
     out, _ = simulated
     for row in read_rows(out / "summary.csv"):

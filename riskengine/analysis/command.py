@@ -193,7 +193,7 @@ def compare(plans, premises, replications, seed, independent, engine, max_memory
 @quiet_option
 @handled
 def simulate(plan, premises, replications, out, seed, engine, force, json_path, quiet) -> None:
-    """Write K simulated replications as realized data (DESIGN.md 10.2).
+    """Write K simulated replications as realized data (docs/design.md section 5).
 
     DIR/replication-0001.csv ... are riskengine.actuals/1 (numbered from 1 = replication 0 of
     score), DIR/events-0001.csv ... riskengine.events/1 (windows with run hours, breakdowns,

@@ -1,4 +1,4 @@
-"""``simulate``: K replications of a plan written as realized data (DESIGN.md 10.2).
+"""``simulate``: K replications of a plan written as realized data (docs/design.md section 5).
 
 A simulated replication is realized data: ``DIR/replication-0001.csv`` ...
 (``riskengine.actuals/1``, one file per replication, numbered from 1 =

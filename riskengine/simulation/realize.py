@@ -1,7 +1,7 @@
 """One simulated replication as realized data: actuals, events and its own figures.
 
 A replication of the engines is one possible execution of the plan
-(DESIGN.md 10.2). :func:`realize` writes it as a shop floor's systems would
+(docs/design.md section 3). :func:`realize` writes it as a shop floor's systems would
 have recorded it, and adds the figures the kernel judged it by:
 
 - **actuals** (``riskengine.actuals/1`` rows, :data:`ACTUALS_COLUMNS`), one
