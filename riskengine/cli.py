@@ -33,6 +33,7 @@ import click
 COMMANDS: dict[str, str] = {
     "score": "riskengine.analysis.command:score",
     "compare": "riskengine.analysis.command:compare",
+    "simulate": "riskengine.analysis.command:simulate",
     "measure": "riskengine.adherence.command:measure",
     "check": "riskengine.feasibility.command:check",
     "review": "riskengine.governance.command:review",

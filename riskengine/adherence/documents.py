@@ -6,13 +6,13 @@ the counts and ratios are those of :mod:`riskengine.adherence.arrays`.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import with_config
 from typing_extensions import TypedDict
 
 from riskengine.governance.documents import FlagNote, FlagOutcome, Side, SideCauses, Sides, ValidationRecord
-from riskengine.io.documents import PART, Maybe, Number, Share
+from riskengine.io.documents import PART, Maybe, Number, Rules, Share  # noqa: F401 (Rules: re-exported)
 
 Factor = Literal["volume", "mix", "sequence"]
 
@@ -245,5 +245,3 @@ class Accountability(TypedDict):
     flags: FlagOutcome
     """How the risks flagged at sign-off turned out."""
 
-
-Rules = dict[str, Any]

@@ -27,6 +27,7 @@ from riskengine.governance.owners import Owners, owner_table
 from riskengine.model.actuals import Actuals, PlanHistory
 from riskengine.model.common import CAUSES, MAX_BUCKETS, hours_between
 from riskengine.model.plan import Plan
+from riskengine.model.premises import Premises
 from riskengine.model.rules import AdherenceRules
 
 
@@ -72,7 +73,7 @@ def _timeline(history: PlanHistory, rules: AdherenceRules, warnings: list[str]) 
 def measure(
     plans: PlanHistory | Plan | list[Plan],
     actuals: Actuals,
-    rules: AdherenceRules | None = None,
+    rules: AdherenceRules | Premises | None = None,
     owners: Owners | None = None,
 ) -> Measurement:
     """Measure realized adherence.
@@ -84,7 +85,9 @@ def measure(
     actuals
         Realized production, validated against the same plans.
     rules
-        Bucket size override, horizon bands, tolerances and sequence basis.
+        Bucket size override, horizon bands, tolerances and sequence basis; or premises, whose
+        rules (``premises.rules()``: the ones a score judges by) are then used. None: the
+        defaults, the same as premises without an ``execution`` section.
     owners
         The cause ownership table (:func:`riskengine.governance.owners.read_owners`;
         None: the default table).
@@ -114,7 +117,7 @@ def measure(
     """
     history = plans if isinstance(plans, PlanHistory) else PlanHistory(
         [plans] if isinstance(plans, Plan) else list(plans))
-    rules = rules or AdherenceRules()
+    rules = rules.rules() if isinstance(rules, Premises) else rules or AdherenceRules()
     units = rules.sequence_basis == "units"
     warnings: list[str] = []
     tl = _timeline(history, rules, warnings)
@@ -129,7 +132,7 @@ def measure(
         plans=governed["plans"],
         timeline={"start": tl.origin.isoformat(), "end": tl.start(tl.n_buckets).isoformat(),
                   "bucket_hours": tl.bucket_hours, "buckets": tl.n_buckets},
-        rules=rules.model_dump(mode="json"),
+        rules=rules.document(tl.bucket_hours),
         total=figures(total, units),
         buckets=[{"index": b, "start": tl.start(b).isoformat(), "end": tl.start(b + 1).isoformat(),
                   "plan": history.versions[tl.plan_of_bucket[b]].id,

@@ -54,13 +54,11 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
 from riskengine.model.plan import Plan
 from riskengine.simulation import insight as ins
 from riskengine.simulation.accumulate import Accumulators
 from riskengine.simulation.compile import Compiled
-from riskengine.simulation.statistics import wilson
+from riskengine.simulation.statistics import sd, wilson
 from riskengine.simulation.summary import FINISH
 
 
@@ -92,9 +90,7 @@ def criticality(plan: Plan, c: Compiled, acc: Accumulators) -> dict:
     """
     n = acc.replications
     deff = float(c.replications_per_draw) if c.uncertain else 1.0
-    finish = acc.rows[:n, FINISH]
-    finish = finish[np.isfinite(finish)]
-    sd_t = float(np.std(finish, ddof=1)) if finish.shape[0] > 1 else 0.0
+    sd_t = sd(acc.column(FINISH))
     op = ins.wide_total(acc.op_sums)
     rep = ins.wide_total(acc.rep_sums)
     n_loss = int(rep[ins.N_LOSS])

@@ -12,6 +12,7 @@ from typing import Annotated, Literal, NotRequired
 from pydantic import Field, WithJsonSchema, with_config
 from typing_extensions import TypedDict
 
+from riskengine.feasibility.documents import Finding, Kind
 from riskengine.io.documents import (
     PART,
     Correlation,
@@ -25,6 +26,24 @@ from riskengine.io.documents import (
 )
 
 Factor = Literal["volume", "mix", "sequence"]
+
+
+@with_config(PART)
+class PlanCheck(TypedDict):
+    """What ``riskengine check`` finds in the scored plan (run before every score, which never
+    refuses to score: errors are executed as the shop floor would, their delay charged to
+    planning)."""
+
+    verdict: Literal["feasible", "feasible_with_warnings", "infeasible"]
+    """feasible, feasible_with_warnings or infeasible (any error)."""
+    errors: int
+    """Error findings: the plan is not executable as planned."""
+    warnings: int
+    """Warning findings."""
+    by_kind: dict[Kind, int]
+    """Errors by kind (conflict, routing, order, calendar, setup, capacity, material)."""
+    findings: list[Finding]
+    """The first errors (at most 5), as check lists them."""
 
 
 class DayHolds(Estimate):

@@ -253,17 +253,18 @@ def sensitivity(plan: Plan, premises: Premises, *, replications: int = 1000, see
     """
     runs = variants(premises, plan)
     total = replications * (1 + len(runs))
-    compiled, base_acc = simulate(plan, premises, replications=replications, seed=seed, engine=engine)
+    compiled, base_acc = simulate(plan, premises, replications=replications, seed=seed, engine=engine,
+                                  keep_head=True)
     m = compiled.replications_per_draw if compiled.uncertain else 1  # nested: wider intervals
     if progress is not None:
         progress(replications, total)
-    base = base_acc.rows[:replications]
+    base = base_acc.headline()
     rows: list[dict[str, Any]] = []
     for k, (kind, name, change, variant) in enumerate(runs):
-        _, acc = simulate(plan, variant, replications=replications, seed=seed, engine=engine)
+        _, acc = simulate(plan, variant, replications=replications, seed=seed, engine=engine, keep_head=True)
         if progress is not None:
             progress((k + 2) * replications, total)
-        other = acc.rows[:replications]
+        other = acc.headline()
         rows.append({"kind": kind, "name": name, "change": change,
                      "plan_holds": paired_difference(other[:, HOLDS], base[:, HOLDS], True, m),
                      "bts": paired_difference(other[:, BTS], base[:, BTS], True, m)})

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from riskengine.adherence.figures import pct
 from riskengine.analysis.criticality import top_critical
+from riskengine.feasibility.result import plan_check_words
 from riskengine.report.terminal import (
     CRITICALITY,
     CRUCIALITY,
@@ -58,6 +59,14 @@ def score_text(r: ScoreResult) -> str:
         lines += prose(hit_definition(bucket, execution.get("lateness_tolerance_hours", 0.0),
                                       execution.get("quantity_tolerance", 1.0))
                        + "; the plan holds when every operation is a HIT.")
+    pc = r.plan_check
+    checked = plan_check_words(dict(pc) if pc else None)
+    if checked and pc:
+        lines += prose(checked)
+        lines += [line for f in pc["findings"] for line in prose(f"{f['kind']}: {f['message']}", 4)]
+        more = pc["errors"] - len(pc["findings"])
+        if more > 0:
+            lines.append(f"    ... and {more} more (riskengine check lists them all)")
     h = r.plan_holds
     if h is not None:
         lines.append(f"  Probability the plan is executed as planned: {pct(h['mean'])} {_interval(h)}")

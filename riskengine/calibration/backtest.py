@@ -127,13 +127,14 @@ class BacktestResult:
     seed: int
     pairs: list[tuple[str, str, float, bool]] = field(repr=False, default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    rules: dict | None = None  # the adherence rules of every version (None: they differ)
 
     def to_dict(self) -> dict:
         return BacktestDocument.checked(
             {"format": BACKTEST_FORMAT, "replications": self.replications, "seed": self.seed,
              "plans": self.plans, "hits": self.hits, "coverage": self.coverage, "bands": self.bands,
              "operations": [{"plan": a, "id": b, "forecast": p, "hit": y} for a, b, p, y in self.pairs],
-             "warnings": self.warnings})
+             "warnings": self.warnings, "rules": self.rules})
 
     def to_frames(self) -> dict:
         """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
@@ -248,7 +249,8 @@ def backtest(plans: list[Plan], actuals: Actuals, premises: list[Premises], *, r
                     cover[f"bucket.{name}"][1] += 1
         whole = len(mine) == len(fc.buckets)
         row: dict[str, Any] = {"id": plan.id, "operations": n_ops, "whole_horizon": whole,
-                               "forecast_plan_holds": fc.plan_holds["mean"] if fc.plan_holds else None}
+                               "forecast_plan_holds": fc.plan_holds["mean"] if fc.plan_holds else None,
+                               "rules": real["rules"]}
         if whole:
             units = rules.sequence_basis == "units"
             total = figures(_counts(mine), units)
@@ -280,8 +282,10 @@ def backtest(plans: list[Plan], actuals: Actuals, premises: list[Premises], *, r
                   "forecast": float(np.mean(acc["forecast"])), "realized": float(np.mean(acc["realized"]))}
                  for name, acc in bands.items()]
     hits = hit_statistics(p, y, cluster)
+    used = [row["rules"] for row in plan_rows]
     return BacktestResult(plans=plan_rows, hits=hits, coverage=coverage, bands=band_rows,
-                          replications=replications, seed=seed, pairs=pairs, warnings=_warnings(hits))
+                          replications=replications, seed=seed, pairs=pairs, warnings=_warnings(hits),
+                          rules=used[0] if all(r == used[0] for r in used) else None)
 
 
 def _warnings(hits: dict) -> list[str]:

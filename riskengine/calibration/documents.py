@@ -13,7 +13,7 @@ from typing import Any, Literal, NotRequired
 from pydantic import Field, with_config
 from typing_extensions import TypedDict
 
-from riskengine.io.documents import PART, Distribution, Document, Maybe
+from riskengine.io.documents import PART, Distribution, Document, Maybe, Rules
 
 
 @with_config(PART)
@@ -216,6 +216,8 @@ class PlanBacktest(TypedDict):
     """Whether the version was in effect over its whole horizon (else no plan-level coverage)."""
     forecast_plan_holds: Maybe
     """Forecast P(plan holds)."""
+    rules: Rules
+    """The adherence rules of the version's premises, by which it was forecast and measured."""
     realized: NotRequired[dict[Literal["bts", "btp", "volume", "mix", "sequence"], Maybe]]
     """Realized BTS, BTP, volume, mix and sequence over the version's horizon."""
     forecast: NotRequired[dict[Literal["bts", "btp", "volume", "mix", "sequence"], Distribution | None]]
@@ -271,3 +273,6 @@ class BacktestDocument(Document):
     """Every forecast operation with its outcome."""
     warnings: list[str] = Field(default_factory=list)
     """What the back-test had to assume or found wanting (e.g. forecasts that cannot be scored)."""
+    rules: Rules | None = None
+    """The adherence rules of every version (null when the versions' premises set different
+    rules: each version's are in plans[])."""

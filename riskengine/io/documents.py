@@ -20,7 +20,7 @@ depend on the names).
 from __future__ import annotations
 
 import os
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, WithJsonSchema, with_config
 from typing_extensions import TypedDict
@@ -148,3 +148,33 @@ def schema_of(model: type[BaseModel], name: str, version: int = 1) -> dict:
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"https://riskengine.dev/schema/{name}-{version}.json", **schema,
             "title": f"riskengine.{name}/{version}"}
+
+
+@with_config(PART)
+class RuleBand(TypedDict):
+    """A horizon band of the adherence rules."""
+
+    until_hours: Maybe
+    """Buckets starting less than this many hours after the publication of the plan in effect
+    belong to the band (null: the last band, everything beyond)."""
+    measures: list[Literal["volume", "mix", "sequence"]]
+    """The factors the band is scored on."""
+
+
+@with_config(PART)
+class Rules(TypedDict):
+    """The adherence rules a result used (docs/design.md section 2): the same for a score, a
+    measurement and a back-test when they come from the same premises (their ``execution`` and
+    ``bands``)."""
+
+    bucket_hours: Maybe
+    """Bucket size in hours (the plan's unless the rules set one; null when compared plans
+    differ)."""
+    bands: list[RuleBand]
+    """Horizon bands, by increasing until_hours."""
+    lateness_tolerance_hours: Number
+    """Hours after the end of an operation's planned bucket that still count as on time."""
+    quantity_tolerance: Number
+    """Share of the planned quantity that counts as complete."""
+    sequence_basis: Literal["orders", "units"]
+    """Sequence adherence counted in orders or in units."""

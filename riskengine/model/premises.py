@@ -3,9 +3,12 @@
 Sections (all optional; an absent section means "no such disruption"):
 
 - ``reliability``: the source article's per-operation factor model. Each
-  factor fails independently per operation with probability 1 - r; the
-  operation is then a MISS with that cause (``execution.reliability_consequence``
-  ``"miss"``), or is delayed by ``reliability_delay_hours`` (``"delay"``).
+  factor fails independently per operation with probability 1 - r, with a
+  realized effect (docs/design.md section 3): with
+  ``execution.reliability_consequence`` ``"miss"`` the operation is held past
+  its bucket (a quality failure scraps the lot below the quantity tolerance),
+  a MISS with that cause; with ``"delay"`` its start is held by
+  ``reliability_delay_hours``.
   Keys are causes of the taxonomy; ``machine`` stands for breakdown and
   ``operator`` for absenteeism.
 - ``defaults`` and ``resources.<id>``: breakdowns (``mtbf_hours``,
@@ -223,10 +226,13 @@ class Execution(Strict):
     sequence_basis: Literal["orders", "units"] = "orders"
     """Count sequence adherence in orders or in units."""
     reliability_consequence: Literal["miss", "delay"] = "miss"
-    """What a failed reliability factor does: the operation is a MISS, or it is delayed."""
+    """What a failed reliability factor does to the execution: miss holds the operation until its
+    bucket's end plus the lateness tolerance (a replacement lot, a repair, the crew, ...; a failed
+    quality factor scraps the lot below the quantity tolerance), a MISS with the factor's cause;
+    delay holds its start by reliability_delay_hours."""
     reliability_delay_hours: Duration | None = None
-    """The delay of a failed reliability factor in hours (needed with consequence delay): a number is the
-    mean of an exponential distribution; or a distribution {dist = ...}."""
+    """How long a failed reliability factor holds the start, in hours (needed with consequence
+    delay): a number is the mean of an exponential distribution; or a distribution {dist = ...}."""
 
 
 
@@ -309,7 +315,8 @@ class Premises(Strict):
     reliability: dict[str, MaybeProbability] = Field(default_factory=dict)
     """The article's per-operation factors: cause (material, machine = breakdown, operator =
     absenteeism, quality, ...) -> reliability r in [0, 1]; each fails independently per operation
-    with probability 1 - r, and the operation is then a MISS (or delayed) with that cause."""
+    with probability 1 - r, and the operation is then held past its bucket (quality: its lot
+    scrapped below the tolerance), a MISS with that cause (or delayed: execution)."""
     defaults: ResourcePremises = Field(default_factory=ResourcePremises)
     """Disruptions of every resource, unless its own section overrides them field by field."""
     resources: dict[str, ResourcePremises] = Field(default_factory=dict)

@@ -80,3 +80,16 @@ class AdherenceRules(Strict):
     def _bands(self) -> AdherenceRules:
         self.bands = check_bands(self.bands)
         return self
+
+    def overridden(self, **given: object) -> AdherenceRules:
+        """These rules with the fields given (not None) replaced: options of a command over the
+        rules of a premises file."""
+        changed = {k: v for k, v in given.items() if v is not None}
+        return AdherenceRules.model_validate(self.model_dump() | changed) if changed else self
+
+    def document(self, bucket_hours: float | None) -> dict:
+        """The ``rules`` object of a result: these rules with the bucket size in use
+        (``bucket_hours``: the plan's, unless these rules set one; None when plans differ)."""
+        out = self.model_dump(mode="json")
+        out["bucket_hours"] = self.bucket_hours or bucket_hours
+        return out

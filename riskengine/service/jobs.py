@@ -12,12 +12,13 @@ running ones; one more is refused (:class:`QueueFull`, HTTP 503 with
 from its progress rate).
 
 States: ``queued`` -> ``running`` -> ``done`` | ``failed`` | ``cancelled``.
-Cancelling a queued job ends it at once; a running one stops at its next batch
-boundary (``cancelling`` until then), also when another process runs it (its
-heartbeat reads the request). Finished jobs are kept for ``keep_seconds`` or
+Cancelling a queued job ends it at once; a running one stops within the
+replication it is running (``cancelling`` until then: the kernel reads the
+job's :class:`~riskengine.simulation.watchdog.StopFlag`), also when another
+process runs it (its heartbeat reads the request). Finished jobs are kept for ``keep_seconds`` or
 until deleted.
 
-Shutdown (SIGTERM): running jobs are stopped at their next batch and go back to
+Shutdown (SIGTERM): running jobs are stopped within their replication and go back to
 the queue, where the next process (or the restarted one) takes them from the
 start; queued jobs stay queued. The workers are waited for at most
 ``drain_seconds``: a batch that runs longer is abandoned with its thread
@@ -38,6 +39,7 @@ from pathlib import Path
 from riskengine.errors import InputError
 from riskengine.service.operations import Cancelled, Progress, run
 from riskengine.service.store import FINISHED, JobStore, process_owner
+from riskengine.simulation.watchdog import StopFlag
 
 log = logging.getLogger("riskengine.service")
 #: Seconds between two heartbeats (progress written, cancel requests read, lost jobs requeued).
@@ -59,7 +61,7 @@ class QueueFull(Exception):
 class _Running:
     """A job this process runs: its cancel flag and live progress."""
 
-    cancel: threading.Event = field(default_factory=threading.Event)
+    cancel: StopFlag = field(default_factory=StopFlag)  # the kernel reads it inside a batch too
     progress: Progress = field(default_factory=Progress)
 
 

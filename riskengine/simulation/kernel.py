@@ -51,10 +51,11 @@ from riskengine._jit import fused_jit, inner_jit, leaf_jit, step_jit
 from riskengine.simulation import mechanics as mech
 from riskengine.simulation.codes import Account, Cause, DeviationRule, Stream
 from riskengine.simulation.draws import material_arrivals, operation_draws, reliability_factors
-from riskengine.simulation.outcome import delay_causes
+from riskengine.simulation.outcome import deadline, delay_causes, realized_good, setup_needed
 from riskengine.simulation.records import Graph, Model, Outputs, ScrapTables, Scratch
 from riskengine.simulation.rng import mix64, stream_key, uniform, variate_key
 from riskengine.simulation.sampling import sample
+from riskengine.simulation.watchdog import tick
 
 # columns of Scratch.res_keys: each resource's keys in this replication
 FAILURE_KEY, REPAIR_KEY, ABSENCE_KEY, DEVIATION_KEY, DRIVER_KEY = range(5)
@@ -260,12 +261,19 @@ def start_time(m: Model, s: Scratch, out: Outputs, r: int, i: int, t: float, slo
         at = s.mat_ready[i]
         cause = Cause.MATERIAL
         source = -1
-    if m.options.reliability_delay and out.factor_cause[i] >= 0:
+    factor = out.factor_cause[i]
+    if factor >= 0 and m.options.reliability_delay:
         key = mix64(s.keys[Stream.RELIABILITY_DELAY] ^ ops.entity[i])
         delay = sample(m.dists.table, m.options.reliability_delay_row, m.dists.pool, variate_key(key, 0))
         at += max(delay, 0.0)
-        cause = out.factor_cause[i]
+        cause = factor
         source = -1
+    elif factor >= 0 and factor != Cause.QUALITY and ops.bucket[i] >= 0:
+        held = deadline(m.adherence, ops.bucket[i])  # held past its bucket (Reference's docstring)
+        if held > at:
+            at = held
+            cause = factor
+            source = -1
     if cause == -2:
         previous = s.res_previous[r]
         if s.displaced[i] >= 0:
@@ -276,7 +284,7 @@ def start_time(m: Model, s: Scratch, out: Outputs, r: int, i: int, t: float, slo
         else:
             cause = Cause.PLANNING
     narrow_calendar(m, s, r, at)
-    begin, plain = mech.start_instants(at, calendar_of(m, s, r), absence)
+    begin, plain = mech.start_instants(at, calendar_of(m, s, r), absence, s.account)
     return begin, at, plain, cause, source
 
 
@@ -291,7 +299,8 @@ def execute(m: Model, s: Scratch, out: Outputs, r: int, i: int, start: tuple[flo
     account[Account.LOST_ABSENCE] = 0.0
     account[Account.GAP_CALENDAR] = 0.0
     account[Account.REPAIR] = 0.0
-    setup = s.actual_setup[i]
+    base, missing = setup_needed(m.changeovers, m.ops, i, s.res_last_family[r])
+    setup = base * s.setup_factor[i]
     after_setup = mech.advance(begin, setup, cal, absence, account)
     work = s.actual_work[i]
     finish = after_setup
@@ -300,9 +309,11 @@ def execute(m: Model, s: Scratch, out: Outputs, r: int, i: int, start: tuple[flo
         finish = mech.process(after_setup, work, cal, absence, breakdowns, s.res_clock, r, account)
     out.start[i] = begin
     out.end[i] = finish
-    out.good[i] = s.actual_units[i] if math.isfinite(finish) else 0.0
+    good = realized_good(m.ops, m.adherence, m.options.reliability_delay, out.factor_cause[i], i,
+                         s.actual_units[i])
+    out.good[i] = good if math.isfinite(finish) else 0.0
     if finish > m.ops.end[i]:
-        root, inherited = delay_causes(s.delay, m.ops, i, start, setup, work, account)
+        root, inherited = delay_causes(s.delay, m.ops, i, start, setup, missing, work, account)
         out.delay_cause[i] = root
         if inherited:
             out.origin[i] = out.origin[source]
@@ -382,7 +393,8 @@ def replicate(seed: int, rep: int, m: Model, scrap: ScrapTables, s: Scratch, out
     many operations started.
 
     ``scrap`` are the scrap tables of the plan (:func:`riskengine.simulation.draws.scrap_tables`),
-    ``s`` the scratch arrays (:func:`riskengine.simulation.records.scratch`).
+    ``s`` the scratch arrays (:func:`riskengine.simulation.records.scratch`), whose ``account``
+    counts the replication's events (armed by the caller, :func:`riskengine.simulation.watchdog.arm`).
     """
     for stream in range(1, s.keys.shape[0]):
         s.keys[stream] = stream_key(seed, rep, stream)
@@ -406,6 +418,8 @@ def replicate(seed: int, rep: int, m: Model, scrap: ScrapTables, s: Scratch, out
         if unstarted_predecessor(m.graph, s, i):  # wait until a predecessor is started, then decide again
             s.res_waiting[r] = i
             n_waiting += 1
+            if tick(s.account):  # an event (riskengine.simulation.watchdog): past the bound, stop
+                break
             continue
         commit(m.graph, s, out, r, i, moved, lo, hi, n_started)
         n_started += 1

@@ -47,6 +47,14 @@ class Operations(NamedTuple):
     bucket: np.ndarray  # bucket of the planned end, -1: outside the horizon (not judged)
     position: np.ndarray  # position in its resource's planned sequence
     day: np.ndarray  # day of the planned end (holds-through-day)
+    due: np.ndarray  # latest planned arrival of its materials, h (-inf: none): a wait for it is planning
+    changeover: np.ndarray  # setup the matrix requires after its planned predecessor (less planned: planning)
+
+
+class Changeovers(NamedTuple):
+    """The plan's setup matrix by family index (docs/design.md section 3: setups executed)."""
+
+    hours: np.ndarray  # (families, families): setup hours required from family a to family b
 
 
 class Graph(NamedTuple):
@@ -160,6 +168,7 @@ class Model(NamedTuple):
     dists: Distributions
     options: Options
     adherence: Adherence
+    changeovers: Changeovers
 
 
 class ScrapTables(NamedTuple):
@@ -197,7 +206,7 @@ class Scratch(NamedTuple):
     displaced: np.ndarray  # cause of being passed over by a move, -1: none
     mat_ready: np.ndarray  # when its last material arrived
     deviate: np.ndarray  # the uniform of each resource's d-th decision (at seq_ptr[r] + d)
-    actual_setup: np.ndarray  # setup, h (planned x overrun)
+    setup_factor: np.ndarray  # setup overrun factor (setup = max(planned, required by the matrix) x factor)
     actual_work: np.ndarray  # processing work, h (planned / performance)
     actual_units: np.ndarray  # units produced good (planned - scrap)
     setup_key: np.ndarray  # batch draws of the setup overrun: variate key, uniform, normal quantile
@@ -228,7 +237,8 @@ class Scratch(NamedTuple):
 def model_of(c) -> Model:
     """The records of a :class:`~riskengine.simulation.compile.Compiled` (its arrays, not copies)."""
     ops = Operations(c.op_resource, c.op_start, c.op_end, c.op_setup, c.op_work, c.op_quantity, c.op_family,
-                     c.op_entity, c.op_plan_gap, c.op_product, c.op_bucket, c.op_position, c.op_day)
+                     c.op_entity, c.op_plan_gap, c.op_product, c.op_bucket, c.op_position, c.op_day, c.op_due,
+                     c.op_changeover)
     graph = Graph(c.pred_ptr, c.pred_idx, c.mat_ptr, c.mat_idx, c.seq_ptr, c.seq_idx)
     materials = Materials(c.mat_entity, c.mat_base, c.mat_late_p, c.mat_late_row, c.mat_reject_p,
                           c.mat_reject_row)
@@ -243,7 +253,8 @@ def model_of(c) -> Model:
                           bool(c.units_sequence), float(c.n_buckets * c.bucket_hours))
     return Model(ops, graph, materials, resources, Calendars(c.cal_ptr, c.cal_start, c.cal_end),
                  Drivers(c.drv_p, c.drv_row, c.drv_entity, c.drv_ptr, c.drv_idx),
-                 Factors(c.rel_cause, c.rel_fail_p), Distributions(c.dist, c.pool), options, adherence)
+                 Factors(c.rel_cause, c.rel_fail_p), Distributions(c.dist, c.pool), options, adherence,
+                 Changeovers(c.changeover))
 
 
 def outputs(n: int) -> Outputs:
