@@ -124,6 +124,9 @@ def plan_and_premises(draw):
         d["absenteeism"] = {"probability": 0.3, "effect": draw(st.sampled_from(["stop", "slow"]))}
     if used and draw(st.booleans()):
         premises["materials"] = {used[0]: {"late": {"probability": 0.5, "delay_hours": draw(DIST)}}}
+    if used and draw(st.booleans()):  # a lot rejected at incoming inspection, replaced after a delay
+        premises.setdefault("materials", {}).setdefault(used[-1], {})["rejected"] = {
+            "probability": 0.3, "delay_hours": draw(DIST)}
     if draw(st.booleans()):
         premises["operator"] = {"deviation": {"probability": 0.5, "window": 3,
                                               "rule": draw(st.sampled_from(["same_family",
@@ -177,7 +180,8 @@ def _make_uncertain(draw, premises: dict) -> None:
     if "absenteeism" in d:
         places.append((d["absenteeism"], "probability", UNCERTAIN_PROBABILITY))
     for risk in premises.get("materials", {}).values():
-        places.append((risk["late"], "probability", UNCERTAIN_PROBABILITY))
+        places += [(risk[kind], "probability", UNCERTAIN_PROBABILITY) for kind in ("late", "rejected")
+                   if kind in risk]
     for driver in premises.get("drivers", {}).values():
         places.append((driver, "probability", UNCERTAIN_PROBABILITY))
     if "operator" in premises:
