@@ -143,9 +143,9 @@ class JobManager:
         self._wake.set()
         with self._lock:
             mine = dict(self._running)
-        for running in mine.values():
+        self.store.requeue(self.owner, list(mine))  # first: a run that stops must find its job
+        for running in mine.values():              # queued again, not end it as cancelled
             running.cancel.set()
-        self.store.requeue(self.owner, list(mine))
         deadline = time.monotonic() + self.drain_seconds
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))
