@@ -146,6 +146,13 @@ class Adherence(NamedTuple):
     horizon: float  # end of the last bucket, h
 
 
+class Orders(NamedTuple):
+    """Customer orders o (the plan's ``orders``, :mod:`riskengine.simulation.orders`)."""
+
+    due: np.ndarray  # per order: due date, h
+    of_op: np.ndarray  # per operation: its listed order o, -1: none
+
+
 class Model(NamedTuple):
     """Everything one replication reads and never writes (except parameter draws, see
     :mod:`riskengine.simulation.parameters`)."""
@@ -160,6 +167,7 @@ class Model(NamedTuple):
     dists: Distributions
     options: Options
     adherence: Adherence
+    orders: Orders
 
 
 class ScrapTables(NamedTuple):
@@ -243,7 +251,8 @@ def model_of(c) -> Model:
                           bool(c.units_sequence), float(c.n_buckets * c.bucket_hours))
     return Model(ops, graph, materials, resources, Calendars(c.cal_ptr, c.cal_start, c.cal_end),
                  Drivers(c.drv_p, c.drv_row, c.drv_entity, c.drv_ptr, c.drv_idx),
-                 Factors(c.rel_cause, c.rel_fail_p), Distributions(c.dist, c.pool), options, adherence)
+                 Factors(c.rel_cause, c.rel_fail_p), Distributions(c.dist, c.pool), options, adherence,
+                 Orders(c.order_due, c.op_order))
 
 
 def outputs(n: int) -> Outputs:

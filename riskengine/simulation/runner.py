@@ -12,6 +12,7 @@ count or chunk size. Scratch is allocated once per chunk (:class:`Chunk`).
 from __future__ import annotations
 
 import contextlib
+import queue
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
@@ -27,6 +28,7 @@ from riskengine.simulation.compile import Compiled
 from riskengine.simulation.draws import scrap_tables
 from riskengine.simulation.insight import Insight, attribute
 from riskengine.simulation.kernel import replicate
+from riskengine.simulation.orders import OrderTally, OrderWork, order_work, tally_orders
 from riskengine.simulation.outcome import Judgement, JudgeWork, judge, judge_work, judgement
 from riskengine.simulation.parameters import (
     Uncertainty,
@@ -40,7 +42,7 @@ from riskengine.simulation.parameters import (
 )
 from riskengine.simulation.records import Model, Outputs, ScrapTables, Scratch, model_of, outputs, scratch
 from riskengine.simulation.rng import stream_key
-from riskengine.simulation.summary import SummaryWork, Tally, summarize, summary_work, tally
+from riskengine.simulation.summary import FINISH, SummaryWork, Tally, summarize, summary_work, tally
 
 
 class Chunk(NamedTuple):
@@ -56,6 +58,8 @@ class Chunk(NamedTuple):
     lateness: np.ndarray  # the chunk's row of op_lateness (fixed point)
     cause_lost: np.ndarray  # the chunk's row of cause_lost (fixed point)
     insight: Insight  # the chunk's rows of the insight accumulators
+    orders: OrderTally  # its worker's order and finish accumulators (riskengine.simulation.orders)
+    order_work: OrderWork
 
 
 @leaf_jit
@@ -82,6 +86,8 @@ def _simulate_chunk(seed: int, lo: int, hi: int, m: Model, scrap: ScrapTables,
         summarize(m.ops, m.adherence, m.resources.entity.shape[0], chunk.out.end, chunk.judged, rows[rep],
                   chunk.tally, chunk.summary_work)
         attribute(m.ops, m.adherence, chunk.out, chunk.judged, rows[rep], chunk.insight, chunk.ratio)
+        last = max(m.adherence.horizon, rows[rep, FINISH])
+        tally_orders(m.ops, m.adherence, m.orders, chunk.out, last, rep, chunk.orders, chunk.order_work)
         lateness = chunk.tally.lateness
         for i in range(lateness.shape[0]):
             if lateness[i] != 0.0:
@@ -111,8 +117,8 @@ class _Sums(NamedTuple):
     breaks: np.ndarray
 
 
-def _chunk(c: Compiled, sums: _Sums, k: int) -> Chunk:
-    """Chunk k's scratch and its rows of ``sums``."""
+def _chunk(c: Compiled, sums: _Sums, k: int, orders: OrderTally) -> Chunk:
+    """Chunk k's scratch and its rows of ``sums``; ``orders``: its worker's order accumulators."""
     n = c.n_ops
     floats = tally(n)
     return Chunk(scratch(n, c.n_resources, c.mat_entity.shape[0]), outputs(n), judgement(n, c.n_buckets),
@@ -122,7 +128,7 @@ def _chunk(c: Compiled, sums: _Sums, k: int) -> Chunk:
                        sums.cause_misses[k], floats.cause_lost),
                  sums.op_lateness[k], sums.cause_lost[k],
                  Insight(sums.op_critical[k], sums.res_critical[k], sums.op_sums[k], sums.rep_sums[k],
-                         sums.breaks[k]))
+                         sums.breaks[k]), orders, order_work(c.n_orders))
 
 
 #: Seconds a cold compile of the kernel takes on the project's 2-core machine (README, Performance).
@@ -173,6 +179,10 @@ def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int 
             say(f"compiling the simulation kernel, once: ~{COLD_COMPILE_SECONDS} s")
     n_threads = numba.get_num_threads()
     n_chunks = max(1, min(chunks or 4 * n_threads, count))
+    workers = 1 if n_threads == 1 or n_chunks == 1 else min(n_threads, n_chunks)
+    free_tallies: queue.SimpleQueue = queue.SimpleQueue()  # one order tally per worker (integer counts)
+    for t in acc.order_tallies(workers):
+        free_tallies.put(t)
     sums = _Sums(*(np.zeros((n_chunks,) + getattr(acc, name).shape, np.int64) for name in _Sums._fields))
     model = model_of(c)
     tables = uncertain_scrap_by_loop(c, scrap_tables(c.op_resource, c.op_quantity, c.res_scrap))
@@ -186,7 +196,11 @@ def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int 
             working = working_copies(nominal)
             m, scrap = with_parameters(model, tables, working)
             uncertainty = Uncertainty(program_of(c), nominal, working, c.replications_per_draw)
-        _simulate_chunk(seed, lo, hi, m, scrap, uncertainty, _chunk(c, sums, k), acc.rows)
+        orders = free_tallies.get()
+        try:
+            _simulate_chunk(seed, lo, hi, m, scrap, uncertainty, _chunk(c, sums, k, orders), acc.rows)
+        finally:
+            free_tallies.put(orders)
 
     if n_threads == 1 or n_chunks == 1:
         for k in range(n_chunks):

@@ -1,0 +1,61 @@
+"""Customer orders and their due dates (the plan's optional ``orders`` table, DESIGN.md 10.3).
+
+An order is what a customer waits for: it completes when the last of its
+operations (those whose ``order`` names it) completes, and it is on time when
+that completion is at or before its ``due`` date (docs/design.md section 5).
+Every order listed must be named by at least one operation; an operation may
+name an order that is not listed (it then has no due date and no order figures).
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING
+
+from riskengine.errors import Problem
+from riskengine.model.common import Id, Strict, Time, duplicates
+
+if TYPE_CHECKING:
+    from riskengine.model.plan import Plan
+
+
+class Order(Strict):
+    """A customer order with its due date."""
+
+    id: Id
+    """The order's id, as operations name it in their ``order``."""
+    due: Time
+    """When the customer expects it: ISO 8601 with offset, or hours from the horizon start. The order
+    is on time when its last operation completes at or before this time."""
+    priority: int | None = None
+    """Its priority as the planning system ranks it (shown in reports; not used in the simulation)."""
+    customer: str | None = None
+    """Who ordered it (reports only)."""
+
+
+def order_problems(plan: Plan) -> list[Problem]:
+    """Duplicate order ids, and orders no operation belongs to (with the closest order id the
+    operations name)."""
+    if not plan.orders:
+        return []
+    problems = [Problem(f"orders[{i}].id", f"duplicate id {oid!r}")
+                for oid, where in duplicates([o.id for o in plan.orders]).items() for i in where[1:]]
+    named = {op.order for op in plan.operations if op.order is not None}
+    for i, order in enumerate(plan.orders):
+        if order.id not in named:
+            close = difflib.get_close_matches(order.id, sorted(named), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(Problem(f"orders[{i}].id", f"no operation belongs to order {order.id!r}: "
+                                    f"an order must be named by some operation's order{hint}"))
+    return problems
+
+
+def order_members(plan: Plan) -> list[list[int]]:
+    """For each listed order (plan order), the indices of its operations."""
+    index = {o.id: k for k, o in enumerate(plan.orders or [])}
+    members: list[list[int]] = [[] for _ in index]
+    for i, op in enumerate(plan.operations):
+        k = index.get(op.order) if op.order is not None else None
+        if k is not None:
+            members[k].append(i)
+    return members
