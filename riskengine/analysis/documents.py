@@ -12,6 +12,7 @@ from typing import Annotated, Literal, NotRequired
 from pydantic import Field, WithJsonSchema
 from typing_extensions import TypedDict
 
+from riskengine.analysis.orders import FinishDates
 from riskengine.io.documents import (
     PART,
     Correlation,
@@ -121,6 +122,8 @@ class OperationForecast(TypedDict):
     """Misses per replication by cause."""
     planned_end: NotRequired[str]
     """Planned end, ISO 8601 in the plan's offset."""
+    finish: NotRequired[FinishDates]
+    """When it ends: P50, P80, P90 of its actual end as dates (riskengine.analysis.orders)."""
 
 
 class CauseShare(TypedDict):

@@ -59,3 +59,14 @@ def order_members(plan: Plan) -> list[list[int]]:
         if k is not None:
             members[k].append(i)
     return members
+
+
+def planned_late(plan: Plan) -> list[str]:
+    """Warnings for the orders the plan itself completes after their due date."""
+    out = []
+    for order, members in zip(plan.orders or [], order_members(plan), strict=True):
+        end = max(plan.operations[i].end for i in members)
+        if end > order.due:
+            out.append(f"order {order.id} is planned to complete at {end.isoformat()}, after its due date "
+                       f"{order.due.isoformat()}: it is late whatever happens (cause planning)")
+    return out

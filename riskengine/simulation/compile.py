@@ -121,6 +121,7 @@ class Compiled:
     replications_per_draw: int
     # customer orders (:mod:`riskengine.simulation.orders`)
     order_due: np.ndarray  # per listed order: due date, hours
+    order_planned: np.ndarray  # per listed order: planned completion, hours
     op_order: np.ndarray  # per operation: its listed order, -1: none
 
     @property
@@ -359,10 +360,12 @@ def _adherence(plan: Plan, premises: Premises, ops: dict) -> dict:
 def _orders(plan: Plan) -> dict:
     """The listed orders' due dates and each operation's order (-1: none listed)."""
     op_order = np.full(len(plan.operations), -1, np.int64)
+    planned = []
     for o, members in enumerate(order_members(plan)):
         op_order[members] = o
+        planned.append(max(plan.hours(plan.operations[i].end) for i in members))
     return dict(order_due=np.array([plan.hours(o.due) for o in plan.orders or []], np.float64),
-                op_order=op_order)
+                order_planned=np.array(planned, np.float64), op_order=op_order)
 
 
 def compile_model(plan: Plan, premises: Premises) -> Compiled:

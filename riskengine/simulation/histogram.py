@@ -35,7 +35,7 @@ import math
 
 import numpy as np
 
-from riskengine._jit import fused_jit, jit
+from riskengine._jit import fused_entry, jit
 
 RESOLUTION = 1.0 / 16.0  # hours: the width of the bins within 1 h of the anchor
 SUB = 16  # bins per hour near the anchor, and per octave beyond
@@ -45,7 +45,7 @@ BINS = 2 * HALF
 LIMIT = float(2**OCTAVES)  # hours from the anchor beyond which a time counts in the last bin
 
 
-@fused_jit
+@fused_entry
 def bin_of(x: float) -> int:
     """The bin of a finite ``x`` (hours from the anchor): ``HALF + p`` for x >= 0 and
     ``HALF - 1 - p`` for x < 0, p the bin of ``|x|`` on its side (module docstring)."""
@@ -88,11 +88,11 @@ def _order_statistic(counts: np.ndarray, edges: np.ndarray, k: int) -> float:
 
 
 @jit
-def quantiles(counts: np.ndarray, total: int, qs: np.ndarray) -> np.ndarray:
+def quantiles(counts: np.ndarray, total: int, qs: np.ndarray, floor: float = -math.inf) -> np.ndarray:
     """Quantiles ``qs`` (in [0, 1]) of each row of ``counts`` (items x :data:`BINS`), in hours
     from the row's anchor, over ``total`` replications of which those not counted are infinite
     (numpy's linear rule, module docstring); inf where the quantile falls among them, nan when
-    ``total`` is 0."""
+    ``total`` is 0. With ``floor``, the quantiles of max(floor, value) (a tardiness: floor 0)."""
     out = np.full((counts.shape[0], qs.shape[0]), np.nan)
     if total <= 0:
         return out
@@ -101,9 +101,9 @@ def quantiles(counts: np.ndarray, total: int, qs: np.ndarray) -> np.ndarray:
             h = qs[k] * (total - 1)
             j = int(math.floor(h))
             frac = h - j
-            low = _order_statistic(counts[i], EDGES, j)
+            low = max(_order_statistic(counts[i], EDGES, j), floor)
             if frac > 0.0:
-                high = _order_statistic(counts[i], EDGES, j + 1)
+                high = max(_order_statistic(counts[i], EDGES, j + 1), floor)
                 out[i, k] = math.inf if math.isinf(high) else low + frac * (high - low)
             else:
                 out[i, k] = low

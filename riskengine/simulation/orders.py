@@ -16,13 +16,13 @@ and chunks are bit-identical whatever their number):
   max(horizon end, last completion), as criticality censors delays (a lower
   bound); and, when it is late, its cause.
 
-*The cause of a late order* is that of the operation that completed it last
-(the first not executed, if any; ties to the lower index): the root cause of
-that operation's delay, which the engines carry along inherited delays from
-the operation where the delay began (its origin, as criticality follows it),
-``knock-on`` when it was late without a known root; ``planning`` when that
-operation was not late against its own plan (the plan itself completes the
-order after its due date) or never started.
+*The cause of a late order* is ``planning`` when the plan itself completes it
+after its due date (late whatever happens); otherwise that of the operation
+that completed it last (the first not executed, if any; ties to the lower
+index): the root cause of that operation's delay, which the engines carry
+along inherited delays from the operation where the delay began (its origin,
+as criticality follows it); ``knock-on`` when it was late without a known
+root, ``planning`` when it never started for want of a cause (as a MISS).
 
 For paired comparisons (:mod:`riskengine.analysis.order_compare`) a window of
 replications can keep each order's on-time flag and tardiness per replication
@@ -91,13 +91,13 @@ def order_work(n_orders: int) -> OrderWork:
 
 
 @step_jit
-def late_cause(ops: Operations, out: Outputs, i: int) -> int:
-    """The cause of a late order completed last by operation i (module docstring)."""
-    if not math.isfinite(out.end[i]):
-        return out.delay_cause[i] if out.delay_cause[i] >= 0 else Cause.PLANNING
-    if out.end[i] > ops.end[i]:
-        return out.delay_cause[i] if out.delay_cause[i] >= 0 else Cause.KNOCK_ON
-    return Cause.PLANNING
+def late_cause(orders: Orders, out: Outputs, o: int, i: int) -> int:
+    """The cause of late order o, completed last by operation i (module docstring)."""
+    if not on_time(orders.planned[o], orders.due[o]):
+        return Cause.PLANNING
+    if out.delay_cause[i] >= 0:
+        return out.delay_cause[i]
+    return Cause.KNOCK_ON if math.isfinite(out.end[i]) else Cause.PLANNING
 
 
 @step_jit
@@ -136,7 +136,7 @@ def tally_orders(ops: Operations, adherence: Adherence, orders: Orders, out: Out
         if late:
             tardy = max(min(done, last_instant) - due, 0.0)
             tally.tardiness[o] += fixed(tardy)
-            tally.late_causes[o, late_cause(ops, out, work.last[o])] += 1
+            tally.late_causes[o, late_cause(orders, out, o, work.last[o])] += 1
         else:
             tally.on_time[o] += 1
             if work.full[o]:
