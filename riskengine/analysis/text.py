@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from riskengine.adherence.figures import pct
 from riskengine.analysis.criticality import top_critical
+from riskengine.analysis.order_text import order_lines
 from riskengine.report.terminal import (
     CRITICALITY,
     CRUCIALITY,
@@ -73,6 +74,7 @@ def score_text(r: ScoreResult) -> str:
                    [[b["band"], " x ".join(b["measures"]), pct(b["score"]["mean"]), _interval(b["score"])]
                     for b in r.bands if b["score"] is not None], align="llrr")
     lines += _finish_lines(r, origin)
+    lines += order_lines(r.orders)
     lines += _riskiest_lines(r, origin)
     if r.causes:
         lines += ["", *prose("Miss causes (share of all misses): "

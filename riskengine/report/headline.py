@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from riskengine.analysis.order_text import likely_words
 from riskengine.report.results import (
     COMPARE,
     MEASUREMENT,
@@ -56,6 +57,8 @@ def score_headline(result: Any) -> str:
     bts = d["adherence"].get("bts")
     if bts:
         parts.append(f"expected BTS {interval(bts)}")
+    if d.get("orders"):
+        parts.append(likely_words(d["orders"]))
     if d.get("main_impact"):
         parts.append(f"{d['main_impact']} is the factor that costs most")
     risk = _top_risk_words(d)
