@@ -374,6 +374,26 @@ class PlanSummary(TypedDict):
     """Finish (hours from its horizon start)."""
     finish_at: NotRequired[FinishAt]
     """Finish as dates in the plan's offset."""
+    orders: NotRequired[int]
+    """How many customer orders the plan lists (absent: none)."""
+    orders_likely_on_time: NotRequired[int]
+    """How many of them are on time with probability at least 80%."""
+
+
+class OrderDifference(TypedDict):
+    """One order both plans list (by id): plan a minus plan b, paired over replications."""
+
+    __pydantic_config__ = PART
+    a: str
+    """Plan a (its id)."""
+    b: str
+    """Plan b."""
+    order: str
+    """The order's id."""
+    on_time: Difference
+    """P(on time) of a minus that of b (a share; a is better when higher)."""
+    tardiness_hours: Difference
+    """Mean tardiness of a minus that of b (hours; a is better when lower)."""
 
 
 class SensitivityRow(TypedDict):

@@ -48,3 +48,25 @@ def order_lines(orders: list[dict], limit: int = AT_RISK) -> list[str]:
     lines += table(["order", "customer", "due", "P(on time)", "95% interval", "P80 completion",
                     "mean tardiness", "main cause"], body, align="lllrrlrl")
     return lines
+
+
+def compare_order_lines(plans: list[dict], differences: list[dict], limit: int = AT_RISK) -> list[str]:
+    """Orders per plan, and the orders whose P(on time) differs clearly between two plans."""
+    if not any("orders" in p for p in plans):
+        return []
+    lines = ["", "  Orders on time with at least 80% probability"]
+    lines += table(["plan", "orders", "likely on time"],
+                   [[p["id"], p.get("orders", 0), p.get("orders_likely_on_time", 0)] for p in plans])
+    clear = [d for d in differences if d["on_time"]["mean"] is not None
+             and (d["on_time"]["low"] > 0 or d["on_time"]["high"] < 0)]
+    clear.sort(key=lambda d: (-abs(d["on_time"]["mean"]), d["a"], d["b"], d["order"]))
+    if not clear:
+        return lines + prose("No order's P(on time) differs clearly between two plans (every paired "
+                             "interval contains 0).", 2)
+    more = f"; {len(clear) - limit} more in the JSON" if len(clear) > limit else ""
+    lines += ["", *prose(f"Orders whose P(on time) differs clearly (paired 95% interval clear of 0){more}")]
+    rows = [[d["a"], d["b"], d["order"], f"{100 * d['on_time']['mean']:+.1f} pt",
+             f"[{100 * d['on_time']['low']:+.1f}, {100 * d['on_time']['high']:+.1f}]",
+             f"{d['tardiness_hours']['mean']:+.2f} h"] for d in clear[:limit]]
+    return lines + table(["a", "b", "order", "P(on time) a - b", "95% interval", "tardiness a - b"], rows,
+                         align="lllrrr")

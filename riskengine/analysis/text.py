@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from riskengine.adherence.figures import pct
 from riskengine.analysis.criticality import top_critical
-from riskengine.analysis.order_text import order_lines
+from riskengine.analysis.order_text import compare_order_lines, order_lines
 from riskengine.report.terminal import (
     CRITICALITY,
     CRUCIALITY,
@@ -186,7 +186,10 @@ def compare_text(r: CompareResult) -> str:
         rows.append([d["a"], d["b"], d["metric"], f"{d['mean'] * scale:+.2f}{unit}",
                      f"[{d['low'] * scale:+.2f}, {d['high'] * scale:+.2f}]", pct(d["p_a_better"], 0)])
     lines += table(["a", "b", "metric", "mean", "95% interval", "P(a better)"], rows, align="lllrrr")
-    lines += ["", *prose("Ranking (most likely to hold first): " + " > ".join(r.ranking))]
+    lines += compare_order_lines(r.plans, r.order_differences)
+    how = ("most orders on time with >= 80% probability first" if r.rank_by == "on_time"
+           else "most likely to hold first")
+    lines += ["", *prose(f"Ranking ({how}): " + " > ".join(r.ranking))]
     if r.warnings:
         lines += [""] + [line for w in r.warnings for line in prose(f"warning: {w}")]
     return "\n".join(lines)

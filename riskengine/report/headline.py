@@ -72,6 +72,8 @@ def compare_headline(result: Any) -> str:
     d = as_dict(result)
     plans = {p["id"]: p for p in d["plans"]}
     first, second = d["ranking"][0], d["ranking"][1]
+    if d.get("rank_by") == "on_time":
+        return _on_time_headline(d, plans, first)
     best = plans[first]
     text = (f"{first} is the most likely of {len(plans)} plans to hold: {interval(best['plan_holds'])} "
             f"probability, expected BTS {interval(best['adherence'].get('bts'))}")
@@ -85,6 +87,17 @@ def compare_headline(result: Any) -> str:
     if by_bts["id"] != first:
         text += f". {by_bts['id']} has the highest expected BTS ({interval(by_bts['adherence']['bts'])})"
     return text + "."
+
+
+def _on_time_headline(d: dict, plans: dict, first: str) -> str:
+    """The comparison ranked by orders on time (``compare --rank-by on_time``)."""
+    best = plans[first]
+    text = (f"{first} has the most orders on time with at least 80% probability of {len(plans)} plans: "
+            f"{best.get('orders_likely_on_time', 0)} of {best.get('orders', 0)}; it holds with "
+            f"{interval(best['plan_holds'])} probability")
+    others = [f"{pid} {p.get('orders_likely_on_time', 0)} of {p.get('orders', 0)}"
+              for pid, p in plans.items() if pid != first]
+    return text + "; " + ", ".join(others) + "."
 
 
 def _difference(d: dict, a: str, b: str, metric: str) -> dict | None:
