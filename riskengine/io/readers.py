@@ -1,7 +1,8 @@
 """Read plans and actuals from JSON or CSV files (docs/design.md section 5).
 
 A plan is a JSON document; its ``operations`` (and its ``orders``) may instead name a CSV
-file (relative to the JSON file) with the same column names, and a bare CSV of
+file (relative to the JSON file) with the same column names (``orders`` also a JSON orders
+table, ``{"orders": [...]}``), and a bare CSV of
 operations is also accepted as a plan: its id is the file name, its horizon
 runs from the earliest planned start to the latest planned end, and its
 resources are those the operations name (times must then be ISO 8601).
@@ -255,8 +256,20 @@ def read_plan(path: str | os.PathLike) -> Plan:
             table = path.parent / data[key]
             if not data[key].strip() or not table.is_file():
                 raise InputError(Problem(key, f"no such CSV file {str(table)!r}"), str(path))
-            data[key] = read_csv_rows(table, columns)
+            data[key] = _orders_json(table) if key == "orders" and table.suffix.lower() == ".json" \
+                else read_csv_rows(table, columns)
     return parse_plan(data, str(path))
+
+
+def _orders_json(path: Path) -> list:
+    """The orders of an orders table in JSON (``{"orders": [...]}``, as ``import table --kind
+    orders`` writes it)."""
+    from riskengine.errors import validate_document
+    from riskengine.model.orders import OrdersTable
+
+    data = read_json(path)
+    validate_document(OrdersTable, data, "an orders table must be a JSON object", str(path))
+    return data["orders"]
 
 
 #: The columns of an orders CSV (:class:`riskengine.model.orders.Order`).

@@ -33,6 +33,14 @@ class Order(Strict):
     """Who ordered it (reports only)."""
 
 
+class OrdersTable(Strict):
+    """A plan's orders on their own (``{"orders": [...]}``: ``riskengine import table --kind
+    orders``), which a plan's ``orders`` may name as a file."""
+
+    orders: list[Order]
+    """The orders."""
+
+
 def order_problems(plan: Plan) -> list[Problem]:
     """Duplicate order ids, and orders no operation belongs to (with the closest order id the
     operations name)."""
