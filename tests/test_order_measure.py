@@ -66,3 +66,26 @@ def test_plans_without_orders_measure_as_before():
     plan = plan_dict([op("a-10", "P", 100, 0, 2)])
     m = measure([plan], [run("a-10", 100, 0, 2)])
     assert m.orders == [] and "otif" not in m.total
+
+
+def test_trend_says_each_weeks_otif_from_summed_counts():
+    from riskengine.governance.trend import trend
+
+    week1 = week()
+    week2 = {**week(), "id": "v2", "horizon": {"start": "2026-11-23T06:00:00+00:00", "end": 24},
+             "validation": {"by": "K. Meyer", "at": "2026-11-22T18:00:00+00:00", "flags": []},
+             "status": "validated"}
+    first = measure([week1], [run("a-10", 100, 0, 2), run("a-20", 100, 2, 5), run("b-10", 100, 5, 12),
+                              run("c-10", 200, 9, 14)])
+    second = measure([week2], [run("a-10", 100, 0, 2), run("a-20", 100, 2, 5), run("b-10", 100, 5, 9),
+                               run("c-10", 200, 9, 14)])
+    assert (first.total["orders_otif"], second.total["orders_otif"]) == (2, 3)
+    t = trend([first, second])
+    assert [(w["orders"], w["orders_otif"], w["otif"]) for w in t.weeks] == [(3, 2, 2 / 3), (3, 3, 1.0)]
+    assert (t.total["orders"], t.total["orders_otif"], t.total["otif"]) == (6, 5, 5 / 6)
+    parts = t.by_validation
+    assert (parts["validated"]["otif"], parts["not_validated"]["otif"]) == (1.0, 2 / 3)
+    text = " ".join(str(t).split())
+    assert "83% of 6 orders on time in full (OTIF)" in text and "orders OTIF" in text.split("Weeks")[1]
+    plain = trend([measure([plan_dict([op("a-10", "P", 100, 0, 2)])], [run("a-10", 100, 0, 2)])])
+    assert "otif" not in plain.total and "otif" not in plain.weeks[0]

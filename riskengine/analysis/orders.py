@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import NotRequired
+from typing import TYPE_CHECKING, NotRequired
 
 import numpy as np
 from typing_extensions import TypedDict
@@ -35,10 +35,9 @@ from riskengine.io.documents import PART, Estimate, NonNegative
 from riskengine.model.common import CAUSES
 from riskengine.model.orders import order_members
 from riskengine.model.plan import Plan
-from riskengine.simulation import insight
-from riskengine.simulation.histogram import quantiles
-from riskengine.simulation.orders import OrderTally
-from riskengine.simulation.statistics import wilson
+
+if TYPE_CHECKING:  # the simulation (numba) is imported where the figures are computed
+    from riskengine.simulation.orders import OrderTally
 
 #: "Likely on time": P(on time) at least this (headline, compare, ``--rank-by on_time``).
 LIKELY = 0.8
@@ -108,6 +107,8 @@ def _dates(anchor: datetime, hours: np.ndarray) -> dict:
 
 def operation_finishes(plan: Plan, c, tally: OrderTally, n: int) -> list[dict]:
     """Each operation's finish percentiles as dates (``operations[].finish``), plan order."""
+    from riskengine.simulation.histogram import quantiles
+
     q = quantiles(tally.op_finish, n, QUANTILES)
     ends = c.op_end
     return [_dates(plan.horizon.start, ends[i] + q[i]) for i in range(c.n_ops)]
@@ -115,6 +116,10 @@ def operation_finishes(plan: Plan, c, tally: OrderTally, n: int) -> list[dict]:
 
 def order_forecasts(plan: Plan, c, tally: OrderTally, n: int) -> list[dict]:
     """The ``orders[]`` of a score (module docstring), in the plan's order."""
+    from riskengine.simulation import insight
+    from riskengine.simulation.histogram import quantiles
+    from riskengine.simulation.statistics import wilson
+
     if not plan.orders:
         return []
     q = quantiles(tally.completion, n, QUANTILES)

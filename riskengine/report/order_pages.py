@@ -8,6 +8,8 @@ result has no orders), dates in the plan's offset.
 from __future__ import annotations
 
 from riskengine.analysis.order_text import at_risk_rows, likely_words
+from riskengine.governance.review_orders import likely_words as review_likely
+from riskengine.governance.review_orders import review_causes as _review_causes
 from riskengine.report.html import esc, table
 from riskengine.report.results import interval, pct
 from riskengine.report.terminal import iso_clock
@@ -86,3 +88,16 @@ def measure_orders_blocks(d: dict) -> list[str]:
 
 def _yes(x: bool) -> str:
     return "yes" if x else "no"
+
+
+def review_order_blocks(d: dict) -> list[str]:
+    """The sheet's orders section in HTML."""
+    if "orders" not in d.get("forecast", {}):
+        return []
+    rows = [[o["id"], o.get("customer"), iso_clock(o["due"]), interval(o["on_time"]),
+             iso_clock(o["completion_p80"]), f"{o['tardiness_hours']:.1f}", _review_causes(o),
+             o["last_operation"]] for o in d["orders"]]
+    return [table(["order", "customer", "due", "P(on time)", "P80 completion", "mean tardiness h",
+                   "causes: P(late with it) (owner)", "completed by"], rows,
+                  caption=f"Orders least likely to be on time ({review_likely(d['forecast'])})",
+                  numeric=(3, 5))]
