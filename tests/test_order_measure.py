@@ -89,3 +89,18 @@ def test_trend_says_each_weeks_otif_from_summed_counts():
     assert "83% of 6 orders on time in full (OTIF)" in text and "orders OTIF" in text.split("Weeks")[1]
     plain = trend([measure([plan_dict([op("a-10", "P", 100, 0, 2)])], [run("a-10", 100, 0, 2)])])
     assert "otif" not in plain.total and "otif" not in plain.weeks[0]
+
+
+def test_an_order_a_later_version_drops_with_nothing_produced_was_cancelled():
+    v1 = week()
+    v2 = {**week(), "id": "v2", "published_at": 3,
+          "operations": [o for o in week()["operations"] if o["order"] != "C"],
+          "orders": [o for o in ORDERS if o["id"] != "C"]}
+    records = [run("a-10", 100, 0, 2), run("a-20", 100, 2, 5), run("b-10", 100, 5, 9)]
+    m = measure([v1, v2], records)
+    assert [o["id"] for o in m.orders] == ["A", "B"] and m.total["orders_otif"] == 2
+    assert any("1 order(s) dropped by a later plan version" in w for w in m.warnings)
+    # a dropped order whose production is on record is measured against the version listing it
+    m = measure([v1, v2], records + [run("c-10", 200, 9, 14)])
+    assert [(o["id"], o["plan"], o["otif"]) for o in m.orders] == [("A", "v2", True), ("B", "v2", True),
+                                                                   ("C", "v1", True)]

@@ -1,4 +1,4 @@
-"""Orders and due dates in the score (issue 18, DESIGN.md 10.3): closed forms, the Wilson
+"""Orders and due dates in the score (issue 18; docs/design.md section 5): closed forms, the Wilson
 interval, finish quantiles against exact ones, both engines, any thread count."""
 
 from __future__ import annotations

@@ -8,7 +8,11 @@ full and OTIF by the definitions of :mod:`riskengine.adherence.orders` (the
 score's too), with the measurement's quantity tolerance. Orders are counted in
 the period of their due date: the measured orders are those due within the
 timeline (after its start, at or before its end); the others are left out
-with a warning. ``total.otif`` = OTIF orders / measured orders (null: none).
+with a warning. An order that a later version, published before its due date,
+no longer lists, and of which nothing was produced, was cancelled: it is not
+measured either (a plan that drops completed work still has the order's
+production on record). ``total.otif`` = OTIF orders / measured orders (null:
+none).
 """
 
 from __future__ import annotations
@@ -82,7 +86,7 @@ def measure_orders(history: PlanHistory, actuals: Actuals, timeline: tuple[datet
         return [], {}
     origin = history.origin
     done = _realized(actuals, origin)
-    out, outside = [], 0
+    out, outside, cancelled = [], 0, 0
     for oid, v in newest.items():
         plan = history.versions[v]
         order = next(o for o in plan.orders if o.id == oid)
@@ -91,6 +95,10 @@ def measure_orders(history: PlanHistory, actuals: Actuals, timeline: tuple[datet
             continue
         ops = [op for op in plan.operations if op.order == oid]
         realized = [done.get(op.id, (math.inf, 0.0)) for op in ops]
+        dropped = any(later.published_at <= order.due for later in history.versions[v + 1:])
+        if dropped and not any(good > 0 for _, good in realized):
+            cancelled += 1
+            continue
         completion = max(end for end, _ in realized)
         due = hours_between(origin, order.due)
         full = all(in_full(good, op.quantity, quantity_tolerance) for op, (_, good) in zip(ops, realized,
@@ -107,6 +115,9 @@ def measure_orders(history: PlanHistory, actuals: Actuals, timeline: tuple[datet
     if outside:
         warnings.append(f"{outside} order(s) due outside the measured timeline are not measured "
                         "(orders count in the period of their due date)")
+    if cancelled:
+        warnings.append(f"{cancelled} order(s) dropped by a later plan version before their due date, "
+                        "with nothing produced, are taken as cancelled and not measured")
     otif = sum(o["otif"] for o in out)
     return out, {"otif": otif / len(out) if out else None, "orders": len(out), "orders_otif": otif}
 

@@ -3,7 +3,7 @@
 An order completes when its last operation completes; it is *on time* when that
 completion is at or before its due date, *in full* when every one of its
 operations produced at least ``quantity_tolerance`` x its planned units (the
-quantity rule of a HIT), and OTIF when both hold (DESIGN.md 10.3). The score
+quantity rule of a HIT), and OTIF when both hold (docs/design.md section 5). The score
 judges every simulated replication with these functions
 (:mod:`riskengine.simulation.orders`) and ``measure`` the realized record
 (:mod:`riskengine.adherence.order_measure`), so both mean the same thing.

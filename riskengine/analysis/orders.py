@@ -1,4 +1,4 @@
-"""Orders and finish dates in the score (``orders[]``, ``operations[].finish``; DESIGN.md 10.3).
+"""Orders and finish dates in the score (``orders[]``, ``operations[].finish``; docs/design.md section 5).
 
 From the integer accumulators of :mod:`riskengine.simulation.orders` (the same
 in both engines and for any thread count):

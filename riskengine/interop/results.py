@@ -362,7 +362,7 @@ def to_frames(result) -> dict:
     >>> m = rk.measure(history, rk.read_actuals("scenarios/example-factory/actuals.csv", history))
     >>> frames = to_frames(m)
     >>> sorted(frames)
-    ['areas', 'bands', 'buckets', 'causes', 'operations', 'plans', 'products', 'resources', 'total']
+    ['areas', 'bands', 'buckets', 'causes', 'operations', 'orders', 'plans', 'products', 'resources', 'total']
     >>> round(float(frames["total"].loc[0, "bts"]), 4) == round(m.total["bts"], 4)
     True
     >>> frames["buckets"]["start"].iloc[0]

@@ -1,4 +1,4 @@
-"""Customer orders and their due dates (the plan's optional ``orders`` table, DESIGN.md 10.3).
+"""Customer orders and their due dates (the plan's optional ``orders`` table; docs/design.md section 5).
 
 An order is what a customer waits for: it completes when the last of its
 operations (those whose ``order`` names it) completes, and it is on time when

@@ -15,7 +15,7 @@ from riskengine.model.common import CAUSES
 
 
 class Cause(IntEnum):
-    """The miss causes of DESIGN.md 3, in report order: ``CAUSES[code]`` is the name."""
+    """The miss causes of docs/design.md section 2, in report order: ``CAUSES[code]`` is the name."""
 
     MATERIAL = 0
     BREAKDOWN = 1
@@ -44,7 +44,7 @@ N_CAUSES = len(Cause)
 
 
 class Stream(IntEnum):
-    """One random stream per disruption source (DESIGN.md 2: its own stream each), see
+    """One random stream per disruption source (docs/design.md section 3: its own stream each), see
     :mod:`riskengine.simulation.rng`."""
 
     FAILURE = 1  # time to the next breakdown, per resource, k-th failure

@@ -132,7 +132,7 @@ class Options(NamedTuple):
 
 
 class Adherence(NamedTuple):
-    """What a replication is judged against (DESIGN.md 3)."""
+    """What a replication is judged against (docs/design.md section 2)."""
 
     planned: np.ndarray  # (buckets, products) planned units S_i
     planned_total: np.ndarray  # per bucket, S
