@@ -98,3 +98,24 @@ def test_plans_without_shared_orders_have_no_order_differences():
     result = compare([a, b], premises(), replications=50, seed=1)
     assert result.order_differences == [] and "orders" not in result.plans[1]
     assert result.plans[0]["orders"] == 3
+
+
+def test_thread_count_gives_bit_identical_compare_with_orders(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    for plan in two_plans():
+        (tmp_path / f"{plan.id}.json").write_text(plan.model_dump_json(exclude_none=True))
+    (tmp_path / "premises.json").write_text(json.dumps(premises(uncertain=True).model_dump(
+        mode="json", by_alias=True, exclude_none=True)))
+    outputs = []
+    for threads in ("1", "2"):
+        out = tmp_path / f"compare-{threads}.json"
+        subprocess.run([sys.executable, "-m", "riskengine.cli", "compare", str(tmp_path / "abc.json"),
+                        str(tmp_path / "bac.json"), "--premises", str(tmp_path / "premises.json"),
+                        "--replications", "1500", "--seed", "3", "--quiet", "--json", str(out)],
+                       check=True, env={**os.environ, "NUMBA_NUM_THREADS": threads})
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    assert len(json.loads(outputs[0])["order_differences"]) == 3
