@@ -38,7 +38,8 @@ def order_lines(orders: list[dict], limit: int = AT_RISK) -> list[str]:
     shown = len(rows)
     risky = len(at_risk_rows(orders, None))
     more = f"; {risky - shown} more not always on time are in the JSON" if risky > shown else ""
-    lines += prose(f"Orders at risk: the {shown} least likely to be on time{more}", 2)
+    which = "the order" if shown == 1 else f"the {shown} orders"
+    lines += prose(f"Orders at risk: {which} least likely to be on time{more}", 2)
     body = []
     for o in rows:
         e = o["on_time"]

@@ -12,6 +12,7 @@ operation's row when it is listed already.
 from __future__ import annotations
 
 from riskengine.analysis.order_text import at_risk_rows
+from riskengine.analysis.orders import likely_on_time
 from riskengine.governance.owners import Owners
 from riskengine.model.orders import order_members
 from riskengine.model.plan import Plan
@@ -56,7 +57,7 @@ def forecast_counts(scored: dict) -> dict:
     orders = scored.get("orders") or []
     if not orders:
         return {}
-    return {"orders": len(orders), "orders_likely_on_time": sum(o["on_time"]["mean"] >= 0.8 for o in orders)}
+    return {"orders": len(orders), "orders_likely_on_time": likely_on_time(orders)}
 
 
 def likely_words(forecast: dict) -> str:

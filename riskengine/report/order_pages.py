@@ -31,8 +31,8 @@ def orders_at_risk_blocks(orders: list[dict], title: str = "Orders at risk") -> 
     note = (f'<p class="note">{esc(likely_words(orders))}. An order is on time when its last operation '
             "completes at or before its due date; its cause is that of the operation that completed it "
             "last, traced to where the delay began (planning: the plan itself completes it after its "
-            "due date). Completion dates from histograms: within 4 minutes or 1/16 of the distance to "
-            "the due date.</p>")
+            "due date). Completion dates from histograms: within 3.75 minutes or 1/16 of the distance "
+            "to the due date.</p>")
     if not rows:
         return [note + "<p>Every order was on time in every replication.</p>"]
     return [table(["order", "customer", "due", "P(on time)", "P50 completion", "P80 completion",
