@@ -159,9 +159,9 @@ def test_finish_quantiles_are_within_the_stated_error_of_exact_quantiles(seed):
 def test_histogram_bins_hold_their_values_and_quantiles_follow_numpy():
     rng = np.random.default_rng(3)
     values = np.concatenate([rng.normal(0, 2, 5000), rng.exponential(300, 2000), [0.0, -1.0, 1.0, 2.5]])
-    counts = np.zeros((1, hist.BINS), np.int32)
+    counts = np.zeros((hist.BINS, 1), np.int32)
     for v in values:
-        counts[0, hist.bin_of(v)] += 1
+        counts[hist.bin_of(v), 0] += 1
     b = np.array([hist.bin_of(v) for v in values])
     assert np.all((hist.EDGES[b] <= values) & (values <= hist.EDGES[b + 1]))
     widths = np.diff(hist.EDGES)

@@ -60,7 +60,7 @@ class Accumulators:
         first = self._orders[0]
         while len(self._orders) < workers:
             window = (first.window_on_time, first.window_tardiness, first.window_first)
-            self._orders.append(order_tally(first.op_finish.shape[0], first.on_time.shape[0], window))
+            self._orders.append(order_tally(first.op_finish.shape[1], first.on_time.shape[0], window))
         return self._orders[:workers]
 
     def orders(self) -> OrderTally:

@@ -75,12 +75,12 @@ EDGES = bin_edges()
 
 
 @jit
-def _order_statistic(counts: np.ndarray, edges: np.ndarray, k: int) -> float:
-    """The k-th smallest counted value (0-based), placed in its bin by its rank; inf when fewer
-    than k + 1 values are counted."""
+def _order_statistic(counts: np.ndarray, item: int, edges: np.ndarray, k: int) -> float:
+    """The k-th smallest counted value (0-based) of column ``item``, placed in its bin by its
+    rank; inf when fewer than k + 1 values are counted."""
     before = 0
     for b in range(counts.shape[0]):
-        c = counts[b]
+        c = counts[b, item]
         if k < before + c:
             return edges[b] + (k - before + 0.5) / c * (edges[b + 1] - edges[b])
         before += c
@@ -89,21 +89,21 @@ def _order_statistic(counts: np.ndarray, edges: np.ndarray, k: int) -> float:
 
 @jit
 def quantiles(counts: np.ndarray, total: int, qs: np.ndarray, floor: float = -math.inf) -> np.ndarray:
-    """Quantiles ``qs`` (in [0, 1]) of each row of ``counts`` (items x :data:`BINS`), in hours
+    """Quantiles ``qs`` (in [0, 1]) of each column of ``counts`` (:data:`BINS` x items), in hours
     from the row's anchor, over ``total`` replications of which those not counted are infinite
     (numpy's linear rule, module docstring); inf where the quantile falls among them, nan when
     ``total`` is 0. With ``floor``, the quantiles of max(floor, value) (a tardiness: floor 0)."""
-    out = np.full((counts.shape[0], qs.shape[0]), np.nan)
+    out = np.full((counts.shape[1], qs.shape[0]), np.nan)
     if total <= 0:
         return out
-    for i in range(counts.shape[0]):
+    for i in range(counts.shape[1]):
         for k in range(qs.shape[0]):
             h = qs[k] * (total - 1)
             j = int(math.floor(h))
             frac = h - j
-            low = max(_order_statistic(counts[i], EDGES, j), floor)
+            low = max(_order_statistic(counts, i, EDGES, j), floor)
             if frac > 0.0:
-                high = max(_order_statistic(counts[i], EDGES, j + 1), floor)
+                high = max(_order_statistic(counts, i, EDGES, j + 1), floor)
                 out[i, k] = math.inf if math.isinf(high) else low + frac * (high - low)
             else:
                 out[i, k] = low
