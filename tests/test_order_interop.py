@@ -44,7 +44,7 @@ def test_orders_table_import_names_cells_and_checks_against_the_plan(tmp_path):
     (tmp_path / "orders.csv").write_text(ORDERS_CSV)
     (tmp_path / "map.toml").write_text(MAP)
     made = import_table(tmp_path / "orders.csv", "orders", tmp_path / "map.toml")
-    assert made.document == {"orders": [
+    assert made.document == {"format": "riskengine.orders/1", "orders": [
         {"id": "A", "due": "2026-11-16T12:00:00+01:00", "priority": 2.0, "customer": "ACME"},
         {"id": "B", "due": "2026-11-16T14:00:00+01:00"}]}
     assert made.notes == ["ignored columns not in the map: Bemerkung"]

@@ -39,7 +39,7 @@ A kind is one entry of :data:`KINDS`: its rows' place in the document, the type
 of each field, the fields a map must name, how rows become a document, and the
 validation. ``plan`` (rows are operations), ``actuals`` (rows are records) and
 ``orders`` (rows are a plan's customer orders with their due dates: the
-document ``{"orders": [...]}`` that a plan's ``orders`` may name; with
+document ``riskengine.orders/1`` that a plan's ``orders`` may name; with
 ``--plan`` its ids are checked against that plan's operations) exist.
 """
 
@@ -226,7 +226,7 @@ def _validate_actuals(doc: dict, source: str, history) -> object:
 
 
 def _orders_document(rows: list[dict], table_map: TableMap, source: str, tz) -> dict:
-    return {"orders": rows}
+    return {"format": "riskengine.orders/1", "orders": rows}
 
 
 def _validate_orders(doc: dict, source: str, history) -> object:
@@ -324,7 +324,7 @@ def import_table(path: str | Path, kind: str, table_map: TableMap | str | Path, 
     Returns
     -------
     TableImport
-        ``document`` (``riskengine.plan/1``, ``riskengine.actuals/1`` or ``{"orders": [...]}``, validated)
+        ``document`` (``riskengine.plan/1``, ``riskengine.actuals/1`` or ``riskengine.orders/1``, validated)
         and ``notes`` (e.g. the ignored columns).
 
     Raises

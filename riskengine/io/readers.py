@@ -2,7 +2,7 @@
 
 A plan is a JSON document; its ``operations`` (and its ``orders``) may instead name a CSV
 file (relative to the JSON file) with the same column names (``orders`` also a JSON orders
-table, ``{"orders": [...]}``), and a bare CSV of
+table, ``riskengine.orders/1``), and a bare CSV of
 operations is also accepted as a plan: its id is the file name, its horizon
 runs from the earliest planned start to the latest planned end, and its
 resources are those the operations name (times must then be ISO 8601).
@@ -262,7 +262,7 @@ def read_plan(path: str | os.PathLike) -> Plan:
 
 
 def _orders_json(path: Path) -> list:
-    """The orders of an orders table in JSON (``{"orders": [...]}``, as ``import table --kind
+    """The orders of an orders table in JSON (``riskengine.orders/1``, as ``import table --kind
     orders`` writes it)."""
     from riskengine.errors import validate_document
     from riskengine.model.orders import OrdersTable

@@ -10,7 +10,7 @@ name an order that is not listed (it then has no due date and no order figures).
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from riskengine.errors import Problem
 from riskengine.model.common import Id, Strict, Time, duplicates
@@ -34,9 +34,11 @@ class Order(Strict):
 
 
 class OrdersTable(Strict):
-    """A plan's orders on their own (``{"orders": [...]}``: ``riskengine import table --kind
-    orders``), which a plan's ``orders`` may name as a file."""
+    """A plan's orders on their own (``riskengine.orders/1``, ``{"format": ..., "orders": [...]}``:
+    ``riskengine import table --kind orders``), which a plan's ``orders`` may name as a file."""
 
+    format: Literal["riskengine.orders/1"] = "riskengine.orders/1"
+    """The format and its version."""
     orders: list[Order]
     """The orders."""
 
