@@ -268,4 +268,4 @@ def test_performance_imports_against_every_plan_version_it_was_produced_against(
     assert done.exit_code == 0 and "120 records, checked against 3 plan version(s)" in done.output
     measured = runner.invoke(main, ["measure", *plans, "--actuals", str(tmp_path / "actuals.json"),
                                     "--json", "-"])
-    assert json.loads(measured.output)["total"]["produced"] == 225145  # as from the factory's CSV
+    assert json.loads(measured.stdout)["total"]["produced"] == 225145  # as from the factory's CSV

@@ -66,7 +66,7 @@ def test_measure_plan_from_stdin():
     from_file = invoke(["measure", "--plan", v1, "--plan", v2, "--plan", v3, *rest])
     piped = invoke(["measure", "--plan", v1, "--plan", v2, "--plan", "-", *rest], Path(v3).read_text())
     assert from_file.exit_code == 0 and piped.exit_code == 0, piped.output
-    assert json.loads(piped.output) == json.loads(from_file.output)
+    assert json.loads(piped.stdout) == json.loads(from_file.stdout)
 
 
 def request(**options) -> str:

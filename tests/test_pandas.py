@@ -36,7 +36,8 @@ def _same_plan(frames: dict, plan) -> rk.Plan:
     return rk.plan_from_frames(frames["operations"], resources=frames["resources"],
                                horizon=(plan.horizon.start, plan.horizon.end),
                                calendars=plan.model_dump(mode="json")["calendars"],
-                               bucket_hours=plan.bucket_hours, id=plan.id, published_at=plan.published_at)
+                               bucket_hours=plan.bucket_hours, id=plan.id, published_at=plan.published_at,
+                               orders=frames.get("orders"))
 
 
 def test_plan_to_frames_to_plan_is_equal(plan):

@@ -56,8 +56,12 @@ def test_rigor_is_judged_against_the_bands(sheet):
 
 def test_the_flags_template_starts_with_the_riskiest_operations(sheet):
     rows = sheet["flags_template"]
-    assert [r["operation"] for r in rows] == [o["id"] for o in sheet["operations"]]  # no check errors here
-    assert all(r["risk"] == "" and r["note"].startswith("P(HIT) ") for r in rows)
+    risky = [o["id"] for o in sheet["operations"]]
+    assert [r["operation"] for r in rows][:len(risky)] == risky  # no check errors here
+    assert all(r["risk"] == "" and r["note"].startswith("P(HIT) ") for r in rows[:len(risky)])
+    # then the operations completing the orders least likely on time (issue 18)
+    assert all(r["risk"] == "" and r["note"].startswith("order ") for r in rows[len(risky):])
+    assert {r["note"].split()[1] for r in rows[len(risky):]} <= {o["id"] for o in sheet["orders"]}
     assert "plan wk47-v1 (no status recorded: read as in effect) was never validated" in sheet["warnings"][0]
 
 
@@ -85,8 +89,8 @@ def test_sign_off_round_trip(tmp_path):
                                "--flags-template", str(template), "--json", str(tmp_path / "sheet.json")])
     assert res.exit_code == 0, res.output
     assert "Review sheet of plan wk47-v1 (no status recorded, never validated)" in res.output
-    rows = list(csv.DictReader(template.open()))
-    assert len(rows) == 3 and all(r["risk"] == "" for r in rows)
+    rows = list(csv.DictReader(template.open()))[:3]  # the riskiest operations (then the orders' ones)
+    assert len(rows) == 3 and all(r["risk"] == "" and r["note"].startswith("P(HIT)") for r in rows)
     rows[0]["risk"], rows[0]["note"] = "breakdown", "oven 1 conveyor due for service"
     rows.append({"operation": "WO1057-10", "risk": "setup", "note": ""})
     write_flags(template, rows)

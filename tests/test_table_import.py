@@ -43,7 +43,9 @@ def test_example_spreadsheet_imports_to_the_example_plan_exactly(tmp_path, name)
     assert r.exit_code == 0, r.output
     assert "note: ignored columns not in the map: Bemerkung, Status" in r.output
     assert "imported plan wk47-v1: 114 operations on 4 resources" in r.output
-    assert json.loads(out.read_text()) == json.loads((FACTORY / "plan-v1.json").read_text())
+    expected = json.loads((FACTORY / "plan-v1.json").read_text())
+    del expected["orders"]  # the operations sheet has no due dates (orders: import table --kind orders)
+    assert json.loads(out.read_text()) == expected
 
 
 def test_committed_spreadsheet_is_current():

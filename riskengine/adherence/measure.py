@@ -20,6 +20,7 @@ import numpy as np
 from riskengine.adherence import arrays as ar
 from riskengine.adherence import sequence as sq
 from riskengine.adherence.figures import band_score, figures, main_impact
+from riskengine.adherence.order_measure import measure_orders
 from riskengine.adherence.result import Measurement
 from riskengine.errors import InputError, Problem
 from riskengine.governance.accountability import accountability
@@ -128,12 +129,14 @@ def measure(
     misses = sum(c["misses"] for c in causes)
     governed = accountability(history, tl.plan_of_bucket, counts, operations, causes, units,
                               owners or owner_table())
+    orders, order_total = measure_orders(history, actuals, (tl.origin, tl.start(tl.n_buckets)),
+                                         rules.quantity_tolerance, warnings)
     return Measurement.build(
         plans=governed["plans"],
         timeline={"start": tl.origin.isoformat(), "end": tl.start(tl.n_buckets).isoformat(),
                   "bucket_hours": tl.bucket_hours, "buckets": tl.n_buckets},
         rules=rules.document(tl.bucket_hours),
-        total=figures(total, units),
+        total=figures(total, units) | order_total,
         buckets=[{"index": b, "start": tl.start(b).isoformat(), "end": tl.start(b + 1).isoformat(),
                   "plan": history.versions[tl.plan_of_bucket[b]].id,
                   "band": rules.bands[tl.band_of_bucket[b]].label} | figures(counts[b], units)
@@ -154,6 +157,7 @@ def measure(
         warnings=warnings,
         owners=governed["owners"],
         accountability=governed["accountability"],
+        orders=orders,
     )
 
 

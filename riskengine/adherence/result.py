@@ -14,7 +14,6 @@ from riskengine.adherence.documents import (
     CauseCount,
     DataQuality,
     Factor,
-    Figures,
     OperationOutcome,
     PlanVersion,
     ProductFigures,
@@ -23,6 +22,7 @@ from riskengine.adherence.documents import (
     Timeline,
 )
 from riskengine.adherence.figures import pct
+from riskengine.adherence.order_measure import OrderOutcome, TotalFigures, order_outcome_lines
 from riskengine.governance.documents import OwnerCount
 from riskengine.governance.text import accountability_lines, cause_lines, owner_lines
 from riskengine.io.documents import Document
@@ -47,8 +47,8 @@ class Measurement(Document):
     """The buckets laid from the earliest horizon start."""
     rules: Rules
     """The adherence rules used (bucket size, bands, tolerances, sequence basis)."""
-    total: Figures
-    """The whole timeline (sums of the bucket counts, then divided)."""
+    total: TotalFigures
+    """The whole timeline (sums of the bucket counts, then divided); with orders, their OTIF."""
     buckets: list[BucketFigures]
     """Every bucket against the plan in effect at its start."""
     bands: list[BandFigures]
@@ -73,6 +73,9 @@ class Measurement(Document):
     """The Pareto by owner: each owner's misses and lost units (sums of its causes' rows)."""
     accountability: Accountability | None = None
     """Adherence split by whether the plan in effect was validated, misses by side, flags."""
+    orders: list[OrderOutcome] = Field(default_factory=list)
+    """Every customer order due in the timeline: completed, on time, in full, OTIF (empty when the
+    plans list no orders)."""
 
     def to_frames(self) -> dict:
         """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
@@ -111,6 +114,7 @@ class Measurement(Document):
                            [[x["id"], pct(x["bts"]), pct(x["volume"]), pct(x["mix"]), pct(x["sequence"])]
                             for x in self.resources])
         lines += self._operation_lines(r)
+        lines += order_outcome_lines(self.orders, t)
         for w in self.warnings:
             lines += prose(f"warning: {w}")
         return "\n".join(lines)

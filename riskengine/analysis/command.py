@@ -147,13 +147,16 @@ def score(plan, premises, replications, precision, max_replications, seed, engin
               help="Seed shared by all plans (common random numbers).")
 @click.option("--independent", is_flag=True,
               help="Score each plan with its own seed instead (to see what pairing buys).")
+@click.option("--rank-by", type=click.Choice(["plan_holds", "on_time"]), default="plan_holds",
+              show_default=True,
+              help="Rank by P(plan holds), or by the orders on time with >= 80% probability.")
 @engine_option
 @memory_option
 @json_option
 @quiet_option
 @report_option
 @handled
-def compare(plans, premises, replications, seed, independent, engine, max_memory, json_path, quiet,
+def compare(plans, premises, replications, seed, independent, rank_by, engine, max_memory, json_path, quiet,
             report_path) -> None:
     """Compare candidate schedules under common random numbers: paired differences and ranking."""
     from riskengine.analysis.compare import compare as run
@@ -168,13 +171,15 @@ def compare(plans, premises, replications, seed, independent, engine, max_memory
         with announce_compile(compile_notice(quiet)):
             result = run(loaded, model, replications=replications, seed=seed, engine=engine,
                          paired=not independent, batch=batches(replications) if line else None,
-                         progress=(lambda done, _total: line.update(done)) if line else None)
+                         progress=(lambda done, _total: line.update(done)) if line else None,
+                         rank_by=rank_by)
     finally:
         if line:
             line.close()
     emit(result, json_path, quiet)
     command = command_line("compare", *plans, ("--premises", premises), ("--replications", replications),
-                           ("--seed", seed), ("--independent", independent), ("--engine", engine))
+                           ("--seed", seed), ("--independent", independent),
+                           ("--rank-by", None if rank_by == "plan_holds" else rank_by), ("--engine", engine))
     write_report(result, report_path, quiet, json_path,
                  premises=model.model_dump(mode="json", by_alias=True), command=command)
 

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 from pydantic import Field
 from scipy import stats
 
-from riskengine.analysis.documents import PairedDifference, PlanSummary
+from riskengine.analysis.documents import OrderDifference, PairedDifference, PlanSummary
+from riskengine.analysis.order_compare import lockstep
+from riskengine.analysis.orders import likely_on_time
 from riskengine.analysis.result import build_result
 from riskengine.analysis.score import simulate
 from riskengine.errors import InputError, Problem
@@ -35,6 +37,7 @@ from riskengine.simulation.summary import BTP, BTS, FINISH, HOLDS, MIX, SEQUENCE
 from riskengine.simulation.watchdog import StopFlag
 
 COMPARE_FORMAT: Final = "riskengine.compare/1"
+RANK_BY = ("plan_holds", "on_time")
 #: metric name -> (row column, True when higher is better)
 METRICS = {"plan_holds": (HOLDS, True), "bts": (BTS, True), "btp": (BTP, True),
            "volume": (VOLUME, True), "mix": (MIX, True), "sequence": (SEQUENCE, True),
@@ -57,12 +60,18 @@ class CompareResult(Document):
     differences: list[PairedDifference]
     """Every pair (a before b in the order given) and metric: a - b."""
     ranking: list[str]
-    """Plan ids, most likely to hold first (then higher BTS)."""
+    """Plan ids, most likely to hold first (then higher BTS); with ``rank_by`` on_time, most orders
+    on time with at least 80% probability first (then P(holds), then BTS)."""
     warnings: list[str] = Field(default_factory=list)
     """Premises entries a plan does not use, and what a plan's reader noted."""
     rules: Rules | None = None
     """The adherence rules every plan was judged by (the premises' execution and bands; the
     bucket size is null when the plans' buckets differ)."""
+    rank_by: Literal["plan_holds", "on_time"] = "plan_holds"
+    """What the ranking orders by first: P(holds), or the orders likely on time."""
+    order_differences: list[OrderDifference] = Field(default_factory=list)
+    """For every pair (a before b) and every order both list (by id): paired a - b of P(on time)
+    and of tardiness (empty when no two plans share an order)."""
 
     def to_frames(self) -> dict:
         """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
@@ -105,9 +114,18 @@ def paired_difference(x: np.ndarray, y: np.ndarray, higher_is_better: bool, per_
             "half_width_paired": half, "half_width_independent": float(independent)}
 
 
+def _plan_progress(progress: Callable[[int, int], None] | None, k: int, replications: int,
+                   total: int) -> Callable[[int, float], None] | None:
+    """Plan k's progress callback as a part of the whole comparison's."""
+    if progress is None:
+        return None
+    return lambda done, _width: progress(k * replications + done, total)
+
+
 def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, seed: int = 0,
             engine: str = "kernel", paired: bool = True, progress: Callable[[int, int], None] | None = None,
-            batch: int | None = None, stop: StopFlag | None = None) -> CompareResult:
+            batch: int | None = None, stop: StopFlag | None = None,
+            rank_by: str = "plan_holds") -> CompareResult:
     """Score ``plans`` with common random numbers and estimate their paired differences.
 
     Parameters
@@ -127,6 +145,10 @@ def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, 
         replications; neither changes the result.
     stop
         As in :func:`riskengine.analysis.score.score`.
+    rank_by
+        ``"plan_holds"`` (default): the ranking puts the plan most likely to hold first;
+        ``"on_time"``: the plan with the most orders on time with at least 80% probability
+        (ties: P(holds), then BTS).
 
     Returns
     -------
@@ -149,23 +171,32 @@ def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, 
     """
     if len(plans) < 2:
         raise InputError(Problem("plans", f"compare needs at least two plans, got {len(plans)}"))
+    if rank_by not in RANK_BY:
+        raise InputError(Problem("rank_by", f"must be one of {', '.join(RANK_BY)}, got {rank_by!r}"))
     ids: list[str] = []
     for p in plans:  # the same plan twice (a check of the method) gets a distinct label
         ids.append(p.id if p.id not in ids else f"{p.id}#{ids.count(p.id) + 1}")
-    rows, summaries, warnings = [], [], []
-    total = replications * len(plans)
-    for k, plan in enumerate(plans):
-        plan_seed = seed if paired else seed + k
-        tick = None if progress is None else (
-            lambda done, _width, k=k: progress(k * replications + done, total))
-        compiled, acc = simulate(plan, premises, replications=replications, seed=plan_seed, engine=engine,
-                                 progress=tick, batch=batch, stop=stop, keep_head=True)
-        result = build_result(plan, premises, compiled, acc, seed=plan_seed, engine=engine, precision=None)
+    seeds = [seed if paired else seed + k for k in range(len(plans))]
+    order_differences: list[dict] = []
+    if any(p.orders for p in plans):  # plans run in lockstep: per-order pairs in bounded memory
+        runs, order_differences = lockstep(plans, premises, ids, seeds, replications, engine, progress, stop)
+    else:
+        total = replications * len(plans)
+        runs = [simulate(plan, premises, replications=replications, seed=seeds[k], engine=engine, batch=batch,
+                         stop=stop, keep_head=True, progress=_plan_progress(progress, k, replications, total))
+                for k, plan in enumerate(plans)]
+    rows, summaries, warnings, likely = [], [], [], []
+    for k, (plan, (compiled, acc)) in enumerate(zip(plans, runs, strict=True)):
+        result = build_result(plan, premises, compiled, acc, seed=seeds[k], engine=engine, precision=None)
         rows.append(acc.headline())  # the headline figures of every replication, for the pairs
         per_draw = compiled.replications_per_draw if compiled.uncertain else 1
-        summaries.append({"id": ids[k], "plan_holds": result.plan_holds,
-                          "adherence": result.adherence, "finish": result.finish,
-                          "finish_at": result.finish_at})
+        summary: dict[str, Any] = {"id": ids[k], "plan_holds": result.plan_holds,
+                                   "adherence": result.adherence, "finish": result.finish,
+                                   "finish_at": result.finish_at}
+        likely.append(likely_on_time(result.orders))
+        if plan.orders:
+            summary |= {"orders": len(result.orders), "orders_likely_on_time": likely[-1]}
+        summaries.append(summary)
         warnings += [w for w in result.warnings if w not in warnings]
     differences = []
     for a in range(len(plans)):
@@ -173,10 +204,14 @@ def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, 
             for metric, (column, higher) in METRICS.items():
                 diff = paired_difference(rows[a][:, column], rows[b][:, column], higher, per_draw)
                 differences.append({"a": ids[a], "b": ids[b], "metric": metric, **diff})
-    ranking = sorted(range(len(plans)), key=lambda k: (-np.mean(rows[k][:, HOLDS]),
-                                                       -np.nanmean(rows[k][:, BTS]), k))
+
+    def rank(k: int) -> tuple:
+        by_holds = (-np.mean(rows[k][:, HOLDS]), -np.nanmean(rows[k][:, BTS]), k)
+        return (-likely[k], *by_holds) if rank_by == "on_time" else by_holds
+
     sizes = {p.bucket_hours for p in plans}
     return CompareResult.build(seed=seed, replications=replications, paired=paired, plans=summaries,
-                               differences=differences, ranking=[ids[k] for k in ranking],
-                               warnings=warnings,
+                               differences=differences,
+                               ranking=[ids[k] for k in sorted(range(len(plans)), key=rank)],
+                               warnings=warnings, rank_by=rank_by, order_differences=order_differences,
                                rules=premises.rules().document(sizes.pop() if len(sizes) == 1 else None))

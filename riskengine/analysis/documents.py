@@ -12,6 +12,7 @@ from typing import Annotated, Literal, NotRequired
 from pydantic import Field, WithJsonSchema, with_config
 from typing_extensions import TypedDict
 
+from riskengine.analysis.orders import FinishDates
 from riskengine.feasibility.documents import Finding, Kind
 from riskengine.io.documents import (
     PART,
@@ -140,6 +141,8 @@ class OperationForecast(TypedDict):
     """Misses per replication by cause."""
     planned_end: NotRequired[str]
     """Planned end, ISO 8601 in the plan's offset."""
+    finish: NotRequired[FinishDates]
+    """When it ends: P50, P80, P90 of its actual end as dates (riskengine.analysis.orders)."""
 
 
 @with_config(PART)
@@ -390,6 +393,26 @@ class PlanSummary(TypedDict):
     """Finish (hours from its horizon start)."""
     finish_at: NotRequired[FinishAt]
     """Finish as dates in the plan's offset."""
+    orders: NotRequired[int]
+    """How many customer orders the plan lists (absent: none)."""
+    orders_likely_on_time: NotRequired[int]
+    """How many of them are on time with probability at least 80%."""
+
+
+@with_config(PART)
+class OrderDifference(TypedDict):
+    """One order both plans list (by id): plan a minus plan b, paired over replications."""
+
+    a: str
+    """Plan a (its id)."""
+    b: str
+    """Plan b."""
+    order: str
+    """The order's id."""
+    on_time: Difference
+    """P(on time) of a minus that of b (a share; a is better when higher)."""
+    tardiness_hours: Difference
+    """Mean tardiness of a minus that of b (hours; a is better when lower)."""
 
 
 @with_config(PART)

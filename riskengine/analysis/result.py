@@ -27,11 +27,13 @@ from riskengine.analysis.documents import (
     RigorAdvice,
     Sensitivity,
 )
+from riskengine.analysis.orders import OrderForecast, operation_finishes, order_forecasts
 from riskengine.analysis.rigor import DEFAULT_CONFIDENCE, rigor_advice
 from riskengine.analysis.variance import uncertainty_section
 from riskengine.feasibility.checks import check
 from riskengine.io.documents import Document, Estimate, Finish, Rules
 from riskengine.model.common import CAUSES
+from riskengine.model.orders import planned_late
 from riskengine.model.plan import Plan, plan_warnings
 from riskengine.model.premises import Premises, premises_warnings
 from riskengine.simulation.accumulate import HOURS_SCALE, UNITS_SCALE, Accumulators
@@ -119,6 +121,9 @@ class ScoreResult(Document):
     warnings: list[str] = Field(default_factory=list)
     """What the inputs leave out or name in vain (premises entries the plan does not use, a plan
     without calendars, ...)."""
+    orders: list[OrderForecast] = Field(default_factory=list)
+    """Each customer order of the plan (its ``orders``): P(on time), completion dates, tardiness,
+    main cause (empty when the plan lists no orders)."""
 
     def to_frames(self) -> dict:
         """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
@@ -164,6 +169,8 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
                         "end": (start + timedelta(hours=c.bucket_hours)).isoformat(),
                         "band": bands[int(c.band_of_bucket[b])]["band"],
                         "bts": ratio(col(base)), "btp": ratio(col(base + 1))})
+    orders = acc.orders()
+    finishes = operation_finishes(plan, c, orders, n)
     operations = []
     for i, op in enumerate(plan.operations):
         executed = int(acc.op_executed[i])
@@ -178,6 +185,7 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
             "main_cause": main,
             "causes": {CAUSES[k]: int(v) / n for k, v in enumerate(causes) if v},
             "planned_end": op.end.isoformat(),
+            "finish": finishes[i],
         })
     operations = [o for o in operations if o["hit"] is not None]
     misses = int(acc.cause_misses.sum())
@@ -209,7 +217,8 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
         rigor_advice=rigor_advice(plan, premises, c, acc, confidence),
         horizon={"start": plan.horizon.start.isoformat(), "end": plan.horizon.end.isoformat()},
         finish_at=finish_dates(plan, finish),
-        warnings=premises_warnings(premises, plan) + plan_warnings(plan),
+        warnings=premises_warnings(premises, plan) + plan_warnings(plan) + planned_late(plan),
+        orders=order_forecasts(plan, c, orders, n),
     )
 
 

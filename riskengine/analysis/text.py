@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from riskengine.adherence.figures import pct
 from riskengine.analysis.criticality import top_critical
+from riskengine.analysis.order_text import compare_order_lines, order_lines
 from riskengine.feasibility.result import plan_check_words
 from riskengine.report.terminal import (
     CRITICALITY,
@@ -84,6 +85,7 @@ def score_text(r: ScoreResult) -> str:
                    [[b["band"], " x ".join(b["measures"]), pct(b["score"]["mean"]), _interval(b["score"])]
                     for b in r.bands if b["score"] is not None], align="llrr")
     lines += _finish_lines(r, origin)
+    lines += order_lines(r.orders)
     lines += _riskiest_lines(r, origin)
     if r.causes:
         lines += ["", *prose("Miss causes (share of all misses): "
@@ -199,7 +201,10 @@ def compare_text(r: CompareResult) -> str:
         rows.append([d["a"], d["b"], d["metric"], f"{d['mean'] * scale:+.2f}{unit}",
                      f"[{d['low'] * scale:+.2f}, {d['high'] * scale:+.2f}]", pct(d["p_a_better"], 0)])
     lines += table(["a", "b", "metric", "mean", "95% interval", "P(a better)"], rows, align="lllrrr")
-    lines += ["", *prose("Ranking (most likely to hold first): " + " > ".join(r.ranking))]
+    lines += compare_order_lines(r.plans, r.order_differences)
+    how = ("most orders on time with >= 80% probability first" if r.rank_by == "on_time"
+           else "most likely to hold first")
+    lines += ["", *prose(f"Ranking ({how}): " + " > ".join(r.ranking))]
     if r.warnings:
         lines += [""] + [line for w in r.warnings for line in prose(f"warning: {w}")]
     return "\n".join(lines)

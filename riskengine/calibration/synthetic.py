@@ -63,6 +63,10 @@ def weekly_plans(template: dict, weeks: int, prefix: str = "W") -> list[dict]:
         for m in p.get("materials") or []:
             if m.get("available_at"):
                 m["available_at"] = _shift(m["available_at"], by)
+        for o in p.get("orders") or []:  # hours from the horizon start move with it
+            o["id"] = f"{tag}-{o['id']}"
+            if isinstance(o["due"], str):
+                o["due"] = _shift(o["due"], by)
         plans.append(p)
     return plans
 

@@ -15,7 +15,11 @@ needs (docs/design.md section 9):
    operation;
 5. a flags template (operation, risk, note): the riskiest operations, then
    the operations named by check errors, with what the sheet knows about
-   them in ``note`` and ``risk`` left for the supervisor.
+   them in ``note`` and ``risk`` left for the supervisor;
+6. with orders, the customer orders least likely to be on time, with the
+   causes that make them late and their owners
+   (:mod:`riskengine.governance.review_orders`); the flags template gets a row
+   on the operation that completes each of them.
 
 The sheet is a function of the plan, the premises and the seed (the score is
 reproducible), so it can be regenerated at sign-off and compared.
@@ -32,6 +36,7 @@ from riskengine.analysis.score import score as run_score
 from riskengine.feasibility import check as run_check
 from riskengine.governance.owners import Owners, owner_table
 from riskengine.governance.review_documents import ReviewResult
+from riskengine.governance.review_orders import forecast_counts, risky_orders, with_order_flags
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises
 from riskengine.report.results import pct
@@ -81,6 +86,7 @@ def review(plan: Plan, premises: Premises, *, replications: int = 1000, seed: in
                        confidence=confidence).to_dict()
     named = _findings_by_operation(checked)
     risky = _risky_operations(plan, scored, named, top, owners)
+    orders = risky_orders(plan, scored, top, owners)
     return ReviewResult.build(
         plan={"id": plan.id, "status": plan.status,
               "validation": plan.validation.model_dump(mode="json") if plan.validation else None,
@@ -90,12 +96,13 @@ def review(plan: Plan, premises: Premises, *, replications: int = 1000, seed: in
         check=checked.to_dict(),
         forecast={"replications": scored["replications"], "seed": scored["seed"],
                   "plan_holds": scored["plan_holds"], "bts": scored["adherence"]["bts"],
-                  "btp": scored["adherence"]["btp"], "bands": scored["bands"]},
+                  "btp": scored["adherence"]["btp"], "bands": scored["bands"], **forecast_counts(scored)},
         operations=risky,
         rigor=_rigor(scored.get("rigor_advice"), plan),
         resources=_resources(plan, scored),
-        flags_template=flags_template(risky, checked, plan),
+        flags_template=with_order_flags(flags_template(risky, checked, plan), orders),
         warnings=checked.plan_warnings + scored["warnings"],
+        orders=orders,
     )
 
 

@@ -7,7 +7,7 @@ Typed dicts with a description under each key (:mod:`riskengine.io.documents`);
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Final, Literal, NotRequired
 
 from pydantic import Field, with_config
 from typing_extensions import TypedDict
@@ -56,6 +56,10 @@ class Forecast(TypedDict):
     """Expected build to plan."""
     bands: list[BandForecast]
     """Expected adherence per horizon band, with its rigor."""
+    orders: NotRequired[int]
+    """Customer orders the plan lists (absent: none)."""
+    orders_likely_on_time: NotRequired[int]
+    """Of them, on time with probability at least 80%."""
 
 
 @with_config(PART)
@@ -92,6 +96,28 @@ class RiskyOperation(TypedDict):
     """Share of replications whose first miss began here (null: never)."""
     findings: list[str]
     """Kinds of the check findings that name it (conflict, calendar, ...)."""
+
+
+@with_config(PART)
+class ReviewOrder(TypedDict):
+    """A customer order among the least likely to be on time, with why."""
+
+    id: str
+    """Order id."""
+    customer: NotRequired[str]
+    """Who ordered it (when the plan says)."""
+    due: str
+    """Due date, ISO 8601."""
+    on_time: Estimate
+    """P(on time): its last operation completes at or before the due date."""
+    completion_p80: str | None
+    """80th percentile of its completion, ISO 8601 (null: not completed in that share)."""
+    tardiness_hours: NonNegative
+    """Mean hours late."""
+    last_operation: str
+    """The operation that completes it as planned (latest planned end): where a flag goes."""
+    causes: list[CauseRisk]
+    """The causes that make it late (P(late with it)), most likely first, with their owners."""
 
 
 @with_config(PART)
@@ -151,8 +177,8 @@ class FlagTemplateRow(TypedDict):
 
 class ReviewResult(Document):
     """The review sheet of a plan (``riskengine.review/1``): check findings, the operations least
-    likely to be a HIT and why, rigor against the bands, where failures start, a flags template.
-    Orders and their P(on time) join when plans have orders (a section added, nothing renamed)."""
+    likely to be a HIT and why, rigor against the bands, where failures start, a flags template;
+    with orders, those least likely to be on time and why."""
 
     format: Literal["riskengine.review/1"] = REVIEW_FORMAT
     """The document's format and version."""
@@ -172,6 +198,8 @@ class ReviewResult(Document):
     """The rows of the flags template: the riskiest operations, then those check names in errors."""
     warnings: list[str] = Field(default_factory=list)
     """What the inputs leave out, and whether the plan was never validated."""
+    orders: list[ReviewOrder] = Field(default_factory=list)
+    """The customer orders least likely to be on time, least likely first (empty without orders)."""
 
     def __str__(self) -> str:
         from riskengine.governance.text import review_text

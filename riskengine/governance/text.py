@@ -10,6 +10,7 @@ from typing import Any
 
 from riskengine.adherence.figures import pct
 from riskengine.feasibility.result import VERDICTS
+from riskengine.governance.review_orders import likely_words, review_order_lines
 from riskengine.report.terminal import horizon_line, iso_clock, listing, prose, table
 
 SIDE_WORDS = {"plan": "plan-side", "execution": "execution-side", "unexplained": "unexplained"}
@@ -120,6 +121,13 @@ def review_headline(d: dict) -> str:
         cause = f", mostly {o['causes'][0]['cause']}" if o["causes"] else ""
         parts.append(f"least likely to hold: {o['id']} on {o['resource']} (P(HIT) {pct(o['hit']['mean'])}"
                      f"{cause})")
+    if "orders" in d["forecast"]:
+        words = likely_words(d["forecast"])
+        if d.get("orders"):
+            o = d["orders"][0]
+            words += (f"; least likely: order {o['id']} (P(on time) {pct(o['on_time']['mean'])}"
+                      + (f", mostly {o['causes'][0]['cause']})" if o["causes"] else ")"))
+        parts.append(words)
     if d["resources"] and d["resources"][0]["criticality"]["mean"] > 0:
         r = d["resources"][0]
         parts.append(f"failures start most often on {r['id']} ({pct(r['criticality']['mean'], 0)} of "
@@ -155,9 +163,11 @@ def review_text(d: dict) -> str:
     lines += table(["resource", "criticality", "operations", "its riskiest operation"],
                    [[r["id"], _interval(r["criticality"]), r["operations"], r["riskiest"] or "-"]
                     for r in d["resources"]], align="lrrl")
+    lines += review_order_lines(d)
+    orders = ", then those completing the orders least likely on time" if d.get("orders") else ""
     lines += ["", *prose(f"6. Flags: {len(d['flags_template'])} operations in the template (riskiest first, "
-                         "then those check names in errors); write the risk of each operation you flag "
-                         "(rows left without a risk are not flags), add rows for others, then sign off: "
+                         f"then those check names in errors{orders}); write the risk of each operation you "
+                         "flag (rows left without a risk are not flags), add rows for others, then sign off: "
                          f"riskengine review PLAN --sign-off --by NAME --flags FLAGS.csv --out "
                          f"{p['id']}-validated.json")]
     for w in d.get("warnings", []):
@@ -199,6 +209,8 @@ def trend_headline(d: dict) -> str:
     t, parts = d["total"], []
     parts.append(f"Over {len(d['weeks'])} week(s) BTS {pct(t['bts'], 0)} and BTP {pct(t['btp'], 0)} "
                  f"(summed counts), {pct(t['hit_rate'], 0)} of {t['operations']} operations a HIT")
+    if "otif" in t:
+        parts.append(f"{pct(t['otif'], 0)} of {t['orders']} orders on time in full (OTIF)")
     yes, no = d["by_validation"]["validated"], d["by_validation"]["not_validated"]
     if yes["operations"] and no["operations"]:
         parts.append(f"under validated plans BTS {pct(yes['bts'], 0)} and HIT rate "
@@ -219,7 +231,8 @@ def _trend_split_rows(parts: dict) -> list[list[str]]:
     for name, key in (("validated", "validated"), ("not validated", "not_validated")):
         s = parts[key]
         rows.append([name, str(s["operations"]), pct(s["hit_rate"]), pct(s["bts"]), pct(s["btp"]),
-                     *(str(s["sides"][k]["misses"]) for k in ("plan", "execution", "unexplained"))])
+                     *(str(s["sides"][k]["misses"]) for k in ("plan", "execution", "unexplained")),
+                     *([pct(s["otif"])] if "otif" in s else [])])
     return rows
 
 
@@ -230,18 +243,22 @@ def trend_text(d: dict) -> str:
     lines = [f"Adherence trend over {len(weeks)} week(s) ({names[0]} to {names[-1]}), "
              f"{len(d['measurements'])} measurement(s)", "", *prose(trend_headline(d)), "",
              "  Weeks (every figure from the week's summed counts; p-chart of the HIT rate)"]
+    otif = "otif" in d["total"]
     lines += table(["week", "plans", "validated", "planned", "BTS", "BTP", "volume", "mix", "sequence",
-                    "operations", "HIT rate", "control limits", "plan-side", "execution-side", "unexplained"],
+                    "operations", "HIT rate", "control limits", "plan-side", "execution-side", "unexplained",
+                    *(["orders", "OTIF"] if otif else [])],
                    [[w["week"], ", ".join(w["plans"]), validated_words(w), f"{w['planned']:g}", pct(w["bts"]),
                      pct(w["btp"]), pct(w["volume"]), pct(w["mix"]), pct(w["sequence"]), w["operations"],
                      pct(w["hit_rate"]), limits(w["p_chart"]),
-                     *(w["sides"][k]["misses"] for k in ("plan", "execution", "unexplained"))]
+                     *(w["sides"][k]["misses"] for k in ("plan", "execution", "unexplained")),
+                     *([w["orders"], pct(w["otif"])] if otif else [])]
                     for w in weeks],
-                   align="lll" + "r" * 12)
+                   align="lll" + "r" * (14 if otif else 12))
     lines += prose(f"{d['p_chart']['method']}; center {pct(d['p_chart']['center'])}.")
     lines += ["", "  Validated against never validated plans (all weeks; misses by side)"]
     lines += table(["plan in effect", "operations", "HIT rate", "BTS", "BTP", "plan-side", "execution-side",
-                    "unexplained"], _trend_split_rows(d["by_validation"]), align="lrrrrrrr")
+                    "unexplained", *(["OTIF"] if otif else [])], _trend_split_rows(d["by_validation"]),
+                   align="lrrrrrrr" + ("r" if otif else ""))
     if d["owners"]:
         lines += ["", "  Misses by owner, week by week"]
         lines += table(["owner", "total", "lost units", *names],

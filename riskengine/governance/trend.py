@@ -11,7 +11,9 @@ materialized. Side by side, the buckets (and their operations) measured
 against validated plans and against plans never validated. Per resource and
 area (their own counts), per product family (products are never mixed across
 families: BTP = built to mix / planned of the family's products, the HIT rate
-of its operations), and the misses by owner over time.
+of its operations), and the misses by owner over time. With orders (issue 18),
+every week and part says its OTIF: orders on time in full / orders due, both
+summed over the week's measurements, then divided.
 
 The p-chart (Shewhart; Montgomery, *Introduction to Statistical Quality
 Control*, section 7.2, variable sample size) charts each week's HIT rate
@@ -78,10 +80,13 @@ def p_chart(hits: list[int], operations: list[int]) -> tuple[float | None, list[
 
 
 class _Week:
-    """The measurements of one ISO week, summed."""
+    """The measurements of one ISO week, summed (``with_orders``: some measurement of the trend has
+    orders, so every week says its OTIF)."""
 
-    def __init__(self, week: str, members: list[tuple[str, MeasurementIn]]):
+    def __init__(self, week: str, members: list[tuple[str, MeasurementIn]], with_orders: bool = False):
         self.week, self.members = week, members
+        self.orders: list | None = [] if with_orders else None
+        self.order_validated: list[bool] = []
         self.counts = sum((vector(m.total) for _, m in members), zeros())
         self.parts = {True: zeros(), False: zeros()}
         self.part_buckets = {True: 0, False: 0}
@@ -94,10 +99,18 @@ class _Week:
             validated = {p.id: p.validated for p in m.plans}
             self.ops += m.measured
             self.op_validated += [validated[o.plan] for o in m.measured]
+            if self.orders is not None:
+                self.orders += m.orders
+                self.order_validated += [validated[o.plan] for o in m.orders]
+
+    def orders_of(self, want: bool) -> list:
+        """The week's orders measured against validated (``want``) or never validated plans."""
+        return [o for o, v in zip(self.orders or [], self.order_validated, strict=True) if v is want]
 
     def part(self, want: bool, units: bool) -> dict:
         ops = [o for o, v in zip(self.ops, self.op_validated, strict=True) if v is want]
-        return outcomes(self.parts[want], self.part_buckets[want], ops, units)
+        return outcomes(self.parts[want], self.part_buckets[want], ops, units,
+                        None if self.orders is None else self.orders_of(want))
 
     def row(self, units: bool) -> dict:
         starts = [m.timeline.start for _, m in self.members]
@@ -107,7 +120,8 @@ class _Week:
                 "measurements": len(self.members),
                 "plans": [p.id for _, m in self.members for p in m.plans],
                 "validated_buckets": self.part_buckets[True],
-                **outcomes(self.counts, sum(len(m.buckets) for _, m in self.members), self.ops, units),
+                **outcomes(self.counts, sum(len(m.buckets) for _, m in self.members), self.ops, units,
+                           self.orders),
                 "flags_measured": len(flagged), "flags_materialized": sum(1 for o in flagged if not o.hit)}
 
 
@@ -131,7 +145,8 @@ def _weeks(measurements: list[tuple[str, MeasurementIn]]) -> tuple[list[_Week], 
     if problems:
         raise InputError(problems)
     ordered = sorted(groups.items(), key=lambda kv: min(m.timeline.start for _, m in kv[1]))
-    return [_Week(week, members) for week, members in ordered], warnings
+    with_orders = any(m.orders for _, m in measurements)
+    return [_Week(week, members, with_orders) for week, members in ordered], warnings
 
 
 def trend(measurements: list, owners: Owners | None = None) -> TrendResult:
@@ -186,7 +201,9 @@ def trend(measurements: list, owners: Owners | None = None) -> TrendResult:
     for r, point in zip(rows, points, strict=True):
         r["p_chart"] = point
     all_ops = [o for w in weeks for o in w.ops]
-    total = outcomes(sum((w.counts for w in weeks), zeros()), sum(r["buckets"] for r in rows), all_ops, units)
+    all_orders = None if weeks[0].orders is None else [o for w in weeks for o in w.orders or []]
+    total = outcomes(sum((w.counts for w in weeks), zeros()), sum(r["buckets"] for r in rows), all_ops, units,
+                     all_orders)
     flagged = [o for o in all_ops if o.flagged]
     materialized = sum(1 for o in flagged if not o.hit)
     unflagged = [o for w in weeks for o, v in zip(w.ops, w.op_validated, strict=True) if v and not o.flagged]

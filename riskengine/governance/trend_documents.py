@@ -6,7 +6,7 @@ Typed dicts with a description under each key (:mod:`riskengine.io.documents`);
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Final, Literal, NotRequired
 
 from pydantic import Field, with_config
 from typing_extensions import TypedDict
@@ -33,6 +33,12 @@ class Outcomes(Figures):
     """hits / operations (null: none measured)."""
     sides: Sides
     """The misses by side (plan, execution, unexplained)."""
+    orders: NotRequired[int]
+    """Customer orders measured (due in the period; present when the measurements have orders)."""
+    orders_otif: NotRequired[int]
+    """Of which on time in full."""
+    otif: NotRequired[Share]
+    """orders_otif / orders (null: no order due)."""
 
 
 @with_config(PART)

@@ -94,6 +94,14 @@ class Measured(NamedTuple):
     flagged: bool
 
 
+class OrderIn(_In):
+    """A realized order (issue 18): the plan it was measured against and whether it was OTIF."""
+
+    id: str
+    plan: str
+    otif: bool
+
+
 class CauseIn(_In):
     cause: str
     owner: str | None = None
@@ -128,6 +136,7 @@ class MeasurementIn(_In):
     products: list[ProductIn] = Field(default_factory=list)
     operations: list[OperationIn] = Field(default_factory=list)
     causes: list[CauseIn] = Field(default_factory=list)
+    orders: list[OrderIn] = Field(default_factory=list)
     _measured: list[Measured] = PrivateAttr(default_factory=list)
 
     @property
@@ -148,6 +157,8 @@ def parse_measurement(data: object, source: str | None = None) -> MeasurementIn:
     known = {p.id for p in m.plans}
     problems = [Problem(f"operations[{k}].plan", f"names plan {o.plan!r}, which is not in plans[]")
                 for k, o in enumerate(m.operations) if o.plan not in known]
+    problems += [Problem(f"orders[{k}].plan", f"names plan {o.plan!r}, which is not in plans[]")
+                 for k, o in enumerate(m.orders) if o.plan not in known]
     if problems:
         raise InputError(problems, source)
     m._measured = [Measured(o.id, o.plan, o.product, o.hit, o.cause, o.lost_units, o.flag is not None)

@@ -39,13 +39,18 @@ def sides(ops: list) -> dict:
     return out
 
 
-def outcomes(counts: np.ndarray, buckets: int, ops: list, units: bool) -> dict:
+def outcomes(counts: np.ndarray, buckets: int, ops: list, units: bool, orders: list | None = None) -> dict:
     """Figures of ``counts`` (over ``buckets``) with the operations, HITs, misses, HIT rate and
-    misses by side."""
+    misses by side; with ``orders`` (measured orders), the orders, those OTIF and the OTIF share
+    (OTIF orders / orders: counts summed, then divided)."""
     hits = sum(1 for o in ops if o.hit)
-    return figures(counts, units) | {"buckets": buckets, "operations": len(ops), "hits": hits,
-                                     "misses": len(ops) - hits,
-                                     "hit_rate": hits / len(ops) if ops else None, "sides": sides(ops)}
+    out = figures(counts, units) | {"buckets": buckets, "operations": len(ops), "hits": hits,
+                                    "misses": len(ops) - hits,
+                                    "hit_rate": hits / len(ops) if ops else None, "sides": sides(ops)}
+    if orders is not None:
+        otif = sum(1 for o in orders if o.otif)
+        out |= {"orders": len(orders), "orders_otif": otif, "otif": otif / len(orders) if orders else None}
+    return out
 
 
 def by_validation(weeks: list, units: bool) -> dict:
@@ -54,7 +59,8 @@ def by_validation(weeks: list, units: bool) -> dict:
     for name, want in (("validated", True), ("not_validated", False)):
         counts = sum((w.parts[want] for w in weeks), zeros())
         ops = [o for w in weeks for o, v in zip(w.ops, w.op_validated, strict=True) if v is want]
-        total[name] = outcomes(counts, sum(w.part_buckets[want] for w in weeks), ops, units)
+        orders = None if weeks[0].orders is None else [o for w in weeks for o in w.orders_of(want)]
+        total[name] = outcomes(counts, sum(w.part_buckets[want] for w in weeks), ops, units, orders)
     return {"by_validation": total,
             "weeks_by_validation": [{"week": w.week, "validated": w.part(True, units),
                                      "not_validated": w.part(False, units)} for w in weeks]}

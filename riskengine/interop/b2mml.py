@@ -11,7 +11,9 @@ a transaction wrapper (``ProcessProductionSchedule``, ``SyncProductionPerformanc
 ``ProductionSchedule`` -> ``riskengine.plan/1``
     ``ID`` -> ``id``; ``PublishedDate`` -> ``published_at``; ``StartTime`` /
     ``EndTime`` -> ``horizon`` (default: earliest start and latest end). Each
-    ``ProductionRequest`` is an order (its ``ID``); each of its
+    ``ProductionRequest`` is an order (its ``ID``); its requested ``EndTime``,
+    when given, is the order's due date (an entry of the plan's ``orders``,
+    with the request's integer ``Priority``); each of its
     ``SegmentRequirement`` elements (nested ones too, in document order) is a
     planned operation: ``ID``, ``EarliestStartTime`` -> ``start``,
     ``LatestEndTime`` -> ``end``, the first ``EquipmentRequirement/EquipmentID``
@@ -260,6 +262,21 @@ def _operation(seg: ET.Element, where: str, order: str | None, default_product: 
     return op
 
 
+def _order_of(request: ET.Element, order: str | None, where: str, tz, problems: list[Problem]) -> dict | None:
+    """The order of a production request with a requested ``EndTime`` (its due date), else None."""
+    due = _time(request, "EndTime", where, tz, problems)
+    if order is None or due is None:
+        return None
+    out: dict[str, Any] = {"id": order, "due": due}
+    priority = _text(request, "Priority")
+    if priority is not None:
+        try:
+            out["priority"] = int(priority)
+        except ValueError:
+            problems.append(Problem(f"{where}/Priority", f"must be an integer, got {priority!r}"))
+    return out
+
+
 def schedule_to_plan(root: ET.Element, *, bucket_hours: float = 8.0, source: str | None = None,
                      timezone: str | None = None, quantity_key: str | None = None) -> dict:
     """The plan document (``riskengine.plan/1``) of a ``ProductionSchedule`` element.
@@ -276,7 +293,12 @@ def schedule_to_plan(root: ET.Element, *, bucket_hours: float = 8.0, source: str
     qualify = _qualified(requests)
     operations: list[tuple[dict[str, Any], str]] = []
     resources: dict[str, None] = {}  # ids in order of first use
-    for (order, segments), request in zip(requests, _children(root, "ProductionRequest"), strict=True):
+    orders: list = []
+    for r, ((order, segments), request) in enumerate(zip(requests, _children(root, "ProductionRequest"),
+                                                         strict=True), 1):
+        due = _order_of(request, order, f"ProductionRequest[{r}]", tz, problems)
+        if due is not None:
+            orders.append(due)
         default_product = _text(request, "ProductProductionRuleID")
         local = {sid: f"{order}/{sid}" for seg, _ in segments if (sid := _text(seg, "ID")) is not None}
         previous = None
@@ -304,7 +326,8 @@ def schedule_to_plan(root: ET.Element, *, bucket_hours: float = 8.0, source: str
     doc = {"format": PLAN_FORMAT, "id": _text(root, "ID") or "b2mml-schedule",
            "published_at": published or start,
            "horizon": {"start": start, "end": end or _earliest(ends, latest=True)},
-           "bucket_hours": bucket_hours, "resources": [{"id": r} for r in resources], "operations": ops}
+           "bucket_hours": bucket_hours, "resources": [{"id": r} for r in resources], "operations": ops,
+           "orders": orders or None}
     doc = {k: v for k, v in doc.items() if v is not None}
     _validate(lambda: parse_plan(doc), "operations", [w for _, w in operations], source)
     return doc

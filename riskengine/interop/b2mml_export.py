@@ -46,12 +46,17 @@ def plan_to_schedule(plan: Plan) -> str:
     _add(root, "StartTime", plan.horizon.start.isoformat())
     _add(root, "EndTime", plan.horizon.end.isoformat())
     requests: dict[str, ET.Element] = {}
+    listed = {o.id: o for o in plan.orders or []}
     for op in plan.operations:
         order = op.order or op.id
         if order not in requests:
             requests[order] = _add(root, "ProductionRequest")
             _add(requests[order], "ID", order)
             _add(requests[order], "ProductProductionRuleID", op.product)
+            if op.order in listed:  # the order's due date is the request's requested end
+                _add(requests[order], "EndTime", listed[op.order].due.isoformat())
+                if listed[op.order].priority is not None:
+                    _add(requests[order], "Priority", listed[op.order].priority)
         seg = _add(requests[order], "SegmentRequirement")
         _add(seg, "ID", op.id)
         _add(seg, "EarliestStartTime", op.start.isoformat())

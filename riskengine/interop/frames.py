@@ -31,7 +31,7 @@ from riskengine.model.common import parse_instant
 from riskengine.model.plan import PLAN_FORMAT, Operation, Plan, parse_plan
 
 LISTS = ("after", "materials")
-TIMES = ("start", "end")
+TIMES = ("start", "end", "due")
 
 
 def _missing(value: object) -> bool:
@@ -103,8 +103,8 @@ def records(df, table: str, timezone: str | None = None) -> list[dict]:
 
 def plan_from_frames(operations, *, horizon: tuple | None = None, resources=None,
                      calendars: dict | None = None, bucket_hours: float = 8.0, id: str = "plan",
-                     published_at=None,
-                     setup_matrix: dict | None = None, materials=None, timezone: str | None = None) -> Plan:
+                     published_at=None, setup_matrix: dict | None = None, materials=None,
+                     orders=None, timezone: str | None = None) -> Plan:
     """A validated plan from a DataFrame of operations (and optional frames of resources and
     materials).
 
@@ -124,6 +124,9 @@ def plan_from_frames(operations, *, horizon: tuple | None = None, resources=None
         The plan's bucket size, id and publication time (default: the horizon start).
     materials
         A DataFrame of declared materials (``id``, ``name``, ``available_at``), or None.
+    orders
+        A DataFrame of customer orders (``id``, ``due``, optionally ``priority``,
+        ``customer``), or None.
     timezone
         IANA zone of times without UTC offset; None refuses them, as the files do.
 
@@ -173,6 +176,8 @@ def plan_from_frames(operations, *, horizon: tuple | None = None, resources=None
             doc[key] = value
     if materials is not None:
         doc["materials"] = records(materials, "materials", timezone)
+    if orders is not None:
+        doc["orders"] = records(orders, "orders", timezone)
     return parse_plan(doc, source)
 
 
@@ -243,7 +248,8 @@ def actuals_from_frame(df, plans: PlanHistory | Plan | list[Plan], *, timezone: 
 def plan_frames(plan: Plan) -> dict:
     """A plan's tables as DataFrames: ``operations`` (the operation fields, times as Timestamps in
     the plan's offset, ``after`` and ``materials`` as lists), ``resources`` and, when the plan
-    declares them, ``materials``. :func:`plan_from_frames` reads them back to the same plan.
+    declares them, ``materials``, and when it lists them, ``orders`` (due dates as Timestamps).
+    :func:`plan_from_frames` reads them back to the same plan.
     """
     pd = require("pandas", "plan_frames()")
     from riskengine.interop.results import timestamps
@@ -259,4 +265,10 @@ def plan_frames(plan: Plan) -> dict:
                                  columns=["id", "name", "available_at"])
         materials["available_at"] = timestamps(materials["available_at"].tolist())
         out["materials"] = materials
+    if plan.orders is not None:
+        orders = pd.DataFrame([o.model_dump() for o in plan.orders], columns=["id", "due", "priority",
+                                                                            "customer"])
+        orders["due"] = timestamps(orders["due"].tolist())
+        orders["priority"] = orders["priority"].astype("Int64")
+        out["orders"] = orders
     return out

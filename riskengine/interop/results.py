@@ -14,10 +14,12 @@ Frames by result format:
 
 - ``riskengine.score/1``: ``headline``, ``days``, ``bands``, ``buckets``,
   ``operations``, ``operation_causes``, ``causes``, ``resources``,
-  ``criticality``, ``critical_resources``, ``rigor`` and, when present, ``sensitivity``;
-- ``riskengine.compare/1``: ``plans``, ``differences``, ``ranking``;
+  ``criticality``, ``critical_resources``, ``rigor``, when present ``sensitivity``,
+  and ``orders``, ``order_causes`` (empty without orders);
+- ``riskengine.compare/1``: ``plans``, ``differences``, ``ranking``, ``orders``,
+  ``order_differences``;
 - ``riskengine.measurement/1``: ``total``, ``buckets``, ``bands``, ``resources``,
-  ``areas``, ``products``, ``operations``, ``causes``, ``plans``;
+  ``areas``, ``products``, ``operations``, ``causes``, ``plans``, ``orders``;
 - ``riskengine.check/1``: ``findings``, ``finding_operations``, ``summary``, ``moves``;
 - sensitivity (``score --sensitivity``'s section, or ``sensitivity()``): ``sensitivity``;
 - ``riskengine.calibration/1``: ``estimates``, ``fits``, ``fallbacks``;
@@ -75,7 +77,9 @@ COLUMNS: dict[str, dict[str, dict[str, str]]] = {
                        **_prefixed("hit", {k: f"probability of a HIT, {v}" for k, v in EST.items()}),
                        "lateness_hours": "mean lateness of the executed operation, hours",
                        "not_executed": "share of replications in which it was not executed",
-                       "main_cause": "most frequent cause of its misses (None: no miss)"},
+                       "main_cause": "most frequent cause of its misses (None: no miss)",
+                       **{f"finish_{q}": f"{QUANTILES[q]} of its actual end (None: not finished by then)"
+                          for q in ("p50", "p80", "p90")}},
         "operation_causes": {"operation": "operation id", "cause": "miss cause",
                              "probability": "share of replications in which it missed by that cause"},
         "causes": {"cause": "miss cause", "share": "share of all misses",
@@ -98,15 +102,34 @@ COLUMNS: dict[str, dict[str, dict[str, str]]] = {
                   "demanded_until_hours": "how far ahead the bands demand the factor"},
         "sensitivity": {"kind": "source or resource", "name": "what is changed", "change": "removed or "
                         "halved", "metric": "plan_holds or bts", **DIFF},
+        "orders": {"id": "order id", "customer": "who ordered it", "priority": "its priority",
+                   "due": "due date", "operations": "its operations",
+                   "planned_completion": "planned end of its last operation",
+                   **_prefixed("on_time", {k: f"probability it completes by its due date, {v}"
+                                           for k, v in EST.items()}),
+                   **_prefixed("otif", {k: f"probability it is on time in full, {v}"
+                                        for k, v in EST.items()}),
+                   **{f"completion_{q}": f"{QUANTILES[q]} of its completion" for q in ("p50", "p80", "p90")},
+                   "tardiness_mean": "mean hours late (0 when on time)",
+                   "tardiness_p90": "90th percentile of the hours late",
+                   "main_cause": "the cause that made it late most often (None: never late)"},
+        "order_causes": {"order": "order id", "cause": "cause of its lateness",
+                         "probability": "share of replications in which it was late by that cause"},
     },
     "riskengine.compare/1": {
         "plans": {"plan": "plan id", "metric": "plan_holds, bts, btp, volume, mix, sequence or finish",
                   **EST, **QUANTILES},
         "differences": {"a": "plan a", "b": "plan b", "metric": "the metric compared", **DIFF},
-        "ranking": {"rank": "1 = most likely to hold", "plan": "plan id"},
+        "ranking": {"rank": "1 = first by the ranking's rule (rank_by)", "plan": "plan id"},
+        "orders": {"plan": "plan id", "orders": "orders it lists",
+                   "orders_likely_on_time": "orders on time with probability >= 80%"},
+        "order_differences": {"a": "plan a", "b": "plan b", "order": "order id",
+                              "metric": "on_time (probability) or tardiness_hours", **DIFF},
     },
     "riskengine.measurement/1": {
-        "total": dict(COUNTS),
+        "total": {**COUNTS, "otif": "share of the orders due in the timeline on time in full (None: no "
+                                    "orders)", "orders": "orders due in the timeline",
+                  "orders_otif": "of them, on time in full"},
         "buckets": {"index": "bucket number", "start": "bucket start", "end": "bucket end",
                     "plan": "plan version in effect", "band": "horizon band", **COUNTS},
         "bands": {"band": "horizon band", "until_hours": "band end, hours from the origin",
@@ -124,6 +147,11 @@ COLUMNS: dict[str, dict[str, dict[str, str]]] = {
         "causes": {"cause": "miss cause", "misses": "operations missed", "lost_units": "units lost",
                    "share": "share of misses"},
         "plans": {"id": "plan version", "published_at": "publication time"},
+        "orders": {"id": "order id", "plan": "newest plan version listing it", "customer": "who ordered it",
+                   "priority": "its priority", "due": "due date", "operations": "its operations",
+                   "completed": "when its last operation completed (None: not completed)",
+                   "on_time": "completed by its due date", "in_full": "every operation within the "
+                   "quantity tolerance", "otif": "on time in full", "lateness_hours": "hours late"},
     },
     "riskengine.check/1": {
         "findings": {"finding": "finding number", "kind": "conflict, routing, order, calendar, setup, "
@@ -211,7 +239,8 @@ def _score(d: dict) -> dict[str, list[dict]]:
                   for b in d["bands"] for m in ("score", "volume", "mix", "sequence")],
         "buckets": [{**{k: b[k] for k in ("index", "start", "end", "band")}, "metric": m, **_est(b[m])}
                     for b in d["buckets"] for m in ("bts", "btp")],
-        "operations": [{**o, **_est(o["hit"], "hit_")} for o in d["operations"]],
+        "operations": [{**o, **_est(o["hit"], "hit_"), **_est(o.get("finish"), "finish_")}
+                       for o in d["operations"]],
         "operation_causes": [{"operation": o["id"], "cause": c, "probability": p}
                              for o in d["operations"] for c, p in o["causes"].items()],
         "causes": d["causes"],
@@ -227,6 +256,12 @@ def _score(d: dict) -> dict[str, list[dict]]:
                      for f in factors for h in f["holds_through"]]
     if d.get("sensitivity"):
         rows["sensitivity"] = _sensitivity(d["sensitivity"])["sensitivity"]
+    orders = d.get("orders") or []
+    rows["orders"] = [{**o, **_est(o["on_time"], "on_time_"), **_est(o["otif"], "otif_"),
+                       **_est(o["completion"], "completion_"), **_est(o["tardiness_hours"], "tardiness_")}
+                      for o in orders]
+    rows["order_causes"] = [{"order": o["id"], "cause": c, "probability": p}
+                            for o in orders for c, p in o["causes"].items()]
     return rows
 
 
@@ -240,13 +275,20 @@ def _compare(d: dict) -> dict[str, list[dict]]:
              for m, est in (("plan_holds", p["plan_holds"]), *p["adherence"].items(),
                             ("finish", p["finish"]))]
     return {"plans": plans, "differences": d["differences"],
-            "ranking": [{"rank": k, "plan": p} for k, p in enumerate(d["ranking"], 1)]}
+            "ranking": [{"rank": k, "plan": p} for k, p in enumerate(d["ranking"], 1)],
+            "orders": [{"plan": p["id"], "orders": p["orders"],
+                        "orders_likely_on_time": p["orders_likely_on_time"]}
+                       for p in d["plans"] if "orders" in p],
+            "order_differences": [{"a": r["a"], "b": r["b"], "order": r["order"], "metric": m, **r[m]}
+                                  for r in d.get("order_differences", [])
+                                  for m in ("on_time", "tardiness_hours")]}
 
 
 def _measurement(d: dict) -> dict[str, list[dict]]:
     return {"total": [d["total"]], "buckets": d["buckets"],
             "bands": [{**b, "measures": " x ".join(b["measures"])} for b in d["bands"]],
-            **{k: d[k] for k in ("resources", "areas", "products", "operations", "causes", "plans")}}
+            **{k: d[k] for k in ("resources", "areas", "products", "operations", "causes", "plans")},
+            "orders": d.get("orders", [])}
 
 
 def _check(d: dict) -> dict[str, list[dict]]:
@@ -287,6 +329,10 @@ BUILDERS = {"riskengine.score/1": _score, "riskengine.compare/1": _compare,
             "riskengine.calibration/1": _calibration, "riskengine.backtest/1": _backtest,
             "sensitivity": _sensitivity}
 TIMES = {("riskengine.score/1", "buckets"): ("start", "end"),
+         ("riskengine.score/1", "operations"): ("finish_p50", "finish_p80", "finish_p90"),
+         ("riskengine.score/1", "orders"): ("due", "planned_completion", "completion_p50", "completion_p80",
+                                            "completion_p90"),
+         ("riskengine.measurement/1", "orders"): ("due", "completed"),
          ("riskengine.measurement/1", "buckets"): ("start", "end"),
          ("riskengine.measurement/1", "operations"): ("start", "end"),
          ("riskengine.measurement/1", "plans"): ("published_at",),
@@ -316,7 +362,7 @@ def to_frames(result) -> dict:
     >>> m = rk.measure(history, rk.read_actuals("scenarios/example-factory/actuals.csv", history))
     >>> frames = to_frames(m)
     >>> sorted(frames)
-    ['areas', 'bands', 'buckets', 'causes', 'operations', 'plans', 'products', 'resources', 'total']
+    ['areas', 'bands', 'buckets', 'causes', 'operations', 'orders', 'plans', 'products', 'resources', 'total']
     >>> round(float(frames["total"].loc[0, "bts"]), 4) == round(m.total["bts"], 4)
     True
     >>> frames["buckets"]["start"].iloc[0]

@@ -37,9 +37,10 @@ every problem names its cell and field, e.g.
 
 A kind is one entry of :data:`KINDS`: its rows' place in the document, the type
 of each field, the fields a map must name, how rows become a document, and the
-validation. ``plan`` (rows are operations) and ``actuals`` (rows are records)
-exist; orders come with the plan's ``orders`` table (issue 18) as one more
-entry.
+validation. ``plan`` (rows are operations), ``actuals`` (rows are records) and
+``orders`` (rows are a plan's customer orders with their due dates: the
+document ``riskengine.orders/1`` that a plan's ``orders`` may name; with
+``--plan`` its ids are checked against that plan's operations) exist.
 """
 
 from __future__ import annotations
@@ -224,6 +225,23 @@ def _validate_actuals(doc: dict, source: str, history) -> object:
     return validate_document(Actuals, doc, "actuals must be an object", source)
 
 
+def _orders_document(rows: list[dict], table_map: TableMap, source: str, tz) -> dict:
+    return {"format": "riskengine.orders/1", "orders": rows}
+
+
+def _validate_orders(doc: dict, source: str, history) -> object:
+    """Each row an order; with plan versions, the newest with these orders (ids named by its
+    operations)."""
+    from riskengine.model.orders import OrdersTable
+    from riskengine.model.plan import parse_plan
+
+    table = validate_document(OrdersTable, doc, "an orders table must be an object", source)
+    if history is not None:
+        plan = history.versions[-1].model_dump(mode="json", exclude_none=True)
+        return parse_plan({**plan, "orders": doc["orders"]}, source)
+    return table
+
+
 KINDS: dict[str, Kind] = {
     "plan": Kind(
         table="operations",
@@ -246,6 +264,14 @@ KINDS: dict[str, Kind] = {
         describe={"operation": "planned operation (empty: unplanned)", "quantity": "good units",
                   "start": "actual start", "end": "actual end", "cause": "cause of a deviation",
                   "setup_hours": "actual setup time", "run_hours": "actual processing time"}),
+    "orders": Kind(
+        table="orders",
+        fields={"id": TEXT, "due": TIME, "priority": NUMBER, "customer": TEXT},
+        required=("id", "due"),
+        build=_orders_document, validate=_validate_orders,
+        describe={"id": "customer order (as operations name it in their order)",
+                  "due": "due date: on time when its last operation completes by then",
+                  "priority": "priority (reports only)", "customer": "who ordered it"}),
 }
 
 
@@ -284,7 +310,8 @@ def import_table(path: str | Path, kind: str, table_map: TableMap | str | Path, 
     path
         A ``.csv`` file (any delimiter) or an ``.xlsx`` workbook (extra ``sheets``).
     kind
-        ``"plan"`` (rows are operations) or ``"actuals"`` (rows are records).
+        ``"plan"`` (rows are operations), ``"actuals"`` (rows are records) or ``"orders"``
+        (rows are customer orders with their due dates).
     table_map
         The column map: a :class:`TableMap` or the path of its TOML file.
     timezone
@@ -292,11 +319,12 @@ def import_table(path: str | Path, kind: str, table_map: TableMap | str | Path, 
     history
         For actuals: the plan versions to check them against (a
         :class:`~riskengine.model.actuals.PlanHistory`); None checks the records alone.
+        For orders: the newest version's operations must name every order.
 
     Returns
     -------
     TableImport
-        ``document`` (``riskengine.plan/1`` or ``riskengine.actuals/1``, validated)
+        ``document`` (``riskengine.plan/1``, ``riskengine.actuals/1`` or ``riskengine.orders/1``, validated)
         and ``notes`` (e.g. the ignored columns).
 
     Raises

@@ -1,7 +1,8 @@
 """Read plans and actuals from JSON or CSV files (docs/design.md section 5).
 
-A plan is a JSON document; its ``operations`` may instead name a CSV file
-(relative to the JSON file) with the same column names, and a bare CSV of
+A plan is a JSON document; its ``operations`` (and its ``orders``) may instead name a CSV
+file (relative to the JSON file) with the same column names (``orders`` also a JSON orders
+table, ``riskengine.orders/1``), and a bare CSV of
 operations is also accepted as a plan: its id is the file name, its horizon
 runs from the earliest planned start to the latest planned end, and its
 resources are those the operations name (times must then be ISO 8601).
@@ -115,7 +116,7 @@ def read_json(path: str | os.PathLike) -> object:
 #: comma is the decimal mark, or tab).
 DELIMITERS = ",;\t"
 #: Columns whose numbers may be written with a decimal comma in a semicolon-separated file.
-_NUMERIC_COLUMNS = {"quantity", "setup_hours", "work_hours", "run_hours", "start", "end", "shifts"}
+_NUMERIC_COLUMNS = {"quantity", "setup_hours", "work_hours", "run_hours", "start", "end", "shifts", "due"}
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 
 
@@ -256,12 +257,30 @@ def read_plan(path: str | os.PathLike) -> Plan:
         plan._warnings.append(CSV_PLAN_WARNING.format(name=path.name))
         return plan
     data = read_json(path)
-    if isinstance(data, dict) and isinstance(data.get("operations"), str):
-        table = path.parent / data["operations"]
-        if not data["operations"].strip() or not table.is_file():
-            raise InputError(Problem("operations", f"no such CSV file {str(table)!r}"), str(path))
-        data["operations"] = read_csv_rows(table)
+    for key, columns in (("operations", None), ("orders", ORDER_COLUMNS)):
+        if isinstance(data, dict) and isinstance(data.get(key), str):
+            table = path.parent / data[key]
+            if not data[key].strip() or not table.is_file():
+                raise InputError(Problem(key, f"no such CSV file {str(table)!r}"), str(path))
+            data[key] = _orders_json(table) if key == "orders" and table.suffix.lower() == ".json" \
+                else read_csv_rows(table, columns)
     return parse_plan(data, str(path))
+
+
+def _orders_json(path: Path) -> list:
+    """The orders of an orders table in JSON (``riskengine.orders/1``, as ``import table --kind
+    orders`` writes it)."""
+    from riskengine.errors import validate_document
+    from riskengine.model.orders import OrdersTable
+
+    data = read_json(path)
+    validate_document(OrdersTable, data, "an orders table must be a JSON object", str(path))
+    assert isinstance(data, dict)  # validated: an object with its orders
+    return data["orders"]
+
+
+#: The columns of an orders CSV (:class:`riskengine.model.orders.Order`).
+ORDER_COLUMNS = {"id", "due", "priority", "customer"}
 
 
 def read_history(paths: list[str | os.PathLike]) -> PlanHistory:

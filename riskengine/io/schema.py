@@ -21,6 +21,7 @@ MODELS: dict[str, tuple[str, str]] = {
     "events": ("riskengine.calibration.events:EventsFile", "input: shop-floor events for calibrate"),
     "study": ("riskengine.studies.study:Study", "input: a scenario study for sweep"),
     "owners": ("riskengine.governance.owners:OwnersFile", "input: cause owners and actions (--owners)"),
+    "orders": ("riskengine.model.orders:OrdersTable", "input: a plan's orders table (a plan may name it)"),
     "score": ("riskengine.analysis.result:ScoreResult", "result of score"),
     "compare": ("riskengine.analysis.compare:CompareResult", "result of compare"),
     "simulation": ("riskengine.analysis.simulate:SimulationResult", "result of simulate"),
@@ -32,7 +33,7 @@ MODELS: dict[str, tuple[str, str]] = {
     "review": ("riskengine.governance.review_documents:ReviewResult", "result of review"),
     "trend": ("riskengine.governance.trend_documents:TrendResult", "result of trend"),
 }
-INPUTS = ("plan", "actuals", "premises", "events", "study", "owners")
+INPUTS = ("plan", "actuals", "premises", "events", "study", "owners", "orders")
 
 #: The names ``riskengine schema`` takes (kept for callers that iterate over them).
 SCHEMAS = tuple(MODELS)

@@ -35,6 +35,7 @@ from riskengine.model.common import (
     raise_if,
     resolve_time,
 )
+from riskengine.model.orders import Order, order_problems
 from riskengine.model.setup import SetupMatrix
 from riskengine.model.validation import Status, Validation, validation_problems
 
@@ -149,6 +150,9 @@ class Plan(Strict):
     validation: Validation | None = None
     """The sign-off by operations (riskengine review --sign-off): who, when, the risks flagged.
     Required with status validated; measure splits adherence by whether the plan in effect had one."""
+    orders: list[Order] | None = Field(default=None, max_length=MAX_OPERATIONS)
+    """Customer orders with their due dates; each must be named by some operation's ``order`` (an
+    order completes with its last operation). In a JSON plan, may name a CSV file of the same columns."""
     #: What the reader wants the user to know about this plan (e.g. what an operations CSV lacks).
     _warnings: list[str] = PrivateAttr(default_factory=list)
 
@@ -164,6 +168,8 @@ class Plan(Strict):
             if m.available_at is not None:
                 m.available_at = resolve_time(m.available_at, origin)
         resolve_calendar_times(self.calendars, origin)
+        for order in self.orders or []:
+            order.due = resolve_time(order.due, origin)
         return self
 
     # -- derived views ------------------------------------------------------
@@ -235,7 +241,7 @@ def _semantic_problems(plan: Plan) -> list[Problem]:
             elif pred == op.id:
                 problems.append(Problem(f"{loc}.after[{k}]", "an operation cannot follow itself"))
     problems += _work_problems(plan) + _material_problems(plan) + calendar_problems(plan)
-    problems += validation_problems(plan)
+    problems += validation_problems(plan) + order_problems(plan)
     if not problems:
         problems += _cycle_problems(plan)
     n_buckets = plan.horizon_hours / plan.bucket_hours

@@ -2,7 +2,9 @@
 
 For a score, each operation's planned bar is coloured by its probability of
 being a HIT (red 0% .. green 100%, with a colour bar), and operations below
-50% carry their probability as a label. For a measurement, each measured
+50% carry their probability as a label; a black line under the bar runs from
+the P50 to the P80 of its actual finish (to the edge when it had not finished
+in 20% of the replications). For a measurement, each measured
 operation is drawn at its planned times in the plan version in effect for it
 (so re-planned operations appear where the newest plan put them), green for
 a HIT and red for a MISS labelled with its cause. Time runs in hours from
@@ -112,6 +114,8 @@ def gantt(plan: Plan | PlanHistory | Sequence[Plan] | dict, result: Any, ax: Axe
             ax.text(left[k] + width[k] / 2, y[k], label, rotation=90, ha="center", va="center",
                     fontsize=5.5, clip_on=True)
     span = hours_between(origin, end)
+    if score:
+        _finish_ranges(ax, origin, bars, y, span)
     ax.set_xlim(0.0, span)
     ticks = np.arange(0.0, span + 1e-9, 24.0)
     ax.set_xticks(ticks, [day_label((origin + timedelta(hours=float(t))).isoformat()) for t in ticks],
@@ -129,6 +133,23 @@ def gantt(plan: Plan | PlanHistory | Sequence[Plan] | dict, result: Any, ax: Axe
         ax.set_title("Measured operations at their planned times (plan in effect), HIT or MISS")
     ax.set_xlabel(f"from {_stamp(origin)}")
     return ax
+
+
+def _finish_ranges(ax: Axes, origin: datetime, bars: list, y: np.ndarray, span: float) -> None:
+    """The P50-P80 range of each operation's finish, as a line under its bar."""
+    lo, hi, at = [], [], []
+    for k, (_, row) in enumerate(bars):
+        finish = (row or {}).get("finish") or {}
+        if finish.get("p50") is None:
+            continue
+        p80 = finish["p80"]
+        lo.append(hours_between(origin, datetime.fromisoformat(finish["p50"])))
+        hi.append(span if p80 is None else hours_between(origin, datetime.fromisoformat(p80)))
+        at.append(y[k] + 0.36)
+    if at:
+        ax.hlines(at, lo, np.maximum(hi, np.array(lo) + 0.05), colors="black", linewidth=1.1,
+                  label="P50-P80 of the finish")
+        ax.legend(loc="upper right", fontsize="small")
 
 
 def _stamp(t: datetime) -> str:

@@ -28,6 +28,7 @@ from riskengine.governance.text import (
 )
 from riskengine.report import governance_figures as gf
 from riskengine.report.html import esc, figure, page, svg, table
+from riskengine.report.order_pages import review_order_blocks
 from riskengine.report.results import interval, pct
 from riskengine.report.terminal import iso_clock, offset_name
 
@@ -133,6 +134,8 @@ def review_page(d: dict, *, command: str | None = None, **_: object) -> str:
         table(["resource", "criticality", "operations", "its riskiest operation"],
               [[r["id"], interval(r["criticality"]), r["operations"], r["riskiest"] or "-"]
                for r in d["resources"]], numeric=(1, 2))))
+    if review_order_blocks(d):
+        body.append(_section("Orders least likely to be on time", *review_order_blocks(d)))
     body.append(_section(
         "6. Flags", _note("Write the risk of each operation you flag (rows left without a risk are not "
                           "flags), add rows for other operations, then sign the plan off:"),
@@ -169,11 +172,13 @@ def trend_page(d: dict, *, command: str | None = None, **_: object) -> str:
                "Once operations validate the plan, misses measure execution rather than the plan."))),
         _section("Weeks", table(
             ["week", "plans", "validated", "planned", "BTS", "BTP", "volume", "mix", "sequence", "operations",
-             "HIT rate", "control limits", "plan-side", "execution-side", "unexplained"],
+             "HIT rate", "control limits", "plan-side", "execution-side", "unexplained",
+             *(["orders", "OTIF"] if "otif" in d["total"] else [])],
             [[w["week"], ", ".join(w["plans"]), validated_words(w), f"{w['planned']:,.0f}",
               *(pct(w[k]) for k in ("bts", "btp", "volume", "mix", "sequence")), w["operations"],
-              pct(w["hit_rate"]), limits(w["p_chart"]), *(w["sides"][k]["misses"] for k in SIDES)]
-             for w in weeks], numeric=range(3, 15)),
+              pct(w["hit_rate"]), limits(w["p_chart"]), *(w["sides"][k]["misses"] for k in SIDES),
+              *([w["orders"], pct(w["otif"])] if "otif" in w else [])]
+             for w in weeks], numeric=range(3, 17)),
             _note(f"{d['p_chart']['method']}; center {pct(d['p_chart']['center'])}."))]
     parts = [table(SPLIT_HEADS, _split_rows(d["by_validation"]), caption="All weeks", numeric=range(1, 9))]
     parts += [table(SPLIT_HEADS, _split_rows(w), caption=w["week"], numeric=range(1, 9))

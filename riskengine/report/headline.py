@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from riskengine.analysis.order_text import likely_words
 from riskengine.report.results import (
     COMPARE,
     MEASUREMENT,
@@ -56,6 +57,8 @@ def score_headline(result: Any) -> str:
     bts = d["adherence"].get("bts")
     if bts:
         parts.append(f"expected BTS {interval(bts)}")
+    if d.get("orders"):
+        parts.append(likely_words(d["orders"]))
     if d.get("main_impact"):
         parts.append(f"{d['main_impact']} is the factor that costs most")
     risk = _top_risk_words(d)
@@ -75,6 +78,8 @@ def compare_headline(result: Any) -> str:
     d = as_dict(result)
     plans = {p["id"]: p for p in d["plans"]}
     first, second = d["ranking"][0], d["ranking"][1]
+    if d.get("rank_by") == "on_time":
+        return _on_time_headline(d, plans, first)
     best = plans[first]
     text = (f"{first} is the most likely of {len(plans)} plans to hold: {interval(best['plan_holds'])} "
             f"probability, expected BTS {interval(best['adherence'].get('bts'))}")
@@ -88,6 +93,17 @@ def compare_headline(result: Any) -> str:
     if by_bts["id"] != first:
         text += f". {by_bts['id']} has the highest expected BTS ({interval(by_bts['adherence']['bts'])})"
     return text + "."
+
+
+def _on_time_headline(d: dict, plans: dict, first: str) -> str:
+    """The comparison ranked by orders on time (``compare --rank-by on_time``)."""
+    best = plans[first]
+    text = (f"{first} has the most orders on time with at least 80% probability of {len(plans)} plans: "
+            f"{best.get('orders_likely_on_time', 0)} of {best.get('orders', 0)}; it holds with "
+            f"{interval(best['plan_holds'])} probability")
+    others = [f"{pid} {p.get('orders_likely_on_time', 0)} of {p.get('orders', 0)}"
+              for pid, p in plans.items() if pid != first]
+    return text + "; " + ", ".join(others) + "."
 
 
 def _difference(d: dict, a: str, b: str, metric: str) -> dict | None:

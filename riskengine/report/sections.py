@@ -22,6 +22,7 @@ from riskengine.report import figures as fig
 from riskengine.report.governance_pages import accountability_blocks
 from riskengine.report.headline import headline
 from riskengine.report.html import esc, figure, page, svg, table
+from riskengine.report.order_pages import compare_orders_blocks, measure_orders_blocks, orders_at_risk_blocks
 from riskengine.report.results import interval, pct, sensitivity_rows, source_words
 from riskengine.report.terminal import CRITICALITY, CRUCIALITY, SSI, clock, hit_definition, iso_clock
 
@@ -80,6 +81,8 @@ def score_page(d: dict, *, plan: Any = None, premises: dict | None = None, comma
                      "(Wilson for probabilities, t for means).</p>"
                      + _uncertainty_note(d.get("uncertainty")),
                      _rigor(d.get("rigor_advice")))]
+    if d.get("orders"):
+        body.append(_section("Orders at risk", *orders_at_risk_blocks(d["orders"])))
     figures = [
         figure(svg(lambda ax: fig.degradation(d, ax=ax), "degradation"),
                "How the probability of holding decays with the horizon; dashed: independent days."),
@@ -102,7 +105,8 @@ def score_page(d: dict, *, plan: Any = None, premises: dict | None = None, comma
         n_res = len({o["resource"] for o in d["operations"]}) or 1
         figures.append(figure(svg(lambda ax: fig.gantt(plan, d, ax=ax), "gantt",
                                   (13.0, 1.4 + 0.55 * n_res)),
-                              "The plan, each operation coloured by its probability of being a HIT.",
+                              "The plan, each operation coloured by its probability of being a HIT; "
+                              "the black line under it runs from the P50 to the P80 of its finish.",
                               wide=True))
     body.append(_section("Figures", _grid(*figures)))
     bands = [[b["band"], " x ".join(RIGOR[m] for m in b["measures"]), interval(b["score"]),
@@ -264,13 +268,23 @@ def compare_page(d: dict, *, plan: Any = None, premises: dict | None = None,
         diffs, numeric=(2, 3, 4, 5)),
         f'<p class="note">Scored with {esc(pairs)}: replication k of every plan sees the same breakdowns, '
         "lots and absences, so differences are measured far more precisely than each plan's own figures. "
-        "Ranking: most likely to hold first, ties broken by expected BTS.</p>"))
+        f"Ranking: {esc(_ranking_words(d))}.</p>"))
+    if compare_orders_blocks(d):
+        body.append(_section("Orders", *compare_orders_blocks(d)))
     body.append(_reproduce(command, [("plans", ", ".join(p["id"] for p in d["plans"])), ("seed", d["seed"]),
                                      ("replications per plan", d["replications"]), ("pairing", pairs)],
                            [("Premises (riskengine.premises/1)", premises)] if premises else []))
     return page(f"Comparison of {len(d['plans'])} plans",
                 f"riskengine compare: {d['replications']} replications per plan, seed {d['seed']}",
                 headline(d), body)
+
+
+def _ranking_words(d: dict) -> str:
+    """How the plans are ranked (``compare --rank-by``)."""
+    if d.get("rank_by") == "on_time":
+        return ("most orders on time with at least 80% probability first, ties broken by P(holds), "
+                "then expected BTS")
+    return "most likely to hold first, ties broken by expected BTS"
 
 
 def _plan_finish(p: dict) -> str:
@@ -336,6 +350,7 @@ def measure_page(d: dict, *, plan: Any = None, premises: dict | None = None,
               caption="Resources and areas", numeric=range(1, 8)),
         *(accountability_blocks(d) or [table(["cause", "misses", "share", "lost units"], causes,
                                              caption="Causes of misses", numeric=(1, 2, 3))]),
+        *measure_orders_blocks(d),
         f'<p class="note">{esc(_measure_hit_words(d))}</p>',
         table(["", ""], quality, caption="Data quality"),
         table(["bucket start", "plan in effect", "band", "planned", "produced", *ratio_heads], buckets,

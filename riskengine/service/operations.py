@@ -140,7 +140,7 @@ def _compare(v: Validated, progress: Progress, stop_if_cancelled, batched: bool,
 
     result = compare(v.plans, v.premises, replications=r.replications, seed=r.seed, engine=r.engine,
                      paired=r.paired, progress=tick if batched else None,
-                     batch=batch_size(r.replications) if batched else None, stop=stop)
+                     batch=batch_size(r.replications) if batched else None, stop=stop, rank_by=r.rank_by)
     progress.done = progress.total
     return result.to_dict()
 

@@ -95,6 +95,7 @@ class CompareRequest(Strict):
     seed: Seed = 0
     paired: bool = True
     engine: Engine = "kernel"
+    rank_by: Literal["plan_holds", "on_time"] = "plan_holds"  # compare --rank-by
 
 
 class MeasureRequest(Strict):

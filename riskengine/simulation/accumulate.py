@@ -18,12 +18,20 @@ from riskengine.simulation import insight
 from riskengine.simulation.codes import N_CAUSES
 from riskengine.simulation.compile import Compiled
 from riskengine.simulation.insight import Insight, attribute
+from riskengine.simulation.orders import (
+    OrderTally,
+    order_tally,
+    order_window,
+    order_work,
+    tally_orders,
+    total_tally,
+)
 from riskengine.simulation.outcome import judge, judge_work, judgement
 from riskengine.simulation.records import model_of
 from riskengine.simulation.reference import simulate
 from riskengine.simulation.sketch import Figure
 from riskengine.simulation.streamed import Streamed, keeps_rows, time_scale
-from riskengine.simulation.summary import N_HEAD, Layout, summarize, summary_work, tally
+from riskengine.simulation.summary import FINISH, N_HEAD, Layout, summarize, summary_work, tally
 from riskengine.simulation.watchdog import StopFlag, Stopped
 
 HOURS_SCALE = float(2**20)
@@ -62,6 +70,30 @@ class Accumulators:
         self.op_sums = np.zeros((n, insight.N_OP_SUMS, 2), np.int64)
         self.rep_sums = np.zeros((insight.N_REP_SUMS, 2), np.int64)
         self.breaks = np.zeros((insight.N_FACTORS, c.n_buckets + 1), np.int64)
+        # orders and finish histograms (riskengine.simulation.orders): one tally per worker thread
+        self._orders = [order_tally(n, c.n_orders)]
+
+    def order_tallies(self, workers: int) -> list[OrderTally]:
+        """The order tallies of ``workers`` worker threads (made as needed, then kept: counts are
+        integers, so which worker adds a replication does not matter)."""
+        first = self._orders[0]
+        while len(self._orders) < workers:
+            window = (first.window_on_time, first.window_tardiness, first.window_first)
+            self._orders.append(order_tally(first.op_finish.shape[1], first.on_time.shape[0], window))
+        return self._orders[:workers]
+
+    def orders(self) -> OrderTally:
+        """The order accumulators summed over the workers (the window is the shared one)."""
+        return total_tally(self._orders)
+
+    def open_window(self, first: int, rows: int) -> OrderTally:
+        """Keep each order's on-time flag and tardiness of replications ``first .. first + rows - 1``
+        (what paired comparisons of orders read, :mod:`riskengine.analysis.order_compare`)."""
+        window = order_window(rows, self._orders[0].on_time.shape[0])
+        window[2][0] = first
+        self._orders = [t._replace(window_on_time=window[0], window_tardiness=window[1],
+                                   window_first=window[2]) for t in self._orders]
+        return self._orders[0]
 
     def insight(self) -> Insight:
         """The insight accumulators as the record :func:`~riskengine.simulation.insight.attribute` adds to."""
@@ -126,6 +158,7 @@ class Scratch:
         self.judge_work = judge_work(c.op_bucket, c.op_resource, c.n_resources, c.n_buckets, c.n_products)
         self.summary_work = summary_work(c.band_measures.shape[0])
         self.ratio = np.zeros(ar.N_RATIOS)
+        self.order_work = order_work(c.n_orders)
 
 
 def judge_and_summarize(c: Compiled, out, s: Scratch, row: np.ndarray,
@@ -163,7 +196,10 @@ def run_reference(c: Compiled, seed: int, first: int, count: int, acc: Accumulat
         if stop is not None and stop.is_set():
             raise Stopped
         out = simulate(c, seed, rep, stop)
-        judge_and_summarize(c, out, s, acc.kept_rows()[rep] if acc.stream is None else row, acc)
+        this = acc.kept_rows()[rep] if acc.stream is None else row
+        judge_and_summarize(c, out, s, this, acc)
+        tally_orders(s.model.ops, s.model.adherence, s.model.orders, out.outputs,
+                     max(s.model.adherence.horizon, this[FINISH]), rep, acc.order_tallies(1)[0], s.order_work)
         if acc.stream is not None:
             acc.stream.fold(row, rep)
         add_replication(acc, s)

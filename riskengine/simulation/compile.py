@@ -18,6 +18,7 @@ import numpy as np
 from riskengine.adherence.arrays import bucket_of
 from riskengine.model.calendar import work_content, working_intervals
 from riskengine.model.distributions import Uncertain
+from riskengine.model.orders import order_members
 from riskengine.model.plan import Plan
 from riskengine.model.premises import AbsenceDriver, Premises, uncertain_numbers
 from riskengine.model.setup import required_setup
@@ -122,6 +123,10 @@ class Compiled:
     asg_index: np.ndarray
     asg_col: np.ndarray
     replications_per_draw: int
+    # customer orders (:mod:`riskengine.simulation.orders`)
+    order_due: np.ndarray  # per listed order: due date, hours
+    order_planned: np.ndarray  # per listed order: planned completion, hours
+    op_order: np.ndarray  # per operation: its listed order, -1: none
 
     @property
     def uncertain(self) -> bool:
@@ -135,6 +140,10 @@ class Compiled:
     @property
     def n_resources(self) -> int:
         return self.res_entity.shape[0]
+
+    @property
+    def n_orders(self) -> int:
+        return self.order_due.shape[0]
 
     def arrays(self) -> dict:
         """Fields by name (for passing to a kernel)."""
@@ -369,6 +378,17 @@ def _adherence(plan: Plan, premises: Premises, ops: dict) -> dict:
                 units_sequence=rules.sequence_basis == "units")
 
 
+def _orders(plan: Plan) -> dict:
+    """The listed orders' due dates and each operation's order (-1: none listed)."""
+    op_order = np.full(len(plan.operations), -1, np.int64)
+    planned = []
+    for o, members in enumerate(order_members(plan)):
+        op_order[members] = o
+        planned.append(max(plan.hours(plan.operations[i].end) for i in members))
+    return dict(order_due=np.array([plan.hours(o.due) for o in plan.orders or []], np.float64),
+                order_planned=np.array(planned, np.float64), op_order=op_order)
+
+
 def compile_model(plan: Plan, premises: Premises) -> Compiled:
     """Flatten ``plan`` and ``premises`` (already validated against each other)."""
     table = _Table()
@@ -383,4 +403,4 @@ def compile_model(plan: Plan, premises: Premises) -> Compiled:
                                  calendars["cal_ptr"], calendars["cal_start"], calendars["cal_end"])
     return Compiled(**ops, **materials, **resources, **calendars, **execution, **drivers,
                     **_adherence(plan, premises, ops), op_plan_gap=plan_gap,
-                    **table.fields(premises.uncertainty.replications_per_draw))
+                    **table.fields(premises.uncertainty.replications_per_draw), **_orders(plan))

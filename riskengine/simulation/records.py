@@ -154,6 +154,14 @@ class Adherence(NamedTuple):
     horizon: float  # end of the last bucket, h
 
 
+class Orders(NamedTuple):
+    """Customer orders o (the plan's ``orders``, :mod:`riskengine.simulation.orders`)."""
+
+    due: np.ndarray  # per order: due date, h
+    planned: np.ndarray  # per order: planned completion (latest planned end of its operations), h
+    of_op: np.ndarray  # per operation: its listed order o, -1: none
+
+
 class Model(NamedTuple):
     """Everything one replication reads and never writes (except parameter draws, see
     :mod:`riskengine.simulation.parameters`)."""
@@ -169,6 +177,7 @@ class Model(NamedTuple):
     options: Options
     adherence: Adherence
     changeovers: Changeovers
+    orders: Orders
 
 
 class ScrapTables(NamedTuple):
@@ -254,7 +263,7 @@ def model_of(c) -> Model:
     return Model(ops, graph, materials, resources, Calendars(c.cal_ptr, c.cal_start, c.cal_end),
                  Drivers(c.drv_p, c.drv_row, c.drv_entity, c.drv_ptr, c.drv_idx),
                  Factors(c.rel_cause, c.rel_fail_p), Distributions(c.dist, c.pool), options, adherence,
-                 Changeovers(c.changeover))
+                 Changeovers(c.changeover), Orders(c.order_due, c.order_planned, c.op_order))
 
 
 def outputs(n: int) -> Outputs:

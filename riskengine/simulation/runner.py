@@ -39,6 +39,7 @@ from riskengine.simulation.compile import Compiled
 from riskengine.simulation.draws import scrap_tables
 from riskengine.simulation.insight import Insight, attribute
 from riskengine.simulation.kernel import replicate
+from riskengine.simulation.orders import OrderTally, OrderWork, order_work, tally_orders
 from riskengine.simulation.outcome import Judgement, JudgeWork, judge, judge_work, judgement
 from riskengine.simulation.parameters import (
     Uncertainty,
@@ -53,7 +54,7 @@ from riskengine.simulation.parameters import (
 from riskengine.simulation.records import Model, Outputs, ScrapTables, Scratch, model_of, outputs, scratch
 from riskengine.simulation.rng import stream_key
 from riskengine.simulation.sketch import Clusters, Sketch, add_row, cluster_add, cluster_close
-from riskengine.simulation.summary import SummaryWork, Tally, summarize, summary_work, tally
+from riskengine.simulation.summary import FINISH, SummaryWork, Tally, summarize, summary_work, tally
 from riskengine.simulation.watchdog import (
     ReplicationOverrun,
     StopFlag,
@@ -78,6 +79,8 @@ class Chunk(NamedTuple):
     lateness: np.ndarray  # its thread's row of op_lateness (fixed point)
     cause_lost: np.ndarray  # its thread's row of cause_lost (fixed point)
     insight: Insight  # its thread's rows of the insight accumulators
+    orders: OrderTally  # its thread's order and finish accumulators (riskengine.simulation.orders)
+    order_work: OrderWork
 
 
 class Streaming(NamedTuple):
@@ -127,6 +130,8 @@ def _simulate_chunk(seed: int, lo: int, hi: int, m: Model, scrap: ScrapTables,
         summarize(m.ops, m.adherence, m.resources.entity.shape[0], chunk.out.end, chunk.judged, row,
                   chunk.tally, chunk.summary_work)
         attribute(m.ops, m.adherence, chunk.out, chunk.judged, row, chunk.insight, chunk.ratio)
+        last = max(m.adherence.horizon, row[FINISH])
+        tally_orders(m.ops, m.adherence, m.orders, chunk.out, last, rep, chunk.orders, chunk.order_work)
         if stream is not None:
             fold(stream, row, rep)
         lateness = chunk.tally.lateness
@@ -172,8 +177,8 @@ class _Sums(NamedTuple):
     breaks: np.ndarray
 
 
-def _chunk(c: Compiled, sums: _Sums, k: int) -> Chunk:
-    """A chunk's scratch and thread k's rows of ``sums``."""
+def _chunk(c: Compiled, sums: _Sums, k: int, orders: OrderTally) -> Chunk:
+    """A chunk's scratch and thread k's rows of ``sums``; ``orders``: thread k's order accumulators."""
     n = c.n_ops
     floats = tally(n)
     return Chunk(scratch(n, c.n_resources, c.mat_entity.shape[0]), outputs(n), judgement(n, c.n_buckets),
@@ -183,7 +188,7 @@ def _chunk(c: Compiled, sums: _Sums, k: int) -> Chunk:
                        sums.cause_misses[k], floats.cause_lost),
                  sums.op_lateness[k], sums.cause_lost[k],
                  Insight(sums.op_critical[k], sums.res_critical[k], sums.op_sums[k], sums.rep_sums[k],
-                         sums.breaks[k]))
+                         sums.breaks[k]), orders, order_work(c.n_orders))
 
 
 #: Seconds a cold compile of the kernel takes on the project's 2-core machine (README, Performance).
@@ -254,6 +259,7 @@ def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int 
     n_slots = 1 if n_threads == 1 else min(n_threads, len(bounds))
     sums = _Sums(*(np.zeros((n_slots,) + getattr(acc, name).shape, np.int64) for name in _Sums._fields))
     parts = [streamed.worker() for _ in range(n_slots)] if streamed is not None else []
+    order_tallies = acc.order_tallies(n_slots)  # integer counts: any thread may add any replication
     free: queue.SimpleQueue = queue.SimpleQueue()
     for slot in range(n_slots):
         free.put(slot)
@@ -271,7 +277,7 @@ def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int 
             m, scrap = with_parameters(model, tables, working)
             uncertainty = Uncertainty(program_of(c), nominal, working, c.replications_per_draw)
         slot = free.get()
-        chunk = _chunk(c, sums, slot)
+        chunk = _chunk(c, sums, slot, order_tallies[slot])
         rows, stream = acc.rows, None
         if streamed is not None:  # the first chunk continues the open cluster of the last run
             rows = np.full((1, acc.layout.width), np.nan)

@@ -176,15 +176,63 @@ CALENDARS = {"default": {"shifts": [
     {"name": "night", "days": ["mon-fri"], "start": "22:00", "end": "06:00"}]}}
 
 
-def plan_text(version: str, pub: float, ops: list[dict]) -> str:
-    """The riskengine.plan/1 JSON document of one version, one operation per line."""
+def plan_text(version: str, pub: float, ops: list[dict], orders: list[dict]) -> str:
+    """The riskengine.plan/1 JSON document of one version, one operation (and order) per line."""
     fields = ["id", "order", "product", "family", "resource", "quantity", "start", "end",
               "setup_hours", "after", "materials"]
     head = {"format": "riskengine.plan/1", "id": version, "published_at": iso(pub),
             "horizon": {"start": iso(0), "end": iso(HORIZON)}, "bucket_hours": BUCKET,
             "resources": RESOURCES, "calendars": CALENDARS}
     lines = [json.dumps({k: iso(o[k]) if k in ("start", "end") else o[k] for k in fields}) for o in ops]
-    return json.dumps(head, indent=1)[:-2] + ',\n "operations": [\n  ' + ",\n  ".join(lines) + "\n ]\n}\n"
+    listed = {o["order"] for o in ops}
+    rows = [json.dumps(o) for o in orders if o["id"] in listed]
+    return (json.dumps(head, indent=1)[:-2] + ',\n "operations": [\n  ' + ",\n  ".join(lines)
+            + '\n ],\n "orders": [\n  ' + ",\n  ".join(rows) + "\n ]\n}\n")
+
+
+# customers of the packed orders (bulk bakes go to the sister plant, re-packs are promotions)
+CUSTOMERS = ["Retail North", "Discount Chain", "Wholesale West", "Export EU"]
+RUSH = {"WO1108": "Retail North", "WO1109": "Key Account South"}
+
+
+def next_hour(h: float) -> float:
+    return math.ceil(h - 1e-9)
+
+
+def due_dates(plans: list[list[dict]]) -> list[dict]:
+    """Each order's due date, promised when it entered the plan and kept at every re-plan: a fifth
+    of the orders are due one hour after the planned completion of their first plan (tight), two
+    fifths at the second shift change after it, the rest on the next morning's 06:00 truck after
+    another full day; rush orders 1.5 h after their first planned completion. The class follows
+    the order number (CRC-32), so the order book and the plans do not change."""
+    first: dict[str, float] = {}  # the planned completion in the first plan listing the order
+    steps: dict[str, set[str]] = {}  # "1": baking (-10), "2": packing (-20, -21)
+    for ops in plans:
+        ends: dict[str, float] = {}
+        for o in ops:
+            ends[o["order"]] = max(ends.get(o["order"], 0.0), o["end"])
+            steps.setdefault(o["order"], set()).add(o["id"][-2])
+        for order, end in ends.items():
+            first.setdefault(order, end)
+    orders = []
+    for order, end in first.items():
+        if order in RUSH:
+            orders.append({"id": order, "due": iso(next_hour(end + 1.5)), "priority": 1,
+                           "customer": RUSH[order]})
+            continue
+        kind = zlib.crc32(order.encode()) % 5
+        if kind == 0:
+            due = next_hour(end + 1.0)
+        elif kind in (1, 2):
+            due = (math.floor(end / BUCKET) + 2) * BUCKET
+        else:
+            due = (math.floor((end + 24.0) / 24.0) + 1) * 24.0
+        bulk = "2" not in steps[order]
+        repack = "1" not in steps[order]
+        customer = "sister plant" if bulk else "promotions" if repack else \
+            CUSTOMERS[zlib.crc32(order.encode()[::-1]) % len(CUSTOMERS)]
+        orders.append({"id": order, "due": iso(due), "customer": customer})
+    return sorted(orders, key=lambda o: o["id"])
 
 
 # what happened on the shop floor, per operation: (kind, factor or hours, recorded cause);
@@ -284,9 +332,10 @@ def urgent(order: str, product: str, qty: int) -> list[dict]:
 def main() -> None:
     """Write the plan versions and the actuals next to this script."""
     plans = versions(np.random.default_rng(SEED))
+    orders = due_dates(plans)
     for (version, pub), ops in zip(VERSIONS, plans, strict=True):
         path = HERE / f"plan-{version.split('-')[1]}.json"
-        path.write_text(plan_text(version, pub, ops), encoding="utf-8")
+        path.write_text(plan_text(version, pub, ops, orders), encoding="utf-8")
     with (HERE / "actuals.csv").open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, ["operation", "product", "resource", "quantity", "start", "end", "cause"])
         writer.writeheader()

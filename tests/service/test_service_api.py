@@ -168,7 +168,7 @@ def test_measure_equals_the_cli(server):
                                     "--actuals", str(FACTORY / "actuals.csv"), "--lateness-tolerance", "1",
                                     "--json", "-"])
     assert cli.exit_code == 0, cli.output
-    assert r.json() == json.loads(cli.output)
+    assert r.json() == json.loads(cli.stdout)  # warnings go to stderr
 
 
 def test_check_and_repair(server):
