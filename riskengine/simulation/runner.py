@@ -191,8 +191,9 @@ def _chunk(c: Compiled, sums: _Sums, k: int, orders: OrderTally) -> Chunk:
                          sums.breaks[k]), orders, order_work(c.n_orders))
 
 
-#: Seconds a cold compile of the kernel takes on the project's 2-core machine (README, Performance).
-COLD_COMPILE_SECONDS = 15
+#: Seconds a cold compile of the kernel takes on the project's quiet 2-core machine (README,
+#: Performance: 31-32 s; more on a loaded machine).
+COLD_COMPILE_SECONDS = 30
 _listeners: list[Callable[[str], None]] = []
 
 
