@@ -118,6 +118,8 @@ class Compiled:
     asg_index: np.ndarray
     asg_col: np.ndarray
     replications_per_draw: int
+    # a forecast's realized state (:class:`~riskengine.simulation.records.Initial`); None: a score
+    initial: object = None
 
     @property
     def uncertain(self) -> bool:

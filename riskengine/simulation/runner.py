@@ -25,6 +25,7 @@ from riskengine.simulation.accumulate import HOURS_SCALE, UNITS_SCALE
 from riskengine.simulation.codes import N_CAUSES, Stream
 from riskengine.simulation.compile import Compiled
 from riskengine.simulation.draws import scrap_tables
+from riskengine.simulation.initial import settle
 from riskengine.simulation.insight import Insight, attribute
 from riskengine.simulation.kernel import replicate
 from riskengine.simulation.outcome import Judgement, JudgeWork, judge, judge_work, judgement
@@ -77,6 +78,7 @@ def _simulate_chunk(seed: int, lo: int, hi: int, m: Model, scrap: ScrapTables,
         n_started = replicate(seed, rep, m, scrap, chunk.scratch, chunk.out)
         judge(m.ops, m.adherence, not m.options.reliability_delay, chunk.out, n_started, chunk.judged,
               chunk.judge_work)
+        settle(m.initial, m.ops, m.adherence, chunk.out, chunk.judged, chunk.judge_work)  # a forecast
         # integer counts go straight into the chunk's accumulators; hours and units are rounded
         # to fixed point per replication, as the reference engine does
         summarize(m.ops, m.adherence, m.resources.entity.shape[0], chunk.out.end, chunk.judged, rows[rep],
