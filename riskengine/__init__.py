@@ -15,7 +15,8 @@ Readers: :func:`read_plan`, :func:`read_history`, :func:`read_actuals`,
 :func:`actuals_from_frame`; from spreadsheets: :func:`import_table`.
 Analyses: :func:`score`, :func:`compare`, :func:`sensitivity`, :func:`measure`,
 :func:`check`, :func:`calibrate`, :func:`backtest`. The operational contract:
-:func:`review` (the review sheet), :func:`sign_off`, :func:`trend`, :func:`read_owners`. Results to pandas:
+:func:`review` (the review sheet), :func:`sign_off`, :func:`trend`, :func:`read_owners`. The live plan:
+:func:`forecast` from the state at an as-of time (events: :func:`read_known_events`). Results to pandas:
 :func:`to_frames` (also ``result.to_frames()``), :func:`sweep_frame`.
 
 The heavier analyses are imported on first use, so ``import riskengine`` stays
@@ -67,6 +68,8 @@ _LAZY = {
     "sign_off": "riskengine.governance.signoff",
     "trend": "riskengine.governance.trend",
     "read_owners": "riskengine.governance.owners",
+    "forecast": "riskengine.live.run",
+    "read_known_events": "riskengine.live.events",
 }
 
 

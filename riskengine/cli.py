@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "score": "riskengine.analysis.command:score",
     "compare": "riskengine.analysis.command:compare",
     "measure": "riskengine.adherence.command:measure",
+    "forecast": "riskengine.live.command:forecast",
     "check": "riskengine.feasibility.command:check",
     "review": "riskengine.governance.command:review",
     "trend": "riskengine.governance.command:trend",

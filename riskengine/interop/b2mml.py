@@ -353,12 +353,16 @@ def _validate(check, table: str, paths: list[str], source: str | None) -> None:
 
 
 def performance_to_actuals(root: ET.Element, source: str | None = None, history=None, *,
-                           timezone: str | None = None, quantity_key: str | None = None) -> dict:
+                           timezone: str | None = None, quantity_key: str | None = None,
+                           in_progress: bool = False) -> dict:
     """The actuals document (``riskengine.actuals/1``) of a ``ProductionPerformance`` element.
 
     With ``history`` (a :class:`~riskengine.model.actuals.PlanHistory`) the
     records are also checked against the plan versions, and a segment id that
     is a planned operation only once qualified by its request is qualified.
+    With ``in_progress`` (a forecast's actuals), a segment response with a start and no
+    ``ActualEndTime`` is an operation in progress: a record with its start, no end and 0 units
+    (its units count when it ends).
     """
     from riskengine.model.actuals import ACTUALS_FORMAT, Actuals, parse_actuals
 
@@ -384,6 +388,8 @@ def performance_to_actuals(root: ET.Element, source: str | None = None, history=
                    "start": _time(seg, "ActualStartTime", where, tz, problems),
                    "end": _time(seg, "ActualEndTime", where, tz, problems),
                    "cause": data.get("cause")}
+            if in_progress and rec["start"] is not None and rec["end"] is None:
+                rec["quantity"] = 0
             records.append({k: v for k, v in rec.items() if v is not None})
             paths.append(where)
     if not records:

@@ -14,7 +14,7 @@ from riskengine.adherence import arrays as ar
 from riskengine.simulation import insight
 from riskengine.simulation.codes import N_CAUSES
 from riskengine.simulation.compile import Compiled
-from riskengine.simulation.initial import settle
+from riskengine.simulation.initial import only_ahead, settle
 from riskengine.simulation.insight import Insight, attribute
 from riskengine.simulation.outcome import judge, judge_work, judgement
 from riskengine.simulation.records import model_of
@@ -83,6 +83,7 @@ def judge_and_summarize(c: Compiled, out, s: Scratch, row: np.ndarray,
           s.judge_work)
     settle(m.initial, m.ops, m.adherence, out.outputs, s.judged, s.judge_work)  # a forecast
     summarize(m.ops, m.adherence, c.n_resources, out.end, s.judged, row, s.tally, s.summary_work)
+    only_ahead(m.initial, s.judged)  # a forecast: the insight is about what is still ahead
     if acc is not None:
         attribute(m.ops, m.adherence, out.outputs, s.judged, row, acc.insight(), s.ratio)
 

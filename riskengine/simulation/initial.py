@@ -3,7 +3,7 @@ section 3, forecast).
 
 A forecast replication does not simulate anything before the as-of time T.
 It starts from :class:`~riskengine.simulation.records.Initial` (built from
-the actuals and events by :mod:`riskengine.forecast.state`): operations done
+the actuals and events by :mod:`riskengine.live.state`): operations done
 keep their realized start, end and good units; an operation in progress at T
 resumes its remaining setup and processing; a resource down at T is repaired
 first, for the remaining repair time drawn conditioned on the time already
@@ -30,7 +30,7 @@ import numpy as np
 from riskengine._jit import leaf_jit, step_jit
 from riskengine.adherence import arrays as ar
 from riskengine.simulation import mechanics as mech
-from riskengine.simulation.codes import Account, Sampler
+from riskengine.simulation.codes import Account, Realized, Sampler
 from riskengine.simulation.outcome import Judgement, JudgeWork
 from riskengine.simulation.records import Adherence, Initial, Operations, Outputs
 from riskengine.simulation.rng import variate_key
@@ -53,7 +53,7 @@ def residual_repair(table: np.ndarray, row: int, pool: np.ndarray, key: np.uint6
       exactly the conditional distribution, 1 / P(R > a) draws on average. After
       :data:`MAX_TRIES` draws none above a (P(R > a) below about 1e-4, or 0 past a bounded
       support), the repair is taken to end now (0): the premises give no time beyond it
-      (:mod:`riskengine.forecast.state` warns when P(R > a) < 1e-3).
+      (:mod:`riskengine.live.state` warns when P(R > a) < 1e-3).
     """
     code = int(table[row, 0])
     base = variate_key(key, 0)
@@ -128,9 +128,10 @@ def settle(initial: Initial, ops: Operations, adherence: Adherence, out: Outputs
     for i in range(ops.bucket.shape[0]):
         if work.done_bucket[i] == b and out.good[i] > 0.0:
             produced[b, ops.product[i]] += out.good[i]
-    total = 0.0
+    n_products = produced.shape[1]
+    total = initial.extra[n_products]  # products the plan does not make: produced, never built to mix
     built = 0.0
-    for p in range(produced.shape[1]):
+    for p in range(n_products):
         units = produced[b, p] + initial.extra[p]
         total += units
         built += min(adherence.planned[b, p], units)
@@ -146,3 +147,15 @@ def known_arrivals(initial: Initial, arrival: np.ndarray) -> None:
     for k in range(arrival.shape[0]):
         if not math.isnan(initial.arrival[k]):
             arrival[k] = initial.arrival[k]
+
+
+@step_jit
+def only_ahead(initial: Initial, judged: Judgement) -> None:
+    """After a forecast replication is summarized: operations done before the as-of time no longer
+    count as misses, so the risk insight (where the failures start, :mod:`riskengine.simulation.
+    insight`) is about what is still ahead. Nothing for a score."""
+    if not initial.active:
+        return
+    for i in range(initial.state.shape[0]):
+        if initial.state[i] == Realized.DONE:
+            judged.code[i] = ar.HIT

@@ -149,7 +149,7 @@ class Adherence(NamedTuple):
 
 class Initial(NamedTuple):
     """The realized state a forecast starts from at the as-of time T (docs/design.md section 3,
-    forecast; built by :mod:`riskengine.forecast.state`). Empty for a score (``active`` False,
+    forecast; built by :mod:`riskengine.live.state`). Empty for a score (``active`` False,
     zero-length arrays that nothing reads), so a forecast from an empty state is a score."""
 
     active: bool  # a forecast: the fields below are read
@@ -177,7 +177,8 @@ class Initial(NamedTuple):
     arrival: np.ndarray  # known arrival of the lot, h (nan: drawn as in a score)
     # per bucket and product
     counts: np.ndarray  # (closed, N_COUNTS) realized counts of the closed buckets
-    extra: np.ndarray  # (products,) units of the as-of bucket completed before T by other records
+    extra: np.ndarray  # (products + 1,) units of the as-of bucket completed before T by records the
+    # replication does not hold (no operation of the executed plan); last: products it does not make
 
 
 class Model(NamedTuple):

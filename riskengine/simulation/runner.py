@@ -25,7 +25,7 @@ from riskengine.simulation.accumulate import HOURS_SCALE, UNITS_SCALE
 from riskengine.simulation.codes import N_CAUSES, Stream
 from riskengine.simulation.compile import Compiled
 from riskengine.simulation.draws import scrap_tables
-from riskengine.simulation.initial import settle
+from riskengine.simulation.initial import only_ahead, settle
 from riskengine.simulation.insight import Insight, attribute
 from riskengine.simulation.kernel import replicate
 from riskengine.simulation.outcome import Judgement, JudgeWork, judge, judge_work, judgement
@@ -83,6 +83,7 @@ def _simulate_chunk(seed: int, lo: int, hi: int, m: Model, scrap: ScrapTables,
         # to fixed point per replication, as the reference engine does
         summarize(m.ops, m.adherence, m.resources.entity.shape[0], chunk.out.end, chunk.judged, rows[rep],
                   chunk.tally, chunk.summary_work)
+        only_ahead(m.initial, chunk.judged)  # a forecast: the insight is about what is still ahead
         attribute(m.ops, m.adherence, chunk.out, chunk.judged, rows[rep], chunk.insight, chunk.ratio)
         lateness = chunk.tally.lateness
         for i in range(lateness.shape[0]):

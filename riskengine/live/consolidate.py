@@ -1,0 +1,157 @@
+"""From the replications and the realized part to the forecast result.
+
+The replications already carry the consolidation by counts (the buckets that
+ended by the as-of time hold their realized counts, simulation/initial.py
+``settle``), so a score's result of them (:func:`riskengine.analysis.result.build_result`)
+is the forecast's figures. What is settled at the as-of time then gets exact values with
+zero-width intervals instead of Monte Carlo estimates of a constant: the realized buckets,
+the operations whose verdict is known (taken from the measurement), and, once every
+bucket has ended and every verdict is known, the whole horizon's adherence, bands and
+holding, which are then the measurement's own figures.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from riskengine.adherence.arrays import N_COUNTS
+from riskengine.adherence.figures import band_score, figures, main_impact
+from riskengine.analysis.result import ScoreResult
+from riskengine.live.alerts import alerts_of, changes_since
+from riskengine.live.dates import Dates, iso_or_none
+from riskengine.live.result import ForecastResult
+from riskengine.live.state import State
+from riskengine.model.common import CAUSES
+from riskengine.simulation.accumulate import Accumulators
+from riskengine.simulation.codes import Realized
+
+RATIOS = ("bts", "btp", "volume", "mix", "sequence")
+
+
+def exact(x: float | None, *quantiles: str) -> dict | None:
+    """A settled figure as an estimate: the value with a zero-width interval (and as every
+    percentile asked for); None where it is undefined (nothing planned)."""
+    if x is None:
+        return None
+    return {"mean": x, "low": x, "high": x, **{q: x for q in quantiles}}
+
+
+def fully_settled(st: State) -> bool:
+    """Whether nothing is left to chance: every bucket ended and every judged verdict is known."""
+    c = st.compiled
+    judged = c.op_bucket >= 0
+    return st.closed == c.n_buckets and bool(st.initial.settled[judged].all())
+
+
+def _buckets(buckets: list[dict], st: State) -> list[dict]:
+    """The realized buckets with their measured BTS and BTP, exactly."""
+    out = []
+    for b in buckets:
+        if b["index"] < st.closed:
+            measured = st.realized.buckets[b["index"]]
+            b = b | {"bts": exact(measured["bts"], "p10", "p50", "p90"),
+                     "btp": exact(measured["btp"], "p10", "p50", "p90")}
+        out.append(b)
+    return out
+
+
+def _settled_horizon(score: ScoreResult, st: State) -> dict:
+    """Adherence, bands and holding of a horizon that is over (all realized): the measurement's."""
+    units = score.premises.get("execution", {}).get("sequence_basis") == "units"
+    counts = st.initial.counts
+    total = figures(counts.sum(axis=0), units)
+    bands = []
+    for k, band in enumerate(score.bands):
+        c = counts[st.compiled.band_of_bucket[:st.closed] == k].sum(axis=0).reshape(N_COUNTS)
+        f = figures(c, units)
+        bands.append(band | {"score": exact(band_score(c, band["measures"], units), "p10", "p50", "p90")}
+                     | {m: exact(f[m], "p10", "p50", "p90") for m in ("volume", "mix", "sequence")})
+    holds = 0.0 if any(not o["hit"] for o in st.settled_ops) else 1.0
+    days = [{"day": d["day"], **exact(float(d["mean"] > 0.5))} for d in score.holds_through_day]
+    return {"adherence": {k: exact(total[k], "p10", "p50", "p90") for k in RATIOS}, "bands": bands,
+            "plan_holds": exact(holds), "holds_through_day": days,
+            "main_impact": main_impact(counts.sum(axis=0), units)}
+
+
+def _realized_holding(score: ScoreResult, st: State) -> dict:
+    """A realized miss settles the plan's holding (from the day of the first one on): exactly 0."""
+    if all(o["hit"] for o in st.settled_ops):
+        return {}
+    days = [d if d["mean"] > 0.0 else {"day": d["day"], **exact(0.0)} for d in score.holds_through_day]
+    return {"plan_holds": exact(0.0), "holds_through_day": days}
+
+
+def _realized_operation(o: dict, st: State, versions: dict) -> dict:
+    """A measured operation as a forecast operation (its verdict is known)."""
+    plan = versions[o["plan"]]
+    op = plan.operations[plan.operation_index[o["id"]]]
+    late = None
+    if o["end"] is not None:
+        late = max((datetime.fromisoformat(o["end"]) - op.end).total_seconds() / 3600, 0.0)
+    return {"id": o["id"], "resource": o["resource"], "hit": exact(1.0 if o["hit"] else 0.0),
+            "lateness_hours": late,
+            "not_executed": 1.0 if o["deviation"] == "not_executed" else 0.0, "main_cause": o["cause"],
+            "causes": {o["cause"]: 1.0} if o["cause"] else {}, "planned_end": op.end.isoformat(),
+            "realized": True, "expected_end": o["end"]}
+
+
+def _operations(score: ScoreResult, st: State, dates: Dates) -> list[dict]:
+    """Realized operations as measured, the others as simulated with when they are now expected."""
+    versions = {p.id: p for p in st.history.versions}
+    out = [_realized_operation(o, st, versions) for o in st.settled_ops]
+    index = st.plan.operation_index
+    origin = st.plan.horizon.start
+    for o in score.operations:
+        i = index[o["id"]]
+        if st.initial.settled[i]:
+            continue
+        expected = iso_or_none(origin, dates.end_p50[i]) if dates.replications else None
+        out.append(o | {"realized": False, "expected_end": expected})
+    out.sort(key=lambda o: (o.get("planned_end") or "", o["id"]))
+    return out
+
+
+def _realized_part(st: State, units: bool) -> dict:
+    """The measurement up to the as-of time (the closed buckets)."""
+    counts = st.initial.counts.sum(axis=0) if st.closed else np.zeros(N_COUNTS)
+    misses: dict[str, list] = {}
+    for o in st.settled_ops:
+        if not o["hit"]:
+            row = misses.setdefault(o["cause"], [0, 0.0])
+            row[0] += 1
+            row[1] += o["lost_units"]
+    causes = [{"cause": c, "misses": m, "lost_units": lost} for c, (m, lost) in misses.items()]
+    causes.sort(key=lambda r: (-r["misses"], -r["lost_units"], CAUSES.index(r["cause"])))
+    until = st.plan.horizon.start + timedelta(hours=st.closed * st.plan.bucket_hours)
+    hits = sum(1 for o in st.settled_ops if o["hit"])
+    return {"until": until.isoformat(), "buckets": st.closed, "total": figures(counts, units),
+            "operations": len(st.settled_ops), "hits": hits, "misses": len(st.settled_ops) - hits,
+            "causes": causes}
+
+
+def _ahead(st: State) -> set[str]:
+    """The operations still to run or running at the as-of time (what an alert can act on)."""
+    return {op.id for i, op in enumerate(st.plan.operations) if st.initial.state[i] != Realized.DONE}
+
+
+def consolidate(score: ScoreResult, st: State, acc: Accumulators, dates: Dates, alert: float,
+                previous: dict | None) -> ForecastResult:
+    """The forecast result of a score of the replications from ``st`` (module docstring)."""
+    fields = score.to_dict()
+    fields.pop("format")
+    units = score.premises.get("execution", {}).get("sequence_basis") == "units"
+    fields["buckets"] = _buckets(score.buckets, st)
+    fields |= _settled_horizon(score, st) if fully_settled(st) else _realized_holding(score, st)
+    fields["operations"] = _operations(score, st, dates)
+    t = st.initial.as_of
+    horizon = st.plan.horizon_hours
+    result = fields | {
+        "as_of": st.summary["as_of"], "as_of_horizon": {"hours": t, "elapsed": min(1.0, t / horizon)},
+        "state": st.summary, "realized": _realized_part(st, units), "alert_threshold": alert,
+        "alerts": alerts_of(fields["operations"], fields, alert, _ahead(st)),
+        "replications_for_dates": dates.replications, "warnings": fields["warnings"] + st.warnings}
+    if previous is not None:
+        result["changes"], result["previous"] = changes_since(previous, result, st.plan)
+    return ForecastResult.build(**result)

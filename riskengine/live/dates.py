@@ -1,0 +1,77 @@
+"""When each operation is now expected: start and end quantiles over a sample of replications.
+
+The forecast's probabilities come from every replication through integer
+accumulators; dates per operation would need the operations x replications
+table that the accumulators avoid. The dates (an alert's expected end, the
+report's Gantt right of the as-of line) therefore come from the first
+replications only, as many as keep the table of starts and ends within
+:data:`BUDGET_BYTES` (at most :data:`MAX_SAMPLE`): the same replications, so
+the same numbers, as the forecast's own (kernel, same seed).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from riskengine.simulation.compile import Compiled
+from riskengine.simulation.draws import scrap_tables
+from riskengine.simulation.kernel import replicate
+from riskengine.simulation.parameters import uncertain_scrap_by_loop
+from riskengine.simulation.records import model_of, outputs, scratch
+from riskengine.simulation.runner import kernel_replication
+
+#: Most replications sampled for the dates.
+MAX_SAMPLE = 500
+#: Memory the sampled starts and ends may take (two float64 per operation and replication).
+BUDGET_BYTES = 32 * 2**20
+
+
+@dataclass
+class Dates:
+    """Per operation, quantiles of its actual start and end over the sampled replications (hours
+    from the horizon start; inf: not executed in that share of them)."""
+
+    replications: int
+    start_p50: np.ndarray
+    end_p50: np.ndarray
+    end_p80: np.ndarray
+
+
+def sample_size(replications: int, n_ops: int) -> int:
+    """Replications sampled: at most :data:`MAX_SAMPLE` and :data:`BUDGET_BYTES` of starts and ends."""
+    return max(1, min(replications, MAX_SAMPLE, BUDGET_BYTES // (16 * max(n_ops, 1))))
+
+
+def sample_dates(c: Compiled, seed: int, replications: int) -> Dates:
+    """Start and end quantiles of every operation over the first replications (module docstring)."""
+    n = c.n_ops
+    count = sample_size(replications, n)
+    starts = np.empty((count, n))
+    ends = np.empty((count, n))
+    if c.uncertain:  # each replication with its own draw of the parameters
+        for rep in range(count):
+            r = kernel_replication(c, seed, rep)
+            starts[rep], ends[rep] = r.start, r.end
+    else:
+        model = model_of(c)
+        tables = uncertain_scrap_by_loop(c, scrap_tables(c.op_resource, c.op_quantity, c.res_scrap))
+        s = scratch(n, c.n_resources, c.mat_entity.shape[0])
+        out = outputs(n)
+        for rep in range(count):
+            replicate(seed, rep, model, tables, s, out)
+            starts[rep], ends[rep] = out.start, out.end
+    q = (lambda x, p: np.quantile(x, p, axis=0, method="inverted_cdf")) if count else None
+    return Dates(count, q(starts, 0.5), q(ends, 0.5), q(ends, 0.8))
+
+
+def iso_or_none(origin, hours: float) -> str | None:
+    """``origin`` + ``hours`` as ISO 8601 to the minute, None when not finite (never executed)."""
+    from datetime import timedelta
+
+    if not math.isfinite(hours):
+        return None
+    t = origin + timedelta(minutes=round(float(hours) * 60))
+    return t.isoformat()

@@ -1,0 +1,440 @@
+"""The realized state at the as-of time: from actuals and events to the kernel's ``Initial`` record.
+
+A forecast at T simulates nothing before T (docs/design.md section 3, forecast). What
+happened before T comes from the actuals, read as they stood at T:
+
+- a record that ended by T is realized; one that started before T and has no end, or ends
+  after T, is in progress at T (its end is not known then); one that starts at or after T
+  is not known yet. So the whole week's actuals forecast any as-of time of the week.
+- An operation of the executed plan is *done* when its records before T all ended (its
+  start, end, good units and recorded cause are those of a measurement: earliest start,
+  latest end, units summed) and *in progress* when one of them has not ended, or when it
+  has records after T too (a split run stopped at T). A record of 0 units states that an
+  operation was not executed: known from its end, or from the operation's planned end when
+  it has no times. Everything else is *pending*.
+- An operation in progress has done the working time between its start and T that no
+  repair or absent crew took (the calendar's working intervals, its records' spans).
+- Each resource keeps its last operation and its decisions so far; a lot due before T
+  with no event arrived; the crew of the shift under way at T was present unless an
+  event says it is absent.
+
+The events (:mod:`riskengine.live.events`) add the resources down, the lots with a
+known arrival and the crews known absent. Buckets that ended by T keep the realized counts
+of the measurement of the actuals up to T (:func:`riskengine.adherence.measure.measure`,
+against the plan in effect per bucket); its operations whose verdict is settled at T (done,
+or past their deadline, or no longer in the executed plan) are taken from it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from riskengine.adherence.arrays import COUNT_NAMES, N_COUNTS
+from riskengine.adherence.measure import measure
+from riskengine.adherence.result import Measurement
+from riskengine.errors import InputError, Problem
+from riskengine.live.events import Known, KnownEvents
+from riskengine.model.actuals import ACTUALS_FORMAT, Actuals, PlanHistory, Record
+from riskengine.model.common import CAUSES
+from riskengine.model.plan import Plan
+from riskengine.model.premises import Premises
+from riskengine.simulation.codes import Realized
+from riskengine.simulation.compile import Compiled
+from riskengine.simulation.records import Initial
+
+#: A repair whose remaining time is this unlikely under the premises is said in a warning.
+TAIL_WARNING = 1e-3
+
+
+@dataclass
+class _Op:
+    """What the actuals say of one operation at T (hours from the horizon start)."""
+
+    start: float = math.inf
+    end: float = -math.inf
+    good: float = 0.0
+    cause: str | None = None
+    open: bool = False  # a record started before T and has not ended by T
+    later: bool = False  # a record starts at or after T
+    not_executed: bool = False  # a record of 0 units known at T
+    spans: list[tuple[float, float]] = field(default_factory=list)  # its records' time before T
+    realized: bool = False  # a record with units ended by T
+
+
+@dataclass
+class State:
+    """The state a forecast starts from, and what it knows about the realized part."""
+
+    history: PlanHistory  # the plan versions
+    plan: Plan  # the plan in effect at T: the one executed
+    compiled: Compiled  # its compiled model, with the Initial record and the realized bands
+    initial: Initial
+    as_of: datetime
+    realized: Measurement  # the measurement of the actuals up to T
+    closed: int  # buckets that ended by T
+    settled_ops: list[dict]  # the measurement's operations taken as they are
+    summary: dict  # what the state holds, for the result (ForecastState)
+    warnings: list[str]
+
+
+def _check_versions(history: PlanHistory) -> None:
+    first = history.versions[0]
+    problems = []
+    for k, p in enumerate(history.versions[1:], 1):
+        if p.horizon.start != first.horizon.start or p.horizon.end != first.horizon.end:
+            problems.append(Problem(f"plans[{k}].horizon", f"{p.id} covers another horizon than {first.id}: "
+                                    "a forecast consolidates the versions of one horizon"))
+        if p.bucket_hours != first.bucket_hours:
+            problems.append(Problem(f"plans[{k}].bucket_hours", f"{p.bucket_hours:g} h, {first.id} has "
+                                    f"{first.bucket_hours:g} h: a forecast needs one bucket size"))
+    if problems:
+        raise InputError(problems)
+
+
+def _hours(plan: Plan, t: datetime | float | None) -> float | None:
+    if t is None:
+        return None
+    return float(t) if not isinstance(t, datetime) else plan.hours(t)
+
+
+def _operations_at(plan: Plan, history: PlanHistory, actuals: Actuals | None,
+                   t: float) -> tuple[dict[str, _Op], list[Record]]:
+    """Per operation id what its records say at T, and the records known at T (for the measurement)."""
+    planned_end = {op.id: plan.hours(op.end) for p in reversed(history.versions) for op in p.operations}
+    ops: dict[str, _Op] = {}
+    known: list[Record] = []
+    for r in actuals.records if actuals is not None else []:
+        s, e = _hours(plan, r.start), _hours(plan, r.end)
+        op = ops.setdefault(r.operation, _Op()) if r.operation is not None else _Op()
+        if r.quantity > 0 and e is not None and e <= t:
+            known.append(r)
+            op.realized = True
+            op.start, op.end, op.good = min(op.start, s), max(op.end, e), op.good + r.quantity
+            op.spans.append((s, e))
+            op.cause = op.cause or r.cause
+        elif s is not None and s >= t:
+            op.later = True
+        elif s is not None and (e is None or e > t):
+            op.open = True
+            op.start = min(op.start, s)
+            op.spans.append((s, t))
+            op.cause = op.cause or r.cause
+        elif r.quantity == 0 and ((e if e is not None else planned_end.get(r.operation, math.inf)) <= t):
+            known.append(r)
+            op.not_executed = True
+            op.cause = op.cause or r.cause
+    return ops, known
+
+
+def _classify(plan: Plan, ops: dict[str, _Op], warnings: list[str]) -> np.ndarray:
+    """Realized state of each operation of the executed plan (at most one in progress per resource)."""
+    n = len(plan.operations)
+    state = np.full(n, Realized.PENDING, np.int64)
+    running: dict[str, list[int]] = {}
+    for i, op in enumerate(plan.operations):
+        a = ops.get(op.id)
+        if a is None:
+            continue
+        if a.open or (a.realized and a.later):
+            state[i] = Realized.RUNNING
+            running.setdefault(op.resource, []).append(i)
+        elif a.realized or (a.not_executed and not a.later):
+            state[i] = Realized.DONE
+    problems = []
+    for rid, members in running.items():
+        open_ = [i for i in members if ops[plan.operations[i].id].open]
+        if len(open_) > 1:
+            names = ", ".join(plan.operations[i].id for i in open_)
+            problems.append(Problem("actuals", f"{rid} has {len(open_)} operations in progress at the as-of "
+                                    f"time ({names}): a resource runs one at a time"))
+        keep = open_[0] if open_ else max(members, key=lambda i: ops[plan.operations[i].id].start)
+        for i in members:
+            if i != keep:
+                state[i] = Realized.DONE
+                warnings.append(f"{plan.operations[i].id} was stopped before the as-of time while "
+                                f"{plan.operations[keep].id} runs on {rid}: taken as done with its units "
+                                "so far")
+    if problems:
+        raise InputError(problems)
+    return state
+
+
+Spans = list[tuple[float, float]]
+
+
+def _segments(t0: float, t1: float, *lists: Spans) -> list[tuple[float, float, list[bool]]]:
+    """[t0, t1) cut at every end point of the interval lists: each piece with whether it lies in
+    each list's union."""
+    points = sorted({t0, t1, *(x for ls in lists for a, b in ls for x in (a, b) if t0 < x < t1)})
+    out = []
+    for p, q in zip(points, points[1:], strict=False):
+        mid = (p + q) / 2
+        out.append((p, q, [any(a <= mid < b for a, b in ls) for ls in lists]))
+    return out
+
+
+def _worked(spans, down, absent, cal, t0: float, t: float) -> tuple[float, float, float]:
+    """Work done by T of an operation in progress since ``t0``, and the clock hours repairs and
+    absent crews took from it (module docstring)."""
+    done = repair = absence = 0.0
+    for p, q, (in_span, in_down, in_absent, in_cal) in _segments(t0, t, spans, down, absent, cal):
+        if in_down:
+            repair += q - p
+        elif in_absent:
+            absence += q - p
+        elif in_span and in_cal:
+            done += q - p
+    return done, repair, absence
+
+
+def _intervals(plan: Plan, events: list, rid: str, t: float) -> list[tuple[float, float]]:
+    """The clock intervals of a resource's breakdowns or absences known at T (an end after T,
+    or none, runs to T)."""
+    out = []
+    for e in events:
+        start = plan.hours(e.start)
+        if e.name == rid and start <= t:
+            end = plan.hours(e.end) if e.end is not None else t
+            out.append((start, min(end, t)))
+    return out
+
+
+def _shifts_known(t: float, shift_hours: float) -> int:
+    """Index of the first absenteeism shift not known at T: the shift under way at T is known
+    when it started before T (:func:`riskengine.simulation.mechanics.shift_index`'s rule)."""
+    if not t > 0.0:
+        return 0
+    k = math.floor(t / shift_hours)
+    if (k + 1) * shift_hours <= t:
+        k += 1
+    return k + 1 if k * shift_hours < t else k
+
+
+def _resources(plan: Plan, c: Compiled, events: KnownEvents, premises: Premises, state: np.ndarray,
+               ops: dict[str, _Op], t: float, warnings: list[str]) -> dict:
+    """Per resource: when it may work, since when it is down, its last operation, its decisions so
+    far and its known shifts; per operation in progress its work done and hours lost."""
+    n_res = len(plan.resources)
+    out = {"free": np.full(n_res, t), "down_since": np.full(n_res, np.nan),
+           "previous": np.full(n_res, -1, np.int64), "decisions": np.zeros(n_res, np.int64),
+           "known_shifts": np.zeros(n_res, np.int64)}
+    n = len(plan.operations)
+    worked = {k: np.zeros(n) for k in ("done_work", "lost_repair", "lost_absence")}
+    positions = plan.planned_positions()
+    problems = []
+    for r, res in enumerate(plan.resources):
+        down = _intervals(plan, events.breakdowns, res.id, t)
+        absent = _intervals(plan, events.absences, res.id, t)
+        current = [plan.hours(e.start) for e in events.breakdowns if e.name == res.id
+                   and plan.hours(e.start) <= t and (e.end is None or plan.hours(e.end) > t)]
+        if current:
+            out["down_since"][r] = max(current)
+            if c.res_ttr_row[r] == 0:
+                problems.append(Problem("events", f"{res.id} is down at the as-of time but the premises give "
+                                        f"it no repair time (resources.{res.id}.breakdowns.mttr_hours)"))
+            else:
+                _tail_warning(premises, res.id, t - max(current), warnings)
+        ends = [plan.hours(e.end) for e in events.absences if e.name == res.id
+                and plan.hours(e.start) <= t < plan.hours(e.end)]
+        out["free"][r] = max([t, *ends])
+        out["known_shifts"][r] = _shifts_known(t, float(c.res_shift_hours[r]))
+        mine = [i for i in plan.sequences[res.id] if state[i] != Realized.PENDING]
+        out["decisions"][r] = len(mine)
+        started = [i for i in mine if math.isfinite(ops[plan.operations[i].id].start)]
+        running = [i for i in mine if state[i] == Realized.RUNNING]
+        if running or started:
+            out["previous"][r] = running[0] if running else max(
+                started, key=lambda i: (ops[plan.operations[i].id].start, positions[i]))
+        cal = list(zip(c.cal_start[c.cal_ptr[r]:c.cal_ptr[r + 1]], c.cal_end[c.cal_ptr[r]:c.cal_ptr[r + 1]],
+                       strict=True))
+        for i in running:
+            a = ops[plan.operations[i].id]
+            done, repair, absence = _worked(a.spans, down, absent, cal, a.start, t)
+            worked["done_work"][i], worked["lost_repair"][i] = done, repair
+            worked["lost_absence"][i] = absence
+    if problems:
+        raise InputError(problems)
+    return out | worked
+
+
+def _tail_warning(premises: Premises, rid: str, elapsed: float, warnings: list[str]) -> None:
+    """Say so when a repair in progress has lasted longer than the premises make likely."""
+    from riskengine.model.distributions import as_distribution
+
+    try:
+        dist = as_distribution(premises.for_resource(rid).breakdowns.mttr_hours)
+        with np.errstate(all="ignore"):
+            survive = float(dist.to_scipy().sf(elapsed))
+    except Exception:  # an empirical or uncertain repair time: no closed form to ask
+        return
+    if survive < TAIL_WARNING:
+        warnings.append(f"{rid} has been in repair {elapsed:.1f} h, longer than {1 - survive:.2%} of its "
+                        "repairs in the premises: the remaining repair drawn from them may be too short")
+
+
+def _arrivals(plan: Plan, c: Compiled, events: KnownEvents, t: float) -> np.ndarray:
+    """Known arrival of each lot (nan: drawn): an event's arrival; a lot due before T without an
+    event arrived (from the horizon start on: at T = 0 nothing is known)."""
+    names = list(dict.fromkeys(m for op in plan.operations for m in op.materials))
+    arrival = np.full(len(names), np.nan)
+    if t > 0.0:
+        arrival[c.mat_base < t] = c.mat_base[c.mat_base < t]
+    index = {m: k for k, m in enumerate(names)}
+    for e in sorted(events.materials, key=lambda e: e.start):
+        if e.name in index:
+            arrival[index[e.name]] = plan.hours(e.end)
+    return arrival
+
+
+def _closed(plan: Plan, c: Compiled, t: float) -> int:
+    """Buckets that ended by T (their windows (start, end] all at or before T)."""
+    return int(min(c.n_buckets, max(0, math.floor(t / plan.bucket_hours + 1e-9))))
+
+
+def _realized_buckets(c: Compiled, realized: Measurement, closed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The closed buckets' realized counts, and every bucket's band (the closed ones' as measured:
+    against the plan in effect at their start)."""
+    counts = np.array([[float(realized.buckets[b][name] or 0.0) for name in COUNT_NAMES]
+                       for b in range(closed)], np.float64).reshape(closed, N_COUNTS)
+    labels = {band["band"]: k for k, band in enumerate(realized.bands)}
+    bands = c.band_of_bucket.copy()
+    for b in range(closed):
+        bands[b] = labels[realized.buckets[b]["band"]]
+    return counts, bands
+
+
+def _settled(plan: Plan, c: Compiled, realized: Measurement, state: np.ndarray, closed: int, t: float,
+             tolerance: float) -> tuple[np.ndarray, list[dict]]:
+    """Which operations of the executed plan the measurement judges (planned in a closed bucket and
+    done, past their deadline, or not measured there), and the measured operations taken as they are
+    (all of the closed buckets but those still running their course in the replications)."""
+    measured = {(o["id"], o["bucket"]) for o in realized.operations}
+    settled = np.zeros(len(plan.operations), np.bool_)
+    simulated = set()
+    for i, op in enumerate(plan.operations):
+        b = int(c.op_bucket[i])
+        if not 0 <= b < closed:
+            continue
+        deadline = (b + 1) * plan.bucket_hours + tolerance
+        if state[i] == Realized.DONE or deadline <= t or (op.id, b) not in measured:
+            settled[i] = True
+        else:
+            simulated.add((op.id, b))
+    taken = [o for o in realized.operations
+             if o["bucket"] < closed and (o["id"], o["bucket"]) not in simulated]
+    return settled, taken
+
+
+def _extra(plan: Plan, known: list[Record], state: np.ndarray, closed: int, t: float,
+           n_products: int) -> np.ndarray:
+    """Units that records completed in the as-of bucket before T without an operation of the
+    executed plan that holds them (unplanned runs, operations of other versions); the last entry:
+    products the plan does not make. Empty when there are none."""
+    extra = np.zeros(n_products + 1)
+    products = {p: k for k, p in enumerate(dict.fromkeys(op.product for op in plan.operations))}
+    lo, hi = closed * plan.bucket_hours, (closed + 1) * plan.bucket_hours
+    for r in known:
+        end = _hours(plan, r.end)
+        i = plan.operation_index.get(r.operation) if r.operation is not None else None
+        if r.quantity > 0 and end is not None and lo < end <= min(hi, t) and (
+                i is None or state[i] == Realized.PENDING):
+            extra[products.get(r.product, n_products)] += r.quantity
+    return extra if extra.any() else np.zeros(0)
+
+
+def _order(plan: Plan, ops: dict[str, _Op], state: np.ndarray) -> np.ndarray:
+    """The operations started before T in actual start order, ties by planned position."""
+    positions = plan.planned_positions()
+    started = [i for i, op in enumerate(plan.operations)
+               if state[i] != Realized.PENDING and math.isfinite(ops[op.id].start)]
+    started.sort(key=lambda i: (ops[plan.operations[i].id].start, positions[i]))
+    return np.array(started, np.int64)
+
+
+def _per_operation(plan: Plan, ops: dict[str, _Op]) -> dict[str, np.ndarray]:
+    """The records' start, end, good units and recorded cause of every operation of the plan."""
+    n = len(plan.operations)
+    out = {"start": np.full(n, np.inf), "end": np.full(n, np.inf), "good": np.zeros(n),
+           "cause": np.full(n, -1, np.int64)}
+    for i, op in enumerate(plan.operations):
+        a = ops.get(op.id)
+        if a is None:
+            continue
+        out["start"][i] = a.start
+        out["end"][i] = a.end if a.realized else math.inf
+        out["good"][i] = a.good
+        out["cause"][i] = CAUSES.index(a.cause) if a.cause else -1
+    return out
+
+
+def build_state(history: PlanHistory, premises: Premises, compiled: Compiled, as_of: datetime,
+                actuals: Actuals | None, events: KnownEvents | None) -> State:
+    """The state a forecast at ``as_of`` starts from (module docstring); ``compiled`` is the plan
+    in effect at ``as_of`` compiled with ``premises``."""
+    _check_versions(history)
+    plan = history.versions[history.in_effect(as_of)]
+    t = plan.hours(as_of)
+    if t < 0:
+        raise InputError(Problem("as_of", f"{as_of.isoformat()} is before the horizon start "
+                                 f"{plan.horizon.start.isoformat()}"))
+    warnings: list[str] = []
+    events = _known_at(plan, events or KnownEvents(), t, warnings)
+    ops, known = _operations_at(plan, history, actuals, t)
+    state = _classify(plan, ops, warnings)
+    rules = premises.rules()
+    realized = measure(history, Actuals.model_construct(format=ACTUALS_FORMAT, records=known), rules)
+    closed = _closed(plan, compiled, t)
+    counts, bands = _realized_buckets(compiled, realized, closed)
+    settled, taken = _settled(plan, compiled, realized, state, closed, t, rules.lateness_tolerance_hours)
+    res = _resources(plan, compiled, events, premises, state, ops, t, warnings)
+    order = _order(plan, ops, state)
+    per_op = _per_operation(plan, ops)
+    initial = Initial(
+        True, t, int(order.shape[0]), closed, state, per_op["start"], per_op["end"], per_op["good"],
+        per_op["cause"], res["done_work"], res["lost_repair"], res["lost_absence"], settled, order,
+        res["free"], res["down_since"], res["previous"], res["decisions"], res["known_shifts"],
+        _arrivals(plan, compiled, events, t), counts,
+        _extra(plan, known, state, closed, t, compiled.n_products))
+    c = replace(compiled, band_of_bucket=bands, initial=initial)
+    summary = _summary(plan, events, initial, ops, t)
+    return State(history, plan, c, initial, as_of, realized, closed, taken, summary, warnings)
+
+
+def _known_at(plan: Plan, events: KnownEvents, t: float, warnings: list[str]) -> KnownEvents:
+    """The events without the breakdowns and absences that start after T (not known then: left
+    out, said once)."""
+    def now(es: list[Known]) -> list[Known]:
+        return [e for e in es if plan.hours(e.start) <= t]
+
+    known = KnownEvents(now(events.breakdowns), list(events.materials), now(events.absences))
+    later = len(events.breakdowns) + len(events.absences) - len(known.breakdowns) - len(known.absences)
+    if later:
+        warnings.append(f"{later} breakdown or absence event(s) start after the as-of time: not known "
+                        "then, left out")
+    return known
+
+
+def _summary(plan: Plan, events: KnownEvents, initial: Initial, ops: dict[str, _Op], t: float) -> dict:
+    """What the forecast starts from, for people (:class:`~riskengine.live.result.ForecastState`)."""
+    def at(hours: float) -> str:
+        return (plan.horizon.start + timedelta(hours=float(hours))).isoformat()
+
+    state = initial.state
+    running = [{"id": op.id, "resource": op.resource, "start": at(initial.start[i]),
+                "done_hours": float(initial.done_work[i])}
+               for i, op in enumerate(plan.operations) if state[i] == Realized.RUNNING]
+    down = [{"resource": res.id, "since": at(initial.down_since[r]),
+             "hours_so_far": float(t - initial.down_since[r])}
+            for r, res in enumerate(plan.resources) if not math.isnan(initial.down_since[r])]
+    absent = [{"resource": res.id, "until": at(initial.free[r])}
+              for r, res in enumerate(plan.resources) if initial.free[r] > t]
+    lots = [{"material": e.name, "due": e.start.isoformat(), "arrival": e.end.isoformat()}
+            for e in sorted(events.materials, key=lambda e: (e.end, e.name)) if plan.hours(e.end) > t]
+    return {"as_of": at(t), "plan": plan.id, "closed_buckets": initial.closed,
+            "done": int(np.count_nonzero(state == Realized.DONE)), "in_progress": running,
+            "pending": int(np.count_nonzero(state == Realized.PENDING)), "down": down, "late_lots": lots,
+            "absent": absent}
