@@ -118,11 +118,10 @@ def _operations_at(plan: Plan, history: PlanHistory, actuals: Actuals | None,
             op.cause = op.cause or r.cause
         elif s is not None and s >= t:
             op.later = True
-        elif s is not None and (e is None or e > t):
+        elif s is not None and (e is None or e > t):  # its end and cause are not known at T
             op.open = True
             op.start = min(op.start, s)
             op.spans.append((s, t))
-            op.cause = op.cause or r.cause
         elif r.quantity == 0 and ((e if e is not None else planned_end.get(r.operation, math.inf)) <= t):
             known.append(r)
             op.not_executed = True
