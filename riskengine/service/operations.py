@@ -1,4 +1,4 @@
-"""The operations on a validated request: score, compare, measure, check, review, trend.
+"""The operations on a validated request: score, compare, measure, check, review, trend, forecast.
 
 One code path for the HTTP routes, the jobs and ``riskengine call``: each
 takes a :class:`~riskengine.service.requests.Validated` request and returns
@@ -60,6 +60,8 @@ def planned_total(v: Validated) -> int | None:
         return None if r.precision is not None else r.replications
     if v.operation == "compare":
         return r.replications * len(v.plans)
+    if v.operation == "forecast":
+        return r.replications
     return 1
 
 
@@ -89,6 +91,10 @@ def run(v: Validated, progress: Progress | None = None, cancel: threading.Event 
         return _compare(v, progress, stop_if_cancelled, batched)
     if v.operation == "measure":
         return _measure(v, progress)
+    if v.operation == "forecast":
+        from riskengine.live.service import run as run_forecast
+
+        return run_forecast(v, progress, stop_if_cancelled, batched)
     if v.operation in ("review", "trend"):
         from riskengine.governance.service import run as run_governance
 

@@ -31,12 +31,14 @@ from riskengine.errors import InputError, Problem, from_pydantic, strict_documen
 from riskengine.governance.service import OWNERS, ReviewRequest, TrendRequest
 from riskengine.governance.service import inputs as governance_inputs
 from riskengine.io.readers import check_depth
+from riskengine.live.service import ForecastRequest
+from riskengine.live.service import inputs as forecast_inputs
 from riskengine.model.actuals import Actuals, PlanHistory, parse_actuals
 from riskengine.model.common import BucketHours, NonNegative, Strict
 from riskengine.model.plan import Plan, parse_plan
 from riskengine.model.premises import Premises, check_premises_against, parse_premises
 
-OPERATIONS = ("score", "compare", "measure", "check", "review", "trend")
+OPERATIONS = ("score", "compare", "measure", "check", "review", "trend", "forecast")
 #: How many times more a SimPy reference replication costs than a kernel replication.
 REFERENCE_WEIGHT = 300
 Replications = Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)]
@@ -108,7 +110,7 @@ class CheckRequest(Strict):
 
 
 MODELS = {"score": ScoreRequest, "compare": CompareRequest, "measure": MeasureRequest,
-          "check": CheckRequest, "review": ReviewRequest, "trend": TrendRequest}
+          "check": CheckRequest, "review": ReviewRequest, "trend": TrendRequest, "forecast": ForecastRequest}
 
 
 @dataclass
@@ -124,6 +126,7 @@ class Validated:
     work: float = 0.0
     owners: dict | None = None  # the cause ownership table (measure, review, trend)
     measurements: list | None = None  # the parsed measurements of a trend
+    forecast: dict | None = None  # a forecast's as-of time, events and previous forecast
 
 
 def located(prefix: str, exc: InputError) -> list[Problem]:
@@ -151,8 +154,10 @@ def _raw_plans(operation: str, data: dict) -> list[tuple[str, object]]:
 
 def work_of(operation: str, request: Strict, n_operations: list[int]) -> float:
     """Operation-replications a request asks to simulate (0 for measure and check)."""
-    if operation not in ("score", "compare", "review"):
+    if operation not in ("score", "compare", "review", "forecast"):
         return 0.0
+    if operation == "forecast":  # the plan in effect at the as-of time is simulated
+        n_operations = [max(n_operations, default=0)]
     reps = request.replications if getattr(request, "precision", None) is None else request.max_replications
     weight = REFERENCE_WEIGHT if request.engine == "reference" else 1
     return float(sum(n_operations)) * reps * weight
@@ -232,7 +237,7 @@ def _validate(operation: str, data: object, limits: Limits | None, *, job: bool,
         except InputError as exc:
             problems += located(where, exc)
     premises = None
-    if operation in ("score", "compare", "review") and data.get("premises") is not None:
+    if operation in ("score", "compare", "review", "forecast") and data.get("premises") is not None:
         try:
             premises = parse_premises(data["premises"])
         except InputError as exc:
@@ -240,29 +245,34 @@ def _validate(operation: str, data: object, limits: Limits | None, *, job: bool,
     if premises is not None and len(plans) == len(raw):
         problems += _premises_problems(premises, plans, premises_at)
     history = actuals = None
-    if operation == "measure" and raw and len(plans) == len(raw):
+    if operation in ("measure", "forecast") and raw and len(plans) == len(raw):
         try:
             history = PlanHistory(plans)
         except InputError as exc:
             problems += exc.problems
-        if history is not None and "actuals" in data:
+        if history is not None and data.get("actuals") is not None:
             try:
                 actuals = parse_actuals(data["actuals"], history)
             except InputError as exc:
                 problems += located("actuals", exc)
     owners, measurements, more = governance_inputs(operation, data)
     problems += more
+    forecast = None
+    if operation == "forecast":
+        forecast, more = forecast_inputs(data, history)
+        problems += more
     if problems:
         raise InputError(problems)
     assert request is not None
     return Validated(operation, request, plans, premises, history, actuals,
-                     work_of(operation, request, [len(p.operations) for p in plans]), owners, measurements)
+                     work_of(operation, request, [len(p.operations) for p in plans]), owners, measurements,
+                     forecast)
 
 
 def _premises_toml(operation: str, data: dict) -> tuple[dict, list[Problem], str]:
     """Premises sent as TOML text (``premises_toml``) read into ``premises``: the request, the
     problems found, and where premises problems are located (``premises_toml.defaults.scrap_rate``)."""
-    if operation not in ("score", "compare", "review"):
+    if operation not in ("score", "compare", "review", "forecast"):
         return data, [], "premises"
     if "premises_toml" not in data:
         missing = [] if data.get("premises") is not None else [
