@@ -106,3 +106,44 @@ def test_a_bad_events_row_is_located(tmp_path):
     assert result.exit_code == 2
     assert "events[0].resource: unknown resource 'K9'" in result.output
     assert "events[1].end: required for a material event" in result.output
+
+
+def test_b2mml_production_performance_is_read_as_the_actuals(tuesday, tmp_path):
+    """The week's ProductionPerformance (scenarios/b2mml) at 10:00 gives the Tuesday forecast; a segment
+    response without ActualEndTime (units so far, no end) is an operation in progress."""
+    _, doc = tuesday
+    xml = (S.parent / "b2mml" / "performance.xml").read_text()
+    running = xml.index("<ID>WO1097-20</ID>")
+    end = xml.index("<ActualEndTime>", running)
+    xml = xml[:end] + xml[xml.index("</ActualEndTime>", end) + len("</ActualEndTime>"):]
+    (tmp_path / "performance.xml").write_text(xml)
+    out = tmp_path / "b2mml.json"
+    args = [a if a != str(S / "actuals-tuesday.csv") else str(tmp_path / "performance.xml") for a in TUESDAY]
+    result = forecast(*args, "--replications", "300", "--seed", "2", "--json", str(out))
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text()) == doc
+
+
+def test_the_report_splits_the_gantt_at_the_as_of_line(tuesday, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.colors import to_hex
+
+    from riskengine.live.report import REALIZED_COLOR, forecast_gantt
+
+    _, doc = tuesday
+    ax = forecast_gantt(doc)
+    t = 28.0  # Tue 10:00, hours from Mon 06:00
+    assert ax.lines[0].get_xdata()[0] == t
+    grey = [p for p in ax.patches if to_hex(p.get_facecolor()) == REALIZED_COLOR]
+    coloured = [p for p in ax.patches if to_hex(p.get_facecolor()) != REALIZED_COLOR]
+    assert grey and coloured
+    assert max(p.get_x() + p.get_width() for p in grey) <= t + 1e-9
+    assert min(p.get_x() for p in coloured) >= t - 1e-9
+    out = tmp_path / "f.html"
+    result = forecast(*TUESDAY, "--replications", "100", "--report", str(out), "--quiet")
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    assert "Forecast of plan wk47-v1 as of Tue 17 Nov 10:00" in html and "Act on these first" in html
+    assert 'aria-label="forecast-gantt"' in html and "Headline estimates" in html

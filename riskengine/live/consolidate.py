@@ -94,7 +94,7 @@ def _realized_operation(o: dict, st: State, versions: dict) -> dict:
             "lateness_hours": late,
             "not_executed": 1.0 if o["deviation"] == "not_executed" else 0.0, "main_cause": o["cause"],
             "causes": {o["cause"]: 1.0} if o["cause"] else {}, "planned_end": op.end.isoformat(),
-            "realized": True, "expected_end": o["end"]}
+            "realized": True, "expected_start": o["start"], "expected_end": o["end"], "end_p80": o["end"]}
 
 
 def _operations(score: ScoreResult, st: State, dates: Dates) -> list[dict]:
@@ -107,8 +107,9 @@ def _operations(score: ScoreResult, st: State, dates: Dates) -> list[dict]:
         i = index[o["id"]]
         if st.initial.settled[i]:
             continue
-        expected = iso_or_none(origin, dates.end_p50[i]) if dates.replications else None
-        out.append(o | {"realized": False, "expected_end": expected})
+        out.append(o | {"realized": False, "expected_start": iso_or_none(origin, dates.start_p50[i]),
+                        "expected_end": iso_or_none(origin, dates.end_p50[i]),
+                        "end_p80": iso_or_none(origin, dates.end_p80[i])})
     out.sort(key=lambda o: (o.get("planned_end") or "", o["id"]))
     return out
 

@@ -63,7 +63,9 @@ def sample_dates(c: Compiled, seed: int, replications: int) -> Dates:
         for rep in range(count):
             replicate(seed, rep, model, tables, s, out)
             starts[rep], ends[rep] = out.start, out.end
-    q = (lambda x, p: np.quantile(x, p, axis=0, method="inverted_cdf")) if count else None
+    def q(x: np.ndarray, p: float) -> np.ndarray:  # a sampled value (inf: not executed), never between
+        return np.quantile(x, p, axis=0, method="inverted_cdf")
+
     return Dates(count, q(starts, 0.5), q(ends, 0.5), q(ends, 0.8))
 
 

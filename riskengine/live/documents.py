@@ -21,9 +21,15 @@ class ForecastOperation(OperationForecast):
 
     realized: bool
     """True when its verdict was settled at the as-of time (hit is then exactly 0 or 1)."""
+    expected_start: str | None
+    """When it is now expected to start: the median start over the replications sampled for the
+    dates (ISO 8601; the realized start when realized; null: not executed)."""
     expected_end: str | None
     """When it is now expected to complete: the median end over the replications sampled for the
     dates (ISO 8601; the realized end when realized; null: not executed)."""
+    end_p80: str | None
+    """The 80th percentile of its end over the replications sampled (the realized end when
+    realized; null: not executed in a fifth of them or more)."""
 
 
 class RunningOperation(TypedDict):

@@ -370,6 +370,38 @@ def _per_operation(plan: Plan, ops: dict[str, _Op]) -> dict[str, np.ndarray]:
     return out
 
 
+#: A realized start this soon after the end of the operation that held it was held by it (handling time).
+HELD_WITHIN = 0.25
+
+
+def _carried(plan: Plan, per_op: dict[str, np.ndarray], state: np.ndarray, order: np.ndarray) -> None:
+    """The cause each realized delay carries on, where none was recorded: the operations started
+    before T, in start order, as the simulation infers causes (docs/design.md section 3). A late
+    start that began when the operation holding it ended (the previous one on its resource or a
+    routing predecessor, whichever ended last, past its planned start, within :data:`HELD_WITHIN`
+    hours) carries that operation's cause, ``planning`` when that one was itself on time (the plan
+    did not leave it room); any other unrecorded delay is ``unknown``."""
+    from riskengine.simulation.codes import Cause
+
+    start, end, cause = per_op["start"], per_op["end"], per_op["cause"]
+    last_on: dict[str, int] = {}
+    for i in order:
+        op = plan.operations[i]
+        held = [last_on[op.resource]] if op.resource in last_on else []
+        held += [plan.operation_index[p] for p in op.after
+                 if state[plan.operation_index[p]] == Realized.DONE]
+        last_on[op.resource] = int(i)
+        planned_start, planned_end = plan.hours(op.start), plan.hours(op.end)
+        if cause[i] >= 0 or not start[i] > planned_start:
+            continue
+        by = max(held, key=lambda j: end[j], default=None)
+        if by is None or not planned_start < end[by] <= start[i] + 1e-9 or start[i] - end[by] > HELD_WITHIN:
+            cause[i] = Cause.UNKNOWN if (end[i] > planned_end or state[i] == Realized.RUNNING) else -1
+            continue
+        late = end[by] > plan.hours(plan.operations[by].end)
+        cause[i] = (cause[by] if cause[by] >= 0 else Cause.UNKNOWN) if late else Cause.PLANNING
+
+
 def build_state(history: PlanHistory, premises: Premises, compiled: Compiled, as_of: datetime,
                 actuals: Actuals | None, events: KnownEvents | None) -> State:
     """The state a forecast at ``as_of`` starts from (module docstring); ``compiled`` is the plan
@@ -392,6 +424,7 @@ def build_state(history: PlanHistory, premises: Premises, compiled: Compiled, as
     res = _resources(plan, compiled, events, premises, state, ops, t, warnings)
     order = _order(plan, ops, state)
     per_op = _per_operation(plan, ops)
+    _carried(plan, per_op, state, order)
     initial = Initial(
         True, t, int(order.shape[0]), closed, state, per_op["start"], per_op["end"], per_op["good"],
         per_op["cause"], res["done_work"], res["lost_repair"], res["lost_absence"], settled, order,
