@@ -18,7 +18,6 @@ import riskengine as rk
 from riskengine.live.events import parse_known_events
 from riskengine.live.state import build_state
 from riskengine.model.premises import parse_premises
-from riskengine.plugins import compile_with_plugins
 from riskengine.simulation.codes import Realized
 from riskengine.simulation.reference import simulate
 from riskengine.simulation.runner import kernel_replication
@@ -144,8 +143,7 @@ def test_an_operation_in_progress_resumes_its_remaining_work_after_the_repair():
     f = rk.forecast(plan, model, 10.0, actuals=actuals, events=known, replications=3, seed=1)
     st = f.state
     assert st["in_progress"] == [{"id": "long", "resource": "L1", "start": at(6), "done_hours": 1.0}]
-    c = compile_with_plugins(plan, model)
-    state = build_state(history, model, c, datetime.fromisoformat(at(10)), actuals, known)
+    state = build_state(history, model, datetime.fromisoformat(at(10)), actuals, known)
     for rep in range(3):
         assert kernel_replication(state.compiled, 1, rep).end[0] == 14.0
         assert simulate(state.compiled, 1, rep).end[0] == 14.0
@@ -177,9 +175,7 @@ def _tuesday_state(week):
                     "end": "2026-11-17T11:00:00+01:00"},
                    {"event": "material", "material": "RM-COCONUT-K01", "start": "2026-11-17T10:00:00+01:00",
                     "end": "2026-11-17T16:00:00+01:00"})
-    plan = history.versions[0]
-    c = compile_with_plugins(plan, model)
-    return build_state(history, model, c, datetime.fromisoformat(TUESDAY), actuals, known)
+    return build_state(history, model, datetime.fromisoformat(TUESDAY), actuals, known)
 
 
 def test_kernel_and_reference_give_the_same_replication_from_a_state(week):

@@ -131,9 +131,9 @@ class ScoreResult(Document):
 
 def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators, *, seed: int,
                  engine: str, precision: float | None,
-                 confidence: float = DEFAULT_CONFIDENCE) -> ScoreResult:
+                 confidence: float = DEFAULT_CONFIDENCE, warnings: list[str] | None = None) -> ScoreResult:
     """Turn accumulated replications into the score's estimates (``confidence``: of the rigor
-    advice)."""
+    advice; ``warnings``: the inputs' warnings when the caller has them, else those of ``plan``)."""
     n = acc.replications
     rows = acc.rows[:n]
     lay = acc.layout
@@ -199,7 +199,7 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
         rigor_advice=rigor_advice(plan, premises, c, acc, confidence),
         horizon={"start": plan.horizon.start.isoformat(), "end": plan.horizon.end.isoformat()},
         finish_at=finish_dates(plan, finish),
-        warnings=premises_warnings(premises, plan) + plan_warnings(plan),
+        warnings=premises_warnings(premises, plan) + plan_warnings(plan) if warnings is None else warnings,
     )
 
 

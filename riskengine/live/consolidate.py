@@ -152,7 +152,7 @@ def consolidate(score: ScoreResult, st: State, acc: Accumulators, dates: Dates, 
         "as_of": st.summary["as_of"], "as_of_horizon": {"hours": t, "elapsed": min(1.0, t / horizon)},
         "state": st.summary, "realized": _realized_part(st, units), "alert_threshold": alert,
         "alerts": alerts_of(fields["operations"], fields, alert, _ahead(st)),
-        "replications_for_dates": dates.replications, "warnings": fields["warnings"] + st.warnings}
+        "replications_for_dates": dates.replications}
     if previous is not None:
         result["changes"], result["previous"] = changes_since(previous, result, st.plan)
     return ForecastResult.build(**result)

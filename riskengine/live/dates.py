@@ -12,8 +12,10 @@ the same numbers, as the forecast's own (kernel, same seed).
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from riskengine.simulation.compile import Compiled
@@ -24,9 +26,9 @@ from riskengine.simulation.records import model_of, outputs, scratch
 from riskengine.simulation.runner import kernel_replication
 
 #: Most replications sampled for the dates.
-MAX_SAMPLE = 500
+MAX_SAMPLE = 200
 #: Memory the sampled starts and ends may take (two float64 per operation and replication).
-BUDGET_BYTES = 32 * 2**20
+BUDGET_BYTES = 16 * 2**20
 
 
 @dataclass
@@ -46,23 +48,31 @@ def sample_size(replications: int, n_ops: int) -> int:
 
 
 def sample_dates(c: Compiled, seed: int, replications: int) -> Dates:
-    """Start and end quantiles of every operation over the first replications (module docstring)."""
+    """Start and end quantiles of every operation over the first replications (module docstring),
+    on every numba thread (the kernel releases the GIL)."""
     n = c.n_ops
     count = sample_size(replications, n)
     starts = np.empty((count, n))
     ends = np.empty((count, n))
-    if c.uncertain:  # each replication with its own draw of the parameters
-        for rep in range(count):
-            r = kernel_replication(c, seed, rep)
-            starts[rep], ends[rep] = r.start, r.end
-    else:
-        model = model_of(c)
-        tables = uncertain_scrap_by_loop(c, scrap_tables(c.op_resource, c.op_quantity, c.res_scrap))
-        s = scratch(n, c.n_resources, c.mat_entity.shape[0])
-        out = outputs(n)
-        for rep in range(count):
+    model = model_of(c)
+    tables = uncertain_scrap_by_loop(c, scrap_tables(c.op_resource, c.op_quantity, c.res_scrap))
+
+    def run(lo: int, hi: int) -> None:
+        if c.uncertain:  # each replication with its own draw of the parameters
+            for rep in range(lo, hi):
+                r = kernel_replication(c, seed, rep)
+                starts[rep], ends[rep] = r.start, r.end
+            return
+        s, out = scratch(n, c.n_resources, c.mat_entity.shape[0]), outputs(n)
+        for rep in range(lo, hi):
             replicate(seed, rep, model, tables, s, out)
             starts[rep], ends[rep] = out.start, out.end
+
+    threads = max(1, min(numba.get_num_threads(), count))
+    cuts = [count * k // threads for k in range(threads + 1)]
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(run, cuts[:-1], cuts[1:]))
+
     def q(x: np.ndarray, p: float) -> np.ndarray:  # a sampled value (inf: not executed), never between
         return np.quantile(x, p, axis=0, method="inverted_cdf")
 

@@ -57,8 +57,8 @@ class ForecastResult(ScoreResult):
     previous: PreviousForecast | None = None
     """The previous forecast compared with (null: none)."""
     replications_for_dates: int = 0
-    """Replications sampled for the dates (expected ends, the report's Gantt): the first ones,
-    at most as many as keep memory below 32 MB."""
+    """Replications sampled for the dates (expected starts and ends, the report's Gantt): the
+    first ones, at most 200 and as many as keep their starts and ends within 16 MB."""
     warnings: list[str] = Field(default_factory=list)
     """What the inputs leave out or name in vain, and what the forecast had to assume."""
 

@@ -30,9 +30,8 @@ from riskengine.live.result import ForecastResult
 from riskengine.live.state import State, build_state
 from riskengine.model.actuals import Actuals, PlanHistory
 from riskengine.model.common import CAUSES, parse_time
-from riskengine.model.plan import Plan
-from riskengine.model.premises import Premises, check_premises_against
-from riskengine.plugins import compile_with_plugins
+from riskengine.model.plan import Plan, plan_warnings
+from riskengine.model.premises import Premises, check_premises_against, premises_warnings
 from riskengine.simulation.accumulate import UNITS_SCALE, Accumulators
 from riskengine.simulation.compile import DAY_HOURS
 from riskengine.simulation.summary import HOLDS
@@ -107,11 +106,12 @@ def forecast(plans: PlanHistory | Plan | list[Plan], premises: Premises, as_of: 
     t = as_of_time(as_of, history)
     plan = history.versions[history.in_effect(t)]
     check_premises_against(premises, plan)
-    st = build_state(history, premises, compile_with_plugins(plan, premises), t, actuals, events)
+    st = build_state(history, premises, t, actuals, events)
     acc = _simulate(st, seed, replications, engine, progress, batch)
     _realized_into(acc, st, history)
-    score = build_result(plan, premises, st.compiled, acc, seed=seed, engine=engine, precision=None,
-                         confidence=confidence)
+    warnings = premises_warnings(premises, plan) + plan_warnings(plan) + st.warnings  # the executed plan's
+    score = build_result(st.plan, premises, st.compiled, acc, seed=seed, engine=engine, precision=None,
+                         confidence=confidence, warnings=warnings)
     dates = sample_dates(st.compiled, seed, replications)
     return consolidate(score, st, acc, dates, alert, previous)
 

@@ -38,13 +38,17 @@ from riskengine.adherence.measure import measure
 from riskengine.adherence.result import Measurement
 from riskengine.errors import InputError, Problem
 from riskengine.live.events import Known, KnownEvents
+from riskengine.live.reduce import kept, n_buckets, planned_buckets, reduced_plan
 from riskengine.model.actuals import ACTUALS_FORMAT, Actuals, PlanHistory, Record
 from riskengine.model.common import CAUSES
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises
+from riskengine.plugins import compile_with_plugins
 from riskengine.simulation.codes import Realized
 from riskengine.simulation.compile import Compiled
 from riskengine.simulation.records import Initial
+
+PENDING, DONE, RUNNING = (int(x) for x in Realized)  # plain ints: an IntEnum member is slow in loops
 
 #: A repair whose remaining time is this unlikely under the premises is said in a warning.
 TAIL_WARNING = 1e-3
@@ -70,7 +74,8 @@ class State:
     """The state a forecast starts from, and what it knows about the realized part."""
 
     history: PlanHistory  # the plan versions
-    plan: Plan  # the plan in effect at T: the one executed
+    executed: Plan  # the plan in effect at T: the one executed
+    plan: Plan  # what the replications simulate of it (riskengine.live.reduce)
     compiled: Compiled  # its compiled model, with the Initial record and the realized bands
     initial: Initial
     as_of: datetime
@@ -132,17 +137,17 @@ def _operations_at(plan: Plan, history: PlanHistory, actuals: Actuals | None,
 def _classify(plan: Plan, ops: dict[str, _Op], warnings: list[str]) -> np.ndarray:
     """Realized state of each operation of the executed plan (at most one in progress per resource)."""
     n = len(plan.operations)
-    state = np.full(n, Realized.PENDING, np.int64)
+    state = np.full(n, PENDING, np.int64)
     running: dict[str, list[int]] = {}
     for i, op in enumerate(plan.operations):
         a = ops.get(op.id)
         if a is None:
             continue
         if a.open or (a.realized and a.later):
-            state[i] = Realized.RUNNING
+            state[i] = RUNNING
             running.setdefault(op.resource, []).append(i)
         elif a.realized or (a.not_executed and not a.later):
-            state[i] = Realized.DONE
+            state[i] = DONE
     problems = []
     for rid, members in running.items():
         open_ = [i for i in members if ops[plan.operations[i].id].open]
@@ -153,7 +158,7 @@ def _classify(plan: Plan, ops: dict[str, _Op], warnings: list[str]) -> np.ndarra
         keep = open_[0] if open_ else max(members, key=lambda i: ops[plan.operations[i].id].start)
         for i in members:
             if i != keep:
-                state[i] = Realized.DONE
+                state[i] = DONE
                 warnings.append(f"{plan.operations[i].id} was stopped before the as-of time while "
                                 f"{plan.operations[keep].id} runs on {rid}: taken as done with its units "
                                 "so far")
@@ -241,10 +246,10 @@ def _resources(plan: Plan, c: Compiled, events: KnownEvents, premises: Premises,
                 and plan.hours(e.start) <= t < plan.hours(e.end)]
         out["free"][r] = max([t, *ends])
         out["known_shifts"][r] = _shifts_known(t, float(c.res_shift_hours[r]))
-        mine = [i for i in plan.sequences[res.id] if state[i] != Realized.PENDING]
+        mine = [i for i in plan.sequences[res.id] if state[i] != PENDING]
         out["decisions"][r] = len(mine)
         started = [i for i in mine if math.isfinite(ops[plan.operations[i].id].start)]
-        running = [i for i in mine if state[i] == Realized.RUNNING]
+        running = [i for i in mine if state[i] == RUNNING]
         if running or started:
             out["previous"][r] = running[0] if running else max(
                 started, key=lambda i: (ops[plan.operations[i].id].start, positions[i]))
@@ -289,9 +294,9 @@ def _arrivals(plan: Plan, c: Compiled, events: KnownEvents, t: float) -> np.ndar
     return arrival
 
 
-def _closed(plan: Plan, c: Compiled, t: float) -> int:
+def _closed(plan: Plan, t: float) -> int:
     """Buckets that ended by T (their windows (start, end] all at or before T)."""
-    return int(min(c.n_buckets, max(0, math.floor(t / plan.bucket_hours + 1e-9))))
+    return int(min(n_buckets(plan), max(0, math.floor(t / plan.bucket_hours + 1e-9))))
 
 
 def _realized_buckets(c: Compiled, realized: Measurement, closed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -306,7 +311,7 @@ def _realized_buckets(c: Compiled, realized: Measurement, closed: int) -> tuple[
     return counts, bands
 
 
-def _settled(plan: Plan, c: Compiled, realized: Measurement, state: np.ndarray, closed: int, t: float,
+def _settled(plan: Plan, bucket: np.ndarray, realized: Measurement, state: np.ndarray, closed: int, t: float,
              tolerance: float) -> tuple[np.ndarray, list[dict]]:
     """Which operations of the executed plan the measurement judges (planned in a closed bucket and
     done, past their deadline, or not measured there), and the measured operations taken as they are
@@ -315,11 +320,11 @@ def _settled(plan: Plan, c: Compiled, realized: Measurement, state: np.ndarray, 
     settled = np.zeros(len(plan.operations), np.bool_)
     simulated = set()
     for i, op in enumerate(plan.operations):
-        b = int(c.op_bucket[i])
+        b = int(bucket[i])
         if not 0 <= b < closed:
             continue
         deadline = (b + 1) * plan.bucket_hours + tolerance
-        if state[i] == Realized.DONE or deadline <= t or (op.id, b) not in measured:
+        if state[i] == DONE or deadline <= t or (op.id, b) not in measured:
             settled[i] = True
         else:
             simulated.add((op.id, b))
@@ -340,7 +345,7 @@ def _extra(plan: Plan, known: list[Record], state: np.ndarray, closed: int, t: f
         end = _hours(plan, r.end)
         i = plan.operation_index.get(r.operation) if r.operation is not None else None
         if r.quantity > 0 and end is not None and lo < end <= min(hi, t) and (
-                i is None or state[i] == Realized.PENDING):
+                i is None or state[i] == PENDING):
             extra[products.get(r.product, n_products)] += r.quantity
     return extra if extra.any() else np.zeros(0)
 
@@ -349,7 +354,7 @@ def _order(plan: Plan, ops: dict[str, _Op], state: np.ndarray) -> np.ndarray:
     """The operations started before T in actual start order, ties by planned position."""
     positions = plan.planned_positions()
     started = [i for i, op in enumerate(plan.operations)
-               if state[i] != Realized.PENDING and math.isfinite(ops[op.id].start)]
+               if state[i] != PENDING and math.isfinite(ops[op.id].start)]
     started.sort(key=lambda i: (ops[plan.operations[i].id].start, positions[i]))
     return np.array(started, np.int64)
 
@@ -389,51 +394,72 @@ def _carried(plan: Plan, per_op: dict[str, np.ndarray], state: np.ndarray, order
         op = plan.operations[i]
         held = [last_on[op.resource]] if op.resource in last_on else []
         held += [plan.operation_index[p] for p in op.after
-                 if state[plan.operation_index[p]] == Realized.DONE]
+                 if state[plan.operation_index[p]] == DONE]
         last_on[op.resource] = int(i)
         planned_start, planned_end = plan.hours(op.start), plan.hours(op.end)
         if cause[i] >= 0 or not start[i] > planned_start:
             continue
         by = max(held, key=lambda j: end[j], default=None)
         if by is None or not planned_start < end[by] <= start[i] + 1e-9 or start[i] - end[by] > HELD_WITHIN:
-            cause[i] = Cause.UNKNOWN if (end[i] > planned_end or state[i] == Realized.RUNNING) else -1
+            cause[i] = Cause.UNKNOWN if (end[i] > planned_end or state[i] == RUNNING) else -1
             continue
         late = end[by] > plan.hours(plan.operations[by].end)
         cause[i] = (cause[by] if cause[by] >= 0 else Cause.UNKNOWN) if late else Cause.PLANNING
 
 
-def build_state(history: PlanHistory, premises: Premises, compiled: Compiled, as_of: datetime,
-                actuals: Actuals | None, events: KnownEvents | None) -> State:
-    """The state a forecast at ``as_of`` starts from (module docstring); ``compiled`` is the plan
-    in effect at ``as_of`` compiled with ``premises``."""
+def build_state(history: PlanHistory, premises: Premises, as_of: datetime, actuals: Actuals | None,
+                events: KnownEvents | None) -> State:
+    """The state a forecast at ``as_of`` starts from (module docstring), with the model of what its
+    replications simulate (the plan in effect, reduced: :mod:`riskengine.live.reduce`)."""
     _check_versions(history)
-    plan = history.versions[history.in_effect(as_of)]
-    t = plan.hours(as_of)
+    full = history.versions[history.in_effect(as_of)]
+    t = full.hours(as_of)
     if t < 0:
         raise InputError(Problem("as_of", f"{as_of.isoformat()} is before the horizon start "
-                                 f"{plan.horizon.start.isoformat()}"))
+                                 f"{full.horizon.start.isoformat()}"))
     warnings: list[str] = []
-    events = _known_at(plan, events or KnownEvents(), t, warnings)
-    ops, known = _operations_at(plan, history, actuals, t)
-    state = _classify(plan, ops, warnings)
+    events = _known_at(full, events or KnownEvents(), t, warnings)
+    ops, known = _operations_at(full, history, actuals, t)
+    state_full = _classify(full, ops, warnings)
     rules = premises.rules()
     realized = measure(history, Actuals.model_construct(format=ACTUALS_FORMAT, records=known), rules)
-    closed = _closed(plan, compiled, t)
+    closed = _closed(full, t)
+    settled_full, taken = _settled(full, planned_buckets(full), realized, state_full, closed, t,
+                                   rules.lateness_tolerance_hours)
+    per_op = _per_operation(full, ops)  # the causes carried along the whole realized chain
+    _carried(full, per_op, state_full, _order(full, ops, state_full))
+    keep = kept(full, state_full, planned_buckets(full), closed, _last_started(full, ops, state_full))
+    plan = reduced_plan(full, keep)
+    compiled = compile_with_plugins(plan, premises)
+    state, per_op = state_full[keep], {k: v[keep] for k, v in per_op.items()}
     counts, bands = _realized_buckets(compiled, realized, closed)
-    settled, taken = _settled(plan, compiled, realized, state, closed, t, rules.lateness_tolerance_hours)
     res = _resources(plan, compiled, events, premises, state, ops, t, warnings)
     order = _order(plan, ops, state)
-    per_op = _per_operation(plan, ops)
-    _carried(plan, per_op, state, order)
     initial = Initial(
         True, t, int(order.shape[0]), closed, state, per_op["start"], per_op["end"], per_op["good"],
-        per_op["cause"], res["done_work"], res["lost_repair"], res["lost_absence"], settled, order,
+        per_op["cause"], res["done_work"], res["lost_repair"], res["lost_absence"], settled_full[keep], order,
         res["free"], res["down_since"], res["previous"], res["decisions"], res["known_shifts"],
         _arrivals(plan, compiled, events, t), counts,
         _extra(plan, known, state, closed, t, compiled.n_products))
     c = replace(compiled, band_of_bucket=bands, initial=initial)
-    summary = _summary(plan, events, initial, ops, t)
-    return State(history, plan, c, initial, as_of, realized, closed, taken, summary, warnings)
+    summary = _summary(plan, events, initial, t) | {
+        "done": int(np.count_nonzero(state_full == DONE))}
+    return State(history, full, plan, c, initial, as_of, realized, closed, taken, summary, warnings)
+
+
+def _last_started(plan: Plan, ops: dict[str, _Op], state: np.ndarray) -> set[int]:
+    """Each resource's last operation started before T (in progress, else the latest start)."""
+    positions = plan.planned_positions()
+    last: dict[str, int] = {}
+    for i, op in enumerate(plan.operations):
+        if state[i] == PENDING or not math.isfinite(ops[op.id].start):
+            continue
+        j = last.get(op.resource)
+        if j is None or state[j] != RUNNING and (
+                state[i] == RUNNING
+                or (ops[op.id].start, positions[i]) > (ops[plan.operations[j].id].start, positions[j])):
+            last[op.resource] = i
+    return set(last.values())
 
 
 def _known_at(plan: Plan, events: KnownEvents, t: float, warnings: list[str]) -> KnownEvents:
@@ -450,7 +476,7 @@ def _known_at(plan: Plan, events: KnownEvents, t: float, warnings: list[str]) ->
     return known
 
 
-def _summary(plan: Plan, events: KnownEvents, initial: Initial, ops: dict[str, _Op], t: float) -> dict:
+def _summary(plan: Plan, events: KnownEvents, initial: Initial, t: float) -> dict:
     """What the forecast starts from, for people (:class:`~riskengine.live.result.ForecastState`)."""
     def at(hours: float) -> str:
         return (plan.horizon.start + timedelta(hours=float(hours))).isoformat()
@@ -458,7 +484,7 @@ def _summary(plan: Plan, events: KnownEvents, initial: Initial, ops: dict[str, _
     state = initial.state
     running = [{"id": op.id, "resource": op.resource, "start": at(initial.start[i]),
                 "done_hours": float(initial.done_work[i])}
-               for i, op in enumerate(plan.operations) if state[i] == Realized.RUNNING]
+               for i, op in enumerate(plan.operations) if state[i] == RUNNING]
     down = [{"resource": res.id, "since": at(initial.down_since[r]),
              "hours_so_far": float(t - initial.down_since[r])}
             for r, res in enumerate(plan.resources) if not math.isnan(initial.down_since[r])]
@@ -467,6 +493,6 @@ def _summary(plan: Plan, events: KnownEvents, initial: Initial, ops: dict[str, _
     lots = [{"material": e.name, "due": e.start.isoformat(), "arrival": e.end.isoformat()}
             for e in sorted(events.materials, key=lambda e: (e.end, e.name)) if plan.hours(e.end) > t]
     return {"as_of": at(t), "plan": plan.id, "closed_buckets": initial.closed,
-            "done": int(np.count_nonzero(state == Realized.DONE)), "in_progress": running,
-            "pending": int(np.count_nonzero(state == Realized.PENDING)), "down": down, "late_lots": lots,
+            "done": int(np.count_nonzero(state == DONE)), "in_progress": running,
+            "pending": int(np.count_nonzero(state == PENDING)), "down": down, "late_lots": lots,
             "absent": absent}
