@@ -2,7 +2,7 @@
 
 The same table as calibration's (:mod:`riskengine.calibration.events`: columns ``event,
 resource, material, start, end, run_hours, shifts, window``), read for what it says about
-the state at the as-of time T (docs/design.md section 10.4 of the founding design):
+the state at the as-of time T (docs/design.md section 3, forecast):
 
 - ``breakdown`` of ``resource`` at ``start``: a breakdown that started at or before T and
   has no ``end``, or ends after T, is a resource down at T (the end after T is not known
@@ -96,7 +96,30 @@ def parse_known_events(data: object, plans: list[Plan], source: str | None = Non
 
 
 def read_known_events(path: str | os.PathLike, plans: list[Plan]) -> KnownEvents:
-    """Read an events file (CSV or JSON) for a forecast."""
+    """Read an events file (CSV or JSON) for a forecast (module docstring).
+
+    Parameters
+    ----------
+    path
+        A ``riskengine.events/1`` CSV (columns ``event, resource, material, start, end, ...``) or JSON.
+    plans
+        The plan versions (their resources and materials are the ones events may name).
+
+    Returns
+    -------
+    KnownEvents
+        The breakdowns, material lots and absences (``window`` rows are calibration's, left out).
+
+    Examples
+    --------
+    >>> import riskengine as rk
+    >>> history = rk.read_history([f"scenarios/example-factory/plan-v{k}.json" for k in (1, 2, 3)])
+    >>> known = rk.read_known_events("scenarios/example-factory/events-tuesday.csv", history.versions)
+    >>> [(e.kind, e.name, e.end) for e in known.breakdowns]
+    [('breakdown', 'K2', None)]
+    >>> known.materials[0].name, known.materials[0].end.isoformat()
+    ('RM-COCONUT-K01', '2026-11-18T08:00:00+01:00')
+    """
     from riskengine.io.readers import read_csv_rows, read_json
 
     path = Path(path)
