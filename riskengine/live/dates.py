@@ -4,9 +4,9 @@ The forecast's probabilities come from every replication through integer
 accumulators; dates per operation would need the operations x replications
 table that the accumulators avoid. The dates (an alert's expected end, the
 report's Gantt right of the as-of line) therefore come from the first
-replications only, as many as keep the table of starts and ends within
-:data:`BUDGET_BYTES` (at most :data:`MAX_SAMPLE`): the same replications, so
-the same numbers, as the forecast's own (kernel, same seed).
+replications only: a quarter of them, at most :data:`MAX_SAMPLE` and as many
+as keep the table of starts and ends within :data:`BUDGET_BYTES`; the same
+replications, so the same numbers, as the forecast's own (kernel, same seed).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from riskengine.simulation.records import model_of, outputs, scratch
 from riskengine.simulation.runner import kernel_replication
 
 #: Most replications sampled for the dates.
-MAX_SAMPLE = 200
+MAX_SAMPLE = 100
 #: Memory the sampled starts and ends may take (two float64 per operation and replication).
 BUDGET_BYTES = 16 * 2**20
 
@@ -43,8 +43,9 @@ class Dates:
 
 
 def sample_size(replications: int, n_ops: int) -> int:
-    """Replications sampled: at most :data:`MAX_SAMPLE` and :data:`BUDGET_BYTES` of starts and ends."""
-    return max(1, min(replications, MAX_SAMPLE, BUDGET_BYTES // (16 * max(n_ops, 1))))
+    """Replications sampled: a quarter of the forecast's (the dates add at most a quarter to its
+    simulation), at most :data:`MAX_SAMPLE` and :data:`BUDGET_BYTES` of starts and ends."""
+    return max(1, min(-(-replications // 4), MAX_SAMPLE, BUDGET_BYTES // (16 * max(n_ops, 1))))
 
 
 def sample_dates(c: Compiled, seed: int, replications: int) -> Dates:

@@ -58,7 +58,7 @@ class ForecastResult(ScoreResult):
     """The previous forecast compared with (null: none)."""
     replications_for_dates: int = 0
     """Replications sampled for the dates (expected starts and ends, the report's Gantt): the
-    first ones, at most 200 and as many as keep their starts and ends within 16 MB."""
+    first quarter of them, at most 100 and as many as keep their starts and ends within 16 MB."""
     warnings: list[str] = Field(default_factory=list)
     """What the inputs leave out or name in vain, and what the forecast had to assume."""
 
