@@ -232,3 +232,16 @@ def test_events_after_the_as_of_time_are_left_out_and_a_resource_down_needs_a_re
         rk.forecast(plan, premises(), 5.0, events=down, replications=20)
     with pytest.raises(rk.InputError, match="before the horizon start"):
         rk.forecast(plan, premises(), -1.0, replications=20)
+
+
+def test_an_operation_recorded_as_not_executed_does_not_hold_its_successors_or_their_resource():
+    ops = [op("a", "A", 10, 0, 2), op("b", "B", 10, 3, 4, resource="L2", after=["a"]),
+           op("c", "C", 10, 4, 6, resource="L2")]
+    plan = rk.parse_plan(plan_dict(ops, horizon_hours=24))
+    history = rk.PlanHistory([plan])
+    actuals = rk.parse_actuals({"format": "riskengine.actuals/1", "records": [
+        {"operation": "a", "quantity": 0, "cause": "material"}]}, history)
+    f = rk.forecast(plan, premises(), 3.0, actuals=actuals, replications=20, seed=1)
+    hit = {o["id"]: o["hit"]["mean"] for o in f.operations}
+    assert hit == {"a": 0.0, "b": 1.0, "c": 1.0}
+    assert f.state["done"] == 1 and f.realized["buckets"] == 0

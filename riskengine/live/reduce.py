@@ -9,9 +9,11 @@ ended by T are settled by the measurement (docs/design.md section 3, forecast) a
 so a forecast costs about what a score of the remaining operations does (benchmarks/forecast.py).
 
 The reduced plan is the executed plan with those operations only: same horizon, buckets,
-calendars, publication and resources; routing arcs to operations left out are dropped (they
-are done); every material keeps the planned arrival it has in the whole plan (declared in the
-reduced one), so a lot's lateness is drawn from the same due time.
+calendars, publication and resources; routing arcs from operations done are dropped: they are
+over (one recorded as not executed does not hold its successors, nor their resource, forever: the
+record says it will not run; whether they run is the plan's business). Every material keeps the
+planned arrival it has in the whole plan (declared in the reduced one), so a lot's lateness is
+drawn from the same due time.
 """
 
 from __future__ import annotations
@@ -60,15 +62,18 @@ def material_base(plan: Plan) -> dict[str, float]:
     return base
 
 
-def reduced_plan(plan: Plan, keep: np.ndarray) -> Plan:
-    """The executed plan with the operations ``keep`` only (module docstring)."""
-    if keep.shape[0] == len(plan.operations):
+def reduced_plan(plan: Plan, keep: np.ndarray, state: np.ndarray) -> Plan:
+    """The executed plan with the operations ``keep`` only, without routing arcs from operations
+    done (``state``; module docstring)."""
+    done = {op.id for i, op in enumerate(plan.operations) if state[i] == DONE}
+    if keep.shape[0] == len(plan.operations) and not any(set(op.after) & done for op in plan.operations):
         return plan
-    ids = {plan.operations[i].id for i in keep}
+    ids = {plan.operations[i].id for i in keep} - done
     base = material_base(plan)
     doc = plan.model_dump(mode="python", exclude_none=True)
+    kept_ids = {plan.operations[i].id for i in keep}
     doc["operations"] = [dict(o, after=[a for a in o.get("after", []) if a in ids])
-                         for o in doc["operations"] if o["id"] in ids]
+                         for o in doc["operations"] if o["id"] in kept_ids]
     names = {m.id: m.name for m in plan.materials or []}
     used = dict.fromkeys(m for o in doc["operations"] for m in o.get("materials", []))
     doc["materials"] = [{"id": m, "available_at": base[m], **({"name": names[m]} if names.get(m) else {})}

@@ -300,7 +300,7 @@ def build_state(history: PlanHistory, premises: Premises, as_of: datetime, actua
     per_op = _per_operation(full, ops)  # the causes carried along the whole realized chain
     _carried(full, per_op, state_full, _order(full, ops, state_full))
     keep = kept(full, state_full, planned_buckets(full), closed, _last_started(full, ops, state_full))
-    plan = reduced_plan(full, keep)
+    plan = reduced_plan(full, keep, state_full)
     compiled = compile_with_plugins(plan, premises)
     state, per_op = state_full[keep], {k: v[keep] for k, v in per_op.items()}
     counts, bands = _realized_buckets(compiled, realized, closed)
