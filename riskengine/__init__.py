@@ -13,11 +13,12 @@ The public Python API (``import riskengine as rk``)::
 Readers: :func:`read_plan`, :func:`read_history`, :func:`read_actuals`,
 :func:`read_premises`; from pandas (extra ``pandas``): :func:`plan_from_frames`,
 :func:`actuals_from_frame`; from spreadsheets: :func:`import_table`.
-Analyses: :func:`score`, :func:`compare`, :func:`sensitivity`, :func:`measure`,
-:func:`check`, :func:`calibrate`, :func:`backtest`. The operational contract:
-:func:`review` (the review sheet), :func:`sign_off`, :func:`trend`, :func:`read_owners`. The live plan:
-:func:`forecast` from the state at an as-of time (events: :func:`read_known_events`). Results to pandas:
-:func:`to_frames` (also ``result.to_frames()``), :func:`sweep_frame`.
+Analyses: :func:`score`, :func:`simulate` (replications as realized data), :func:`compare`,
+:func:`sensitivity`, :func:`measure`, :func:`check`, :func:`calibrate`, :func:`backtest`. The
+operational contract: :func:`review` (the review sheet), :func:`sign_off`, :func:`trend`,
+:func:`read_owners`. The live plan: :func:`forecast` from the state at an as-of time (events:
+:func:`read_known_events`). Results to pandas: :func:`to_frames` (also ``result.to_frames()``),
+:func:`sweep_frame`.
 
 The heavier analyses are imported on first use, so ``import riskengine`` stays
 quick for the command line.
@@ -54,6 +55,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree th
 #: name -> module of the functions imported on first use (PEP 562)
 _LAZY = {
     "score": "riskengine.analysis.score",
+    "simulate": "riskengine.analysis.simulate",
     "compare": "riskengine.analysis.compare",
     "sensitivity": "riskengine.analysis.sensitivity",
     "check": "riskengine.feasibility.checks",
@@ -104,6 +106,7 @@ __all__ = [
     "calibrate",
     "check",
     "compare",
+    "forecast",
     "import_table",
     "measure",
     "parse_actuals",
@@ -111,6 +114,7 @@ __all__ = [
     "plan_from_frames",
     "read_actuals",
     "read_history",
+    "read_known_events",
     "read_plan",
     "read_owners",
     "read_premises",
@@ -118,6 +122,7 @@ __all__ = [
     "score",
     "sensitivity",
     "sign_off",
+    "simulate",
     "sweep_frame",
     "to_frames",
     "trend",

@@ -31,7 +31,9 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numba
 from numba.core import caching, config
@@ -110,7 +112,8 @@ class PackageCacheLocator(caching._SourceFileBackedLocatorMixin, caching._CacheL
 
     @classmethod
     def from_function(cls, py_func, py_file: str):
-        if config.CACHE_DIR or not Path(py_file).resolve().is_relative_to(PACKAGE):
+        # CACHE_DIR: set by numba's configuration reader at run time, absent from its stubs
+        if config.CACHE_DIR or not Path(py_file).resolve().is_relative_to(PACKAGE):  # type: ignore[attr-defined]
             return None  # NUMBA_CACHE_DIR, or a function that is not riskengine's: numba decides
         for root in cache_roots():
             try:
@@ -122,13 +125,30 @@ class PackageCacheLocator(caching._SourceFileBackedLocatorMixin, caching._CacheL
         return None
 
 
+def max_threads() -> int:
+    """The most threads numba may run (``NUMBA_NUM_THREADS``; ``set_num_threads`` refuses more)."""
+    # NUMBA_NUM_THREADS: set by numba's configuration reader at run time, absent from its stubs
+    return int(config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+
+
 def _register_locator() -> None:
-    impl = getattr(caching, "CacheImpl", None) or caching._CacheImpl  # renamed in numba 0.61
+    # renamed in numba 0.61 (the stubs know only the new name)
+    impl = getattr(caching, "CacheImpl", None) or caching._CacheImpl  # type: ignore[attr-defined]
     if PackageCacheLocator not in impl._locator_classes:
         impl._locator_classes.insert(0, PackageCacheLocator)
 
 
 _register_locator()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _njit(*signature: str, **options: Any) -> Callable[[F], F]:
+    """``numba.njit(*signature, **options)``, typed as a decorator that returns the function it
+    is given: the type checker sees a compiled function with the Python signature of its source
+    (numba's own stubs type it as a ``Dispatcher``, whose call takes any arguments)."""
+    # numba's stubs list only some of the options (not no_cfunc_wrapper, no_cpython_wrapper, _nrt)
+    return numba.njit(*signature, **options)  # type: ignore[call-overload]
 
 #: Options of every decorator below: cached, releases the GIL, no cfunc wrapper (first-class
 #: function objects are never used; the wrapper costs compile time), and ``forceinline`` set
@@ -137,10 +157,10 @@ _BASE = dict(cache=True, nogil=True, no_cfunc_wrapper=True, forceinline=False)
 #: Leaf functions: compiled without numba's runtime (see :data:`leaf_jit`).
 _LEAF = dict(_BASE, _nrt=False)
 
-jit = numba.njit(**_BASE)
+jit = _njit(**_BASE)
 """Decorator for serial array functions and kernel helpers."""
 
-leaf_jit = numba.njit(**_LEAF)
+leaf_jit = _njit(**_LEAF)
 """Decorator for hot functions that allocate nothing: compiled without numba's runtime.
 
 An array passed to a function compiled with the runtime is reference counted
@@ -153,27 +173,27 @@ Threads run chunks of replications side by side by calling such functions
 from a thread pool (:mod:`riskengine.simulation.runner`).
 """
 
-inner_jit = numba.njit(**dict(_LEAF, no_cpython_wrapper=True))
+inner_jit = _njit(**dict(_LEAF, no_cpython_wrapper=True))
 """:data:`leaf_jit` for functions only compiled code calls: no Python entry point (whose code,
 unboxing every argument, often costs more compile time than the function itself)."""
 
-fused_jit = numba.njit(**dict(_LEAF, forceinline=True, no_cpython_wrapper=True))
+fused_jit = _njit(**dict(_LEAF, forceinline=True, no_cpython_wrapper=True))
 """:data:`inner_jit`, inlined into every caller by LLVM (``alwaysinline``): small helpers of the
 hot loops called from several places, compiled once (numba-level inlining would type and
 lower them again at every call site)."""
 
-fused_entry = numba.njit(**dict(_LEAF, forceinline=True))
+fused_entry = _njit(**dict(_LEAF, forceinline=True))
 """:data:`fused_jit` that Python may call too (the SimPy reference calls the time mechanics)."""
 
-step_jit = numba.njit(**dict(_LEAF, inline="always"))
+step_jit = _njit(**dict(_LEAF, inline="always"))
 """:data:`leaf_jit`, inlined into its callers by numba before typing: for steps called from
 one place (the kernel's steps), which then cost no compile of their own."""
 
-vector_jit = numba.njit(**dict(_LEAF, error_model="numpy"))
+vector_jit = _njit(**dict(_LEAF, error_model="numpy"))
 """:data:`leaf_jit` without the check for a division by zero, so that loops whose
 denominators cannot be zero compile to vector instructions."""
 
 
-def typed_jit(signature: str):
+def typed_jit(signature: str) -> Callable[[F], F]:
     """:data:`jit` with an explicit signature (compiled, or loaded from the cache, at import)."""
-    return numba.njit(signature, **_BASE)
+    return _njit(signature, **_BASE)

@@ -33,6 +33,7 @@ import click
 COMMANDS: dict[str, str] = {
     "score": "riskengine.analysis.command:score",
     "compare": "riskengine.analysis.command:compare",
+    "simulate": "riskengine.analysis.command:simulate",
     "measure": "riskengine.adherence.command:measure",
     "forecast": "riskengine.live.command:forecast",
     "check": "riskengine.feasibility.command:check",

@@ -79,7 +79,7 @@ def emit(result, json_path: str | None, quiet: bool) -> None:
     if shown:
         click.echo(str(result))
     document = result.to_dict() if json_path or not shown else None
-    if not shown:
+    if document is not None and not shown:
         for w in document.get("warnings") or []:
             click.echo(f"warning: {w}", err=True)
     if json_path:
@@ -142,7 +142,9 @@ def set_threads(threads: int | None) -> None:
     if threads:
         import numba
 
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        from riskengine._jit import max_threads
+
+        numba.set_num_threads(min(threads, max_threads()))
 
 
 def save_figure(draw, path: str | os.PathLike) -> None:

@@ -52,7 +52,7 @@ class InputError(ValueError):
 
     def to_dict(self) -> dict:
         """The error document (the first MAX_LISTED problems, and their total when cut)."""
-        out = {
+        out: dict[str, object] = {
             "error": "invalid input",
             "source": self.source,
             "problems": [{"location": p.location, "message": p.message} for p in self.problems[:MAX_LISTED]],

@@ -188,16 +188,22 @@ def test_start_delay_splits_binding_calendar_and_absence():
     causes = CAUSES
     breakdown, absent, planning = (causes.index(c) for c in ("breakdown", "absenteeism", "planning"))
     d = np.zeros(len(causes))
+    none = -np.inf  # no material due
     # starts at its planned start 0 into an absent shift until 8
-    assert start_delay(d, 0.0, 0.0, 0.0, 8.0, planning) == 0.0
+    assert start_delay(d, 0.0, none, 0.0, 0.0, 8.0, planning) == 0.0
     assert d[absent] == 8.0 and d[planning] == 0.0
     d[:] = 0
     # pushed 3 h by a breakdown, into 7 h of non-working time, then an absent shift of 8 h
-    assert start_delay(d, 0.0, 3.0, 10.0, 18.0, breakdown) == 10.0
+    assert start_delay(d, 0.0, none, 3.0, 10.0, 18.0, breakdown) == 10.0
     assert (d[breakdown], d[absent], d[planning]) == (10.0, 8.0, 0.0)
     d[:] = 0
     # planned at 1 h in non-working time (until 3 h): planning
-    assert start_delay(d, 1.0, 1.0, 3.0, 3.0, planning) == 0.0 and d[planning] == 2.0
+    assert start_delay(d, 1.0, none, 1.0, 3.0, 3.0, planning) == 0.0 and d[planning] == 2.0
+    d[:] = 0
+    # planned at 0, its lot due at 2 (the plan's error) arrived late at 5: 2 h planning, 3 h material
+    material = causes.index("material")
+    assert start_delay(d, 0.0, 2.0, 5.0, 5.0, 5.0, material) == 3.0
+    assert (d[planning], d[material]) == (2.0, 3.0)
 
 
 def test_exact_integer_sums_and_statistics():

@@ -12,7 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 #: modules whose docstrings carry the examples of the public API (import riskengine as rk)
-PUBLIC = ["riskengine.io.readers", "riskengine.analysis.score", "riskengine.analysis.compare",
+PUBLIC = ["riskengine.io.readers", "riskengine.analysis.score", "riskengine.analysis.simulate",
+          "riskengine.analysis.compare",
           "riskengine.analysis.sensitivity", "riskengine.adherence.measure", "riskengine.feasibility.checks",
           "riskengine.calibration.estimate", "riskengine.calibration.backtest", "riskengine.interop.frames",
           "riskengine.interop.results", "riskengine.interop.tables", "riskengine.interop.localtime",
@@ -34,7 +35,7 @@ def test_docstring_examples_run(name, monkeypatch):
 def test_every_public_function_has_parameters_returns_and_examples():
     import riskengine as rk
 
-    for name in ("read_plan", "read_history", "read_actuals", "read_premises", "score", "compare",
+    for name in ("read_plan", "read_history", "read_actuals", "read_premises", "score", "simulate", "compare",
                  "sensitivity", "measure", "check", "calibrate", "backtest", "plan_from_frames",
                  "actuals_from_frame", "to_frames", "import_table", "review", "sign_off", "trend",
                  "read_owners", "forecast", "read_known_events"):

@@ -74,13 +74,16 @@ DIST = st.sampled_from([
     {"dist": "uniform", "low": 0.2, "high": 2.0}, {"dist": "fixed", "value": 1.5}])
 
 
+MONDAY_OR_FRIDAY = ["2026-11-16T06:00:00+00:00", "2026-11-20T06:00:00+00:00"]  # Friday: a weekend ahead
+
+
 @st.composite
 def plan_and_premises(draw):
     n_res = draw(st.integers(1, 3))
     ops, t_res = [], [0.0] * n_res
     for k in range(draw(st.integers(1, 14))):
         r = draw(st.integers(0, n_res - 1))
-        start = t_res[r] + draw(st.sampled_from([0.0, 0.5, 1.0]))
+        start = max(0.0, t_res[r] + draw(st.sampled_from([0.0, 0.5, 1.0, -0.5])))  # -0.5: overlap
         length = draw(st.sampled_from([1.0, 2.0, 3.5]))
         setup = draw(st.sampled_from([0.0, 0.0, 0.5]))
         earlier = [o for o in ops if o["end"] <= start]
@@ -91,13 +94,21 @@ def plan_and_premises(draw):
                     "materials": [f"M{k % 3}"] if draw(st.booleans()) else []})
         t_res[r] = start + length
     horizon = max(o["end"] for o in ops) + 8
-    plan = {"format": "riskengine.plan/1", "id": "random", "bucket_hours": 4,
-            "horizon": {"start": "2026-11-16T06:00:00+00:00", "end": horizon},
+    plan = {"format": "riskengine.plan/1", "id": "random", "bucket_hours": draw(st.sampled_from([4, 8])),
+            "horizon": {"start": draw(st.sampled_from(MONDAY_OR_FRIDAY)), "end": horizon},
             "resources": [{"id": f"R{r}"} for r in range(n_res)], "operations": ops}
+    days = draw(st.sampled_from([None, "mon-fri"]))  # nights off, and weekends off too
     if draw(st.booleans()):
         plan["calendars"] = {"default": {"shifts": [{"start": "06:00", "end": "14:00"},
                                                     {"start": "15:00", "end": "23:00"}]}}
+        if days:
+            for shift in plan["calendars"]["default"]["shifts"]:
+                shift["days"] = [days]
     used = sorted({m for o in ops for m in o["materials"]})
+    if draw(st.booleans()):  # changeovers the plan may leave out (executed, issue 16)
+        plan["setup_matrix"] = {"F0": {"F1": 0.5, "F2": 1.0}, "F1": {"F0": 0.25}, "F2": {"F2": 0.1}}
+    if used and draw(st.booleans()):  # lots the plan may start before (waited for, issue 16)
+        plan["materials"] = [{"id": m, "available_at": draw(st.sampled_from([0.0, 2.0, 5.0]))} for m in used]
     premises = {"format": "riskengine.premises/1", "defaults": {}, "execution": {
         "early_start": draw(st.booleans()), "on_blocked": draw(st.sampled_from(["wait", "next_ready"]))}}
     d = premises["defaults"]
@@ -113,12 +124,15 @@ def plan_and_premises(draw):
         d["absenteeism"] = {"probability": 0.3, "effect": draw(st.sampled_from(["stop", "slow"]))}
     if used and draw(st.booleans()):
         premises["materials"] = {used[0]: {"late": {"probability": 0.5, "delay_hours": draw(DIST)}}}
+    if used and draw(st.booleans()):  # a lot rejected at incoming inspection, replaced after a delay
+        premises.setdefault("materials", {}).setdefault(used[-1], {})["rejected"] = {
+            "probability": 0.3, "delay_hours": draw(DIST)}
     if draw(st.booleans()):
         premises["operator"] = {"deviation": {"probability": 0.5, "window": 3,
                                               "rule": draw(st.sampled_from(["same_family",
                                                                             "easiest_first"]))}}
     if draw(st.booleans()):
-        premises["reliability"] = {"material": 0.9, "machine": 0.95}
+        premises["reliability"] = {"material": 0.9, "machine": 0.95, "quality": 0.9}
         if draw(st.booleans()):
             premises["execution"]["reliability_consequence"] = "delay"
             premises["execution"]["reliability_delay_hours"] = 1.0
@@ -166,7 +180,8 @@ def _make_uncertain(draw, premises: dict) -> None:
     if "absenteeism" in d:
         places.append((d["absenteeism"], "probability", UNCERTAIN_PROBABILITY))
     for risk in premises.get("materials", {}).values():
-        places.append((risk["late"], "probability", UNCERTAIN_PROBABILITY))
+        places += [(risk[kind], "probability", UNCERTAIN_PROBABILITY) for kind in ("late", "rejected")
+                   if kind in risk]
     for driver in premises.get("drivers", {}).values():
         places.append((driver, "probability", UNCERTAIN_PROBABILITY))
     if "operator" in premises:

@@ -50,6 +50,9 @@ SECTIONS = {
                     replace={"replications=2000": "replications=300"},
                     outputs=("out/measurement.json", "out/example-factory/score.html", "out/premises.toml",
                              "out/score.html")),
+    "Simulated replications as realized data": Run(outputs=("out/simulated/summary.csv",
+                                                              "out/simulated/events-0020.csv",
+                                                              "out/simulated-0001.json")),
     "Calibrate premises from history": Run(outputs=("out/premises-calibrated.toml", "out/calibration.json")),
     "Back-test forecasts": Run(before=("Calibrate premises from history",),
                                replace={"--replications 500": "--replications 60"},
@@ -61,6 +64,8 @@ SECTIONS = {
     "Review, sign-off and accountability": Run(replace={"--seed 5 \\\n": "--seed 5 --replications 200 \\\n"},
                                                outputs=("out/review.html", "out/flags.csv",
                                                         "out/week-05-validated.json")),
+    "Memory": Run(tools=("/usr/bin/time",), replace={"--replications 1000000": "--replications 500"},
+                  outputs=("r.json",)),
     "Adherence trends": Run(env={"REPLICATIONS": "200"},  # make_reports.sh's review sheet
                             outputs=("out/trend.html", "out/trend.json", "out/weeks/week-08.json")),
     "The live plan: forecast from the current state": Run(

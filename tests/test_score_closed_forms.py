@@ -42,6 +42,25 @@ def test_probability_chain_of_five_operations_is_r_to_the_n():
                                                    "setup"}
 
 
+def test_reliability_misses_show_in_adherence_and_fall_with_the_factors():
+    """Issue 16: a failed factor has a realized effect (held past its bucket, or for quality a
+    short lot), so BTS < 100% and falls as the factors fall, while plan holds stays r^n (every
+    failure is a MISS, and without one every operation is a HIT). The five factors at s each:
+    P(an operation holds) = s^5, P(plan holds) = s^25."""
+    plan = re.parse_plan(plan_dict([op(f"o{k}", "A", 10, k, k + 1) for k in range(5)]))
+    n = 2000
+    bts = []
+    for s in (0.99, 0.97, 0.94, 0.9):
+        factors = dict.fromkeys(("material", "machine", "quality", "operator", "setup"), s)
+        result = score(plan, premises(reliability=factors), replications=n, seed=12)
+        assert within_probability(result.plan_holds["mean"], s**25, n), s
+        assert result.adherence["bts"]["high"] < 1.0 and result.adherence["btp"]["high"] < 1.0
+        bts.append(result.adherence["bts"])
+    se = [(b["high"] - b["low"]) / (2 * 1.96) for b in bts]  # the t interval's standard error
+    for k in range(len(bts) - 1):
+        assert bts[k]["mean"] - bts[k + 1]["mean"] > K * math.hypot(se[k], se[k + 1]), bts
+
+
 def test_ninety_percent_a_day_over_ten_days_is_34_87_percent():
     ops = [op(f"d{k}", "A", 10, 24 * k, 24 * k + 8) for k in range(10)]
     plan = re.parse_plan(plan_dict(ops, horizon_hours=240, bucket_hours=24))

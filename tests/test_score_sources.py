@@ -243,9 +243,11 @@ CASES = {
                                                   "delay_hours": {"dist": "fixed", "value": 1}}}},
                     "execution": {"on_blocked": "next_ready"}},
         "local-decision", "sequence", None, None, False),
-    # the article's factors, consequence "miss": each operation fails with 1 - r, holds = r^6
-    "reliability miss": ("tight", {"reliability": {"machine": 0.8}}, "breakdown", None, 0.8**6, None,
-                         False),
+    # the article's factors, consequence "miss": each operation fails with 1 - r and is then held
+    # past its bucket (a MISS for sure), holds = r^6; its units leave their bucket (volume falls)
+    # and the chain ends later (issue 16: a MISS must show in the realized record)
+    "reliability miss": ("tight", {"reliability": {"machine": 0.8}}, "breakdown", "volume", 0.8**6, None,
+                         True),
     # consequence "delay": a failed factor delays the start by Exp(2 h); every delay is a MISS
     # and carries to the end: finish 24 + sum B_k D_k, mean 24 + 6 x 0.2 x 2, variance
     # 6 (E[B D^2] - E[B D]^2) = 6 (0.2 x 8 - 0.16)
@@ -277,7 +279,7 @@ def test_each_source_alone_moves_results_the_expected_way(name, engine):
     if figure is not None:
         est = on.adherence[figure]
         assert est["mean"] + K * se_mean(est, n) < off.adherence[figure]["mean"] == 1.0, est
-    else:  # the article's factors judge the operation, they do not change its execution
+    else:  # (every source changes adherence; kept for a source that would not)
         assert on.adherence == off.adherence
     if takes_time:
         assert on.finish["mean"] - K * se_mean(on.finish, n) > off.finish["mean"], on.finish

@@ -76,7 +76,7 @@ def check_absent_shifts_are_skipped(h: float, k: int, work: float, key: int) -> 
     done = mech.advance(t, work, CAL, crew(h, 0.5, 0.0, key), account)
     assert math.isfinite(done) and done >= t + work - 1e-9, (h, t, done)
     assert math.isclose(done - t, work + account[Account.LOST_ABSENCE], rel_tol=1e-9, abs_tol=1e-9)
-    begin = mech.next_start(t, CAL, crew(h, 0.5, 0.0, key))
+    begin = mech.next_start(t, CAL, crew(h, 0.5, 0.0, key), np.zeros(N_ACCOUNT))
     assert t <= begin < math.inf
     assert not mech.absent(crew(h, 0.5, 0.0, key), mech.shift_index(begin, h))
 
@@ -87,7 +87,8 @@ def check_always_absent_ends_with_the_calendar(h: float) -> None:
     """Crew absent in every shift (stop): no working start before the calendar ends (inf),
     reached shift by shift without stalling on a boundary."""
     end = 40.0 * h
-    begin = mech.next_start(0.0, mech.Intervals(np.array([0.0]), np.array([end]), 0, 1), crew(h, 1.0, 0.0, 3))
+    begin = mech.next_start(0.0, mech.Intervals(np.array([0.0]), np.array([end]), 0, 1), crew(h, 1.0, 0.0, 3),
+                             np.zeros(N_ACCOUNT))
     assert begin == math.inf
 
 

@@ -6,21 +6,22 @@ the counts and ratios are those of :mod:`riskengine.adherence.arrays`.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
+from pydantic import with_config
 from typing_extensions import TypedDict
 
 from riskengine.governance.documents import FlagNote, FlagOutcome, Side, SideCauses, Sides, ValidationRecord
-from riskengine.io.documents import PART, Maybe, Number, Share
+from riskengine.io.documents import PART, Maybe, Number, Rules, Share  # noqa: F401 (Rules: re-exported)
 
 Factor = Literal["volume", "mix", "sequence"]
 
 
+@with_config(PART)
 class Figures(TypedDict):
     """Counts (units or orders, summed over buckets) and the ratios computed from them; a ratio is
     null where nothing was planned."""
 
-    __pydantic_config__ = PART
     planned: Number
     """S: planned units (operations whose planned end falls in the period)."""
     produced: Number
@@ -88,10 +89,10 @@ class ScopeFigures(Figures):
     """Resource or area id."""
 
 
+@with_config(PART)
 class ProductFigures(TypedDict):
     """One product over the whole timeline."""
 
-    __pydantic_config__ = PART
     id: str
     """Product id."""
     planned: float
@@ -105,11 +106,11 @@ class ProductFigures(TypedDict):
     family, never mixing products."""
 
 
+@with_config(PART)
 class OperationOutcome(TypedDict):
     """A planned operation judged HIT or MISS. A HIT: it completed within its planned bucket (plus
     the lateness tolerance), with its quantity (times the quantity tolerance), in sequence."""
 
-    __pydantic_config__ = PART
     id: str
     """Operation id."""
     plan: str
@@ -142,10 +143,10 @@ class OperationOutcome(TypedDict):
     (null: not flagged)."""
 
 
+@with_config(PART)
 class CauseCount(TypedDict):
     """A cause in the Pareto of misses."""
 
-    __pydantic_config__ = PART
     cause: str
     """A cause of the taxonomy."""
     misses: int
@@ -162,10 +163,10 @@ class CauseCount(TypedDict):
     """plan, execution or unexplained (accountability.rule)."""
 
 
+@with_config(PART)
 class PlanVersion(TypedDict):
     """A plan version of the history."""
 
-    __pydantic_config__ = PART
     id: str
     """Version id."""
     published_at: str
@@ -178,10 +179,10 @@ class PlanVersion(TypedDict):
     """The sign-off: who, when, the flags (null: never validated)."""
 
 
+@with_config(PART)
 class Timeline(TypedDict):
     """The buckets the measurement lays from the earliest horizon start."""
 
-    __pydantic_config__ = PART
     start: str
     """Start, ISO 8601."""
     end: str
@@ -192,10 +193,10 @@ class Timeline(TypedDict):
     """Number of buckets."""
 
 
+@with_config(PART)
 class DataQuality(TypedDict):
     """How complete the realized data is."""
 
-    __pydantic_config__ = PART
     operations: int
     """Operations measured."""
     misses: int
@@ -226,11 +227,11 @@ class Split(Figures):
     """The misses by side."""
 
 
+@with_config(PART)
 class Accountability(TypedDict):
     """Who answers for the adherence: validated or not, plan-side or execution-side, flags
     (docs/design.md section 9)."""
 
-    __pydantic_config__ = PART
     rule: str
     """Which causes are plan-side, execution-side or unexplained, in words."""
     sides: SideCauses
@@ -244,5 +245,3 @@ class Accountability(TypedDict):
     flags: FlagOutcome
     """How the risks flagged at sign-off turned out."""
 
-
-Rules = dict[str, Any]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -33,7 +34,7 @@ def figures(counts: np.ndarray, units_sequence: bool) -> dict:
     return row
 
 
-def band_score(counts: np.ndarray, measures: list[str], units_sequence: bool) -> float | None:
+def band_score(counts: np.ndarray, measures: Sequence[str], units_sequence: bool) -> float | None:
     """A band's score: the product of the ratios it measures (docs/design.md section 2)."""
     r = ratio_row(counts, units_sequence)
     score = 1.0

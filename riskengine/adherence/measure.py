@@ -27,6 +27,7 @@ from riskengine.governance.owners import Owners, owner_table
 from riskengine.model.actuals import Actuals, PlanHistory
 from riskengine.model.common import CAUSES, MAX_BUCKETS, hours_between
 from riskengine.model.plan import Plan
+from riskengine.model.premises import Premises
 from riskengine.model.rules import AdherenceRules
 
 
@@ -72,7 +73,7 @@ def _timeline(history: PlanHistory, rules: AdherenceRules, warnings: list[str]) 
 def measure(
     plans: PlanHistory | Plan | list[Plan],
     actuals: Actuals,
-    rules: AdherenceRules | None = None,
+    rules: AdherenceRules | Premises | None = None,
     owners: Owners | None = None,
 ) -> Measurement:
     """Measure realized adherence.
@@ -84,7 +85,9 @@ def measure(
     actuals
         Realized production, validated against the same plans.
     rules
-        Bucket size override, horizon bands, tolerances and sequence basis.
+        Bucket size override, horizon bands, tolerances and sequence basis; or premises, whose
+        rules (``premises.rules()``: the ones a score judges by) are then used. None: the
+        defaults, the same as premises without an ``execution`` section.
     owners
         The cause ownership table (:func:`riskengine.governance.owners.read_owners`;
         None: the default table).
@@ -114,7 +117,7 @@ def measure(
     """
     history = plans if isinstance(plans, PlanHistory) else PlanHistory(
         [plans] if isinstance(plans, Plan) else list(plans))
-    rules = rules or AdherenceRules()
+    rules = rules.rules() if isinstance(rules, Premises) else rules or AdherenceRules()
     units = rules.sequence_basis == "units"
     warnings: list[str] = []
     tl = _timeline(history, rules, warnings)
@@ -129,7 +132,7 @@ def measure(
         plans=governed["plans"],
         timeline={"start": tl.origin.isoformat(), "end": tl.start(tl.n_buckets).isoformat(),
                   "bucket_hours": tl.bucket_hours, "buckets": tl.n_buckets},
-        rules=rules.model_dump(mode="json"),
+        rules=rules.document(tl.bucket_hours),
         total=figures(total, units),
         buckets=[{"index": b, "start": tl.start(b).isoformat(), "end": tl.start(b + 1).isoformat(),
                   "plan": history.versions[tl.plan_of_bucket[b]].id,
@@ -239,9 +242,9 @@ def _frame(history: PlanHistory, actuals: Actuals, tl: _Timeline, warnings: list
 
     resources: dict[str, str | None] = {}
     for p in history.versions:
-        for r in p.resources:
-            resources.setdefault(r.id, r.area)
-    res_index = {rid: k for k, rid in enumerate(resources)}
+        for res in p.resources:
+            resources.setdefault(res.id, res.area)
+    res_index: dict[str | None, int] = {rid: k for k, rid in enumerate(resources)}
     ops, op_bucket, op_position = [], [], []
     for v, plan in enumerate(history.versions):
         positions = plan.planned_positions()
@@ -261,7 +264,7 @@ def _frame(history: PlanHistory, actuals: Actuals, tl: _Timeline, warnings: list
         if r.operation is None:
             continue
         agg = done.setdefault(r.operation, [math.inf, -math.inf, 0.0, None])
-        if r.quantity > 0:
+        if r.quantity > 0 and r.start is not None and r.end is not None:  # (both required then)
             agg[0] = min(agg[0], hours(r.start))
             agg[1] = max(agg[1], hours(r.end))
             agg[2] += r.quantity
@@ -288,7 +291,8 @@ def _frame(history: PlanHistory, actuals: Actuals, tl: _Timeline, warnings: list
         op_qty=np.array([op.quantity for op in op_list], np.float64),
         position=np.array(op_position, np.int64),
         rec_bucket=rec_bucket,
-        rec_product=np.array([product_id(r.product) for r in recs], np.int64),
+        # parse_actuals gives every record a product (its operation's when not given)
+        rec_product=np.array([product_id(r.product) for r in recs], np.int64),  # type: ignore[arg-type]
         rec_resource=np.array([res_index.get(r.resource, -1) for r in recs], np.int64),
         rec_qty=np.array([r.quantity for r in recs], np.float64),
         act_start=actual[:, 0], act_end=actual[:, 1], good=actual[:, 2],
@@ -327,7 +331,7 @@ def _judge(f: _Frame, tl: _Timeline, rules: AdherenceRules,
             "lost_units": lost,
         })
     misses = sum(v[0] for v in pareto.values())
-    causes = [{"cause": c, "misses": m, "lost_units": lost, "share": m / misses}
+    causes: list[dict] = [{"cause": c, "misses": m, "lost_units": lost, "share": m / misses}
               for c, (m, lost) in pareto.items() if m]
     causes.sort(key=lambda row: (-row["misses"], -row["lost_units"], CAUSES.index(row["cause"])))
     return operations, causes, without_cause

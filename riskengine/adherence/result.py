@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Final, Literal
 
 from pydantic import Field
 
@@ -27,7 +28,7 @@ from riskengine.governance.text import accountability_lines, cause_lines, owner_
 from riskengine.io.documents import Document
 from riskengine.report.terminal import hit_definition, iso_clock, prose, table
 
-MEASUREMENT_FORMAT = "riskengine.measurement/1"
+MEASUREMENT_FORMAT: Final = "riskengine.measurement/1"
 
 
 class Measurement(Document):
@@ -114,7 +115,7 @@ class Measurement(Document):
             lines += prose(f"warning: {w}")
         return "\n".join(lines)
 
-    def _operation_lines(self, r: dict) -> list[str]:
+    def _operation_lines(self, r: Mapping[str, Any]) -> list[str]:
         dq = self.data_quality
         hits = dq["operations"] - dq["misses"]
         hit = hit_definition(self.timeline["bucket_hours"], r.get("lateness_tolerance_hours", 0.0),

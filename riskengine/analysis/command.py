@@ -25,6 +25,34 @@ seed_option = click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=
 engine_option = click.option("--engine", type=click.Choice(["kernel", "reference"]), default="kernel",
                              show_default=True,
                              help="Simulation engine: the numba kernel or the SimPy reference.")
+memory_option = click.option("--max-memory", type=click.FloatRange(0, min_open=True), default=4096.0,
+                             show_default=True, metavar="MB",
+                             help="Refuse a run estimated to need more memory than this (MiB), "
+                                  "before any work (exit 2 with the estimate).")
+
+
+def _check_memory(plans, premises, replications: int, max_memory: float, keep_head: bool = False) -> None:
+    """Exit 2 (InputError) when the run's memory estimate (riskengine.simulation.memory) is over
+    ``max_memory`` MiB."""
+    import numba
+
+    from riskengine.simulation.memory import estimate, shape_of
+
+    need = max(estimate(shape_of(p, premises), replications, numba.get_num_threads(), plans=len(plans),
+                        keep_head=keep_head) for p in plans)
+    refuse_over(need, replications, max_memory)
+
+
+def refuse_over(need: int, replications: int, max_memory: float) -> None:
+    """Exit 2 (InputError) when ``need`` bytes, a run's memory estimate, are over ``max_memory`` MiB."""
+    from riskengine.errors import InputError, Problem
+    from riskengine.simulation.memory import MB, describe
+
+    if need > max_memory * MB:
+        cap = describe(int(max_memory * MB))
+        raise InputError(Problem("--max-memory", f"the run needs {describe(need)} of memory (estimated "
+                                 f"for {replications} replications); the cap is {cap}: ask for fewer "
+                                 "replications, or raise the cap with --max-memory MB"))
 
 
 def _read(plans, premises):
@@ -57,12 +85,13 @@ def _read(plans, premises):
 @click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.8,
               show_default=True, help="Confidence of the rigor advice (how far ahead sequence, mix "
                                       "and volume hold).")
+@memory_option
 @json_option
 @quiet_option
 @report_option
 @handled
 def score(plan, premises, replications, precision, max_replications, seed, engine, threads,
-          with_sensitivity, confidence, json_path, quiet, report_path) -> None:
+          with_sensitivity, confidence, max_memory, json_path, quiet, report_path) -> None:
     """Score a plan: probability it is executed as planned, expected adherence, risks.
 
     An operation is a HIT when it completes within its planned bucket plus the
@@ -83,6 +112,8 @@ def score(plan, premises, replications, precision, max_replications, seed, engin
 
     (loaded,), model = _read([plan], premises)
     check_report_path(report_path)
+    _check_memory([loaded], model, max_replications if precision else replications, max_memory,
+                  keep_head=with_sensitivity)
     line = progress_line("score", quiet=quiet, total=None if precision else replications, precision=precision)
     batch = None if line is None else (1000 if precision else batches(replications))
     try:
@@ -124,11 +155,13 @@ def score(plan, premises, replications, precision, max_replications, seed, engin
 @click.option("--independent", is_flag=True,
               help="Score each plan with its own seed instead (to see what pairing buys).")
 @engine_option
+@memory_option
 @json_option
 @quiet_option
 @report_option
 @handled
-def compare(plans, premises, replications, seed, independent, engine, json_path, quiet, report_path) -> None:
+def compare(plans, premises, replications, seed, independent, engine, max_memory, json_path, quiet,
+            report_path) -> None:
     """Compare candidate schedules under common random numbers: paired differences and ranking."""
     from riskengine.analysis.compare import compare as run
     from riskengine.report.progress import batches, compile_notice, progress_line
@@ -136,6 +169,7 @@ def compare(plans, premises, replications, seed, independent, engine, json_path,
 
     loaded, model = _read(plans, premises)
     check_report_path(report_path)
+    _check_memory(loaded, model, replications, max_memory, keep_head=True)
     line = progress_line("compare", quiet=quiet, total=replications * len(loaded))
     try:
         with announce_compile(compile_notice(quiet)):
@@ -150,3 +184,41 @@ def compare(plans, premises, replications, seed, independent, engine, json_path,
                            ("--seed", seed), ("--independent", independent), ("--engine", engine))
     write_report(result, report_path, quiet, json_path,
                  premises=model.model_dump(mode="json", by_alias=True), command=command)
+
+
+@click.command()
+@click.argument("plan", metavar="PLAN")
+@premises_option
+@click.option("--replications", type=click.IntRange(1, 100_000), default=10, show_default=True,
+              help="Number of replications to write (two files each).")
+@click.option("--out", "out", required=True, metavar="DIR",
+              help="The folder to write (complete or absent: written beside, then renamed).")
+@seed_option
+@engine_option
+@click.option("--force", is_flag=True, help="Replace DIR if it exists.")
+@json_option
+@quiet_option
+@handled
+def simulate(plan, premises, replications, out, seed, engine, force, json_path, quiet) -> None:
+    """Write K simulated replications as realized data (docs/design.md section 5).
+
+    DIR/replication-0001.csv ... are riskengine.actuals/1 (numbered from 1 = replication 0 of
+    score), DIR/events-0001.csv ... riskengine.events/1 (windows with run hours, breakdowns,
+    material arrivals, absences), DIR/summary.csv one row per replication with its own figures
+    (plan_holds, bts, btp, volume, mix, sequence, hits, finish_hours). `riskengine measure --plan
+    PLAN --actuals DIR/replication-0001.csv --premises F` gives exactly row 1's figures, and the
+    mean of a column equals score's mean for the same seed and replications."""
+    from riskengine.analysis.simulate import simulate as run
+    from riskengine.report.progress import compile_notice, progress_line
+    from riskengine.simulation.runner import announce_compile
+
+    (loaded,), model = _read([plan], premises)
+    line = progress_line("simulate", quiet=quiet, total=replications)
+    try:
+        with announce_compile(compile_notice(quiet)):
+            result = run(loaded, model, replications=replications, seed=seed, out=out, engine=engine,
+                         force=force, progress=line.update if line else None)
+    finally:
+        if line:
+            line.close()
+    emit(result, json_path, quiet)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Literal
+from typing import Final, Literal
 
 import numpy as np
 from pydantic import Field
@@ -27,13 +27,14 @@ from riskengine.analysis.documents import PairedDifference, PlanSummary
 from riskengine.analysis.result import build_result
 from riskengine.analysis.score import simulate
 from riskengine.errors import InputError, Problem
-from riskengine.io.documents import Document
+from riskengine.io.documents import Document, Rules
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises
 from riskengine.simulation.statistics import design_effect
 from riskengine.simulation.summary import BTP, BTS, FINISH, HOLDS, MIX, SEQUENCE, VOLUME
+from riskengine.simulation.watchdog import StopFlag
 
-COMPARE_FORMAT = "riskengine.compare/1"
+COMPARE_FORMAT: Final = "riskengine.compare/1"
 #: metric name -> (row column, True when higher is better)
 METRICS = {"plan_holds": (HOLDS, True), "bts": (BTS, True), "btp": (BTP, True),
            "volume": (VOLUME, True), "mix": (MIX, True), "sequence": (SEQUENCE, True),
@@ -59,6 +60,9 @@ class CompareResult(Document):
     """Plan ids, most likely to hold first (then higher BTS)."""
     warnings: list[str] = Field(default_factory=list)
     """Premises entries a plan does not use, and what a plan's reader noted."""
+    rules: Rules | None = None
+    """The adherence rules every plan was judged by (the premises' execution and bands; the
+    bucket size is null when the plans' buckets differ)."""
 
     def to_frames(self) -> dict:
         """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
@@ -103,7 +107,7 @@ def paired_difference(x: np.ndarray, y: np.ndarray, higher_is_better: bool, per_
 
 def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, seed: int = 0,
             engine: str = "kernel", paired: bool = True, progress: Callable[[int, int], None] | None = None,
-            batch: int | None = None) -> CompareResult:
+            batch: int | None = None, stop: StopFlag | None = None) -> CompareResult:
     """Score ``plans`` with common random numbers and estimate their paired differences.
 
     Parameters
@@ -121,6 +125,8 @@ def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, 
         ``progress`` is called with (replications done over all plans,
         replications in all) after each batch of at most ``batch``
         replications; neither changes the result.
+    stop
+        As in :func:`riskengine.analysis.score.score`.
 
     Returns
     -------
@@ -153,9 +159,9 @@ def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, 
         tick = None if progress is None else (
             lambda done, _width, k=k: progress(k * replications + done, total))
         compiled, acc = simulate(plan, premises, replications=replications, seed=plan_seed, engine=engine,
-                                 progress=tick, batch=batch)
+                                 progress=tick, batch=batch, stop=stop, keep_head=True)
         result = build_result(plan, premises, compiled, acc, seed=plan_seed, engine=engine, precision=None)
-        rows.append(acc.rows[:replications])
+        rows.append(acc.headline())  # the headline figures of every replication, for the pairs
         per_draw = compiled.replications_per_draw if compiled.uncertain else 1
         summaries.append({"id": ids[k], "plan_holds": result.plan_holds,
                           "adherence": result.adherence, "finish": result.finish,
@@ -169,6 +175,8 @@ def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, 
                 differences.append({"a": ids[a], "b": ids[b], "metric": metric, **diff})
     ranking = sorted(range(len(plans)), key=lambda k: (-np.mean(rows[k][:, HOLDS]),
                                                        -np.nanmean(rows[k][:, BTS]), k))
+    sizes = {p.bucket_hours for p in plans}
     return CompareResult.build(seed=seed, replications=replications, paired=paired, plans=summaries,
                                differences=differences, ranking=[ids[k] for k in ranking],
-                               warnings=warnings)
+                               warnings=warnings,
+                               rules=premises.rules().document(sizes.pop() if len(sizes) == 1 else None))

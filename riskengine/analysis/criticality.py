@@ -51,14 +51,14 @@ Schedule sensitivity index
 from __future__ import annotations
 
 import math
-
-import numpy as np
+from collections.abc import Mapping
+from typing import Any
 
 from riskengine.model.plan import Plan
 from riskengine.simulation import insight as ins
 from riskengine.simulation.accumulate import Accumulators
 from riskengine.simulation.compile import Compiled
-from riskengine.simulation.statistics import wilson
+from riskengine.simulation.statistics import sd, wilson
 from riskengine.simulation.summary import FINISH
 
 
@@ -90,13 +90,11 @@ def criticality(plan: Plan, c: Compiled, acc: Accumulators) -> dict:
     """
     n = acc.replications
     deff = float(c.replications_per_draw) if c.uncertain else 1.0
-    finish = acc.rows[:n, FINISH]
-    finish = finish[np.isfinite(finish)]
-    sd_t = float(np.std(finish, ddof=1)) if finish.shape[0] > 1 else 0.0
+    sd_t = sd(acc.column(FINISH))
     op = ins.wide_total(acc.op_sums)
     rep = ins.wide_total(acc.rep_sums)
     n_loss = int(rep[ins.N_LOSS])
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i, o in enumerate(plan.operations):
         if c.op_bucket[i] < 0:
             continue
@@ -117,8 +115,9 @@ def criticality(plan: Plan, c: Compiled, acc: Accumulators) -> dict:
         })
     order = {o.id: i for i, o in enumerate(plan.operations)}
     rows.sort(key=lambda r: (-r["criticality"]["mean"], -(r["ssi"] or 0.0), order[r["id"]]))
-    resources = [{"id": r.id, "criticality": wilson(int(acc.res_critical[k]), n, deff=deff)}
-                 for k, r in enumerate(plan.resources)]
+    resources: list[dict[str, Any]] = [
+        {"id": r.id, "criticality": wilson(int(acc.res_critical[k]), n, deff=deff)}
+        for k, r in enumerate(plan.resources)]
     resources.sort(key=lambda r: -r["criticality"]["mean"])
     return {"operations": rows, "resources": resources, "finish_sd_hours": sd_t,
             "method": "criticality: share of replications whose first miss began at the operation; "
@@ -126,7 +125,7 @@ def criticality(plan: Plan, c: Compiled, acc: Accumulators) -> dict:
                       "ssi: sd(duration) / sd(finish) x criticality (Vanhoucke 2010)"}
 
 
-def top_critical(result_criticality: dict | None, n: int = 5) -> tuple[list[dict], list[dict]]:
+def top_critical(result_criticality: Mapping[str, Any] | None, n: int = 5) -> tuple[list[dict], list[dict]]:
     """The ``n`` operations and resources with the highest criticality above 0."""
     if not result_criticality:
         return [], []

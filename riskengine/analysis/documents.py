@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, NotRequired
 
-from pydantic import Field, WithJsonSchema
+from pydantic import Field, WithJsonSchema, with_config
 from typing_extensions import TypedDict
 
+from riskengine.feasibility.documents import Finding, Kind
 from riskengine.io.documents import (
     PART,
     Correlation,
@@ -27,6 +28,24 @@ from riskengine.io.documents import (
 Factor = Literal["volume", "mix", "sequence"]
 
 
+@with_config(PART)
+class PlanCheck(TypedDict):
+    """What ``riskengine check`` finds in the scored plan (run before every score, which never
+    refuses to score: errors are executed as the shop floor would, their delay charged to
+    planning)."""
+
+    verdict: Literal["feasible", "feasible_with_warnings", "infeasible"]
+    """feasible, feasible_with_warnings or infeasible (any error)."""
+    errors: int
+    """Error findings: the plan is not executable as planned."""
+    warnings: int
+    """Warning findings."""
+    by_kind: dict[Kind, int]
+    """Errors by kind (conflict, routing, order, calendar, setup, capacity, material)."""
+    findings: list[Finding]
+    """The first errors (at most 5), as check lists them."""
+
+
 class DayHolds(Estimate):
     """P(the plan holds through day k): every operation planned to end in the first k x 24 h is a
     HIT."""
@@ -35,10 +54,10 @@ class DayHolds(Estimate):
     """k, counted from 1 at the horizon start."""
 
 
+@with_config(PART)
 class Adherence(TypedDict):
     """Expected adherence over the whole horizon (sums of the bucket counts, then divided)."""
 
-    __pydantic_config__ = PART
     bts: Distribution | None
     """Build to schedule = volume x mix x sequence."""
     btp: Distribution | None
@@ -51,11 +70,11 @@ class Adherence(TypedDict):
     """Orders (or units) in sequence / built to mix."""
 
 
+@with_config(PART)
 class BandForecast(TypedDict):
     """A horizon band: buckets starting less than ``until_hours`` after publication, scored on
     ``measures``."""
 
-    __pydantic_config__ = PART
     band: str
     """Label, e.g. ``<24h``; ``rest`` for the last band."""
     until_hours: Maybe
@@ -72,10 +91,10 @@ class BandForecast(TypedDict):
     """The band's sequence."""
 
 
+@with_config(PART)
 class BucketForecast(TypedDict):
     """One bucket (shift or day) of the horizon."""
 
-    __pydantic_config__ = PART
     index: int
     """Position from the horizon start, from 0."""
     start: str
@@ -90,21 +109,21 @@ class BucketForecast(TypedDict):
     """The bucket's BTP."""
 
 
+@with_config(PART)
 class ResourceFinish(TypedDict):
     """When a resource completes its last operation."""
 
-    __pydantic_config__ = PART
     id: str
     """Resource id."""
     finish: Finish | None
     """Hours from the horizon start to its last completion."""
 
 
+@with_config(PART)
 class OperationForecast(TypedDict):
     """One planned operation. A HIT: it completes within its planned bucket (plus the lateness
     tolerance), with its quantity (times the quantity tolerance), in sequence."""
 
-    __pydantic_config__ = PART
     id: str
     """Operation id."""
     resource: str
@@ -123,10 +142,10 @@ class OperationForecast(TypedDict):
     """Planned end, ISO 8601 in the plan's offset."""
 
 
+@with_config(PART)
 class CauseShare(TypedDict):
     """One cause of the taxonomy in the score's miss Pareto."""
 
-    __pydantic_config__ = PART
     cause: str
     """A cause of the taxonomy (material, breakdown, performance, ...)."""
     share: Share
@@ -137,20 +156,20 @@ class CauseShare(TypedDict):
     """Units lost to misses of this cause, per replication."""
 
 
+@with_config(PART)
 class HorizonDates(TypedDict):
     """A plan's horizon."""
 
-    __pydantic_config__ = PART
     start: str
     """Start, ISO 8601 with the plan's offset."""
     end: str
     """End, ISO 8601."""
 
 
+@with_config(PART)
 class FinishAt(TypedDict):
     """The plan's finish as dates in the plan's offset (the same figures as ``finish``)."""
 
-    __pydantic_config__ = PART
     mean: str | None
     """Mean finish, ISO 8601."""
     p50: str | None
@@ -164,20 +183,20 @@ class FinishAt(TypedDict):
 # -- criticality and rigor advice -----------------------------------------------------------
 
 
+@with_config(PART)
 class Cruciality(TypedDict):
     """Pearson correlation of the operation's delay with the plan's loss (null: no variation)."""
 
-    __pydantic_config__ = PART
     bts: Correlation
     """With 1 - BTS: how much its delay drags adherence down."""
     miss: Correlation
     """With the plan-miss indicator (point-biserial)."""
 
 
+@with_config(PART)
 class OperationCriticality(TypedDict):
     """How often an operation starts the failures, and how much its delay matters."""
 
-    __pydantic_config__ = PART
     id: str
     """Operation id."""
     resource: str
@@ -192,20 +211,20 @@ class OperationCriticality(TypedDict):
     """Standard deviation of its actual duration (hours)."""
 
 
+@with_config(PART)
 class ResourceCriticality(TypedDict):
     """How often a resource starts the failures."""
 
-    __pydantic_config__ = PART
     id: str
     """Resource id."""
     criticality: Estimate
     """Share of replications whose first miss began on this resource."""
 
 
+@with_config(PART)
 class Criticality(TypedDict):
     """Which operations and resources start the failures."""
 
-    __pydantic_config__ = PART
     operations: list[OperationCriticality]
     """Every judged operation, most critical first."""
     resources: list[ResourceCriticality]
@@ -223,10 +242,10 @@ class HoldsPoint(Estimate):
     """Hours from the horizon start."""
 
 
+@with_config(PART)
 class FactorRigor(TypedDict):
     """How far ahead one factor holds with the advice's confidence."""
 
-    __pydantic_config__ = PART
     factor: Factor
     """volume, mix or sequence."""
     horizon_hours: NonNegative
@@ -241,10 +260,10 @@ class FactorRigor(TypedDict):
     """The factor's holds-through curve, one point per bucket boundary."""
 
 
+@with_config(PART)
 class RigorAdvice(TypedDict):
     """How far ahead volume, mix and sequence hold, next to what the bands demand."""
 
-    __pydantic_config__ = PART
     confidence: Annotated[float, WithJsonSchema({"type": "number", "exclusiveMinimum": 0,
                                                  "exclusiveMaximum": 1})]
     """The probability the advice asks for (``score --confidence``), in (0, 1)."""
@@ -261,10 +280,10 @@ class RigorAdvice(TypedDict):
 # -- parameter uncertainty -----------------------------------------------------------------
 
 
+@with_config(PART)
 class VarianceShare(TypedDict):
     """The parameters' share of the variance with its F-based 95% interval (null: no variance)."""
 
-    __pydantic_config__ = PART
     mean: Share
     """Estimate."""
     low: Share
@@ -273,10 +292,10 @@ class VarianceShare(TypedDict):
     """Upper bound."""
 
 
+@with_config(PART)
 class Variance(TypedDict):
     """Law of total variance by one-way random-effects ANOVA over the parameter draws."""
 
-    __pydantic_config__ = PART
     draws: int
     """Parameter draws with defined values."""
     replications: int
@@ -291,20 +310,20 @@ class Variance(TypedDict):
     """parameter_variance / total_variance."""
 
 
+@with_config(PART)
 class DayVariance(TypedDict):
     """The decomposition of P(holds through day k)."""
 
-    __pydantic_config__ = PART
     day: int
     """k."""
     variance: Variance | None
     """Its decomposition (null: not estimable)."""
 
 
+@with_config(PART)
 class ParameterUncertainty(TypedDict):
     """What the uncertain parameters contribute (null without uncertain parameters)."""
 
-    __pydantic_config__ = PART
     parameters: list[str]
     """The uncertain parameters by key."""
     replications_per_draw: int
@@ -326,10 +345,10 @@ class ParameterUncertainty(TypedDict):
 # -- paired differences: compare and sensitivity --------------------------------------------
 
 
+@with_config(PART)
 class Difference(TypedDict):
     """A paired difference a - b over replications with common random numbers."""
 
-    __pydantic_config__ = PART
     mean: Maybe
     """Mean difference (a share for ratios, hours for finish)."""
     low: Maybe
@@ -357,10 +376,10 @@ class PairedDifference(Difference):
     """The compared figure."""
 
 
+@with_config(PART)
 class PlanSummary(TypedDict):
     """One compared plan's headline figures."""
 
-    __pydantic_config__ = PART
     id: str
     """Plan id (``#2`` appended when the same plan is given twice)."""
     plan_holds: Estimate | None
@@ -373,10 +392,10 @@ class PlanSummary(TypedDict):
     """Finish as dates in the plan's offset."""
 
 
+@with_config(PART)
 class SensitivityRow(TypedDict):
     """The gain when one source (or resource) is removed or halved: variant - base."""
 
-    __pydantic_config__ = PART
     kind: Literal["source", "resource"]
     """A disruption source over all resources, or one resource's own disruptions together."""
     name: str
@@ -389,20 +408,20 @@ class SensitivityRow(TypedDict):
     """Gain in BTS."""
 
 
+@with_config(PART)
 class SensitivityBase(TypedDict):
     """The base premises' figures."""
 
-    __pydantic_config__ = PART
     plan_holds: float
     """P(plan holds)."""
     bts: Number
     """Mean BTS."""
 
 
+@with_config(PART)
 class Sensitivity(TypedDict):
     """The tornado of ``score --sensitivity`` (null without it)."""
 
-    __pydantic_config__ = PART
     seed: int
     """Seed shared by the base and every variant."""
     replications: int

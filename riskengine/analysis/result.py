@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 from pydantic import Field
@@ -22,13 +22,15 @@ from riskengine.analysis.documents import (
     HorizonDates,
     OperationForecast,
     ParameterUncertainty,
+    PlanCheck,
     ResourceFinish,
     RigorAdvice,
     Sensitivity,
 )
 from riskengine.analysis.rigor import DEFAULT_CONFIDENCE, rigor_advice
 from riskengine.analysis.variance import uncertainty_section
-from riskengine.io.documents import Document, Estimate, Finish
+from riskengine.feasibility.checks import check
+from riskengine.io.documents import Document, Estimate, Finish, Rules
 from riskengine.model.common import CAUSES
 from riskengine.model.plan import Plan, plan_warnings
 from riskengine.model.premises import Premises, premises_warnings
@@ -50,7 +52,7 @@ from riskengine.simulation.summary import (
     VOLUME,
 )
 
-SCORE_FORMAT = "riskengine.score/1"
+SCORE_FORMAT: Final = "riskengine.score/1"
 FACTORS = ("volume", "mix", "sequence")
 
 
@@ -96,6 +98,11 @@ class ScoreResult(Document):
     """The factor (volume, mix or sequence) that costs the most adherence."""
     premises: dict[str, Any] = Field(default_factory=dict)
     """The premises used (riskengine.premises/1, every default filled in)."""
+    plan_check: PlanCheck | None = None
+    """What riskengine check finds in the plan: its errors are executed, not refused."""
+    rules: Rules | None = None
+    """The adherence rules the replications were judged by (the premises' execution and bands,
+    the plan's bucket): the rules ``riskengine measure --premises`` applies to realized data."""
     sensitivity: Sensitivity | None = None
     """The tornado of ``--sensitivity`` (null without it)."""
     uncertainty: ParameterUncertainty | None = None
@@ -119,7 +126,7 @@ class ScoreResult(Document):
 
         return to_frames(self)
 
-    def riskiest(self, n: int = 5) -> list[dict]:
+    def riskiest(self, n: int = 5) -> list[OperationForecast]:
         """The operations least likely to be a HIT."""
         return sorted(self.operations, key=lambda o: (o["hit"]["mean"], o["id"]))[:n]
 
@@ -135,20 +142,20 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
     """Turn accumulated replications into the score's estimates (``confidence``: of the rigor
     advice; ``warnings``: the inputs' warnings when the caller has them, else those of ``plan``)."""
     n = acc.replications
-    rows = acc.rows[:n]
+    col = acc.column  # a figure's values, or its sketch past the row budget (simulation/streamed.py)
     lay = acc.layout
     # nested replications (uncertain parameters): intervals account for the draws they share
     m = c.replications_per_draw if c.uncertain else 1
     ratio, proportion, finish_estimate = (partial(f, per_draw=m) for f in (_ratio, _proportion, _finish))
-    adherence = {"bts": ratio(rows[:, BTS]), "btp": ratio(rows[:, BTP]),
-                 "volume": ratio(rows[:, VOLUME]), "mix": ratio(rows[:, MIX]),
-                 "sequence": ratio(rows[:, SEQUENCE])}
+    adherence = {"bts": ratio(col(BTS)), "btp": ratio(col(BTP)),
+                 "volume": ratio(col(VOLUME)), "mix": ratio(col(MIX)),
+                 "sequence": ratio(col(SEQUENCE))}
     bands = []
     for k, band in enumerate(premises.rules().bands):
         base = lay.bands + BAND_FIELDS * k
         bands.append({"band": band.label, "until_hours": band.until_hours,
-                      "measures": list(band.measures), "score": ratio(rows[:, base]),
-                      **{m: ratio(rows[:, base + 1 + j]) for j, m in enumerate(FACTORS)}})
+                      "measures": list(band.measures), "score": ratio(col(base)),
+                      **{m: ratio(col(base + 1 + j)) for j, m in enumerate(FACTORS)}})
     buckets = []
     for b in range(c.n_buckets):
         base = lay.buckets + BUCKET_FIELDS * b
@@ -156,7 +163,7 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
         buckets.append({"index": b, "start": start.isoformat(),
                         "end": (start + timedelta(hours=c.bucket_hours)).isoformat(),
                         "band": bands[int(c.band_of_bucket[b])]["band"],
-                        "bts": ratio(rows[:, base]), "btp": ratio(rows[:, base + 1])})
+                        "bts": ratio(col(base)), "btp": ratio(col(base + 1))})
     operations = []
     for i, op in enumerate(plan.operations):
         executed = int(acc.op_executed[i])
@@ -178,22 +185,25 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
                "lost_units": acc.cause_lost[k] / UNITS_SCALE / n}
               for k, m in enumerate(acc.cause_misses) if m]
     causes.sort(key=lambda row: (-row["share"], CAUSES.index(row["cause"])))
-    means = {m: adherence[m]["mean"] for m in FACTORS if adherence[m] is not None}
-    finish = finish_estimate(rows[:, FINISH])
+    means = {m: e["mean"] for m in FACTORS if (e := adherence[m]) is not None}
+    finish = finish_estimate(col(FINISH))
     return ScoreResult.build(
         plan=plan.id, seed=seed, engine=engine, replications=n, precision=precision,
-        plan_holds=proportion(rows[:, HOLDS]),
-        holds_through_day=[{"day": d + 1, **proportion(rows[:, lay.days + d])}
+        plan_holds=proportion(col(HOLDS)),
+        # (never None: every replication has a value; proportion() is None for none)
+        holds_through_day=[{"day": d + 1, **proportion(col(lay.days + d))}  # type: ignore[dict-item]
                            for d in range(lay.n_days)],
         adherence=adherence, bands=bands, buckets=buckets,
         finish=finish,
-        resources=[{"id": r.id, "finish": finish_estimate(rows[:, lay.resources + k])}
+        resources=[{"id": r.id, "finish": finish_estimate(col(lay.resources + k))}
                    for k, r in enumerate(plan.resources)],
         operations=operations, causes=causes,
         main_impact=min(means, key=lambda m: (means[m], FACTORS.index(m))) if means else None,
         premises=premises.model_dump(mode="json", by_alias=True),
-        uncertainty=uncertainty_section(rows, {"plan_holds": HOLDS, "bts": BTS, "btp": BTP,
-                                               "finish": FINISH}, m, tuple(str(k) for k in c.par_keys),
+        rules=premises.rules().document(c.bucket_hours),
+        plan_check=check(plan).brief(),
+        uncertainty=uncertainty_section(col, n, {"plan_holds": HOLDS, "bts": BTS, "btp": BTP,
+                                                 "finish": FINISH}, m, tuple(str(k) for k in c.par_keys),
                                         range(lay.days, lay.days + lay.n_days)),
         criticality=criticality(plan, c, acc),
         rigor_advice=rigor_advice(plan, premises, c, acc, confidence),

@@ -90,7 +90,8 @@ def rigor_advice(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
     factors, advice = [], []
     for f, name in enumerate(FACTORS):
         counts = holds_through(acc.breaks[f], n)
-        curve = [{"hours": m * bh, **wilson(k, n, deff=deff)} for m, k in enumerate(counts)] if n else []
+        curve = ([{"hours": m * bh, **(wilson(k, n, deff=deff) or {})} for m, k in enumerate(counts)]
+                 if n else [])
         best = max((m for m, k in enumerate(counts) if n and k >= confidence * n), default=0)
         cautious = max((m for m, point in enumerate(curve) if point["low"] >= confidence), default=0)
         demanded = demanded_until(bands, name, published)

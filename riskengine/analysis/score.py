@@ -21,8 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-
 from riskengine.analysis.result import ScoreResult, build_result
 from riskengine.analysis.rigor import DEFAULT_CONFIDENCE
 from riskengine.errors import InputError, Problem
@@ -34,6 +32,7 @@ from riskengine.simulation.compile import Compiled
 from riskengine.simulation.runner import run_kernel
 from riskengine.simulation.statistics import continuous, half_width, proportion, replications_for
 from riskengine.simulation.summary import BTP, BTS, HOLDS, MIX, SEQUENCE, VOLUME
+from riskengine.simulation.watchdog import ReplicationOverrun, StopFlag
 
 ENGINES = ("kernel", "reference")
 MAX_REPLICATIONS = 10_000_000
@@ -64,11 +63,11 @@ def _check(replications: int, precision: float | None, seed: int, max_replicatio
         raise InputError(problems)
 
 
-def headline_width(rows: np.ndarray, per_draw: int = 1) -> float:
-    """The largest half-width among the headline estimates (``per_draw``: nested replications
-    share parameter draws, :mod:`riskengine.simulation.statistics`)."""
-    widths = [half_width(proportion(rows[:, HOLDS], per_draw))]
-    widths += [half_width(continuous(rows[:, k], per_draw=per_draw))
+def headline_width(acc: Accumulators, per_draw: int = 1) -> float:
+    """The largest half-width among the headline estimates of the replications in ``acc``
+    (``per_draw``: nested replications share parameter draws, :mod:`riskengine.simulation.statistics`)."""
+    widths = [half_width(proportion(acc.column(HOLDS), per_draw))]
+    widths += [half_width(continuous(acc.column(k), per_draw=per_draw))
                for k in (BTS, BTP, VOLUME, MIX, SEQUENCE)]
     return max(widths)
 
@@ -76,7 +75,7 @@ def headline_width(rows: np.ndarray, per_draw: int = 1) -> float:
 def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision: float | None = None,
           seed: int = 0, engine: str = "kernel", max_replications: int = 100_000,
           progress: Callable[[int, float], None] | None = None, batch: int | None = None,
-          confidence: float = DEFAULT_CONFIDENCE) -> ScoreResult:
+          confidence: float = DEFAULT_CONFIDENCE, stop: StopFlag | None = None) -> ScoreResult:
     """Estimate the probability that ``plan`` is executed as planned, and its adherence.
 
     Parameters
@@ -100,6 +99,9 @@ def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision
         (default: no split). The result does not depend on it.
     confidence
         Confidence of the rigor advice (:mod:`riskengine.analysis.rigor`), in (0, 1).
+    stop
+        Once set (from another thread), the run ends within one replication with
+        :class:`~riskengine.simulation.watchdog.Stopped` (:mod:`riskengine.simulation.watchdog`).
 
     Returns
     -------
@@ -128,7 +130,7 @@ def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision
         raise InputError(Problem("confidence", f"must be in (0, 1), got {confidence}"))
     compiled, acc = simulate(plan, premises, replications=replications, precision=precision, seed=seed,
                              engine=engine, max_replications=max_replications, progress=progress,
-                             batch=batch)
+                             batch=batch, stop=stop)
     return build_result(plan, premises, compiled, acc, seed=seed, engine=engine, precision=precision,
                         confidence=confidence)
 
@@ -136,9 +138,15 @@ def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision
 def simulate(plan: Plan, premises: Premises, *, replications: int = 1000, precision: float | None = None,
              seed: int = 0, engine: str = "kernel", max_replications: int = 100_000,
              progress: Callable[[int, float], None] | None = None,
-             batch: int | None = None) -> tuple[Compiled, Accumulators]:
+             batch: int | None = None, stop: StopFlag | None = None,
+             keep_head: bool = False) -> tuple[Compiled, Accumulators]:
     """Run the replications of :func:`score` and return the compiled model and accumulators
-    (one row per replication: what comparisons and sensitivity analyses pair up)."""
+    (``keep_head``: with the headline figures of every replication, what comparisons and
+    sensitivity analyses pair up, also past the row budget).
+
+    A replication past its bound on events raises
+    :class:`~riskengine.simulation.watchdog.ReplicationOverrun` naming the plan, the seed and
+    the replication (an internal error, docs/design.md section 6)."""
     _check(replications, precision, seed, max_replications)
     if batch is not None and batch < 1:
         raise InputError(Problem("batch", f"must be at least 1, got {batch}"))
@@ -146,18 +154,21 @@ def simulate(plan: Plan, premises: Premises, *, replications: int = 1000, precis
     run = _runner(engine)
     compiled = compile_with_plugins(plan, premises)  # compile_model + the premises' plugins
     target = replications if precision is None else min(FIRST_BATCH, max_replications)
-    acc = Accumulators(compiled, target)
+    acc = Accumulators(compiled, target, keep_head=keep_head)
     per_draw = compiled.replications_per_draw if compiled.uncertain else 1
     done = 0
     while True:
         step = batch or target - done
         while done < target:  # sub-batches only make progress move; the sums do not depend on them
             count = min(step, target - done)
-            run(compiled, seed, done, count, acc)
+            try:
+                run(compiled, seed, done, count, acc, stop=stop)
+            except ReplicationOverrun as exc:
+                raise exc.of_plan(plan.id) from None
             done += count
             if progress is not None and done < target:
-                progress(done, headline_width(acc.rows[:done], per_draw))
-        width = headline_width(acc.rows[:done], per_draw)
+                progress(done, headline_width(acc, per_draw))
+        width = headline_width(acc, per_draw)
         if progress is not None:
             progress(done, width)
         if precision is None or width <= precision or done >= max_replications:

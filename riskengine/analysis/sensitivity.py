@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from riskengine.analysis.compare import paired_difference
 from riskengine.analysis.score import simulate
@@ -33,6 +34,9 @@ from riskengine.model import distributions as d
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises, ResourcePremises
 from riskengine.simulation.summary import BTS, HOLDS
+
+if TYPE_CHECKING:
+    from riskengine.analysis.documents import Sensitivity
 
 RESOURCE_FIELDS = ("breakdowns", "absenteeism", "performance", "scrap_rate", "setup_overrun")
 
@@ -193,8 +197,8 @@ class SensitivityResult:
     base: dict
     rows: list[dict]
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def to_dict(self) -> Sensitivity:
+        return cast("Sensitivity", asdict(self))  # the fields and rows of the Sensitivity document
 
     def to_frames(self) -> dict:
         """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
@@ -249,17 +253,18 @@ def sensitivity(plan: Plan, premises: Premises, *, replications: int = 1000, see
     """
     runs = variants(premises, plan)
     total = replications * (1 + len(runs))
-    compiled, base_acc = simulate(plan, premises, replications=replications, seed=seed, engine=engine)
+    compiled, base_acc = simulate(plan, premises, replications=replications, seed=seed, engine=engine,
+                                  keep_head=True)
     m = compiled.replications_per_draw if compiled.uncertain else 1  # nested: wider intervals
     if progress is not None:
         progress(replications, total)
-    base = base_acc.rows[:replications]
-    rows = []
+    base = base_acc.headline()
+    rows: list[dict[str, Any]] = []
     for k, (kind, name, change, variant) in enumerate(runs):
-        _, acc = simulate(plan, variant, replications=replications, seed=seed, engine=engine)
+        _, acc = simulate(plan, variant, replications=replications, seed=seed, engine=engine, keep_head=True)
         if progress is not None:
             progress((k + 2) * replications, total)
-        other = acc.rows[:replications]
+        other = acc.headline()
         rows.append({"kind": kind, "name": name, "change": change,
                      "plan_holds": paired_difference(other[:, HOLDS], base[:, HOLDS], True, m),
                      "bts": paired_difference(other[:, BTS], base[:, BTS], True, m)})

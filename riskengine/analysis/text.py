@@ -8,11 +8,13 @@ every figure says what it means where it is shown (what a HIT is, what
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from riskengine.adherence.figures import pct
 from riskengine.analysis.criticality import top_critical
+from riskengine.feasibility.result import plan_check_words
 from riskengine.report.terminal import (
     CRITICALITY,
     CRUCIALITY,
@@ -30,12 +32,13 @@ if TYPE_CHECKING:
     from riskengine.analysis.compare import CompareResult
     from riskengine.analysis.result import ScoreResult
 
-ADHERENCE = (("bts", "BTS (volume x mix x sequence)"), ("btp", "BTP (built to mix / planned)"),
-             ("volume", "volume"), ("mix", "mix"), ("sequence", "sequence"))
+ADHERENCE: tuple[tuple[Literal["bts", "btp", "volume", "mix", "sequence"], str], ...] = (
+    ("bts", "BTS (volume x mix x sequence)"), ("btp", "BTP (built to mix / planned)"),
+    ("volume", "volume"), ("mix", "mix"), ("sequence", "sequence"))
 RISKIEST = 5
 
 
-def _interval(e: dict | None) -> str:
+def _interval(e: Mapping[str, Any] | None) -> str:
     return "-" if e is None else f"[{pct(e['low'])} - {pct(e['high'])}]"
 
 
@@ -49,13 +52,21 @@ def score_text(r: ScoreResult) -> str:
     execution = r.premises.get("execution", {})
     bucket = r.rigor_advice["bucket_hours"] if r.rigor_advice else None
     lines = [f"Plan {r.plan}: {r.replications} replications, seed {r.seed} ({r.engine} engine)"]
-    if r.horizon:
+    if r.horizon and origin is not None:
         lines.append(horizon_line(origin, datetime.fromisoformat(r.horizon["end"])))
     lines.append("")
     if bucket is not None:
         lines += prose(hit_definition(bucket, execution.get("lateness_tolerance_hours", 0.0),
                                       execution.get("quantity_tolerance", 1.0))
                        + "; the plan holds when every operation is a HIT.")
+    pc = r.plan_check
+    checked = plan_check_words(dict(pc) if pc else None)
+    if checked and pc:
+        lines += prose(checked)
+        lines += [line for f in pc["findings"] for line in prose(f"{f['kind']}: {f['message']}", 4)]
+        more = pc["errors"] - len(pc["findings"])
+        if more > 0:
+            lines.append(f"    ... and {more} more (riskengine check lists them all)")
     h = r.plan_holds
     if h is not None:
         lines.append(f"  Probability the plan is executed as planned: {pct(h['mean'])} {_interval(h)}")
@@ -86,7 +97,7 @@ def score_text(r: ScoreResult) -> str:
 
 
 def _finish_lines(r: ScoreResult, origin: datetime | None) -> list[str]:
-    f = r.finish
+    f: Mapping[str, Any] | None = r.finish
     if not f:
         return []
     rows = [[name, clock(origin, f[key]) if origin else "-", "-" if f[key] is None else f"+{f[key]:.1f} h"]
@@ -110,7 +121,7 @@ def _riskiest_lines(r: ScoreResult, origin: datetime | None) -> list[str]:
                    rows, align="llrlrl")]
 
 
-def insight_lines(crit: dict | None, rigor: dict | None) -> list[str]:
+def insight_lines(crit: Mapping[str, Any] | None, rigor: Mapping[str, Any] | None) -> list[str]:
     """The terminal lines of criticality (top 5 operations and resources) and rigor advice."""
     lines = []
     ops, res = top_critical(crit)
@@ -132,7 +143,7 @@ def insight_lines(crit: dict | None, rigor: dict | None) -> list[str]:
     return lines
 
 
-def uncertainty_lines(u: dict | None) -> list[str]:
+def uncertainty_lines(u: Mapping[str, Any] | None) -> list[str]:
     """The terminal lines of the variance decomposition (none without uncertain parameters)."""
     if not u:
         return []
@@ -152,13 +163,17 @@ def _points(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:+.1f} pt"
 
 
-def _sensitivity_lines(s: dict | None) -> list[str]:
+def _sensitivity_lines(s: Mapping[str, Any] | None) -> list[str]:
     if not s:
         return []
     rows = [[r["kind"], r["name"], r["change"], _points(r["plan_holds"]["mean"]), _points(r["bts"]["mean"])]
             for r in s["rows"] if r["plan_holds"]["mean"] is not None]
     return ["", "  Sensitivity: gain (CRN-paired, percentage points) if a source is removed or halved",
             *table(["kind", "source", "change", "plan holds", "BTS"], rows, align="lllrr")]
+
+
+def _mean(e: Mapping[str, Any] | None) -> float | None:
+    return None if e is None else e["mean"]
 
 
 def compare_text(r: CompareResult) -> str:
@@ -168,9 +183,9 @@ def compare_text(r: CompareResult) -> str:
     rows = []
     for p in r.plans:
         finish = p["finish"]
-        at = p.get("finish_at") or {}
-        rows.append([p["id"], pct(p["plan_holds"]["mean"]), pct(p["adherence"]["bts"]["mean"]),
-                     pct(p["adherence"]["btp"]["mean"]),
+        at: Mapping[str, Any] = p.get("finish_at") or {}
+        rows.append([p["id"], pct(_mean(p["plan_holds"])), pct(_mean(p["adherence"]["bts"])),
+                     pct(_mean(p["adherence"]["btp"])),
                      iso_clock(at.get("mean")),
                      "-" if finish is None else f"{finish['mean']:.1f} h"])
     lines += table(["plan", "P(holds)", "BTS", "BTP", "mean finish", "from its horizon start"], rows,
@@ -178,7 +193,7 @@ def compare_text(r: CompareResult) -> str:
     lines += ["", "  Differences a - b (paired: the same disruptions for both plans)"]
     rows = []
     for d in r.differences:
-        if d["mean"] is None:
+        if d["mean"] is None or d["low"] is None or d["high"] is None:
             continue
         scale, unit = (1.0, " h") if d["metric"] == "finish" else (100.0, " pt")
         rows.append([d["a"], d["b"], d["metric"], f"{d['mean'] * scale:+.2f}{unit}",

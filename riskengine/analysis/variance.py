@@ -36,12 +36,31 @@ mixture), which the tests check on a closed-form case.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy import stats
 
+from riskengine.simulation.sketch import SUM2, Figure, exact
 
-def decompose(x: np.ndarray, per_draw: int) -> dict | None:
-    """Split the variance of a replication column ``x`` (row r in draw r // per_draw).
+
+def _streamed(x: Figure) -> tuple[int, int, float, float, float] | None:
+    """N, K, MSB, MSW and n0 from a sketch's exact sums: sum_g n_g (ybar_g - ybar)^2 =
+    sum S_g^2 / n_g - N ybar^2 and sum (y - ybar_g)^2 = sum y^2 - sum S_g^2 / n_g."""
+    n = x.n
+    k, _, _, s2n, n2 = x.cluster_terms()
+    if k < 2 or n - k < 1:
+        return None
+    total = x.total()
+    squares = exact(x.sketch.sums[x.f, SUM2])
+    msb = float(s2n - total * total / n) / (k - 1)
+    msw = float(squares - s2n) / (n - k)
+    return n, k, msb, msw, (n - n2 / n) / (k - 1)
+
+
+def decompose(x: np.ndarray | Figure, per_draw: int) -> dict | None:
+    """Split the variance of a replication column ``x`` (row r in draw r // per_draw; or its
+    sketch, :mod:`riskengine.simulation.streamed`).
 
     Returns ``total_variance``, ``parameter_variance`` (sigma_b^2),
     ``shop_floor_variance`` (sigma_w^2), ``parameter_share`` (``mean``, ``low``,
@@ -50,6 +69,9 @@ def decompose(x: np.ndarray, per_draw: int) -> dict | None:
     """
     if per_draw < 2:
         return None
+    if not isinstance(x, np.ndarray):
+        found = _streamed(x)
+        return None if found is None else _components(*found)
     finite = np.isfinite(x)
     y = x[finite]
     _, g = np.unique((np.arange(x.shape[0]) // per_draw)[finite], return_inverse=True)
@@ -63,8 +85,14 @@ def decompose(x: np.ndarray, per_draw: int) -> dict | None:
     msb = float(np.sum(counts * (means - grand) ** 2)) / (k - 1)
     msw = float(np.sum((y - means[g]) ** 2)) / (n - k)
     n0 = (n - float(np.sum(counts**2)) / n) / (k - 1)
+    return _components(n, k, msb, msw, n0)
+
+
+def _components(n: int, k: int, msb: float, msw: float, n0: float) -> dict:
+    """The decomposition from the mean squares (module docstring)."""
     between = max(0.0, (msb - msw) / n0)
     total = between + msw
+    share: dict[str, float | None]
     if total <= 0.0:
         share = {"mean": None, "low": None, "high": None}
     else:
@@ -86,16 +114,17 @@ def _share_interval(msb: float, msw: float, n0: float, df_b: int, df_w: int) -> 
     return {"low": rho(f / f_hi), "high": rho(f / f_lo)}
 
 
-def uncertainty_section(rows: np.ndarray, columns: dict[str, int], per_draw: int,
-                        parameters: tuple[str, ...], days: range = range(0)) -> dict | None:
+def uncertainty_section(column: Callable[[int], np.ndarray | Figure], replications: int,
+                        columns: dict[str, int], per_draw: int, parameters: tuple[str, ...],
+                        days: range = range(0)) -> dict | None:
     """The ``uncertainty`` section of a score result: the decomposition of each named column
-    (e.g. ``{"plan_holds": HOLDS, "bts": BTS}``) and of the holds-through-day columns
-    ``days`` (``holds_through_day[]``), with the uncertain parameters' keys; None when no
-    parameter is uncertain."""
+    (e.g. ``{"plan_holds": HOLDS, "bts": BTS}``; ``column(k)`` gives column k) and of the
+    holds-through-day columns ``days`` (``holds_through_day[]``), with the uncertain
+    parameters' keys; None when no parameter is uncertain."""
     if not parameters:
         return None
     return {"parameters": list(parameters), "replications_per_draw": per_draw,
-            "draws": -(-rows.shape[0] // per_draw),
-            **{name: decompose(rows[:, col], per_draw) for name, col in columns.items()},
-            "holds_through_day": [{"day": d + 1, "variance": decompose(rows[:, col], per_draw)}
+            "draws": -(-replications // per_draw),
+            **{name: decompose(column(col), per_draw) for name, col in columns.items()},
+            "holds_through_day": [{"day": d + 1, "variance": decompose(column(col), per_draw)}
                                   for d, col in enumerate(days)]}

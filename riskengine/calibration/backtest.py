@@ -36,8 +36,10 @@ figures cover different buckets and the version is skipped there).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Literal
 
 import numpy as np
 from scipy import stats
@@ -55,7 +57,8 @@ from riskengine.model.premises import Premises
 from riskengine.report.terminal import prose, table
 
 BACKTEST_FORMAT = "riskengine.backtest/1"
-FIGURES = ("bts", "btp", "volume", "mix", "sequence")
+FIGURES: tuple[Literal["bts", "btp", "volume", "mix", "sequence"], ...] = (
+    "bts", "btp", "volume", "mix", "sequence")
 BINS = 10
 
 
@@ -108,7 +111,7 @@ def _counts(rows: list[dict]) -> np.ndarray:
         if rows else np.zeros(len(COUNT_NAMES))
 
 
-def _inside(est: dict | None, value: float | None) -> bool | None:
+def _inside(est: Mapping[str, Any] | None, value: float | None) -> bool | None:
     if est is None or value is None or est.get("p10") is None:
         return None
     return est["p10"] - 1e-12 <= value <= est["p90"] + 1e-12
@@ -124,13 +127,14 @@ class BacktestResult:
     seed: int
     pairs: list[tuple[str, str, float, bool]] = field(repr=False, default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    rules: dict | None = None  # the adherence rules of every version (None: they differ)
 
     def to_dict(self) -> dict:
         return BacktestDocument.checked(
             {"format": BACKTEST_FORMAT, "replications": self.replications, "seed": self.seed,
              "plans": self.plans, "hits": self.hits, "coverage": self.coverage, "bands": self.bands,
              "operations": [{"plan": a, "id": b, "forecast": p, "hit": y} for a, b, p, y in self.pairs],
-             "warnings": self.warnings})
+             "warnings": self.warnings, "rules": self.rules})
 
     def to_frames(self) -> dict:
         """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
@@ -214,8 +218,10 @@ def backtest(plans: list[Plan], actuals: Actuals, premises: list[Premises], *, r
                                  f"got {len(premises)}"))
     per_plan = {p.id: premises[0] if len(premises) == 1 else premises[k] for k, p in enumerate(plans)}
     history = PlanHistory(list(plans))
-    measured: dict[tuple, dict] = {}
-    pairs, plan_rows, bands = [], [], {}
+    measured: dict[str, dict] = {}  # the measurement by the rules it used (as JSON)
+    pairs: list[tuple[str, str, float, bool]] = []
+    plan_rows: list[dict[str, Any]] = []
+    bands: dict[str, dict[str, Any]] = {}
     cover = {f"bucket.{n}": [0, 0] for n in ("bts", "btp")}
     cover |= {f"plan.{n}": [0, 0] for n in FIGURES}
     for plan in history.versions:
@@ -229,8 +235,8 @@ def backtest(plans: list[Plan], actuals: Actuals, premises: list[Premises], *, r
         hit = {o["id"]: o["hit"] for o in real["operations"] if o["plan"] == plan.id}
         n_ops = 0
         for o in fc.operations:
-            if o["id"] in hit:
-                pairs.append((plan.id, o["id"], float(o["hit"]["mean"]), bool(hit[o["id"]])))
+            if o["id"] in hit and (forecast := o["hit"]) is not None and forecast["mean"] is not None:
+                pairs.append((plan.id, o["id"], float(forecast["mean"]), bool(hit[o["id"]])))
                 n_ops += 1
         mine = [b for b in real["buckets"] if b["plan"] == plan.id]
         starts = {datetime.fromisoformat(b["start"]): b for b in mine}
@@ -242,8 +248,9 @@ def backtest(plans: list[Plan], actuals: Actuals, premises: list[Premises], *, r
                     cover[f"bucket.{name}"][0] += inside
                     cover[f"bucket.{name}"][1] += 1
         whole = len(mine) == len(fc.buckets)
-        row = {"id": plan.id, "operations": n_ops, "whole_horizon": whole,
-               "forecast_plan_holds": fc.plan_holds["mean"]}
+        row: dict[str, Any] = {"id": plan.id, "operations": n_ops, "whole_horizon": whole,
+                               "forecast_plan_holds": fc.plan_holds["mean"] if fc.plan_holds else None,
+                               "rules": real["rules"]}
         if whole:
             units = rules.sequence_basis == "units"
             total = figures(_counts(mine), units)
@@ -275,8 +282,10 @@ def backtest(plans: list[Plan], actuals: Actuals, premises: list[Premises], *, r
                   "forecast": float(np.mean(acc["forecast"])), "realized": float(np.mean(acc["realized"]))}
                  for name, acc in bands.items()]
     hits = hit_statistics(p, y, cluster)
+    used = [row["rules"] for row in plan_rows]
     return BacktestResult(plans=plan_rows, hits=hits, coverage=coverage, bands=band_rows,
-                          replications=replications, seed=seed, pairs=pairs, warnings=_warnings(hits))
+                          replications=replications, seed=seed, pairs=pairs, warnings=_warnings(hits),
+                          rules=used[0] if all(r == used[0] for r in used) else None)
 
 
 def _warnings(hits: dict) -> list[str]:

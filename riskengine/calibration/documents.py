@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired
 
-from pydantic import Field
+from pydantic import Field, with_config
 from typing_extensions import TypedDict
 
-from riskengine.io.documents import PART, Distribution, Document, Maybe
+from riskengine.io.documents import PART, Distribution, Document, Maybe, Rules
 
 
+@with_config(PART)
 class Interval(TypedDict):
     """An estimate with its 95% interval."""
 
-    __pydantic_config__ = PART
     estimate: Maybe
     """Point estimate (null: only a bound is known)."""
     low: Maybe
@@ -30,10 +30,10 @@ class Interval(TypedDict):
     """True when no event was observed and only the one-sided lower bound is known."""
 
 
+@with_config(PART)
 class Estimate(TypedDict):
     """One calibrated figure with its 95% interval."""
 
-    __pydantic_config__ = PART
     parameter: str
     """A premises path, e.g. ``resources.P1.breakdowns.mttr_hours`` (``materials.late``: pooled)."""
     quantity: Literal["mean", "cv", "probability"]
@@ -56,10 +56,10 @@ class Estimate(TypedDict):
     """True when no event was observed and only the one-sided lower bound is known."""
 
 
+@with_config(PART)
 class GoodnessOfFit(TypedDict):
     """Goodness of fit of one candidate (uncensored samples only)."""
 
-    __pydantic_config__ = PART
     ks: Maybe
     """Kolmogorov-Smirnov statistic."""
     ks_pvalue: Maybe
@@ -70,10 +70,10 @@ class GoodnessOfFit(TypedDict):
     """How to read them."""
 
 
+@with_config(PART)
 class Candidate(TypedDict):
     """One family fitted by maximum likelihood."""
 
-    __pydantic_config__ = PART
     family: str
     """exponential, lognormal, gamma or weibull."""
     distribution: dict[str, Any]
@@ -90,10 +90,10 @@ class Candidate(TypedDict):
     """Goodness of fit."""
 
 
+@with_config(PART)
 class Fit(TypedDict):
     """The candidate families of one fitted parameter."""
 
-    __pydantic_config__ = PART
     n: int
     """Values."""
     n_censored: int
@@ -104,10 +104,10 @@ class Fit(TypedDict):
     """Every family that could be fitted, best first."""
 
 
+@with_config(PART)
 class Fallback(TypedDict):
     """A premise that had too little data."""
 
-    __pydantic_config__ = PART
     parameter: str
     """The premises path."""
     reason: str
@@ -138,10 +138,10 @@ class CalibrationDocument(Document):
 # -- back-test -------------------------------------------------------------------------------
 
 
+@with_config(PART)
 class ReliabilityBin(TypedDict):
     """Forecasts of one tenth of [0, 1] against what happened."""
 
-    __pydantic_config__ = PART
     low: float
     """Lower edge of the forecast bin."""
     high: float
@@ -160,10 +160,10 @@ class ReliabilityBin(TypedDict):
     """Whether the mean forecast lies in that interval."""
 
 
+@with_config(PART)
 class HitStatistics(TypedDict):
     """Operation hit forecasts against outcomes."""
 
-    __pydantic_config__ = PART
     n: int
     """Forecast operations with an outcome."""
     brier: Maybe
@@ -192,10 +192,10 @@ class HitStatistics(TypedDict):
     """Bins whose forecast lies in the observed interval."""
 
 
+@with_config(PART)
 class Coverage(TypedDict):
     """How often the realized figure fell in the forecast's P10-P90 interval (nominal 80%)."""
 
-    __pydantic_config__ = PART
     covered: int
     """Realized figures inside."""
     n: int
@@ -204,10 +204,10 @@ class Coverage(TypedDict):
     """covered / n (null when n = 0)."""
 
 
+@with_config(PART)
 class PlanBacktest(TypedDict):
     """One past plan version."""
 
-    __pydantic_config__ = PART
     id: str
     """Version id."""
     operations: int
@@ -216,16 +216,18 @@ class PlanBacktest(TypedDict):
     """Whether the version was in effect over its whole horizon (else no plan-level coverage)."""
     forecast_plan_holds: Maybe
     """Forecast P(plan holds)."""
+    rules: Rules
+    """The adherence rules of the version's premises, by which it was forecast and measured."""
     realized: NotRequired[dict[Literal["bts", "btp", "volume", "mix", "sequence"], Maybe]]
     """Realized BTS, BTP, volume, mix and sequence over the version's horizon."""
     forecast: NotRequired[dict[Literal["bts", "btp", "volume", "mix", "sequence"], Distribution | None]]
     """Their forecasts."""
 
 
+@with_config(PART)
 class BandBacktest(TypedDict):
     """A horizon band over the versions in effect over their whole horizon."""
 
-    __pydantic_config__ = PART
     band: str
     """Band label."""
     versions: int
@@ -236,10 +238,10 @@ class BandBacktest(TypedDict):
     """Mean realized band score."""
 
 
+@with_config(PART)
 class OperationBacktest(TypedDict):
     """One forecast operation and what happened."""
 
-    __pydantic_config__ = PART
     plan: str
     """Plan version."""
     id: str
@@ -271,3 +273,6 @@ class BacktestDocument(Document):
     """Every forecast operation with its outcome."""
     warnings: list[str] = Field(default_factory=list)
     """What the back-test had to assume or found wanting (e.g. forecasts that cannot be scored)."""
+    rules: Rules | None = None
+    """The adherence rules of every version (null when the versions' premises set different
+    rules: each version's are in plans[])."""

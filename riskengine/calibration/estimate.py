@@ -228,7 +228,7 @@ def _breakdowns(b: _Builder, obs, resources: list[str], with_events: bool, doc: 
                   "T / ln 20", tbf.n, "lower bound")
             b.fallback(f"{p}.mtbf_hours", f"no failure in {obs.exposure[r]:g} run hours",
                        f"MTBF set to its 95% lower bound {mean['low']:.4g} h (exponential)")
-            tbf_dist = {"dist": "exponential", "mean": mean["low"]}
+            tbf_dist: dict | None = {"dist": "exponential", "mean": mean["low"]}
         else:
             tbf_dist = b.distribution(f"{p}.mtbf_hours", tbf)
         ttr = obs.ttr[r]

@@ -41,7 +41,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from riskengine.errors import InputError, Problem, validate_document
-from riskengine.model.common import Instant, NonNegative, Strict
+from riskengine.model.common import Instant, NonNegative, Strict, required
 from riskengine.model.plan import Plan
 
 EVENTS_FORMAT = "riskengine.events/1"
@@ -184,12 +184,13 @@ def parse_events(data: object, plans: list[Plan], source: str | None = None) -> 
     for ws in windows.values():
         for w in ws:
             w.breakdowns.sort(key=lambda e: e.start)
-            for a, b in zip(w.breakdowns, w.breakdowns[1:], strict=False):
-                if b.run_hours < a.run_hours:
+            meter = [required(e.run_hours, "the run_hours of a breakdown") for e in w.breakdowns]
+            for k in range(1, len(meter)):
+                if meter[k] < meter[k - 1]:
                     raise InputError(Problem(
-                        "events", f"breakdowns of {w.resource} at {a.start.isoformat()} and "
-                        f"{b.start.isoformat()}: the run-hour meter goes down "
-                        f"({a.run_hours:g} -> {b.run_hours:g})"), source)
+                        "events", f"breakdowns of {w.resource} at {w.breakdowns[k - 1].start.isoformat()} "
+                        f"and {w.breakdowns[k].start.isoformat()}: the run-hour meter goes down "
+                        f"({meter[k - 1]:g} -> {meter[k]:g})"), source)
     return Events(windows, [e for e in doc.events if e.event == "material"])
 
 

@@ -62,7 +62,7 @@ def recovery(result: CalibrationResult, truth: dict[tuple[str, str], float],
              ax: Axes | None = None) -> Axes:
     """Each estimate and its 95% interval divided by the true value (true values of 0 are
     shown as differences instead: estimate - 0)."""
-    rows = [(k, result.estimate(*k), v) for k, v in truth.items() if result.estimate(*k)]
+    rows = [(k, e, v) for k, v in truth.items() if (e := result.estimate(*k))]
     ax = new_axes(ax, (7.0, 0.32 * len(rows) + 1.2))
     for j, (_, e, v) in enumerate(rows):
         scale = v if v else 1.0

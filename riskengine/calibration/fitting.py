@@ -96,6 +96,8 @@ class Fit:
         if self.family == "weibull":
             return {"dist": "weibull", "shape": float(math.exp(self.theta[0])),
                     "scale": float(math.exp(self.theta[1]))}
+        if self.cv is None:
+            raise ValueError(f"the {self.family} fit has no cv")
         return {"dist": self.family, "mean": self.mean["estimate"], "cv": self.cv["estimate"]}
 
     def to_dict(self) -> dict:
@@ -248,6 +250,7 @@ def fit_family(family: str, sample: Sample) -> Fit | None:
         return Fit(family, theta, ll, 2 - 2 * ll, mean, None,
                    goodness_of_fit(sample, frozen(family, theta)))
     info = hessian(lambda t: -nll(t), theta)
+    cov: np.ndarray | None
     try:
         cov = np.linalg.inv(-info)
         cov = cov if np.all(np.linalg.eigvalsh(cov) > 0) else None
@@ -285,13 +288,21 @@ def supported(fits: list[Fit]) -> list[Fit]:
     return [f for f in fits if f.aic <= least + 2]
 
 
+def _estimate(fit: Fit, quantity: str) -> dict:
+    """A fit's ``mean`` or ``cv`` estimate (an exponential's cv is exactly 1)."""
+    if quantity == "mean":
+        return fit.mean
+    if fit.family == "exponential" or fit.cv is None:
+        return {"estimate": 1.0, "low": 1.0, "high": 1.0}
+    return fit.cv
+
+
 def union_interval(fits: list[Fit], quantity: str) -> dict:
     """The chosen fit's estimate of ``mean`` or ``cv`` with the union of the 95% intervals of
     the supported fits: the interval carries the uncertainty of the choice of family (an
     exponential contributes its fixed cv = 1)."""
     chosen = fits[0]
-    values = [(f.cv if quantity == "cv" else f.mean) if f.family != "exponential" or quantity == "mean"
-              else {"estimate": 1.0, "low": 1.0, "high": 1.0} for f in supported(fits)]
+    values = [_estimate(f, quantity) for f in supported(fits)]
     est = values[0]["estimate"] if chosen.family != "exponential" or quantity == "mean" else 1.0
     lows = [v["low"] for v in values]
     highs = [v["high"] for v in values]
@@ -305,4 +316,6 @@ def proportion(successes: int, trials: int) -> dict:
     from riskengine.simulation.statistics import wilson
 
     w = wilson(successes, trials)
+    if w is None:
+        raise ValueError("a proportion needs at least one trial")
     return {"estimate": w["mean"], "low": w["low"], "high": w["high"]}

@@ -42,7 +42,7 @@ from riskengine.calibration.events import Events
 from riskengine.calibration.fitting import Sample
 from riskengine.model.actuals import Actuals, PlanHistory
 from riskengine.model.calendar import work_content
-from riskengine.model.common import hours_between
+from riskengine.model.common import hours_between, required
 from riskengine.model.plan import Operation, Plan
 
 LATE_HOURS = 1 / 3600  # a lot later than one second is late
@@ -84,8 +84,9 @@ def _breakdowns(events: Events, obs: Observations) -> None:
         for w in windows:
             meter = 0.0
             for b in w.breakdowns:
-                tbf_obs.append(b.run_hours - meter)
-                meter = b.run_hours
+                run_hours = required(b.run_hours, "the run_hours of a breakdown")
+                tbf_obs.append(run_hours - meter)
+                meter = run_hours
                 if b.end is None:
                     ttr_cens.append(_hours(b.start, w.end))
                 else:
@@ -98,9 +99,9 @@ def _breakdowns(events: Events, obs: Observations) -> None:
         scheduled = [w for w in windows if w.shifts is not None]
         if scheduled:
             absent = sum(len(w.absences) for w in scheduled)
-            obs.absences[res] = (absent, sum(w.shifts for w in scheduled))
-            obs.shift_hours[res] = {round(_hours(a.start, a.end), 6) for w in scheduled
-                                    for a in w.absences}
+            obs.absences[res] = (absent, sum(required(w.shifts, "shifts") for w in scheduled))
+            obs.shift_hours[res] = {round(_hours(a.start, required(a.end, "the end of an absence")), 6)
+                                    for w in scheduled for a in w.absences}
 
 
 def _realized(actuals: Actuals, origin: datetime) -> dict[str, Realized]:
@@ -111,7 +112,7 @@ def _realized(actuals: Actuals, origin: datetime) -> dict[str, Realized]:
         agg = done.setdefault(r.operation, Realized())
         if r.quantity > 0 and r.start is not None:
             s = r.start if not isinstance(r.start, datetime) else _hours(origin, r.start)
-            e = r.end if not isinstance(r.end, datetime) else _hours(origin, r.end)
+            e = _hours(origin, r.end) if isinstance(r.end, datetime) else required(r.end, "the end of a run")
             agg.start, agg.end = min(agg.start, s), max(agg.end, e)
             agg.good += r.quantity
             agg.setup = None if agg.setup is None or r.setup_hours is None else agg.setup + r.setup_hours
@@ -120,10 +121,7 @@ def _realized(actuals: Actuals, origin: datetime) -> dict[str, Realized]:
 
 
 def _operations(history: PlanHistory, done: dict[str, Realized], obs: Observations) -> None:
-    latest: dict[str, Operation] = {}
-    for plan in history.versions:
-        for op in plan.operations:
-            latest[op.id] = op
+    latest: dict[str, Operation] = {op.id: op for plan in history.versions for op in plan.operations}
     perf, setup, scrapped, units, shares = [], [], 0, 0, []
     missing = 0
     for oid, real in done.items():
@@ -158,9 +156,9 @@ def _due(plan: Plan, origin: datetime) -> dict[str, float]:
     for op in plan.operations:
         for m in op.materials:
             due[m] = min(due.get(m, math.inf), _hours(origin, plan.horizon.start) + plan.hours(op.start))
-    for m in plan.materials or []:
-        if m.available_at is not None and m.id in due:
-            due[m.id] = _hours(origin, plan.horizon.start) + plan.hours(m.available_at)
+    for material in plan.materials or []:
+        if material.available_at is not None and material.id in due:
+            due[material.id] = _hours(origin, plan.horizon.start) + plan.hours(material.available_at)
     return due
 
 
@@ -226,7 +224,8 @@ def observe(history: PlanHistory, actuals: Actuals, events: Events | None, *, wi
     origin = history.origin
     if events is not None:
         _breakdowns(events, obs)
-        late = [(e.material, _hours(origin, e.start), _hours(e.start, e.end)) for e in events.materials]
+        late = [(required(e.material, "material"), _hours(origin, e.start),
+                 _hours(e.start, required(e.end, "the end of a material event"))) for e in events.materials]
         obs.lateness = np.array([d for _, _, d in late])
         obs.materials = list(dict.fromkeys(m for m, _, _ in late))
     done = _realized(actuals, origin)
@@ -234,6 +233,7 @@ def observe(history: PlanHistory, actuals: Actuals, events: Events | None, *, wi
     arrivals: dict[str, list] = {}
     if events is not None:
         for e in events.materials:
-            arrivals.setdefault(e.material, []).append((_hours(origin, e.start), _hours(origin, e.end)))
+            arrivals.setdefault(required(e.material, "material"), []).append(
+                (_hours(origin, e.start), _hours(origin, required(e.end, "the end of a material event"))))
     obs.deviation = _deviations(history, done, arrivals, origin, window, rule)
     return obs

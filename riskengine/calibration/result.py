@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from riskengine.calibration.documents import CalibrationDocument
 from riskengine.calibration.fitting import Sample
+from riskengine.model.distributions import nominal
 from riskengine.model.premises import Premises
 from riskengine.report.terminal import prose, table
 
@@ -96,15 +97,15 @@ def true_values(premises: Premises, resources: list[str]) -> dict[tuple[str, str
             dist(f"resources.{r}.breakdowns.mtbf_hours", rp.breakdowns.mtbf_hours)
             dist(f"resources.{r}.breakdowns.mttr_hours", rp.breakdowns.mttr_hours)
         out[(f"resources.{r}.absenteeism", "probability")] = \
-            rp.absenteeism.probability if rp.absenteeism else 0.0
+            nominal(rp.absenteeism.probability) if rp.absenteeism else 0.0
     d = premises.defaults
     dist("defaults.performance", d.performance)
     dist("defaults.setup_overrun", d.setup_overrun)
-    out[("defaults.scrap_rate", "probability")] = d.scrap_rate or 0.0
+    out[("defaults.scrap_rate", "probability")] = nominal(d.scrap_rate or 0.0)
     lates = [m.late for m in premises.materials.values() if m.late is not None]
     if lates:
-        out[("materials.late", "probability")] = lates[0].probability
+        out[("materials.late", "probability")] = nominal(lates[0].probability)
         dist("materials.late.delay_hours", lates[0].delay_hours)
     dev = premises.operator.deviation
-    out[("operator.deviation", "probability")] = dev.probability if dev else 0.0
+    out[("operator.deviation", "probability")] = nominal(dev.probability) if dev else 0.0
     return out

@@ -30,15 +30,11 @@ import copy
 import math
 from datetime import datetime, timedelta
 
-import numpy as np
-
-from riskengine.model.common import CAUSES
+from riskengine.model.common import CAUSES, required
 from riskengine.model.plan import Plan, parse_plan
 from riskengine.model.premises import Premises
-from riskengine.simulation import rng
-from riskengine.simulation.codes import Stream
 from riskengine.simulation.compile import compile_model
-from riskengine.simulation.reference import simulate_logged
+from riskengine.simulation.realize import event_rows, iso, logged
 
 WEEK = timedelta(days=7)
 ACTUALS_COLUMNS = ("operation", "product", "resource", "quantity", "start", "end", "cause",
@@ -71,27 +67,13 @@ def weekly_plans(template: dict, weeks: int, prefix: str = "W") -> list[dict]:
     return plans
 
 
-def _iso(origin: datetime, hours: float) -> str:
-    return (origin + timedelta(hours=float(hours))).isoformat(timespec="microseconds")
-
-
-def _shifts(c, r: int, until: float) -> list[int]:
-    """Indices of the shifts (windows of the resource's shift hours from 0) in [0, until)
-    that overlap its working time."""
-    lo, hi, h = c.cal_ptr[r], c.cal_ptr[r + 1], c.res_shift_hours[r]
-    out = []
-    for s in range(int(math.ceil(until / h))):
-        a, b = s * h, min((s + 1) * h, until)
-        if any(min(b, c.cal_end[k]) > max(a, c.cal_start[k]) for k in range(lo, hi)):
-            out.append(s)
-    return out
-
-
 def realize_week(plan: Plan, premises: Premises, seed: int, week: int) -> tuple[list[dict], list[dict]]:
-    """Actuals rows and events rows of one simulated week (module docstring)."""
+    """Actuals rows and events rows of one simulated week (module docstring; the events are
+    :func:`riskengine.simulation.realize.event_rows` of the reference's event log)."""
     c = compile_model(plan, premises)
-    out, ref = simulate_logged(c, seed, week)
-    log, t0 = ref.log, plan.horizon.start
+    ref = logged(c, seed, week)
+    out, t0 = ref.out, plan.horizon.start
+    log = required(ref.log, "the event log of a logged replication")
     actuals = []
     for i, op in enumerate(plan.operations):
         if not (math.isfinite(out.end[i]) and out.good[i] > 0):
@@ -100,34 +82,10 @@ def realize_week(plan: Plan, premises: Premises, seed: int, week: int) -> tuple[
         cause = out.moved_cause[i] if out.moved_cause[i] >= 0 else (
             out.delay_cause[i] if out.end[i] > c.op_end[i] else -1)
         actuals.append({"operation": op.id, "product": op.product, "resource": op.resource,
-                        "quantity": float(out.good[i]), "start": _iso(t0, out.start[i]),
-                        "end": _iso(t0, out.end[i]), "cause": CAUSES[cause] if cause >= 0 else "",
+                        "quantity": float(out.good[i]), "start": iso(t0, out.start[i]),
+                        "end": iso(t0, out.end[i]), "cause": CAUSES[cause] if cause >= 0 else "",
                         "setup_hours": float(log.setup_hours[i]), "run_hours": float(log.run_hours[i])})
-    events = []
-    horizon = plan.horizon_hours
-    for r, res in enumerate(plan.resources):
-        mine = [out.end[i] for i in range(c.n_ops) if c.op_resource[i] == r and math.isfinite(out.end[i])]
-        until = max([horizon, *mine])
-        shifts = _shifts(c, r, until)
-        events.append({"event": "window", "resource": res.id, "start": _iso(t0, 0.0),
-                       "end": _iso(t0, until), "run_hours": float(log.resource_run_hours[r]),
-                       "shifts": len(shifts), "window": plan.id})
-        if c.res_absence_p[r] > 0:
-            key = np.uint64(rng.derive(seed, week, Stream.ABSENCE, c.res_entity[r]))
-            h = c.res_shift_hours[r]
-            for s in shifts:
-                if rng.uniform(key, s) < c.res_absence_p[r]:
-                    events.append({"event": "absence", "resource": res.id, "start": _iso(t0, s * h),
-                                   "end": _iso(t0, (s + 1) * h), "window": plan.id})
-    for r, failed, repaired, meter in log.breakdowns:
-        events.append({"event": "breakdown", "resource": plan.resources[r].id,
-                       "start": _iso(t0, failed), "end": _iso(t0, repaired), "run_hours": meter,
-                       "window": plan.id})
-    names = list(dict.fromkeys(m for op in plan.operations for m in op.materials))
-    for m, name in enumerate(names):
-        events.append({"event": "material", "material": name, "start": _iso(t0, c.mat_base[m]),
-                       "end": _iso(t0, ref.arrival[m])})
-    return actuals, events
+    return actuals, event_rows(plan, ref, plan.id)
 
 
 def realize(plans: list[Plan], premises: Premises, seed: int) -> tuple[list[dict], list[dict]]:

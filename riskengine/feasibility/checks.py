@@ -118,7 +118,7 @@ def _family(v: PlanView, i: int) -> str | None:
 
 def ignored_setups(v: PlanView) -> list[Finding]:
     """Changeovers with less planned setup than the setup matrix requires."""
-    out = []
+    out: list[Finding] = []
     if not v.plan.setup_matrix:
         return out
     for rid, seq in v.plan.sequences.items():
@@ -156,7 +156,7 @@ def avoidable_changeovers(v: PlanView) -> list[Finding]:
             if v.bucket(v.start[seq[k]]) != v.bucket(v.start[i]):
                 continue
             path = seq[k:n + 1]
-            others = [_family(v, x) for x in path[1:-1] if _family(v, x) is not None]
+            others = [f for x in path[1:-1] if (f := _family(v, x)) is not None]
             if not others or ready_time(v, i) > v.end[seq[k]] + TOL:
                 continue
             families = [fam, *others, fam]

@@ -33,11 +33,12 @@ def check(plan, premises, repair_path, json_path, quiet) -> None:
     if premises and not quiet:
         click.echo("note: --premises is accepted but not used by the checks yet", err=True)
     result = run(loaded)
+    repaired = None
     if repair_path:
-        result.repair = repair(loaded)
-        if result.repair.ok:
-            write_json(result.repair.document, repair_path)
+        result.repair = repaired = repair(loaded)
+        if repaired.ok:
+            write_json(repaired.document, repair_path)
     emit(result, json_path, quiet)
-    if repair_path and result.repair.ok and repair_path != "-" and not quiet and json_path != "-":
+    if repaired is not None and repaired.ok and repair_path != "-" and not quiet and json_path != "-":
         click.echo(f"repaired plan written to {repair_path}")
     sys.exit(0 if result.ok else EXIT_FINDINGS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, with_config
 from typing_extensions import TypedDict
 
 from riskengine.io.documents import PART, Document
@@ -12,20 +12,20 @@ from riskengine.io.documents import PART, Document
 Kind = Literal["conflict", "routing", "order", "calendar", "setup", "capacity", "material", "horizon"]
 
 
+@with_config(PART)
 class Counts(TypedDict):
     """Findings of one kind by severity."""
 
-    __pydantic_config__ = PART
     error: int
     """Error findings (the plan is not executable as planned)."""
     warning: int
     """Warning findings."""
 
 
+@with_config(PART)
 class Summary(TypedDict):
     """The plan's health in numbers."""
 
-    __pydantic_config__ = PART
     verdict: Literal["feasible", "feasible_with_warnings", "infeasible"]
     """infeasible when any finding is an error."""
     errors: int
@@ -48,10 +48,10 @@ class Summary(TypedDict):
     """operations_with_errors / operations."""
 
 
+@with_config(PART)
 class Finding(TypedDict):
     """One thing wrong with the plan."""
 
-    __pydantic_config__ = PART
     kind: Kind
     """conflict, routing, order, calendar, setup, capacity, material or horizon."""
     severity: Literal["error", "warning"]
@@ -64,10 +64,10 @@ class Finding(TypedDict):
     """What is wrong, with dates in the plan's offset."""
 
 
+@with_config(PART)
 class Move(TypedDict):
     """An operation the repair moved."""
 
-    __pydantic_config__ = PART
     operation: str
     """Operation id."""
     old_start: str
@@ -84,10 +84,10 @@ class Move(TypedDict):
     """Setup the matrix requires beyond the planned one (hours)."""
 
 
+@with_config(PART)
 class Repair(TypedDict):
     """The nearest executable plan (``check --repair``)."""
 
-    __pydantic_config__ = PART
     repaired: bool
     """Whether a repaired plan could be made (false: routing contradicts a resource's sequence)."""
     plan: str | None

@@ -25,6 +25,7 @@ import heapq
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from riskengine.feasibility.view import TOL, PlanView, hours_text
 from riskengine.model.calendar import WEEK_HOURS, finish_time, next_working, working_time
@@ -76,7 +77,7 @@ class RepairResult:
                 "moves": [m.to_dict() for m in self.moves]}
 
     def __str__(self) -> str:
-        if not self.ok:
+        if self.plan is None:
             return f"Repair not possible: {self.reason}"
         if not self.moves:
             return f"Repair: nothing to change; {self.plan.id} is the plan as it was"
@@ -179,9 +180,9 @@ def repair(plan: Plan) -> RepairResult:
         t = view.start[i]
         t = max([t, *(end[plan.operation_index[p]] for p in op.after)])
         t = max([t, *(view.arrivals[m] for m in op.materials if m in view.arrivals)])
-        if prev[i] is not None:
-            t = max(t, end[prev[i]])
-            setup[i] = max(setup[i], required_setup(plan, ops[prev[i]].family, op.family))
+        if (before := prev[i]) is not None:
+            t = max(t, end[before])
+            setup[i] = max(setup[i], required_setup(plan, ops[before].family, op.family))
             work[i] += setup[i] - op.setup_hours
         if op.resource in view.calendared:
             s, e = view.intervals(op.resource)
@@ -197,7 +198,7 @@ def repair(plan: Plan) -> RepairResult:
             return RepairResult(plan.id, None, None, reason=(
                 f"the calendar of {op.resource} has no working time left to place {op.id} "
                 f"({hours_text(work[i])} of work from {view.clock(t)})"))
-    doc = _jsonable(plan.model_dump(exclude_none=True))
+    doc: dict[str, Any] = {k: _jsonable(x) for k, x in plan.model_dump(exclude_none=True).items()}
     doc["id"] = f"{plan.id}-repaired"
     if doc.pop("validation", None) is not None or doc.get("status") in ("validated", "published"):
         doc["status"] = "proposed"  # a changed plan is signed off again (docs/design.md section 9)

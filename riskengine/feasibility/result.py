@@ -129,6 +129,15 @@ class CheckResult:
              "repair": self.repair.to_dict() if self.repair is not None else None,
              "warnings": list(self.plan_warnings)})
 
+    def brief(self, first: int = 5) -> dict:
+        """What a score reports of the check (``plan_check``): the verdict, the counts, the errors
+        by kind and the ``first`` errors."""
+        by_kind: dict[str, int] = {}
+        for f in self.errors:
+            by_kind[f.kind] = by_kind.get(f.kind, 0) + 1
+        return {"verdict": self.verdict, "errors": len(self.errors), "warnings": len(self.warnings),
+                "by_kind": by_kind, "findings": [f.to_dict() for f in self.errors[:first]]}
+
     def to_frames(self) -> dict:
         """This result as tidy pandas DataFrames (extra ``pandas``; :mod:`riskengine.interop.results`)."""
         from riskengine.interop.results import to_frames
@@ -157,3 +166,16 @@ class CheckResult:
             lines.append("")
             lines += [line for w in self.plan_warnings for line in prose(f"warning: {w}")]
         return "\n".join(lines)
+
+
+def plan_check_words(brief: dict | None) -> str | None:
+    """"This plan has 3 errors (1 conflict, 2 setup): ..." for a score whose plan ``check`` finds
+    errors (``brief``: :meth:`CheckResult.brief`); None without errors."""
+    if not brief or not brief["errors"]:
+        return None
+    n = brief["errors"]
+    kinds = ", ".join(f"{count} {kind}" for kind, count in brief["by_kind"].items())
+    return (f"This plan has {n} error{'s' * (n != 1)} ({kinds}; riskengine check lists them): it is "
+            "not executable as planned. The score executes it as the shop floor would (overlapping "
+            "operations one after the other, the setups the matrix requires, the calendar, the lots' "
+            "arrival) and charges the delay to planning.")

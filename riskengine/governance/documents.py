@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import with_config
 from typing_extensions import TypedDict
 
 from riskengine.io.documents import PART, Share
@@ -17,10 +18,10 @@ from riskengine.io.documents import PART, Share
 Side = Literal["plan", "execution", "unexplained"]
 
 
+@with_config(PART)
 class FlagNote(TypedDict):
     """A risk flagged on an operation at the plan's review."""
 
-    __pydantic_config__ = PART
     risk: str
     """What may go wrong, in the supervisor's words."""
     note: str | None
@@ -34,10 +35,10 @@ class FlagRow(FlagNote):
     """The flagged operation."""
 
 
+@with_config(PART)
 class ValidationRecord(TypedDict):
     """The sign-off of a plan version by operations."""
 
-    __pydantic_config__ = PART
     by: str
     """Who signed it off."""
     at: str
@@ -46,10 +47,10 @@ class ValidationRecord(TypedDict):
     """The risks flagged."""
 
 
+@with_config(PART)
 class SideCount(TypedDict):
     """The misses of one side (plan, execution or unexplained)."""
 
-    __pydantic_config__ = PART
     misses: int
     """Misses whose cause is on this side."""
     lost_units: float
@@ -58,10 +59,10 @@ class SideCount(TypedDict):
     """Share of the misses of the scope (0 without misses)."""
 
 
+@with_config(PART)
 class Sides(TypedDict):
     """Misses split by accountability side."""
 
-    __pydantic_config__ = PART
     plan: SideCount
     """Plan-side: planning, and the unmet constraints material and setup."""
     execution: SideCount
@@ -70,10 +71,10 @@ class Sides(TypedDict):
     """No root of its own on record: unknown, knock-on."""
 
 
+@with_config(PART)
 class SideCauses(TypedDict):
     """Which causes make up each side."""
 
-    __pydantic_config__ = PART
     plan: list[str]
     """The plan-side causes."""
     execution: list[str]
@@ -82,10 +83,10 @@ class SideCauses(TypedDict):
     """The causes that leave a miss unexplained."""
 
 
+@with_config(PART)
 class FlagOutcome(TypedDict):
     """How the risks flagged at sign-off turned out: the supervisor's hit rate."""
 
-    __pydantic_config__ = PART
     flags: int
     """Flags in the validation records of the plan versions."""
     measured: int
@@ -104,10 +105,10 @@ class FlagOutcome(TypedDict):
     """Share of the misses of validated versions that had been flagged (null: no misses)."""
 
 
+@with_config(PART)
 class OwnerCount(TypedDict):
     """An owner in the Pareto by owner: its causes' misses and lost units summed."""
 
-    __pydantic_config__ = PART
     owner: str
     """The owner (maintenance, quality, ...)."""
     causes: list[str]

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from riskengine.analysis.score import score as run_score
 from riskengine.feasibility import check as run_check
@@ -173,7 +175,7 @@ def flags_template(risky: list[dict], checked, plan: Plan) -> list[dict]:
     return list(rows.values())
 
 
-def flags_csv(rows: list[dict]) -> str:
+def flags_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     """The flags template as CSV text (columns operation, risk, note)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=FLAG_COLUMNS, lineterminator="\n")

@@ -7,9 +7,9 @@ Typed dicts with a description under each key (:mod:`riskengine.io.documents`);
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
-from pydantic import Field
+from pydantic import Field, with_config
 from typing_extensions import TypedDict
 
 from riskengine.analysis.documents import BandForecast, Factor
@@ -17,13 +17,13 @@ from riskengine.feasibility.documents import CheckDocument
 from riskengine.governance.documents import ValidationRecord
 from riskengine.io.documents import PART, Distribution, Document, Estimate, NonNegative
 
-REVIEW_FORMAT = "riskengine.review/1"
+REVIEW_FORMAT: Final = "riskengine.review/1"
 
 
+@with_config(PART)
 class ReviewedPlan(TypedDict):
     """The plan version under review."""
 
-    __pydantic_config__ = PART
     id: str
     """Version id."""
     status: Literal["draft", "proposed", "validated", "published"] | None
@@ -40,10 +40,10 @@ class ReviewedPlan(TypedDict):
     """Operations in the plan."""
 
 
+@with_config(PART)
 class Forecast(TypedDict):
     """The headline of the plan's score."""
 
-    __pydantic_config__ = PART
     replications: int
     """Replications run."""
     seed: int
@@ -58,10 +58,10 @@ class Forecast(TypedDict):
     """Expected adherence per horizon band, with its rigor."""
 
 
+@with_config(PART)
 class CauseRisk(TypedDict):
     """A cause that makes an operation miss."""
 
-    __pydantic_config__ = PART
     cause: str
     """The cause."""
     probability: float
@@ -70,10 +70,10 @@ class CauseRisk(TypedDict):
     """Who owns the cause."""
 
 
+@with_config(PART)
 class RiskyOperation(TypedDict):
     """An operation among the least likely to be a HIT, with why."""
 
-    __pydantic_config__ = PART
     id: str
     """Operation id."""
     resource: str
@@ -94,10 +94,10 @@ class RiskyOperation(TypedDict):
     """Kinds of the check findings that name it (conflict, calendar, ...)."""
 
 
+@with_config(PART)
 class FactorVerdict(TypedDict):
     """One factor's rigor advice against what the bands demand."""
 
-    __pydantic_config__ = PART
     factor: Factor
     """volume, mix or sequence."""
     holds_hours: NonNegative
@@ -110,10 +110,10 @@ class FactorVerdict(TypedDict):
     """Whether it holds as long as the bands demand it."""
 
 
+@with_config(PART)
 class RigorReview(TypedDict):
     """How far ahead volume, mix and sequence hold, next to the bands."""
 
-    __pydantic_config__ = PART
     confidence: float
     """The probability the advice asks for."""
     factors: list[FactorVerdict]
@@ -122,10 +122,10 @@ class RigorReview(TypedDict):
     """The advice in sentences (dates in the plan's offset)."""
 
 
+@with_config(PART)
 class ResourceRisk(TypedDict):
     """A resource where failures start."""
 
-    __pydantic_config__ = PART
     id: str
     """Resource id."""
     criticality: Estimate
@@ -136,10 +136,10 @@ class ResourceRisk(TypedDict):
     """Its operation least likely to be a HIT."""
 
 
+@with_config(PART)
 class FlagTemplateRow(TypedDict):
     """A row of the flags template (CSV: operation, risk, note)."""
 
-    __pydantic_config__ = PART
     operation: str
     """The operation."""
     risk: str

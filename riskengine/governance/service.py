@@ -19,7 +19,7 @@ from pydantic import Field, SkipValidation
 from riskengine.analysis.score import MAX_REPLICATIONS, MAX_SEED
 from riskengine.errors import InputError, Problem
 from riskengine.governance.trend_input import MAX_MEASUREMENTS
-from riskengine.model.common import Strict
+from riskengine.model.common import ABSENT, Strict
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises
 
@@ -35,8 +35,8 @@ class ReviewRequest(Strict):
     operation of the command line)."""
 
     plan: SkipValidation[Plan]
-    premises: SkipValidation[Premises] = None  # or premises_toml (one of the two)
-    premises_toml: str = Field(default=None, description=PREMISES_TOML)
+    premises: SkipValidation[Premises] = ABSENT  # or premises_toml (one of the two)
+    premises_toml: str = Field(default=ABSENT, description=PREMISES_TOML)
     replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 1000
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0
     engine: Literal["kernel", "reference"] = "kernel"

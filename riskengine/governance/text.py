@@ -4,7 +4,9 @@ section 9)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from riskengine.adherence.figures import pct
 from riskengine.feasibility.result import VERDICTS
@@ -13,18 +15,18 @@ from riskengine.report.terminal import horizon_line, iso_clock, listing, prose, 
 SIDE_WORDS = {"plan": "plan-side", "execution": "execution-side", "unexplained": "unexplained"}
 
 
-def cause_lines(causes: list[dict]) -> list[str]:
+def cause_lines(causes: Sequence[Mapping[str, Any]]) -> list[str]:
     """The cause Pareto with each cause's side, owner and corrective action."""
     if not causes:
         return []
     return ["  Causes of misses, with who owns them and what they call for"] + table(
         ["cause", "misses", "lost units", "share", "side", "owner", "action"],
         [[c["cause"], c["misses"], f"{c['lost_units']:g}", pct(c["share"], 0),
-          SIDE_WORDS.get(c.get("side"), "-"), c.get("owner", "-"), c.get("action", "-")] for c in causes],
+          SIDE_WORDS.get(c.get("side", ""), "-"), c.get("owner", "-"), c.get("action", "-")] for c in causes],
         align="lrrrlll")
 
 
-def owner_lines(owners: list[dict], title: str = "Misses by owner") -> list[str]:
+def owner_lines(owners: Sequence[Mapping[str, Any]], title: str = "Misses by owner") -> list[str]:
     """The Pareto by owner (count and lost units)."""
     if not owners:
         return []
@@ -45,7 +47,7 @@ SPLIT_HEADERS = ["plan in effect", "buckets", "operations", "HIT", "BTS", "BTP",
                  "execution-side", "unexplained"]
 
 
-def accountability_lines(acc: dict | None) -> list[str]:
+def accountability_lines(acc: Mapping[str, Any] | None) -> list[str]:
     """The validated / not validated split, the side rule and the supervisor's hit rate."""
     if not acc:
         return []

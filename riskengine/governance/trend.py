@@ -31,7 +31,7 @@ from datetime import datetime
 from riskengine.errors import InputError, Problem
 from riskengine.governance.owners import Owners, owner_table
 from riskengine.governance.trend_documents import TrendResult
-from riskengine.governance.trend_input import MeasurementIn, parse_measurement
+from riskengine.governance.trend_input import Measured, MeasurementIn, parse_measurement
 from riskengine.governance.trend_scopes import (
     by_validation,
     families,
@@ -85,14 +85,15 @@ class _Week:
         self.counts = sum((vector(m.total) for _, m in members), zeros())
         self.parts = {True: zeros(), False: zeros()}
         self.part_buckets = {True: 0, False: 0}
-        self.ops, self.op_validated = [], []
+        self.ops: list[Measured] = []
+        self.op_validated: list[bool] = []
         for _, m in members:
             for b in m.buckets:
                 self.parts[b.validated] += vector(b)
                 self.part_buckets[b.validated] += 1
             validated = {p.id: p.validated for p in m.plans}
-            self.ops += m.operations
-            self.op_validated += [validated[o.plan] for o in m.operations]
+            self.ops += m.measured
+            self.op_validated += [validated[o.plan] for o in m.measured]
 
     def part(self, want: bool, units: bool) -> dict:
         ops = [o for o, v in zip(self.ops, self.op_validated, strict=True) if v is want]
@@ -116,12 +117,12 @@ def _weeks(measurements: list[tuple[str, MeasurementIn]]) -> tuple[list[_Week], 
     problems, warnings = [], []
     groups: dict[str, list] = defaultdict(list)
     for k, (source, m) in enumerate(measurements):
-        again = next((o for o in m.operations if (o.plan, o.id) in seen), None)
+        again = next((o for o in m.measured if (o.plan, o.id) in seen), None)
         if again is not None:
             problems.append(Problem(f"measurements[{k}]", f"operation {again.id} of plan {again.plan} is "
                                     f"also measured in {seen[again.plan, again.id]}: each operation counts "
                                     "once"))
-        seen.update({(o.plan, o.id): source for o in m.operations})
+        seen.update({(o.plan, o.id): source for o in m.measured})
         days = (m.timeline.end - m.timeline.start).total_seconds() / 86400
         if days > 7 + 1e-6:
             warnings.append(f"{source} spans {days:.3g} days; it counts as one period in week "

@@ -6,16 +6,16 @@ Typed dicts with a description under each key (:mod:`riskengine.io.documents`);
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
-from pydantic import Field
+from pydantic import Field, with_config
 from typing_extensions import TypedDict
 
 from riskengine.adherence.documents import Figures
 from riskengine.governance.documents import Sides
 from riskengine.io.documents import PART, Document, Share
 
-TREND_FORMAT = "riskengine.trend/1"
+TREND_FORMAT: Final = "riskengine.trend/1"
 
 
 class Outcomes(Figures):
@@ -35,10 +35,10 @@ class Outcomes(Figures):
     """The misses by side (plan, execution, unexplained)."""
 
 
+@with_config(PART)
 class ControlPoint(TypedDict):
     """A week on the p-chart of the HIT rate."""
 
-    __pydantic_config__ = PART
     center: Share
     """p-bar: all hits / all operations measured over the weeks charted."""
     lower: Share
@@ -72,10 +72,10 @@ class Week(Outcomes):
     """Its point on the p-chart (null: no operation measured)."""
 
 
+@with_config(PART)
 class Parts(TypedDict):
     """Adherence under validated and under never validated plans."""
 
-    __pydantic_config__ = PART
     validated: Outcomes
     """Buckets (and their operations) whose plan in effect operations had signed off."""
     not_validated: Outcomes
@@ -96,10 +96,10 @@ class ScopeWeek(Figures):
     """ISO week."""
 
 
+@with_config(PART)
 class ScopeTrend(TypedDict):
     """A resource or an area over the weeks (counts summed, never mixed with the others)."""
 
-    __pydantic_config__ = PART
     id: str
     """Resource or area id."""
     total: Figures
@@ -108,10 +108,10 @@ class ScopeTrend(TypedDict):
     """Each week in which it was measured."""
 
 
+@with_config(PART)
 class FamilyFigures(TypedDict):
     """A product family's units and operations."""
 
-    __pydantic_config__ = PART
     planned: float
     """Planned units."""
     produced: float
@@ -146,10 +146,10 @@ class FamilyTrend(FamilyFigures):
     """Each week in which it was planned or produced."""
 
 
+@with_config(PART)
 class OwnerWeek(TypedDict):
     """An owner's misses in one week."""
 
-    __pydantic_config__ = PART
     week: str
     """ISO week."""
     misses: int
@@ -158,10 +158,10 @@ class OwnerWeek(TypedDict):
     """Units they cost."""
 
 
+@with_config(PART)
 class OwnerTrend(TypedDict):
     """An owner's misses over the weeks (its causes' misses summed)."""
 
-    __pydantic_config__ = PART
     owner: str
     """The owner."""
     causes: list[str]
@@ -178,10 +178,10 @@ class OwnerTrend(TypedDict):
     """Every week (0 where it had none)."""
 
 
+@with_config(PART)
 class PChart(TypedDict):
     """The p-chart of the weekly HIT rate."""
 
-    __pydantic_config__ = PART
     metric: Literal["hit_rate"]
     """What is charted: the share of measured operations that were a HIT."""
     center: Share
@@ -192,10 +192,10 @@ class PChart(TypedDict):
     """The limits in words, and why units (BTS, BTP) get none."""
 
 
+@with_config(PART)
 class FlagTotals(TypedDict):
     """The supervisor's hit rate over all weeks."""
 
-    __pydantic_config__ = PART
     measured: int
     """Flagged operations measured against the version that flagged them."""
     materialized: int
@@ -210,10 +210,10 @@ class FlagTotals(TypedDict):
     """unflagged_misses / unflagged_operations: the rate a flag has to beat (null: none)."""
 
 
+@with_config(PART)
 class Source(TypedDict):
     """A measurement the trend read."""
 
-    __pydantic_config__ = PART
     source: str
     """Its file (or position)."""
     week: str

@@ -14,7 +14,7 @@ import os
 from datetime import datetime
 from typing import Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from riskengine.errors import InputError, Problem, validate_document
 from riskengine.model.common import CAUSES, Instant, NonNegative
@@ -128,10 +128,17 @@ class MeasurementIn(_In):
     products: list[ProductIn] = Field(default_factory=list)
     operations: list[OperationIn] = Field(default_factory=list)
     causes: list[CauseIn] = Field(default_factory=list)
+    _measured: list[Measured] = PrivateAttr(default_factory=list)
 
     @property
     def start(self) -> datetime:
         return self.timeline.start
+
+    @property
+    def measured(self) -> list[Measured]:
+        """The operations as the trend keeps them (:func:`parse_measurement` puts them here and
+        empties ``operations``)."""
+        return self._measured
 
 
 def parse_measurement(data: object, source: str | None = None) -> MeasurementIn:
@@ -143,8 +150,9 @@ def parse_measurement(data: object, source: str | None = None) -> MeasurementIn:
                 for k, o in enumerate(m.operations) if o.plan not in known]
     if problems:
         raise InputError(problems, source)
-    m.operations = [Measured(o.id, o.plan, o.product, o.hit, o.cause, o.lost_units, o.flag is not None)
-                    for o in m.operations]
+    m._measured = [Measured(o.id, o.plan, o.product, o.hit, o.cause, o.lost_units, o.flag is not None)
+                   for o in m.operations]
+    m.operations = []
     return m
 
 

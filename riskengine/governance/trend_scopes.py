@@ -142,7 +142,7 @@ def owner_rows(weeks: list, owners: Owners, override: bool) -> list[dict]:
     for k, w in enumerate(weeks):
         for _, m in w.members:
             table = _table_of(m, owners, override)
-            for o in (o for o in m.operations if not o.hit):
+            for o in (o for o in m.measured if not o.hit):
                 cause = o.cause or "unknown"
                 owner, action = table[cause]
                 row = rows.setdefault(owner, {"owner": owner, "causes": {}, "misses": 0, "lost_units": 0.0,

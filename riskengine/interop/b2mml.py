@@ -66,6 +66,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import fromstring
@@ -237,10 +238,10 @@ def _qualified(requests: list[tuple[str | None, list[tuple[ET.Element, str]]]]) 
 def _operation(seg: ET.Element, where: str, order: str | None, default_product: str | None, tz,
                quantity_key: str | None, problems: list[Problem]) -> dict:
     """The plan operation of one segment requirement (``after`` set by the caller)."""
-    op = {"id": _text(seg, "ID"), "order": order,
-          "start": _time(seg, "EarliestStartTime", where, tz, problems),
-          "end": _time(seg, "LatestEndTime", where, tz, problems),
-          "resource": _text(seg, "EquipmentRequirement", "EquipmentID")}
+    op: dict[str, Any] = {"id": _text(seg, "ID"), "order": order,
+                          "start": _time(seg, "EarliestStartTime", where, tz, problems),
+                          "end": _time(seg, "LatestEndTime", where, tz, problems),
+                          "resource": _text(seg, "EquipmentRequirement", "EquipmentID")}
     produced = _materials(seg, "Produced", "MaterialProducedRequirement")
     named = _text(produced[0], "MaterialDefinitionID") if produced else None
     op["product"] = named or default_product
@@ -273,7 +274,8 @@ def schedule_to_plan(root: ET.Element, *, bucket_hours: float = 8.0, source: str
     requests = [(_text(request, "ID"), _segments(request, f"ProductionRequest[{r}]"))
                 for r, request in enumerate(_children(root, "ProductionRequest"), 1)]
     qualify = _qualified(requests)
-    operations, resources = [], {}
+    operations: list[tuple[dict[str, Any], str]] = []
+    resources: dict[str, None] = {}  # ids in order of first use
     for (order, segments), request in zip(requests, _children(root, "ProductionRequest"), strict=True):
         default_product = _text(request, "ProductProductionRuleID")
         local = {sid: f"{order}/{sid}" for seg, _ in segments if (sid := _text(seg, "ID")) is not None}
@@ -420,7 +422,7 @@ def read_b2mml(path: str | Path, *, bucket_hours: float = 8.0, history=None, tim
         raise InputError(Problem(str(path), "no such file"))
     root = parse_xml(path.read_bytes(), str(path))
     kind = _local(root.tag)
-    options = {"source": str(path), "timezone": timezone, "quantity_key": quantity_key}
+    options: dict[str, Any] = {"source": str(path), "timezone": timezone, "quantity_key": quantity_key}
     if kind.endswith("ProductionSchedule"):
         return "plan", schedule_to_plan(root, bucket_hours=bucket_hours, **options)
     if kind.endswith("ProductionPerformance"):

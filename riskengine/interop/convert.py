@@ -35,11 +35,10 @@ def read_document(path: str) -> dict:
     from riskengine.io.readers import read_json, read_toml
     from riskengine.model.premises import parse_premises
 
-    if path != "-" and Path(path).suffix.lower() == ".toml":
-        data = read_toml(path)
-    else:
-        data = read_json(path)
+    toml = path != "-" and Path(path).suffix.lower() == ".toml"
+    data: object = read_toml(path) if toml else read_json(path)
     parse_premises(data, "stdin" if path == "-" else path)
+    assert isinstance(data, dict)  # parse_premises refuses anything else
     return data
 
 

@@ -50,14 +50,13 @@ def _cell(name: str, value: object, tz, where: str, problems: list[Problem]) -> 
     if hasattr(value, "item") and not isinstance(value, datetime):  # numpy scalars
         value = value.item()
     if isinstance(value, datetime):
-        if hasattr(value, "to_pydatetime"):
-            value = value.to_pydatetime()
-        if value.tzinfo is None and tz is not None:
+        moment: datetime = value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+        if moment.tzinfo is None and tz is not None:
             try:
-                value = localize(value, tz)
+                moment = localize(moment, tz)
             except ValueError as exc:
-                problems.append(Problem(where, f"{exc}, got {value!s}"))
-        return value.isoformat()  # a naive time stays naive: refused like the file's
+                problems.append(Problem(where, f"{exc}, got {moment!s}"))
+        return moment.isoformat()  # a naive time stays naive: refused like the file's
     if name in LISTS:
         if isinstance(value, str):
             return [v.strip() for v in value.split(";") if v.strip()]
@@ -190,7 +189,9 @@ def _instant(t: object, tz, where: str) -> object:
 
 def _span(ops: list[dict], source: str) -> dict:
     """Earliest planned start to latest planned end (every unreadable time located)."""
-    problems, starts, ends = [], [], []
+    problems: list[Problem] = []
+    starts: list[datetime] = []
+    ends: list[datetime] = []
     for i, op in enumerate(ops):
         for key, bucket in (("start", starts), ("end", ends)):
             try:

@@ -62,7 +62,7 @@ night: 01:30 +01:00 or 03:30 +02:00?)
     shown = t.strftime("%Y-%m-%d %H:%M")
     if early.utcoffset() == late.utcoffset():
         return _fixed(early)
-    before, after = sorted((early.utcoffset(), late.utcoffset()))
+    before, after = sorted((_utc_offset(early), _utc_offset(late)))
     roundtrip = early.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
     if roundtrip != t:  # in the gap: neither reading maps back to this wall-clock time
         first, second = (t - (after - before)).strftime("%H:%M"), (t + (after - before)).strftime("%H:%M")
@@ -72,6 +72,14 @@ night: 01:30 +01:00 or 03:30 +02:00?)
     raise ValueError(f"{shown} is ambiguous in {tz.key} (the clocks go back by {_length(after - before)} "
                      f"that night and the time occurs twice: {shown[11:]} {_offset(after)} or "
                      f"{shown[11:]} {_offset(before)}?)")
+
+
+def _utc_offset(t: datetime) -> timedelta:
+    """The UTC offset of an aware time (a time zone of the database always gives one)."""
+    offset = t.utcoffset()
+    if offset is None:
+        raise ValueError(f"{t} has no UTC offset")
+    return offset
 
 
 def _length(delta: timedelta) -> str:
@@ -89,4 +97,4 @@ def _fixed(t: datetime) -> datetime:
     """The same instant with a fixed-offset tzinfo (so ``isoformat`` shows the offset)."""
     from datetime import timezone
 
-    return t.replace(tzinfo=timezone(t.utcoffset()))
+    return t.replace(tzinfo=timezone(_utc_offset(t)))

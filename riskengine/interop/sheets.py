@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def _detect(text: str) -> str:
 def _read_csv(text: str, delimiter: str | None, source: str) -> Sheet:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or _detect(text))
     try:
-        rows = []
+        rows: list[Sequence[object]] = []
         for row in reader:
             rows.append(row)
             if len(rows) > MAX_ROWS + 1:
@@ -94,7 +95,7 @@ def _read_csv(text: str, delimiter: str | None, source: str) -> Sheet:
     return _table(rows, None, source)
 
 
-def _table(rows: list[list[object]], sheet: str | None, source: str) -> Sheet:
+def _table(rows: Sequence[Sequence[object]], sheet: str | None, source: str) -> Sheet:
     """Header (the first row with a value) and data rows; trailing empty rows are dropped."""
     def empty(value: object) -> bool:
         return value is None or (isinstance(value, str) and not value.strip())

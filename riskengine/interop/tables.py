@@ -318,15 +318,15 @@ def import_table(path: str | Path, kind: str, table_map: TableMap | str | Path, 
         raise InputError(Problem("--kind", f"must be one of {', '.join(KINDS)}, got {kind!r}"))
     spec = KINDS[kind]
     map_source = None if isinstance(table_map, TableMap) else str(table_map)
-    if map_source is not None:
-        table_map = read_map(map_source)
+    if not isinstance(table_map, TableMap):
+        table_map = read_map(str(table_map))
     if table_map.kind is not None and table_map.kind != kind:
         raise InputError(Problem("kind", f"the map is for {table_map.kind!r}, not {kind!r}"), map_source)
     problems = _map_problems(table_map, spec, kind)
     if problems:
         raise InputError(problems, map_source)
-    tz = zone(timezone or table_map.format.timezone, "--timezone") if (
-        timezone or table_map.format.timezone) else None
+    given_zone = timezone or table_map.format.timezone
+    tz = zone(given_zone, "--timezone") if given_zone else None
     fmt = table_map.format
     sheet = read_sheet(path, delimiter=fmt.delimiter, encoding=fmt.encoding, sheet=fmt.sheet)
     source = str(path)
@@ -355,7 +355,7 @@ def _rows(sheet: Sheet, table_map: TableMap, spec: Kind, tz) -> tuple[list[dict]
     rows, problems = [], []
     position = {f: sheet.header.index(col) for f, col in table_map.columns.items()}
     for i, cells in enumerate(sheet.rows):
-        row = {}
+        row: dict[str, object] = {}
         for f, k in position.items():
             value, kind = cells[k], spec.fields[f]
             if value is None:

@@ -20,9 +20,9 @@ depend on the names).
 from __future__ import annotations
 
 import os
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, WithJsonSchema, with_config
 from typing_extensions import TypedDict
 
 from riskengine.model.describe import describe
@@ -88,12 +88,12 @@ class Document(BaseModel):
         return {name: getattr(self, name) for name in type(self).model_fields}
 
 
+@with_config(PART)
 class Estimate(TypedDict):
     """A probability or ratio estimated by Monte Carlo: the mean and its 95% interval (Wilson for
     probabilities, t for ratios; widened by the design effect when replications share parameter
     draws)."""
 
-    __pydantic_config__ = PART
     mean: Share
     """The estimate, in [0, 1]."""
     low: Share
@@ -114,11 +114,11 @@ class Distribution(Estimate):
     """90th percentile over replications."""
 
 
+@with_config(PART)
 class Finish(TypedDict):
     """A finish time in hours from the horizon start: mean with its 95% t interval, standard
     deviation and percentiles over replications."""
 
-    __pydantic_config__ = PART
     mean: Maybe
     """Mean (hours from the horizon start)."""
     low: Maybe
@@ -148,3 +148,33 @@ def schema_of(model: type[BaseModel], name: str, version: int = 1) -> dict:
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"https://riskengine.dev/schema/{name}-{version}.json", **schema,
             "title": f"riskengine.{name}/{version}"}
+
+
+@with_config(PART)
+class RuleBand(TypedDict):
+    """A horizon band of the adherence rules."""
+
+    until_hours: Maybe
+    """Buckets starting less than this many hours after the publication of the plan in effect
+    belong to the band (null: the last band, everything beyond)."""
+    measures: list[Literal["volume", "mix", "sequence"]]
+    """The factors the band is scored on."""
+
+
+@with_config(PART)
+class Rules(TypedDict):
+    """The adherence rules a result used (docs/design.md section 2): the same for a score, a
+    measurement and a back-test when they come from the same premises (their ``execution`` and
+    ``bands``)."""
+
+    bucket_hours: Maybe
+    """Bucket size in hours (the plan's unless the rules set one; null when compared plans
+    differ)."""
+    bands: list[RuleBand]
+    """Horizon bands, by increasing until_hours."""
+    lateness_tolerance_hours: Number
+    """Hours after the end of an operation's planned bucket that still count as on time."""
+    quantity_tolerance: Number
+    """Share of the planned quantity that counts as complete."""
+    sequence_basis: Literal["orders", "units"]
+    """Sequence adherence counted in orders or in units."""

@@ -24,12 +24,16 @@ import json
 import os
 import re
 import sys
+from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from riskengine.errors import InputError, Problem
 from riskengine.model.actuals import Actuals, PlanHistory, parse_actuals
 from riskengine.model.common import parse_instant
 from riskengine.model.plan import PLAN_FORMAT, Plan, parse_plan
+
+T = TypeVar("T")
 
 MAX_FILE_BYTES = 1 << 30
 _LIST_COLUMNS = {"after", "materials"}
@@ -54,10 +58,10 @@ def _check_file(path: Path) -> None:
 MAX_DEPTH = 64
 
 
-def check_depth(data: object, source: str | None = None, where: str = "") -> object:
+def check_depth(data: T, source: str | None = None, where: str = "") -> T:
     """``data`` itself, or an :class:`InputError` if it nests deeper than MAX_DEPTH levels
     (walked without recursion)."""
-    level = [data]
+    level: list[object] = [data]
     for _ in range(MAX_DEPTH):  # level k + 1 holds the containers at depth k + 2
         level = [v for node in level if isinstance(node, dict | list)
                  for v in (node.values() if isinstance(node, dict) else node)
@@ -175,7 +179,7 @@ def _clean_row(row: dict, line: int, delimiter: str, source: str) -> dict:
                                  + (" (in a semicolon-separated file, separate list items with ',')"
                                     if delimiter == ";" else "")), source)
     separators = r"[;,]" if delimiter == ";" else ";"
-    clean = {}
+    clean: dict[str, str | list[str]] = {}
     for key, value in row.items():
         key = (key or "").strip()
         value = (value or "").strip()
@@ -192,7 +196,9 @@ def _plan_from_csv(path: Path) -> dict:
     rows = read_csv_rows(path)
     if not rows:
         raise InputError(Problem("operations", "the plan has no operations"), str(path))
-    problems, starts, ends = [], [], []
+    problems: list[Problem] = []
+    starts: list[datetime] = []
+    ends: list[datetime] = []
     for i, row in enumerate(rows):
         for key, bucket in (("start", starts), ("end", ends)):
             try:

@@ -23,6 +23,7 @@ MODELS: dict[str, tuple[str, str]] = {
     "owners": ("riskengine.governance.owners:OwnersFile", "input: cause owners and actions (--owners)"),
     "score": ("riskengine.analysis.result:ScoreResult", "result of score"),
     "compare": ("riskengine.analysis.compare:CompareResult", "result of compare"),
+    "simulation": ("riskengine.analysis.simulate:SimulationResult", "result of simulate"),
     "measurement": ("riskengine.adherence.result:Measurement", "result of measure"),
     "forecast": ("riskengine.live.result:ForecastResult", "result of forecast"),
     "check": ("riskengine.feasibility.documents:CheckDocument", "result of check"),

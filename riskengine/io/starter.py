@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import tomllib
 
+from pydantic import BaseModel
+
 from riskengine.io.toml_writer import _key, _scalar
 from riskengine.model import premises as pm
 from riskengine.model.describe import field_description
@@ -48,14 +50,14 @@ def _comment(text: str, out: list[str]) -> None:
     out += ["# " + line for line in textwrap.wrap(" ".join(text.split()), 98, break_on_hyphens=False)]
 
 
-def _described(model: type, fields: dict, out: list[str]) -> None:
+def _described(model: type[BaseModel], fields: dict, out: list[str]) -> None:
     """Each field as ``key = value`` under the comment of its description."""
     for name, value in fields.items():
         _comment(field_description(model, name), out)
         out.append(f"{_key(model.model_fields[name].alias or name)} = {_scalar(value)}")
 
 
-def _table(header: str, model: type | None, fields: dict, out: list[str], intro: str = "") -> None:
+def _table(header: str, model: type[BaseModel] | None, fields: dict, out: list[str], intro: str = "") -> None:
     out.append("")
     if intro:
         _comment(intro, out)
@@ -64,7 +66,7 @@ def _table(header: str, model: type | None, fields: dict, out: list[str], intro:
         _described(model, fields, out)
 
 
-def _doc(model: type, field: str) -> str:
+def _doc(model: type[BaseModel], field: str) -> str:
     return field_description(model, field)
 
 

@@ -159,3 +159,39 @@ def _write_stdout(text: str) -> None:
     data = memoryview(text.encode(sys.stdout.encoding or "utf-8"))
     while data:
         data = data[os.write(fd, data):]
+
+
+@contextmanager
+def atomic_folder(path: str | os.PathLike, *, force: bool = False) -> Iterator[Path]:
+    """A temporary folder beside ``path`` to write files into; on leaving the block it is
+    renamed to ``path``, so that ``path`` is complete or absent (never half-written). An
+    existing ``path`` is refused before any work is done, unless ``force``: it is then replaced
+    once the new folder is complete. A failed block removes the temporary folder."""
+    import shutil
+
+    path = Path(path)
+    if path.exists() and not force:
+        raise InputError(Problem(str(path), "exists already; choose another folder or replace it "
+                                 "(--force)"))
+    if path.exists() and not path.is_dir():
+        raise InputError(Problem(str(path), "is a file, not a folder"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(path), suffix=".tmp", dir=path.parent))
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp creates 0700; give the folder the usual mode
+        old = None
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=_tmp_prefix(path), suffix=".old", dir=path.parent))
+            os.replace(path, old / path.name)
+        os.replace(tmp, path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise _cannot_write(path, exc) from None
+        raise

@@ -40,21 +40,22 @@ def solve(inst: Instance, *, time_limit: float = 30.0, workers: int = 2, seed: i
     n, m = inst.durations.shape
     horizon = int(inst.durations.sum())
     model = cp_model.CpModel()
-    start, end, per_machine = {}, {}, [[] for _ in range(inst.n_machines)]
+    start, end = {}, {}
+    per_machine: list[list[cp_model.IntervalVar]] = [[] for _ in range(inst.n_machines)]
     for j in range(n):
         for k in range(m):
             p = int(inst.durations[j, k])
-            s = model.NewIntVar(0, horizon, f"s{j}_{k}")
-            e = model.NewIntVar(0, horizon, f"e{j}_{k}")
-            per_machine[int(inst.machines[j, k])].append(model.NewIntervalVar(s, p, e, f"i{j}_{k}"))
+            s = model.new_int_var(0, horizon, f"s{j}_{k}")
+            e = model.new_int_var(0, horizon, f"e{j}_{k}")
+            per_machine[int(inst.machines[j, k])].append(model.new_interval_var(s, p, e, f"i{j}_{k}"))
             start[j, k], end[j, k] = s, e
             if k > 0:
-                model.Add(s >= end[j, k - 1])
+                model.add(s >= end[j, k - 1])
     for intervals in per_machine:
-        model.AddNoOverlap(intervals)
-    makespan = model.NewIntVar(0, horizon, "makespan")
-    model.AddMaxEquality(makespan, [end[j, m - 1] for j in range(n)])
-    model.Minimize(makespan)
+        model.add_no_overlap(intervals)
+    makespan = model.new_int_var(0, horizon, "makespan")
+    model.add_max_equality(makespan, [end[j, m - 1] for j in range(n)])
+    model.minimize(makespan)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit)
     solver.parameters.num_workers = int(workers)

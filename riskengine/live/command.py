@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from riskengine.analysis.command import memory_option
 from riskengine.cli_helpers import (
     check_report_path,
     command_line,
@@ -84,12 +85,14 @@ def read_previous(path: str | None) -> dict | None:
               help="Simulation engine: the numba kernel or the SimPy reference.")
 @click.option("--threads", type=click.IntRange(1, 1024), help="Kernel threads (default: all cores).")
 @click.option("--timezone", metavar="ZONE", help="IANA time zone of B2MML times without UTC offset.")
+@memory_option
 @json_option
 @quiet_option
 @report_option
 @handled
 def forecast(plan, more_plans, premises, as_of, actuals, events, previous_path, alert, fail_on_alert,
-             replications, seed, engine, threads, timezone, json_path, quiet, report_path) -> None:
+             replications, seed, engine, threads, timezone, max_memory, json_path, quiet,
+             report_path) -> None:
     """Forecast the rest of the horizon from the shop floor's state at an as-of time: how likely
     the plan in effect is to hold now, the week's expected adherence (realized buckets counted as
     they were), and the operations to act on first.
@@ -99,9 +102,12 @@ def forecast(plan, more_plans, premises, as_of, actuals, events, previous_path, 
     spent), lots with a known arrival, crews known absent; then executes the rest with the
     premises. Exit 0; 4 with --fail-on-alert when there are alerts."""
     set_threads(threads)
+    import numba
+
+    from riskengine.analysis.command import refuse_over
     from riskengine.io.readers import read_history, read_premises
     from riskengine.live.events import read_known_events
-    from riskengine.live.run import as_of_time
+    from riskengine.live.run import as_of_time, memory_needed
     from riskengine.live.run import forecast as run
     from riskengine.report.progress import batches, compile_notice, progress_line
     from riskengine.simulation.runner import announce_compile
@@ -113,6 +119,8 @@ def forecast(plan, more_plans, premises, as_of, actuals, events, previous_path, 
     known = read_known_events(events, history.versions) if events else None
     old = read_previous(previous_path)
     check_report_path(report_path)
+    refuse_over(memory_needed(history.versions, model, replications, numba.get_num_threads()), replications,
+                max_memory)
     line = progress_line("forecast", quiet=quiet, total=replications)
     try:
         with announce_compile(compile_notice(quiet)):

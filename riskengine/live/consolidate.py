@@ -17,8 +17,11 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from riskengine.adherence.arrays import N_COUNTS
+from riskengine.adherence.documents import OperationOutcome
 from riskengine.adherence.figures import band_score, figures, main_impact
+from riskengine.analysis.documents import BucketForecast
 from riskengine.analysis.result import ScoreResult
+from riskengine.feasibility.checks import check
 from riskengine.live.alerts import alerts_of, changes_since
 from riskengine.live.dates import Dates, iso_or_none
 from riskengine.live.result import ForecastResult
@@ -33,8 +36,11 @@ RATIOS = ("bts", "btp", "volume", "mix", "sequence")
 def exact(x: float | None, *quantiles: str) -> dict | None:
     """A settled figure as an estimate: the value with a zero-width interval (and as every
     percentile asked for); None where it is undefined (nothing planned)."""
-    if x is None:
-        return None
+    return None if x is None else point(x, *quantiles)
+
+
+def point(x: float, *quantiles: str) -> dict:
+    """:func:`exact` of a figure that is defined."""
     return {"mean": x, "low": x, "high": x, **{q: x for q in quantiles}}
 
 
@@ -45,14 +51,15 @@ def fully_settled(st: State) -> bool:
     return st.closed == c.n_buckets and bool(st.initial.settled[judged].all())
 
 
-def _buckets(buckets: list[dict], st: State) -> list[dict]:
+def _buckets(buckets: list[BucketForecast], st: State) -> list[dict]:
     """The realized buckets with their measured BTS and BTP, exactly."""
     out = []
-    for b in buckets:
-        if b["index"] < st.closed:
-            measured = st.realized.buckets[b["index"]]
-            b = b | {"bts": exact(measured["bts"], "p10", "p50", "p90"),
-                     "btp": exact(measured["btp"], "p10", "p50", "p90")}
+    for bucket in buckets:
+        b: dict = dict(bucket)
+        if bucket["index"] < st.closed:
+            measured = st.realized.buckets[bucket["index"]]
+            b |= {"bts": exact(measured["bts"], "p10", "p50", "p90"),
+                  "btp": exact(measured["btp"], "p10", "p50", "p90")}
         out.append(b)
     return out
 
@@ -69,7 +76,7 @@ def _settled_horizon(score: ScoreResult, st: State) -> dict:
         bands.append(band | {"score": exact(band_score(c, band["measures"], units), "p10", "p50", "p90")}
                      | {m: exact(f[m], "p10", "p50", "p90") for m in ("volume", "mix", "sequence")})
     holds = 0.0 if any(not o["hit"] for o in st.settled_ops) else 1.0
-    days = [{"day": d["day"], **exact(float(d["mean"] > 0.5))} for d in score.holds_through_day]
+    days = [{"day": d["day"], **point(float((d["mean"] or 0.0) > 0.5))} for d in score.holds_through_day]
     return {"adherence": {k: exact(total[k], "p10", "p50", "p90") for k in RATIOS}, "bands": bands,
             "plan_holds": exact(holds), "holds_through_day": days,
             "main_impact": main_impact(counts.sum(axis=0), units)}
@@ -79,11 +86,12 @@ def _realized_holding(score: ScoreResult, st: State) -> dict:
     """A realized miss settles the plan's holding (from the day of the first one on): exactly 0."""
     if all(o["hit"] for o in st.settled_ops):
         return {}
-    days = [d if d["mean"] > 0.0 else {"day": d["day"], **exact(0.0)} for d in score.holds_through_day]
-    return {"plan_holds": exact(0.0), "holds_through_day": days}
+    days = [d if (d["mean"] or 0.0) > 0.0 else {"day": d["day"], **point(0.0)}
+            for d in score.holds_through_day]
+    return {"plan_holds": point(0.0), "holds_through_day": days}
 
 
-def _realized_operation(o: dict, st: State, versions: dict) -> dict:
+def _realized_operation(o: OperationOutcome, st: State, versions: dict) -> dict:
     """A measured operation as a forecast operation (its verdict is known)."""
     plan = versions[o["plan"]]
     op = plan.operations[plan.operation_index[o["id"]]]
@@ -120,7 +128,7 @@ def _realized_part(st: State, units: bool) -> dict:
     misses: dict[str, list] = {}
     for o in st.settled_ops:
         if not o["hit"]:
-            row = misses.setdefault(o["cause"], [0, 0.0])
+            row = misses.setdefault(o["cause"] or "unknown", [0, 0.0])  # (a miss has its cause)
             row[0] += 1
             row[1] += o["lost_units"]
     causes = [{"cause": c, "misses": m, "lost_units": lost} for c, (m, lost) in misses.items()]
@@ -142,6 +150,7 @@ def consolidate(score: ScoreResult, st: State, acc: Accumulators, dates: Dates, 
     """The forecast result of a score of the replications from ``st`` (module docstring)."""
     fields = score.to_dict()
     fields.pop("format")
+    fields["plan_check"] = check(st.executed).brief()  # the executed plan's, not its reduced model's
     units = score.premises.get("execution", {}).get("sequence_basis") == "units"
     fields["buckets"] = _buckets(score.buckets, st)
     fields |= _settled_horizon(score, st) if fully_settled(st) else _realized_holding(score, st)

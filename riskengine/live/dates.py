@@ -24,6 +24,7 @@ from riskengine.simulation.kernel import replicate
 from riskengine.simulation.parameters import uncertain_scrap_by_loop
 from riskengine.simulation.records import model_of, outputs, scratch
 from riskengine.simulation.runner import kernel_replication
+from riskengine.simulation.watchdog import StopFlag, Stopped, arm, check, event_bound
 
 #: Most replications sampled for the dates.
 MAX_SAMPLE = 100
@@ -48,26 +49,39 @@ def sample_size(replications: int, n_ops: int) -> int:
     return max(1, min(-(-replications // 4), MAX_SAMPLE, BUDGET_BYTES // (16 * max(n_ops, 1))))
 
 
-def sample_dates(c: Compiled, seed: int, replications: int) -> Dates:
+def sample_dates(c: Compiled, seed: int, replications: int, stop: StopFlag | None = None) -> Dates:
     """Start and end quantiles of every operation over the first replications (module docstring),
-    on every numba thread (the kernel releases the GIL)."""
+    on every numba thread (the kernel releases the GIL). Each replication is bounded and ``stop``
+    ends them as a score's (:mod:`riskengine.simulation.watchdog`: ``Stopped``,
+    ``ReplicationOverrun``)."""
     n = c.n_ops
     count = sample_size(replications, n)
     starts = np.empty((count, n))
     ends = np.empty((count, n))
     model = model_of(c)
     tables = uncertain_scrap_by_loop(c, scrap_tables(c.op_resource, c.op_quantity, c.res_scrap))
+    bound = event_bound(c)
 
     def run(lo: int, hi: int) -> None:
         if c.uncertain:  # each replication with its own draw of the parameters
             for rep in range(lo, hi):
+                if stop is not None and stop.is_set():
+                    raise Stopped
                 r = kernel_replication(c, seed, rep)
                 starts[rep], ends[rep] = r.start, r.end
             return
         s, out = scratch(n, c.n_resources, c.mat_entity.shape[0]), outputs(n)
-        for rep in range(lo, hi):
-            replicate(seed, rep, model, tables, s, out)
-            starts[rep], ends[rep] = out.start, out.end
+        if stop is not None:
+            stop.attach(s.account)
+        try:
+            for rep in range(lo, hi):
+                arm(s.account, bound)
+                replicate(seed, rep, model, tables, s, out)
+                check(s.account, seed, rep)
+                starts[rep], ends[rep] = out.start, out.end
+        finally:
+            if stop is not None:
+                stop.detach(s.account)
 
     threads = max(1, min(numba.get_num_threads(), count))
     cuts = [count * k // threads for k in range(threads + 1)]

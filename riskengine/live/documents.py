@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import with_config
 from typing_extensions import TypedDict
 
 from riskengine.adherence.documents import Figures
@@ -32,10 +33,10 @@ class ForecastOperation(OperationForecast):
     realized; null: not executed in a fifth of them or more)."""
 
 
+@with_config(PART)
 class RunningOperation(TypedDict):
     """An operation in progress at the as-of time."""
 
-    __pydantic_config__ = PART
     id: str
     """Operation id."""
     resource: str
@@ -47,10 +48,10 @@ class RunningOperation(TypedDict):
     absent crews); the rest of its drawn work is simulated."""
 
 
+@with_config(PART)
 class DownResource(TypedDict):
     """A resource down at the as-of time (a breakdown without end)."""
 
-    __pydantic_config__ = PART
     resource: str
     """Resource id."""
     since: str
@@ -59,10 +60,10 @@ class DownResource(TypedDict):
     """Hours of repair until the as-of time: the remaining repair is drawn given this much."""
 
 
+@with_config(PART)
 class LateLot(TypedDict):
     """A lot whose arrival is known and after the as-of time."""
 
-    __pydantic_config__ = PART
     material: str
     """Material id."""
     due: str
@@ -71,20 +72,20 @@ class LateLot(TypedDict):
     """When it is now expected, ISO 8601."""
 
 
+@with_config(PART)
 class AbsentCrew(TypedDict):
     """A crew known absent at the as-of time."""
 
-    __pydantic_config__ = PART
     resource: str
     """Resource id."""
     until: str
     """When the absence ends, ISO 8601: the resource works again from then."""
 
 
+@with_config(PART)
 class ForecastState(TypedDict):
     """What the forecast started from at the as-of time."""
 
-    __pydantic_config__ = PART
     as_of: str
     """The as-of time, ISO 8601: nothing before it is simulated."""
     plan: str
@@ -105,10 +106,10 @@ class ForecastState(TypedDict):
     """Crews known absent at the as-of time."""
 
 
+@with_config(PART)
 class CauseMisses(TypedDict):
     """A cause in the realized Pareto."""
 
-    __pydantic_config__ = PART
     cause: str
     """A cause of the taxonomy."""
     misses: int
@@ -117,12 +118,12 @@ class CauseMisses(TypedDict):
     """Units those misses cost."""
 
 
+@with_config(PART)
 class RealizedPart(TypedDict):
     """The measurement up to the as-of time: the buckets that ended by then, against the plan in
     effect at each bucket's start (the counts the forecast consolidates), and their operations
     whose verdict is settled."""
 
-    __pydantic_config__ = PART
     until: str
     """End of the last bucket that ended by the as-of time, ISO 8601 (the horizon start: none)."""
     buckets: int
@@ -139,10 +140,10 @@ class RealizedPart(TypedDict):
     """The realized misses by cause, most first."""
 
 
+@with_config(PART)
 class Alert(TypedDict):
     """An operation (an order, once plans have orders) now below the alert probability."""
 
-    __pydantic_config__ = PART
     kind: Literal["operation", "order"]
     """What is at risk."""
     id: str
@@ -160,10 +161,10 @@ class Alert(TypedDict):
     ISO 8601; null: it does not run within the simulated time."""
 
 
+@with_config(PART)
 class Change(TypedDict):
     """An operation whose probability moved since the previous forecast."""
 
-    __pydantic_config__ = PART
     kind: Literal["operation", "order"]
     """What moved."""
     id: str
@@ -178,20 +179,20 @@ class Change(TypedDict):
     """The event that moved it most (what the forecast knows now that the previous one did not)."""
 
 
+@with_config(PART)
 class PreviousForecast(TypedDict):
     """The forecast ``changes`` compare with."""
 
-    __pydantic_config__ = PART
     as_of: str
     """Its as-of time."""
     plan: str
     """The plan it executed."""
 
 
+@with_config(PART)
 class Horizon(TypedDict):
     """Where the as-of time falls."""
 
-    __pydantic_config__ = PART
     hours: NonNegative
     """Hours from the horizon start to the as-of time."""
     elapsed: Share

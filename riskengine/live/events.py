@@ -43,6 +43,12 @@ class Known:
     end: datetime | None
     row: int  # its row in the events table (for messages)
 
+    @property
+    def until(self) -> datetime:
+        """The end of a lot's or an absence's event (required for them: :data:`NEEDS`)."""
+        assert self.end is not None, f"a {self.kind} event has an end"
+        return self.end
+
 
 @dataclass
 class KnownEvents:

@@ -49,7 +49,7 @@ def forecast_gantt(result: Any, ax: Axes | None = None) -> Axes:
     """
     d = as_dict(result)
     origin, end = (datetime.fromisoformat(d["horizon"][k]) for k in ("start", "end"))
-    t = _hours(origin, d["as_of"])
+    t = (datetime.fromisoformat(d["as_of"]) - origin).total_seconds() / 3600
     resources = [r["id"] for r in d["resources"]]
     resources += sorted({o["resource"] for o in d["operations"]} - set(resources))
     if ax is None:

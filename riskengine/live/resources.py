@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -104,8 +105,8 @@ def resources_at(plan: Plan, c: Compiled, events: KnownEvents, premises: Premise
                                         f"it no repair time (resources.{res.id}.breakdowns.mttr_hours)"))
             else:
                 _tail_warning(premises, res.id, t - max(current), warnings)
-        ends = [plan.hours(e.end) for e in events.absences if e.name == res.id
-                and plan.hours(e.start) <= t < plan.hours(e.end)]
+        ends = [plan.hours(e.until) for e in events.absences if e.name == res.id
+                and plan.hours(e.start) <= t < plan.hours(e.until)]
         out["free"][r] = max([t, *ends])
         out["known_shifts"][r] = _shifts_known(t, float(c.res_shift_hours[r]))
         mine = [i for i in plan.sequences[res.id] if state[i] != PENDING]
@@ -131,8 +132,9 @@ def _tail_warning(premises: Premises, rid: str, elapsed: float, warnings: list[s
     """Say so when a repair in progress has lasted longer than the premises make likely."""
     from riskengine.model.distributions import as_distribution
 
+    breakdowns = premises.for_resource(rid).breakdowns
+    dist: Any = as_distribution(breakdowns.mttr_hours) if breakdowns is not None else None
     try:
-        dist = as_distribution(premises.for_resource(rid).breakdowns.mttr_hours)
         with np.errstate(all="ignore"):
             survive = float(dist.to_scipy().sf(elapsed))
     except Exception:  # an empirical or uncertain repair time: no closed form to ask
@@ -152,5 +154,5 @@ def arrivals_at(plan: Plan, c: Compiled, events: KnownEvents, t: float) -> np.nd
     index = {m: k for k, m in enumerate(names)}
     for e in sorted(events.materials, key=lambda e: e.start):
         if e.name in index:
-            arrival[index[e.name]] = plan.hours(e.end)
+            arrival[index[e.name]] = plan.hours(e.until)
     return arrival

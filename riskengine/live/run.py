@@ -24,7 +24,7 @@ from riskengine.analysis.rigor import DEFAULT_CONFIDENCE
 from riskengine.analysis.score import _check, _runner
 from riskengine.errors import InputError, Problem
 from riskengine.live.consolidate import consolidate
-from riskengine.live.dates import sample_dates
+from riskengine.live.dates import sample_dates, sample_size
 from riskengine.live.events import KnownEvents
 from riskengine.live.result import ForecastResult
 from riskengine.live.state import State, build_state
@@ -33,8 +33,7 @@ from riskengine.model.common import CAUSES, parse_time
 from riskengine.model.plan import Plan, plan_warnings
 from riskengine.model.premises import Premises, check_premises_against, premises_warnings
 from riskengine.simulation.accumulate import UNITS_SCALE, Accumulators
-from riskengine.simulation.compile import DAY_HOURS
-from riskengine.simulation.summary import HOLDS
+from riskengine.simulation.watchdog import ReplicationOverrun, StopFlag
 
 DEFAULT_ALERT = 0.8
 
@@ -57,7 +56,7 @@ def forecast(plans: PlanHistory | Plan | list[Plan], premises: Premises, as_of: 
              previous: dict | None = None, replications: int = 1000, seed: int = 0, engine: str = "kernel",
              alert: float = DEFAULT_ALERT, confidence: float = DEFAULT_CONFIDENCE,
              progress: Callable[[int, float], None] | None = None,
-             batch: int | None = None) -> ForecastResult:
+             batch: int | None = None, stop: StopFlag | None = None) -> ForecastResult:
     """Forecast the rest of the horizon from the state at ``as_of``.
 
     Parameters
@@ -76,8 +75,8 @@ def forecast(plans: PlanHistory | Plan | list[Plan], premises: Premises, as_of: 
         lots with a known arrival, crews absent.
     previous
         An earlier forecast's document (``riskengine.forecast/1``): ``changes`` says what moved.
-    replications, seed, engine, confidence
-        As for :func:`riskengine.analysis.score.score`.
+    replications, seed, engine, confidence, progress, batch, stop
+        As for :func:`riskengine.analysis.score.score` (``stop`` also ends the sampling of the dates).
     alert
         Operations whose P(HIT) is below it are alerts.
 
@@ -107,49 +106,56 @@ def forecast(plans: PlanHistory | Plan | list[Plan], premises: Premises, as_of: 
     plan = history.versions[history.in_effect(t)]
     check_premises_against(premises, plan)
     st = build_state(history, premises, t, actuals, events)
-    acc = _simulate(st, seed, replications, engine, progress, batch)
-    _realized_into(acc, st, history)
+    try:
+        acc = _simulate(st, seed, replications, engine, progress, batch, stop)
+        dates = sample_dates(st.compiled, seed, replications, stop)
+    except ReplicationOverrun as exc:
+        raise exc.of_plan(plan.id) from None
+    _realized_into(acc, st)
     warnings = premises_warnings(premises, plan) + plan_warnings(plan) + st.warnings  # the executed plan's
     score = build_result(st.plan, premises, st.compiled, acc, seed=seed, engine=engine, precision=None,
                          confidence=confidence, warnings=warnings)
-    dates = sample_dates(st.compiled, seed, replications)
     return consolidate(score, st, acc, dates, alert, previous)
 
 
+def memory_needed(plans: list[Plan], premises: Premises, replications: int, threads: int = 2) -> int:
+    """Bytes a forecast is estimated to need beyond the process's baseline, before any work
+    (docs/design.md section 6): a score of the largest plan version
+    (:func:`riskengine.simulation.memory.estimate`: the replications simulate the plan in effect at
+    the as-of time, at most all of it), the starts and ends sampled for the dates with the copy
+    their quantiles sort (:func:`riskengine.live.dates.sample_size`), and the measurement of the
+    actuals and the realized state (as a result's objects, per operation of every version)."""
+    from riskengine.simulation.memory import RESULT_PER_OP, estimate, shape_of
+
+    need = max(estimate(shape_of(p, premises), replications, threads) for p in plans)
+    n = max(len(p.operations) for p in plans)
+    dates = 3 * 8 * sample_size(replications, n) * n
+    return need + dates + RESULT_PER_OP * sum(len(p.operations) for p in plans)
+
+
 def _simulate(st: State, seed: int, replications: int, engine: str,
-              progress: Callable[[int, float], None] | None, batch: int | None) -> Accumulators:
+              progress: Callable[[int, float], None] | None, batch: int | None,
+              stop: StopFlag | None) -> Accumulators:
     """The replications from the state, in batches of ``batch`` (the result does not depend on them)."""
     run = _runner(engine)
     acc = Accumulators(st.compiled, replications)
     done = 0
     while done < replications:
         count = min(batch or replications, replications - done)
-        run(st.compiled, seed, done, count, acc)
+        run(st.compiled, seed, done, count, acc, stop=stop)
         done += count
         if progress is not None:
             progress(done, 0.0)
     return acc
 
 
-def _realized_into(acc: Accumulators, st: State, history: PlanHistory) -> None:
-    """Add the realized misses to every replication: the plan no longer holds (from the day of the
-    first one on) and their causes count in the Pareto. (Operations of the executed plan settled
-    at T are neutral inside the replications: simulation/initial.py settle.)"""
+def _realized_into(acc: Accumulators, st: State) -> None:
+    """Add the realized misses' causes to every replication's Pareto. (Operations of the executed
+    plan settled at T are neutral inside the replications, and the plan fails in each from the day
+    of the first realized miss on: simulation/initial.py ``settle`` and ``realized_misses``.)"""
     n = acc.replications
-    misses = [o for o in st.settled_ops if not o["hit"]]
-    if not misses:
-        return
-    versions = {p.id: p for p in history.versions}
-    days = []
-    for o in misses:
-        plan = versions[o["plan"]]
-        end = st.plan.hours(plan.operations[plan.operation_index[o["id"]]].end)
-        days.append(max(0, math.ceil(end / DAY_HOURS - 1e-9) - 1))
-        k = CAUSES.index(o["cause"])
-        acc.cause_misses[k] += n
-        acc.cause_lost[k] += np.int64(np.round(o["lost_units"] * UNITS_SCALE)) * n
-    acc.rows[:n, HOLDS] = 0.0
-    first = min(days)
-    lay = acc.layout
-    if first < lay.n_days:
-        acc.rows[:n, lay.days + first:lay.days + lay.n_days] = 0.0
+    for o in st.settled_ops:
+        if not o["hit"]:
+            k = CAUSES.index(o["cause"])
+            acc.cause_misses[k] += n
+            acc.cause_lost[k] += np.int64(np.round(o["lost_units"] * UNITS_SCALE)) * n

@@ -18,7 +18,7 @@ from pydantic import Field, SkipValidation
 from riskengine.analysis.score import MAX_REPLICATIONS, MAX_SEED
 from riskengine.errors import InputError, Problem
 from riskengine.model.actuals import Actuals
-from riskengine.model.common import Strict
+from riskengine.model.common import ABSENT, Strict
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises
 
@@ -30,8 +30,8 @@ class ForecastRequest(Strict):
     """``POST /v1/forecast``: the options of ``riskengine forecast``."""
 
     plans: Annotated[list[SkipValidation[Plan]], Field(min_length=1, max_length=50)]
-    premises: SkipValidation[Premises] = None  # or premises_toml (one of the two)
-    premises_toml: str = Field(default=None, description=PREMISES_TOML)
+    premises: SkipValidation[Premises] = ABSENT  # or premises_toml (one of the two)
+    premises_toml: str = Field(default=ABSENT, description=PREMISES_TOML)
     as_of: str | float = Field(description="The as-of time: ISO 8601 with offset, or hours from the "
                                "horizon start. Nothing before it is simulated.")
     actuals: SkipValidation[Actuals] | None = Field(
@@ -82,8 +82,9 @@ def inputs(data: dict, history) -> tuple[dict, list[Problem]]:
     return out, problems
 
 
-def run(v, progress, stop_if_cancelled, batched: bool) -> dict:
-    """The forecast of a validated request (``riskengine.forecast/1``)."""
+def run(v, progress, stop_if_cancelled, batched: bool, stop=None) -> dict:
+    """The forecast of a validated request (``riskengine.forecast/1``); ``stop`` (a
+    :class:`~riskengine.simulation.watchdog.StopFlag`) ends it within the replication it is in."""
     from riskengine.live.run import forecast
     from riskengine.service.operations import batch_size
 
@@ -98,6 +99,6 @@ def run(v, progress, stop_if_cancelled, batched: bool) -> dict:
     result = forecast(v.history, v.premises, known["as_of"], actuals=v.actuals, events=known["events"],
                       previous=known["previous"], replications=r.replications, seed=r.seed, engine=r.engine,
                       alert=r.alert, confidence=r.confidence, progress=tick if batched else None,
-                      batch=batch_size(r.replications) if batched else None)
+                      batch=batch_size(r.replications) if batched else None, stop=stop)
     progress.total = progress.done = result.replications
     return result.to_dict()

@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from riskengine.adherence.arrays import COUNT_NAMES, N_COUNTS
+from riskengine.adherence.documents import OperationOutcome
 from riskengine.adherence.measure import measure
 from riskengine.adherence.result import Measurement
 from riskengine.errors import InputError, Problem
@@ -44,9 +45,10 @@ from riskengine.model.actuals import ACTUALS_FORMAT, Actuals, PlanHistory, Recor
 from riskengine.model.common import CAUSES
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises
+from riskengine.model.setup import required_setup
 from riskengine.plugins import compile_with_plugins
 from riskengine.simulation.codes import Realized
-from riskengine.simulation.compile import Compiled
+from riskengine.simulation.compile import DAY_HOURS, Compiled, planned_changeovers
 from riskengine.simulation.records import Initial
 
 PENDING, DONE, RUNNING = (int(x) for x in Realized)  # plain ints: an IntEnum member is slow in loops
@@ -79,7 +81,7 @@ class State:
     as_of: datetime
     realized: Measurement  # the measurement of the actuals up to T
     closed: int  # buckets that ended by T
-    settled_ops: list[dict]  # the measurement's operations taken as they are
+    settled_ops: list[OperationOutcome]  # the measurement's operations taken as they are
     summary: dict  # what the state holds, for the result (ForecastState)
     warnings: list[str]
 
@@ -113,7 +115,7 @@ def _operations_at(plan: Plan, history: PlanHistory, actuals: Actuals | None,
     for r in actuals.records if actuals is not None else []:
         s, e = _hours(plan, r.start), _hours(plan, r.end)
         op = ops.setdefault(r.operation, _Op()) if r.operation is not None else _Op()
-        if r.quantity > 0 and e is not None and e <= t:
+        if r.quantity > 0 and s is not None and e is not None and e <= t:  # (both required then)
             known.append(r)
             op.realized = True
             op.start, op.end, op.good = min(op.start, s), max(op.end, e), op.good + r.quantity
@@ -125,7 +127,7 @@ def _operations_at(plan: Plan, history: PlanHistory, actuals: Actuals | None,
             op.open = True
             op.start = min(op.start, s)
             op.spans.append((s, t))
-        elif r.quantity == 0 and ((e if e is not None else planned_end.get(r.operation, math.inf)) <= t):
+        elif r.quantity == 0 and (e if e is not None else planned_end.get(r.operation or "", math.inf)) <= t:
             known.append(r)
             op.not_executed = True
             op.cause = op.cause or r.cause
@@ -173,8 +175,9 @@ def _closed(plan: Plan, t: float) -> int:
 def _realized_buckets(c: Compiled, realized: Measurement, closed: int) -> tuple[np.ndarray, np.ndarray]:
     """The closed buckets' realized counts, and every bucket's band (the closed ones' as measured:
     against the plan in effect at their start)."""
-    counts = np.array([[float(realized.buckets[b][name] or 0.0) for name in COUNT_NAMES]
-                       for b in range(closed)], np.float64).reshape(closed, N_COUNTS)
+    rows: list[dict] = [dict(realized.buckets[b]) for b in range(closed)]
+    counts = np.array([[float(row[name] or 0.0) for name in COUNT_NAMES] for row in rows],
+                      np.float64).reshape(closed, N_COUNTS)
     labels = {band["band"]: k for k, band in enumerate(realized.bands)}
     bands = c.band_of_bucket.copy()
     for b in range(closed):
@@ -183,7 +186,7 @@ def _realized_buckets(c: Compiled, realized: Measurement, closed: int) -> tuple[
 
 
 def _settled(plan: Plan, bucket: np.ndarray, realized: Measurement, state: np.ndarray, closed: int, t: float,
-             tolerance: float) -> tuple[np.ndarray, list[dict]]:
+             tolerance: float) -> tuple[np.ndarray, list[OperationOutcome]]:
     """Which operations of the executed plan the measurement judges (planned in a closed bucket and
     done, past their deadline, or not measured there), and the measured operations taken as they are
     (all of the closed buckets but those still running their course in the replications)."""
@@ -217,7 +220,7 @@ def _extra(plan: Plan, known: list[Record], state: np.ndarray, closed: int, t: f
         i = plan.operation_index.get(r.operation) if r.operation is not None else None
         if r.quantity > 0 and end is not None and lo < end <= min(hi, t) and (
                 i is None or state[i] == PENDING):
-            extra[products.get(r.product, n_products)] += r.quantity
+            extra[products.get(r.product or "", n_products)] += r.quantity
     return extra if extra.any() else np.zeros(0)
 
 
@@ -307,15 +310,49 @@ def build_state(history: PlanHistory, premises: Premises, as_of: datetime, actua
     res = resources_at(plan, compiled, events, premises, state, ops, t, warnings)
     order = _order(plan, ops, state)
     initial = Initial(
-        True, t, int(order.shape[0]), closed, state, per_op["start"], per_op["end"], per_op["good"],
-        per_op["cause"], res["done_work"], res["lost_repair"], res["lost_absence"], settled_full[keep], order,
+        True, t, int(order.shape[0]), closed, _miss_day(history, full, taken), state, per_op["start"],
+        per_op["end"], per_op["good"], per_op["cause"], res["done_work"], res["lost_repair"],
+        res["lost_absence"], _running_changeovers(full, ops, state_full)[keep], settled_full[keep], order,
         res["free"], res["down_since"], res["previous"], res["decisions"], res["known_shifts"],
         arrivals_at(plan, compiled, events, t), counts,
         _extra(plan, known, state, closed, t, compiled.n_products))
-    c = replace(compiled, band_of_bucket=bands, initial=initial)
+    # the plan's own changeovers are those of its whole sequences (the reduced plan's may skip operations)
+    c = replace(compiled, band_of_bucket=bands, initial=initial,
+                op_changeover=planned_changeovers(full)[keep])
     summary = _summary(plan, events, initial, t) | {
         "done": int(np.count_nonzero(state_full == DONE))}
     return State(history, full, plan, c, initial, as_of, realized, closed, taken, summary, warnings)
+
+
+def _miss_day(history: PlanHistory, plan: Plan, taken: list[OperationOutcome]) -> int:
+    """The day (from 0) of the planned end of the first realized miss the measurement settled, -1
+    without one: the plan no longer holds from that day on (simulation/initial.py ``realized_misses``)."""
+    versions = {p.id: p for p in history.versions}
+    days = []
+    for o in taken:
+        if not o["hit"]:
+            version = versions[o["plan"]]
+            end = plan.hours(version.operations[version.operation_index[o["id"]]].end)
+            days.append(max(0, math.ceil(end / DAY_HOURS - 1e-9) - 1))
+    return min(days, default=-1)
+
+
+def _running_changeovers(plan: Plan, ops: dict[str, _Op], state: np.ndarray) -> np.ndarray:
+    """Per operation in progress at T, the setup the plan's matrix requires after the operation its
+    resource started before it (:func:`riskengine.model.setup.required_setup`; 0 for the others)."""
+    positions = plan.planned_positions()
+    out = np.zeros(len(plan.operations))
+    for i, op in enumerate(plan.operations):
+        if state[i] != RUNNING:
+            continue
+        begin = (ops[op.id].start, positions[i])
+        before = [j for j in plan.sequences[op.resource] if j != i and state[j] != PENDING
+                  and math.isfinite(ops[plan.operations[j].id].start)
+                  and (ops[plan.operations[j].id].start, positions[j]) < begin]
+        if before:
+            j = max(before, key=lambda j: (ops[plan.operations[j].id].start, positions[j]))
+            out[i] = required_setup(plan, plan.operations[j].family, op.family)
+    return out
 
 
 def _last_started(plan: Plan, ops: dict[str, _Op], state: np.ndarray) -> set[int]:
@@ -361,8 +398,8 @@ def _summary(plan: Plan, events: KnownEvents, initial: Initial, t: float) -> dic
             for r, res in enumerate(plan.resources) if not math.isnan(initial.down_since[r])]
     absent = [{"resource": res.id, "until": at(initial.free[r])}
               for r, res in enumerate(plan.resources) if initial.free[r] > t]
-    lots = [{"material": e.name, "due": e.start.isoformat(), "arrival": e.end.isoformat()}
-            for e in sorted(events.materials, key=lambda e: (e.end, e.name)) if plan.hours(e.end) > t]
+    lots = [{"material": e.name, "due": e.start.isoformat(), "arrival": e.until.isoformat()}
+            for e in sorted(events.materials, key=lambda e: (e.until, e.name)) if plan.hours(e.until) > t]
     return {"as_of": at(t), "plan": plan.id, "closed_buckets": initial.closed,
             "done": int(np.count_nonzero(state == DONE)), "in_progress": running,
             "pending": int(np.count_nonzero(state == PENDING)), "down": down, "late_lots": lots,

@@ -7,8 +7,9 @@ every list is shown whole (the alerts are what the planner acts on).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from riskengine.adherence.figures import pct
 from riskengine.analysis.text import ADHERENCE, insight_lines
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from riskengine.live.result import ForecastResult
 
 
-def _interval(e: dict | None) -> str:
+def _interval(e: Mapping[str, Any] | None) -> str:
     if e is None:
         return "-"
     if e["low"] == e["high"]:
@@ -28,6 +29,7 @@ def _interval(e: dict | None) -> str:
 
 def forecast_text(r: ForecastResult) -> str:
     """The terminal summary of a forecast (module docstring)."""
+    assert r.horizon is not None  # (a forecast always has its horizon)
     start = datetime.fromisoformat(r.horizon["start"])
     lines = [f"Forecast of plan {r.plan} as of {iso_clock(r.as_of)}: {r.replications} replications, "
              f"seed {r.seed} ({r.engine} engine)",

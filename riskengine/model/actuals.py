@@ -75,7 +75,7 @@ class Record(Strict):
         if start is not None:
             if type(start) is not type(t):
                 raise ValueError("must be given like start: both ISO times or both hours")
-            if t < start:
+            if t < start:  # type: ignore[operator]  # of one type, both times or both hours (above)
                 shown = start.isoformat() if isinstance(start, datetime) else f"{start:g} h"
                 raise ValueError(f"must not be before start ({shown})")
         return t

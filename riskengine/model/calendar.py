@@ -55,7 +55,7 @@ import numpy as np
 from pydantic import Field, PlainValidator, WithJsonSchema, field_validator
 
 from riskengine.errors import Problem
-from riskengine.model.common import Strict, Time, resolve_time
+from riskengine.model.common import PlanTime, Strict, resolve_time
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -170,9 +170,9 @@ class WeeklyInterval(Strict):
 class DatedInterval(Strict):
     """A dated interval ``[start, end)``: a holiday, maintenance, or overtime."""
 
-    start: Time
+    start: PlanTime
     """Start: ISO 8601 with offset, or hours from the horizon start."""
-    end: Time
+    end: PlanTime
     """End (excluded): ISO 8601 with offset, or hours from the horizon start."""
     reason: str | None = None
     """Why (holiday, maintenance, overtime)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
 
@@ -69,6 +69,21 @@ def _dump_time(value: datetime | float) -> str | float:
 Time = Annotated[datetime | float, PlainValidator(parse_time), PlainSerializer(_dump_time),
                  WithJsonSchema(_TIME_SCHEMA)]
 
+#: A :data:`Time` of a plan: the plan's validator turns hours into datetimes (:func:`resolve_time`)
+#: right after the fields are read, so every reader of a validated plan sees a datetime (typed so).
+PlanTime = Annotated[datetime, PlainValidator(parse_time), PlainSerializer(_dump_time),
+                     WithJsonSchema(_TIME_SCHEMA)]
+
+
+def _parse_time_or_none(value: object) -> datetime | float | None:
+    return None if value is None else parse_time(value)
+
+
+#: A :data:`PlanTime` that may be absent or null: the plan's validator puts its default there, so a
+#: validated plan always has one (``Plan.published_at``: the horizon start).
+DefaultedPlanTime = Annotated[datetime, PlainValidator(_parse_time_or_none), PlainSerializer(_dump_time),
+                              WithJsonSchema({"anyOf": [_TIME_SCHEMA, {"type": "null"}]})]
+
 #: An absolute point in time: ISO 8601 with a UTC offset.
 Instant = Annotated[datetime, PlainValidator(parse_instant), PlainSerializer(_dump_time),
                     WithJsonSchema({"type": "string", "format": "date-time"})]
@@ -96,6 +111,11 @@ CAUSES: tuple[str, ...] = (
     "unknown",
 )
 
+#: The default of an optional input field that a document may leave out but not set to null: the
+#: field keeps its type in the JSON Schema and in validation, and reads None when absent (typed
+#: ``Any`` so that the type checker accepts None as the default of a field declared ``str``).
+ABSENT: Any = None
+
 #: Size limits that keep a request from exhausting the machine (docs/design.md section 6).
 MAX_OPERATIONS = 1_000_000
 MAX_RECORDS = 5_000_000
@@ -117,6 +137,17 @@ def resolve_time(value: datetime | float, origin: datetime) -> datetime:
     if isinstance(value, datetime):
         return value
     return origin + timedelta(hours=float(value))
+
+
+T = TypeVar("T")
+
+
+def required(value: T | None, what: str) -> T:
+    """``value``, which the document's validation required (e.g. the ``run_hours`` of a
+    breakdown event): a ValueError naming ``what`` if it is missing all the same."""
+    if value is None:
+        raise ValueError(f"{what} is required here")
+    return value
 
 
 def hours_between(origin: datetime, t: datetime) -> float:

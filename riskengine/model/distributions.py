@@ -104,16 +104,16 @@ def _kind_no_dist(value: object) -> str:
     return "<number>" if _kind(value) == "<number>" else "<uncertain>"
 
 
-def number_or_uncertain(number: object, uncertain: object, distribution: object | None = None) -> object:
-    """The type of a field that takes a number, an uncertain number ``{"uncertain": ...}``
-    (and, with ``distribution``, a distribution ``{"dist": ...}``), routed by the input's
-    shape so that an error names only what the input meant to be (the tags in angle
-    brackets are left out of error locations by :func:`riskengine.errors.from_pydantic`)."""
-    if distribution is None:
-        return Annotated[Annotated[number, Tag("<number>")] | Annotated[uncertain, Tag("<uncertain>")],
-                         Discriminator(_kind_no_dist)]
-    return Annotated[Annotated[number, Tag("<number>")] | Annotated[uncertain, Tag("<uncertain>")]
-                     | Annotated[distribution, Tag("<distribution>")], Discriminator(_kind)]
+#: A field that takes a number or an uncertain number ``{"uncertain": ...}`` (or also a
+#: distribution ``{"dist": ...}``) is the union of the shapes, tagged, routed by the input's shape
+#: so that an error names only what the input meant to be (the tags in angle brackets are left out
+#: of error locations by :func:`riskengine.errors.from_pydantic`), e.g.
+#: ``Annotated[Annotated[Positive, AS_NUMBER] | Annotated[UPositive, AS_UNCERTAIN], BY_SHAPE]``.
+AS_NUMBER, AS_UNCERTAIN, AS_DISTRIBUTION = Tag("<number>"), Tag("<uncertain>"), Tag("<distribution>")
+#: Routes a number or an uncertain number.
+BY_SHAPE = Discriminator(_kind_no_dist)
+#: Routes a number, an uncertain number or a distribution.
+BY_SHAPE_OR_DIST = Discriminator(_kind)
 
 
 #: Bounds of a coefficient of variation: above MAX_CV a lognormal's or gamma's draws are 0 or
@@ -127,7 +127,7 @@ MIN_BETA_SUM = 0.05
 TAIL = 0.001
 
 
-def quantile(dist: object, q: float) -> float:
+def quantile(dist: Distribution, q: float) -> float:
     """The q-quantile of a distribution (nan when it cannot be computed)."""
     if isinstance(dist, Empirical):
         return float(np.quantile(dist.values, q))
@@ -155,9 +155,10 @@ UProbability = Annotated[Uncertain, AfterValidator(_support_within(0.0, 1.0, Fal
 UPositive = Annotated[Uncertain, AfterValidator(_support_within(0.0, math.inf, True))]
 UNonNegative = Annotated[Uncertain, AfterValidator(_support_within(0.0, math.inf, False))]
 #: Fields of distributions that take a number or an uncertain number.
-MaybePositive = number_or_uncertain(Positive, UPositive)
-MaybeNonNegative = number_or_uncertain(NonNegative, UNonNegative)
-MaybeFinite = number_or_uncertain(Finite, Uncertain)
+MaybePositive = Annotated[Annotated[Positive, AS_NUMBER] | Annotated[UPositive, AS_UNCERTAIN], BY_SHAPE]
+MaybeNonNegative = Annotated[Annotated[NonNegative, AS_NUMBER] | Annotated[UNonNegative, AS_UNCERTAIN],
+                             BY_SHAPE]
+MaybeFinite = Annotated[Annotated[Finite, AS_NUMBER] | Annotated[Uncertain, AS_UNCERTAIN], BY_SHAPE]
 
 
 def _between(low: float, high: float) -> Callable[[float], float]:
@@ -170,14 +171,15 @@ def _between(low: float, high: float) -> Callable[[float], float]:
 
 
 #: The cv of a lognormal (0: no spread) and of a gamma (see MAX_CV, MIN_GAMMA_CV).
-LognormalCV = number_or_uncertain(
-    Annotated[float, Field(ge=0, allow_inf_nan=False), AfterValidator(_between(0.0, MAX_CV))],
-    Annotated[Uncertain, AfterValidator(_support_within(0.0, math.inf, False)),
-              AfterValidator(_tails_within(0.0, MAX_CV))])
-GammaCV = number_or_uncertain(
-    Annotated[float, Field(gt=0, allow_inf_nan=False), AfterValidator(_between(MIN_GAMMA_CV, MAX_CV))],
-    Annotated[Uncertain, AfterValidator(_support_within(0.0, math.inf, True)),
-              AfterValidator(_tails_within(MIN_GAMMA_CV, MAX_CV))])
+LognormalCV = Annotated[
+    Annotated[float, Field(ge=0, allow_inf_nan=False), AfterValidator(_between(0.0, MAX_CV)), AS_NUMBER]
+    | Annotated[Uncertain, AfterValidator(_support_within(0.0, math.inf, False)),
+                AfterValidator(_tails_within(0.0, MAX_CV)), AS_UNCERTAIN], BY_SHAPE]
+GammaCV = Annotated[
+    Annotated[float, Field(gt=0, allow_inf_nan=False), AfterValidator(_between(MIN_GAMMA_CV, MAX_CV)),
+              AS_NUMBER]
+    | Annotated[Uncertain, AfterValidator(_support_within(0.0, math.inf, True)),
+                AfterValidator(_tails_within(MIN_GAMMA_CV, MAX_CV)), AS_UNCERTAIN], BY_SHAPE]
 
 
 class Fixed(Strict):
@@ -398,7 +400,7 @@ class Pert(Triangular):
     """Beta-PERT: low + (high - low) Beta(alpha, beta), alpha = 1 + 4 (mode - low)/(high - low),
     beta = 1 + 4 (high - mode)/(high - low) (Vose, *Risk Analysis*, 3rd ed., 2008)."""
 
-    dist: Literal["pert"]
+    dist: Literal["pert"]  # type: ignore[assignment]  # pydantic's tag: a Pert is never read as a Triangular
     """The distribution's name."""
 
     def alpha_beta(self) -> tuple[float, float]:

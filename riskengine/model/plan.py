@@ -19,15 +19,17 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 from riskengine.errors import Problem, validate_document
 from riskengine.model.calendar import Calendar, calendar_problems, resolve_calendar_times
 from riskengine.model.common import (
+    ABSENT,
     MAX_BUCKETS,
     MAX_OPERATIONS,
     BucketHours,
+    DefaultedPlanTime,
     Id,
     Instant,
     NonNegative,
+    PlanTime,
     PositiveQuantity,
     Strict,
-    Time,
     duplicates,
     hours_between,
     raise_if,
@@ -45,7 +47,7 @@ class Horizon(Strict):
     start: Instant
     """Start of the horizon, ISO 8601 with a UTC offset: the origin of every time given in hours, and
     the offset every time is shown in."""
-    end: Time
+    end: PlanTime
     """End of the horizon: ISO 8601 with offset, or hours from the start."""
 
     @field_validator("end")
@@ -86,9 +88,9 @@ class Operation(Strict):
     """The resource it runs on; its place in the resource's sequence is the order of planned starts."""
     quantity: PositiveQuantity
     """Planned good units."""
-    start: Time
+    start: PlanTime
     """Planned start (setup included): ISO 8601 with offset, or hours from the horizon start."""
-    end: Time
+    end: PlanTime
     """Planned end: ISO 8601 with offset, or hours from the horizon start. Its bucket is the one
     whose window (start, end] holds this time."""
     setup_hours: NonNegative = 0.0
@@ -110,7 +112,7 @@ class Material(Strict):
     """The material's id, as operations and premises name it."""
     name: str | None = None
     """A readable name (reports only)."""
-    available_at: Time | None = None
+    available_at: PlanTime | None = None
     """Planned arrival of its lot: ISO 8601 with offset or hours from the horizon start; default when
     the first operation that uses it is planned to start."""
 
@@ -122,7 +124,7 @@ class Plan(Strict):
     """The format and its version."""
     id: Id
     """The version's id (e.g. wk47-v2)."""
-    published_at: Time | None = None
+    published_at: DefaultedPlanTime = ABSENT
     """When this version was published: horizon bands count from it. Default: the horizon start."""
     horizon: Horizon
     """The span the plan covers."""

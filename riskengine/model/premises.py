@@ -3,9 +3,12 @@
 Sections (all optional; an absent section means "no such disruption"):
 
 - ``reliability``: the source article's per-operation factor model. Each
-  factor fails independently per operation with probability 1 - r; the
-  operation is then a MISS with that cause (``execution.reliability_consequence``
-  ``"miss"``), or is delayed by ``reliability_delay_hours`` (``"delay"``).
+  factor fails independently per operation with probability 1 - r, with a
+  realized effect (docs/design.md section 3): with
+  ``execution.reliability_consequence`` ``"miss"`` the operation is held past
+  its bucket (a quality failure scraps the lot below the quantity tolerance),
+  a MISS with that cause; with ``"delay"`` its start is held by
+  ``reliability_delay_hours``.
   Keys are causes of the taxonomy; ``machine`` stands for breakdown and
   ``operator`` for absenteeism.
 - ``defaults`` and ``resources.<id>``: breakdowns (``mtbf_hours``,
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -55,13 +59,17 @@ from riskengine.model.common import (
     Strict,
 )
 from riskengine.model.distributions import (
+    AS_DISTRIBUTION,
+    AS_NUMBER,
+    AS_UNCERTAIN,
+    BY_SHAPE,
+    BY_SHAPE_OR_DIST,
     TAIL,
     Distribution,
     Uncertain,
     UPositive,
     UProbability,
     as_distribution,
-    number_or_uncertain,
     quantile,
 )
 from riskengine.model.plan import Plan
@@ -71,10 +79,12 @@ PREMISES_FORMAT = "riskengine.premises/1"
 #: A duration: a number (the mean of an exponential), an uncertain number (an exponential whose
 #: mean is uncertain) or a distribution.
 _Hours = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-_DurationInput = number_or_uncertain(_Hours, UPositive, Distribution)
+_DurationInput = Annotated[Annotated[_Hours, AS_NUMBER] | Annotated[UPositive, AS_UNCERTAIN]
+                           | Annotated[Distribution, AS_DISTRIBUTION], BY_SHAPE_OR_DIST]
 Duration = Annotated[_DurationInput, AfterValidator(as_distribution)]
 #: A probability, certain or uncertain.
-MaybeProbability = number_or_uncertain(Probability, UProbability)
+MaybeProbability = Annotated[Annotated[Probability, AS_NUMBER] | Annotated[UProbability, AS_UNCERTAIN],
+                             BY_SHAPE]
 FACTOR_ALIASES = {"machine": "breakdown", "operator": "absenteeism"}
 
 
@@ -85,7 +95,7 @@ MIN_MTBF_HOURS = 0.01
 _SCALE_FIELDS = ("mean_", "value", "scale")
 
 
-def lowest_mean(dist: object) -> tuple[float, str]:
+def lowest_mean(dist: Distribution) -> tuple[float, str]:
     """The distribution's mean with its uncertain parameters at their means, and with each
     uncertain parameter that scales the mean at its TAIL quantile instead; the least of
     these and what gave it."""
@@ -118,7 +128,7 @@ class Breakdowns(Strict):
 
     @field_validator("mtbf_hours")
     @classmethod
-    def _fails_after_some_work(cls, dist: object) -> object:
+    def _fails_after_some_work(cls, dist: Distribution) -> Distribution:  # (a Duration is read as one)
         low, why = lowest_mean(dist)
         if not low >= MIN_MTBF_HOURS:
             raise ValueError(f"the mean time between failures must be at least {MIN_MTBF_HOURS:g} h "
@@ -216,10 +226,13 @@ class Execution(Strict):
     sequence_basis: Literal["orders", "units"] = "orders"
     """Count sequence adherence in orders or in units."""
     reliability_consequence: Literal["miss", "delay"] = "miss"
-    """What a failed reliability factor does: the operation is a MISS, or it is delayed."""
+    """What a failed reliability factor does to the execution: miss holds the operation until its
+    bucket's end plus the lateness tolerance (a replacement lot, a repair, the crew, ...; a failed
+    quality factor scraps the lot below the quantity tolerance), a MISS with the factor's cause;
+    delay holds its start by reliability_delay_hours."""
     reliability_delay_hours: Duration | None = None
-    """The delay of a failed reliability factor in hours (needed with consequence delay): a number is the
-    mean of an exponential distribution; or a distribution {dist = ...}."""
+    """How long a failed reliability factor holds the start, in hours (needed with consequence
+    delay): a number is the mean of an exponential distribution; or a distribution {dist = ...}."""
 
 
 
@@ -302,7 +315,8 @@ class Premises(Strict):
     reliability: dict[str, MaybeProbability] = Field(default_factory=dict)
     """The article's per-operation factors: cause (material, machine = breakdown, operator =
     absenteeism, quality, ...) -> reliability r in [0, 1]; each fails independently per operation
-    with probability 1 - r, and the operation is then a MISS (or delayed) with that cause."""
+    with probability 1 - r, and the operation is then held past its bucket (quality: its lot
+    scrapped below the tolerance), a MISS with that cause (or delayed: execution)."""
     defaults: ResourcePremises = Field(default_factory=ResourcePremises)
     """Disruptions of every resource, unless its own section overrides them field by field."""
     resources: dict[str, ResourcePremises] = Field(default_factory=dict)
@@ -329,7 +343,7 @@ class Premises(Strict):
     @field_validator("reliability")
     @classmethod
     def _known_factors(cls, v: dict[str, float | Uncertain]) -> dict[str, float | Uncertain]:
-        out = {}
+        out: dict[str, float | Uncertain] = {}
         for name, r in v.items():
             cause = FACTOR_ALIASES.get(name, name)
             if cause not in CAUSES or cause in ("knock-on", "unknown"):
@@ -338,7 +352,8 @@ class Premises(Strict):
             if cause in out and (isinstance(r, Uncertain) or isinstance(out[cause], Uncertain)):
                 raise ValueError(f"factor {name!r} is given twice (as {cause!r} and an alias); an "
                                  "uncertain factor must be given once")
-            out[cause] = r if cause not in out else out[cause] * r
+            # both plain numbers when the cause is given twice (an uncertain one is refused above)
+            out[cause] = r if cause not in out else out[cause] * r  # type: ignore[operator]
         return out
 
     @model_validator(mode="after")
@@ -423,7 +438,8 @@ def _check_absence_driver(premises: Premises, plan: Plan, did: str, driver: Abse
 def _shift_problems(premises: Premises, plan: Plan) -> list[Problem]:
     """Shifts of absenteeism are at most MAX_BUCKETS over the horizon, like the plan's buckets
     (the engines step through a resource's time shift by shift)."""
-    found = [(f"resources.{rid}.absenteeism", rp.absenteeism) for rid, rp in premises.resources.items()]
+    found: list[tuple[str, Absenteeism | AbsenceDriver | None]] = [
+        (f"resources.{rid}.absenteeism", rp.absenteeism) for rid, rp in premises.resources.items()]
     found += [("defaults.absenteeism", premises.defaults.absenteeism)]
     found += [(f"drivers.{did}", d) for did, d in premises.drivers.items() if isinstance(d, AbsenceDriver)]
     problems = []
@@ -441,7 +457,7 @@ def parse_premises(data: object, source: str | None = None) -> Premises:
     return validate_document(Premises, data, "premises must be an object (JSON or TOML table)", source)
 
 
-def did_you_mean(name: str, known: object) -> str:
+def did_you_mean(name: str, known: Iterable[str]) -> str:
     """`` (did you mean 'MAT-COCO'?)`` when a known id is close to ``name`` (difflib's ratio of at
     least 0.6), else an empty string."""
     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)

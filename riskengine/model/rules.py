@@ -41,13 +41,15 @@ DEFAULT_BANDS = (
 
 def check_bands(bands: list[Band]) -> list[Band]:
     """Bands must have increasing ``until_hours`` and end with one open band."""
+    previous: float | None = None  # until_hours of the band before
     for k, band in enumerate(bands[:-1]):
         if band.until_hours is None:
             raise ValueError(f"bands[{k}]: only the last band may omit until_hours")
-        if k and band.until_hours <= bands[k - 1].until_hours:
+        if previous is not None and band.until_hours <= previous:
             raise ValueError(f"bands[{k}].until_hours must be larger than the band before")
+        previous = band.until_hours
     if bands and bands[-1].until_hours is not None:
-        if len(bands) > 1 and bands[-1].until_hours <= bands[-2].until_hours:
+        if previous is not None and bands[-1].until_hours <= previous:
             raise ValueError(f"bands[{len(bands) - 1}].until_hours must be larger than the band before")
         bands = [*bands, Band(measures=list(bands[-1].measures))]
     return bands
@@ -78,3 +80,16 @@ class AdherenceRules(Strict):
     def _bands(self) -> AdherenceRules:
         self.bands = check_bands(self.bands)
         return self
+
+    def overridden(self, **given: object) -> AdherenceRules:
+        """These rules with the fields given (not None) replaced: options of a command over the
+        rules of a premises file."""
+        changed = {k: v for k, v in given.items() if v is not None}
+        return AdherenceRules.model_validate(self.model_dump() | changed) if changed else self
+
+    def document(self, bucket_hours: float | None) -> dict:
+        """The ``rules`` object of a result: these rules with the bucket size in use
+        (``bucket_hours``: the plan's, unless these rules set one; None when plans differ)."""
+        out = self.model_dump(mode="json")
+        out["bucket_hours"] = self.bucket_hours or bucket_hours
+        return out

@@ -100,13 +100,13 @@ def gantt(plan: Plan | PlanHistory | Sequence[Plan] | dict, result: Any, ax: Axe
         colors = [cmap(norm(row["hit"]["mean"])) if row and row["hit"] else UNJUDGED_COLOR
                   for _, row in bars]
     else:
-        colors = [HIT_COLOR if row["hit"] else MISS_COLOR for _, row in bars]
+        colors = [HIT_COLOR if row is not None and row["hit"] else MISS_COLOR for _, row in bars]
     ax.barh(y, width, left=left, height=0.6, color=colors, edgecolor="white", linewidth=0.4)
     for k, (_, row) in enumerate(bars):
         label = None
         if score and row and row["hit"] and row["hit"]["mean"] < 0.5:
             label = f"{100 * row['hit']['mean']:.0f}%"
-        elif not score and not row["hit"]:
+        elif not score and row is not None and not row["hit"]:
             label = row["cause"] or "unknown"
         if label:
             ax.text(left[k] + width[k] / 2, y[k], label, rotation=90, ha="center", va="center",

@@ -57,7 +57,7 @@ def causes_table(causes: list[dict]) -> str:
     """The cause Pareto with side, owner and corrective action."""
     return table(["cause", "misses", "share", "lost units", "side", "owner", "corrective action"],
                  [[c["cause"], c["misses"], pct(c["share"]), f"{c['lost_units']:,.0f}",
-                   SIDE_WORDS.get(c.get("side"), "-"), c.get("owner", "-"), c.get("action", "-")]
+                   SIDE_WORDS.get(c.get("side", ""), "-"), c.get("owner", "-"), c.get("action", "-")]
                   for c in causes], caption="Causes of misses, who owns them and what they call for",
                  numeric=(1, 2, 3))
 

@@ -61,6 +61,12 @@ def score_headline(result: Any) -> str:
     risk = _top_risk_words(d)
     if risk:
         parts.append(risk)
+    check = d.get("plan_check") or {}
+    if check.get("errors"):
+        n = check["errors"]
+        kinds = ", ".join(f"{c} {k}" for k, c in check["by_kind"].items())
+        parts.append(f"this plan has {n} error{'s' * (n != 1)} ({kinds}), executed as they would be and "
+                     "charged to planning")
     return "; ".join(parts) + "."
 
 

@@ -47,6 +47,7 @@ th{background:#eef0f4;font-weight:600} td.n,th.n{text-align:right;font-variant-n
 caption{caption-side:top;text-align:left;font-weight:600;padding:4px 0}
 pre{background:#fff;padding:10px;overflow-x:auto;font-size:.8rem;box-shadow:0 1px 2px rgba(0,0,0,.08)}
 code{font-size:.85rem} .note{color:#5a6270;font-size:.9rem} summary{cursor:pointer;margin:8px 0}
+.warn{background:#fff4e5;border-left:4px solid #d9822b;padding:8px 12px}
 """
 #: Nothing may be fetched: no network, no external style sheet or script.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"

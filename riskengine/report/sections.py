@@ -17,6 +17,7 @@ import json
 from typing import Any
 
 import riskengine
+from riskengine.feasibility.result import plan_check_words
 from riskengine.report import figures as fig
 from riskengine.report.governance_pages import accountability_blocks
 from riskengine.report.headline import headline
@@ -73,7 +74,14 @@ def score_blocks(d: dict, *, plan: Any = None, premises: dict | None = None,
             "", "", ""]]
     key += [_estimate_row(label, d["adherence"].get(name)) for name, label in ADHERENCE]
     origin = _origin(d)
-    body = [_section("Headline estimates",
+    body = []
+    checked = plan_check_words(d.get("plan_check"))
+    if checked:
+        body.append(_section("Plan check", f'<p class="warn">{esc(checked)}</p>', table(
+            ["kind", "operations", "finding"],
+            [[f["kind"], ", ".join(f["operations"]), f["message"]] for f in d["plan_check"]["findings"]],
+            caption=f"The first of its {d['plan_check']['errors']} errors")))
+    body += [_section("Headline estimates",
                      table(["", "mean", "95% interval", "P10", "P50", "P90"], key, numeric=(1, 2, 3, 4, 5)),
                      f'<p class="note">{esc(_hit_words(d))} {esc(_finish_words(d.get("finish"), origin))} '
                      f'Intervals are the Monte Carlo uncertainty of {d["replications"]} replications '

@@ -170,6 +170,7 @@ class _Service:
             problems.append(Problem("request", "required"))
         if problems:
             raise InputError(problems)
+        assert isinstance(operation, str)  # one of OPERATIONS (checked above)
         try:
             validated = validate(operation, data["request"], self.limits, job=True, strict=True)
         except InputError as exc:

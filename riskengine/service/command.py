@@ -22,7 +22,7 @@ from riskengine.errors import InputError, Problem
 
 
 def _serve(host, port, api_key, workers, max_queued, max_body_mb, max_operations, sync_work, job_work,
-           state_dir, keep_results, openapi_path, log_level) -> None:
+           max_memory_mb, state_dir, keep_results, openapi_path, log_level) -> None:
     try:
         import uvicorn
 
@@ -39,7 +39,7 @@ def _serve(host, port, api_key, workers, max_queued, max_body_mb, max_operations
         write_json(generate(keyed=bool(api_key)), openapi_path)
         return
     limits = Limits(max_body_bytes=int(max_body_mb * 2**20), max_operations=max_operations,
-                    sync_work=sync_work, job_work=job_work)
+                    sync_work=sync_work, job_work=job_work, max_memory_bytes=int(max_memory_mb * 2**20))
     settings = Settings(limits=limits, api_key=api_key or None, workers=workers, max_queued=max_queued,
                         state_dir=state_dir, keep_results_hours=keep_results)
     app = create_app(settings)
@@ -116,6 +116,9 @@ def _call(operation, request_path, json_path, errors_json) -> None:
               help="Most operation-replications a synchronous call may simulate (413 beyond).")
 @click.option("--job-work", type=click.FloatRange(0, min_open=True), default=1e10, show_default=True,
               callback=_finite, help="Most operation-replications a job may simulate (413 beyond).")
+@click.option("--max-memory-mb", type=click.FloatRange(0, min_open=True), default=1024.0, show_default=True,
+              callback=_finite, help="Most memory one request may need, estimated before any work "
+                                     "(MiB; 413 beyond).")
 @click.option("--state-dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Keep jobs in DIR/jobs.sqlite3: queued jobs survive a restart, results stay "
                    "readable, several service processes may share DIR (on a local disk).")

@@ -19,6 +19,7 @@ import json
 import logging
 import traceback
 import uuid
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -63,8 +64,10 @@ def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
     out = dict(pairs)
     if len(out) != len(pairs):
         seen: set[str] = set()
-        twice = next(k for k, _ in pairs if k in seen or seen.add(k))
-        raise ValueError(f"the key {twice!r} is given twice in one object")
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the key {key!r} is given twice in one object")
+            seen.add(key)
     return out
 
 
@@ -85,7 +88,7 @@ def parse_body(body: bytes) -> object:
     return check_depth(data, where="body")
 
 
-def json_content(headers: dict) -> bool:
+def json_content(headers: Mapping[str, str]) -> bool:
     """Whether the Content-Type is application/json (parameters such as charset allowed)."""
     media = headers.get("content-type", "").split(";")[0].strip().lower()
     return media == "application/json"

@@ -12,12 +12,13 @@ running ones; one more is refused (:class:`QueueFull`, HTTP 503 with
 from its progress rate).
 
 States: ``queued`` -> ``running`` -> ``done`` | ``failed`` | ``cancelled``.
-Cancelling a queued job ends it at once; a running one stops at its next batch
-boundary (``cancelling`` until then), also when another process runs it (its
-heartbeat reads the request). Finished jobs are kept for ``keep_seconds`` or
+Cancelling a queued job ends it at once; a running one stops within the
+replication it is running (``cancelling`` until then: the kernel reads the
+job's :class:`~riskengine.simulation.watchdog.StopFlag`), also when another
+process runs it (its heartbeat reads the request). Finished jobs are kept for ``keep_seconds`` or
 until deleted.
 
-Shutdown (SIGTERM): running jobs are stopped at their next batch and go back to
+Shutdown (SIGTERM): running jobs are stopped within their replication and go back to
 the queue, where the next process (or the restarted one) takes them from the
 start; queued jobs stay queued. The workers are waited for at most
 ``drain_seconds``: a batch that runs longer is abandoned with its thread
@@ -38,6 +39,7 @@ from pathlib import Path
 from riskengine.errors import InputError
 from riskengine.service.operations import Cancelled, Progress, run
 from riskengine.service.store import FINISHED, JobStore, process_owner
+from riskengine.simulation.watchdog import StopFlag
 
 log = logging.getLogger("riskengine.service")
 #: Seconds between two heartbeats (progress written, cancel requests read, lost jobs requeued).
@@ -59,7 +61,7 @@ class QueueFull(Exception):
 class _Running:
     """A job this process runs: its cancel flag and live progress."""
 
-    cancel: threading.Event = field(default_factory=threading.Event)
+    cancel: StopFlag = field(default_factory=StopFlag)  # the kernel reads it inside a batch too
     progress: Progress = field(default_factory=Progress)
 
 
@@ -75,8 +77,11 @@ class JobManager:
         self.validate = validate
         self.workers, self.max_queued = workers, max_queued
         self.keep_seconds, self.drain_seconds = keep_seconds, drain_seconds
-        self._tmp = None if state_dir else tempfile.TemporaryDirectory(prefix="riskengine-jobs-")
-        self.store = JobStore(Path(state_dir or self._tmp.name) / "jobs.sqlite3")
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if not state_dir:
+            self._tmp = tempfile.TemporaryDirectory(prefix="riskengine-jobs-")
+            state_dir = self._tmp.name
+        self.store = JobStore(Path(state_dir) / "jobs.sqlite3")
         self.owner = process_owner()
         self._running: dict[str, _Running] = {}
         self._lock = threading.Lock()
@@ -138,9 +143,9 @@ class JobManager:
         self._wake.set()
         with self._lock:
             mine = dict(self._running)
-        for running in mine.values():
+        self.store.requeue(self.owner, list(mine))  # first: a run that stops must find its job
+        for running in mine.values():              # queued again, not end it as cancelled
             running.cancel.set()
-        self.store.requeue(self.owner, list(mine))
         deadline = time.monotonic() + self.drain_seconds
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))

@@ -12,6 +12,8 @@ the committed file equals the generated one.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic.json_schema import models_json_schema
 
 from riskengine.service.http import MAX_PROBLEMS
@@ -120,9 +122,10 @@ def schemas_get(keyed: bool) -> dict:
                           **_errors(keyed, "422"), "404": _error("Unknown schema name")}}
 
 
-HEALTHZ = {"summary": "Liveness, version and job counts (never needs the API key)", "operation_id": "healthz",
-           "responses": {"200": _json("Health", "The service is up"),
-                         "500": _error("Internal error (the job table cannot be read)")}}
+HEALTHZ: dict[str, Any] = {
+    "summary": "Liveness, version and job counts (never needs the API key)", "operation_id": "healthz",
+    "responses": {"200": _json("Health", "The service is up"),
+                  "500": _error("Internal error (the job table cannot be read)")}}
 
 #: The two readers of the document at /docs and /redoc; SPEC is replaced by the document itself
 #: (inline, so that a page fetched with the API key needs no second, keyless request).

@@ -8,9 +8,12 @@ the same dict the CLI writes with ``--json``, so a job's result equals the
 CLI's for the same inputs and seed, number for number.
 
 Long runs report :class:`Progress` after each batch of replications and stop
-at the next batch boundary once ``cancel`` is set (:class:`Cancelled`). The
-batches only decide how often that happens: every replication's draws depend
-on (seed, replication) alone and all sums are integers, so the result does not
+once ``cancel`` is set (:class:`Cancelled`): at the next batch boundary, and
+inside the batch too when ``cancel`` is a
+:class:`~riskengine.simulation.watchdog.StopFlag` (the kernel reads it every
+few thousand events, so a long replication stops as well). The batches only
+decide how often progress is reported: every replication's draws depend on
+(seed, replication) alone and all sums are integers, so the result does not
 depend on them (:mod:`riskengine.analysis.score`).
 """
 
@@ -19,7 +22,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from riskengine.service.requests import Validated
+from riskengine.live.service import ForecastRequest
+from riskengine.service.requests import CheckRequest, CompareRequest, MeasureRequest, ScoreRequest, Validated
+from riskengine.simulation.watchdog import StopFlag, Stopped
 
 #: Batches per run: progress and cancellation happen this often.
 PARTS = 20
@@ -56,11 +61,11 @@ class Progress:
 def planned_total(v: Validated) -> int | None:
     """The ``total`` a run of ``v`` reports (None: adaptive precision, not known ahead)."""
     r = v.request
-    if v.operation == "score":
+    if v.operation == "score" and isinstance(r, ScoreRequest):
         return None if r.precision is not None else r.replications
-    if v.operation == "compare":
+    if v.operation == "compare" and isinstance(r, CompareRequest):
         return r.replications * len(v.plans)
-    if v.operation == "forecast":
+    if v.operation == "forecast" and isinstance(r, ForecastRequest):
         return r.replications
     return 1
 
@@ -85,16 +90,20 @@ def run(v: Validated, progress: Progress | None = None, cancel: threading.Event 
             raise Cancelled
 
     stop_if_cancelled()
-    if v.operation == "score":
-        return _score(v, progress, stop_if_cancelled, batched)
-    if v.operation == "compare":
-        return _compare(v, progress, stop_if_cancelled, batched)
+    stop = cancel if isinstance(cancel, StopFlag) else None
+    try:
+        if v.operation == "score":
+            return _score(v, progress, stop_if_cancelled, batched, stop)
+        if v.operation == "compare":
+            return _compare(v, progress, stop_if_cancelled, batched, stop)
+        if v.operation == "forecast":
+            from riskengine.live.service import run as run_forecast
+
+            return run_forecast(v, progress, stop_if_cancelled, batched, stop)
+    except Stopped:
+        raise Cancelled from None
     if v.operation == "measure":
         return _measure(v, progress)
-    if v.operation == "forecast":
-        from riskengine.live.service import run as run_forecast
-
-        return run_forecast(v, progress, stop_if_cancelled, batched)
     if v.operation in ("review", "trend"):
         from riskengine.governance.service import run as run_governance
 
@@ -105,10 +114,11 @@ def run(v: Validated, progress: Progress | None = None, cancel: threading.Event 
     return _check(v, progress)
 
 
-def _score(v: Validated, progress: Progress, stop_if_cancelled, batched: bool) -> dict:
+def _score(v: Validated, progress: Progress, stop_if_cancelled, batched: bool, stop: StopFlag | None) -> dict:
     from riskengine.analysis.score import score
 
     r = v.request
+    assert isinstance(r, ScoreRequest) and v.premises is not None  # validate() made them
     progress.total = None if r.precision is not None else r.replications
 
     def tick(done: int, width: float) -> None:
@@ -118,15 +128,17 @@ def _score(v: Validated, progress: Progress, stop_if_cancelled, batched: bool) -
     batch = (1000 if r.precision is not None else batch_size(r.replications)) if batched else None
     result = score(v.plans[0], v.premises, replications=r.replications, precision=r.precision,
                    seed=r.seed, engine=r.engine, max_replications=r.max_replications,
-                   progress=tick if batched else None, batch=batch, confidence=r.confidence)
+                   progress=tick if batched else None, batch=batch, confidence=r.confidence, stop=stop)
     progress.total = progress.done = result.replications
     return result.to_dict()
 
 
-def _compare(v: Validated, progress: Progress, stop_if_cancelled, batched: bool) -> dict:
+def _compare(v: Validated, progress: Progress, stop_if_cancelled, batched: bool,
+             stop: StopFlag | None) -> dict:
     from riskengine.analysis.compare import compare
 
     r = v.request
+    assert isinstance(r, CompareRequest) and v.premises is not None  # validate() made them
     progress.total = r.replications * len(v.plans)
 
     def tick(done: int, _total: int) -> None:
@@ -135,7 +147,7 @@ def _compare(v: Validated, progress: Progress, stop_if_cancelled, batched: bool)
 
     result = compare(v.plans, v.premises, replications=r.replications, seed=r.seed, engine=r.engine,
                      paired=r.paired, progress=tick if batched else None,
-                     batch=batch_size(r.replications) if batched else None)
+                     batch=batch_size(r.replications) if batched else None, stop=stop)
     progress.done = progress.total
     return result.to_dict()
 
@@ -145,9 +157,11 @@ def _measure(v: Validated, progress: Progress) -> dict:
     from riskengine.model.rules import AdherenceRules
 
     r = v.request
+    assert isinstance(r, MeasureRequest) and v.history is not None and v.actuals is not None  # validate()
     progress.total = 1
-    rules = AdherenceRules(bucket_hours=r.bucket_hours, lateness_tolerance_hours=r.lateness_tolerance_hours,
-                           quantity_tolerance=r.quantity_tolerance, sequence_basis=r.sequence_basis)
+    base = v.premises.rules() if v.premises is not None else AdherenceRules()
+    rules = base.overridden(bucket_hours=r.bucket_hours, lateness_tolerance_hours=r.lateness_tolerance_hours,
+                            quantity_tolerance=r.quantity_tolerance, sequence_basis=r.sequence_basis)
     result = measure(v.history, v.actuals, rules, v.owners).to_dict()
     progress.done = 1
     return result
@@ -156,6 +170,7 @@ def _measure(v: Validated, progress: Progress) -> dict:
 def _check(v: Validated, progress: Progress) -> dict:
     from riskengine.feasibility import check, repair
 
+    assert isinstance(v.request, CheckRequest)  # validate() made it
     progress.total = 1
     plan = v.plans[0]
     result = check(plan)

@@ -12,11 +12,17 @@ with its location in the request (``plan.operations[12].quantity``,
 ``premises.resources.L9``, ``replications``) into one :class:`InputError`
 (HTTP 422, exit code 2). Requests that are well formed but too big for the
 service raise :class:`TooLarge` (HTTP 413): more operations than
-``Limits.max_operations``, or more simulation work than a synchronous call
-(``Limits.sync_work``) or a job (``Limits.job_work``) may do. Work is counted
-in operation-replications (operations x replications, summed over plans); a
-SimPy reference run counts :data:`REFERENCE_WEIGHT` times as much (it is that
-much slower than the kernel: README, Performance).
+``Limits.max_operations``, more simulation work than a synchronous call
+(``Limits.sync_work``) or a job (``Limits.job_work``) may do, or more memory than
+``Limits.max_memory_bytes`` (estimated before any work,
+:func:`riskengine.simulation.memory.estimate`; every 413 on work or memory says
+the estimate). Work is counted in operation-replications: per replication each
+operation, and each figure it reports (a bucket's BTS and BTP, a day, a band, a
+resource's finish: judging and summarizing one costs about
+:data:`FIGURE_WEIGHT` of an operation-sample, README, Performance), summed over
+plans; a SimPy reference run counts :data:`REFERENCE_WEIGHT` times as much (it is
+that much slower than the kernel). Operations alone are counted first, from the
+raw body, so that a huge request is refused before its documents are parsed.
 """
 
 from __future__ import annotations
@@ -34,13 +40,15 @@ from riskengine.io.readers import check_depth
 from riskengine.live.service import ForecastRequest
 from riskengine.live.service import inputs as forecast_inputs
 from riskengine.model.actuals import Actuals, PlanHistory, parse_actuals
-from riskengine.model.common import BucketHours, NonNegative, Strict
+from riskengine.model.common import ABSENT, BucketHours, NonNegative, Strict
 from riskengine.model.plan import Plan, parse_plan
 from riskengine.model.premises import Premises, check_premises_against, parse_premises
 
 OPERATIONS = ("score", "compare", "measure", "check", "review", "trend", "forecast")
 #: How many times more a SimPy reference replication costs than a kernel replication.
 REFERENCE_WEIGHT = 300
+#: The cost of one figure of a replication in operation-samples (measured: 7-10 ns vs ~85 ns).
+FIGURE_WEIGHT = 1 / 8
 Replications = Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)]
 Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
 Engine = Literal["kernel", "reference"]
@@ -62,14 +70,15 @@ class Limits:
     max_operations: int = 50_000
     sync_work: float = 5e7  # ~4 s of kernel time on 2 cores (README, Performance: ~12 M op-samples/s)
     job_work: float = 1e10  # ~15 min
+    max_memory_bytes: int = 2**30  # estimated memory of one request (simulation.memory)
 
 
 class ScoreRequest(Strict):
     """``POST /v1/score``: the options of ``riskengine score``."""
 
     plan: SkipValidation[Plan]
-    premises: SkipValidation[Premises] = None  # or premises_toml (one of the two: validate())
-    premises_toml: str = Field(default=None, description=PREMISES_TOML)
+    premises: SkipValidation[Premises] = ABSENT  # or premises_toml (one of the two: validate())
+    premises_toml: str = Field(default=ABSENT, description=PREMISES_TOML)
     replications: Replications = 1000
     precision: Annotated[float, Field(gt=0, lt=1)] | None = None
     max_replications: Replications = 100_000
@@ -82,8 +91,8 @@ class CompareRequest(Strict):
     """``POST /v1/compare``: plans scored with common random numbers (``paired``)."""
 
     plans: Annotated[list[SkipValidation[Plan]], Field(min_length=2, max_length=20)]
-    premises: SkipValidation[Premises] = None  # or premises_toml (one of the two: validate())
-    premises_toml: str = Field(default=None, description=PREMISES_TOML)
+    premises: SkipValidation[Premises] = ABSENT  # or premises_toml (one of the two: validate())
+    premises_toml: str = Field(default=ABSENT, description=PREMISES_TOML)
     replications: Replications = 1000
     seed: Seed = 0
     paired: bool = True
@@ -95,10 +104,12 @@ class MeasureRequest(Strict):
 
     plans: Annotated[list[SkipValidation[Plan]], Field(min_length=1, max_length=50)]
     actuals: SkipValidation[Actuals]
+    premises: SkipValidation[Premises] = ABSENT  # the adherence rules of their execution and bands
+    premises_toml: str = Field(default=ABSENT, description=PREMISES_TOML)
     bucket_hours: BucketHours | None = None
-    lateness_tolerance_hours: NonNegative = 0.0
-    quantity_tolerance: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
-    sequence_basis: Literal["orders", "units"] = "orders"
+    lateness_tolerance_hours: NonNegative | None = None  # None: the premises' (else the default)
+    quantity_tolerance: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
+    sequence_basis: Literal["orders", "units"] | None = None
     owners: dict[str, Any] | None = Field(default=None, description=OWNERS)
 
 
@@ -109,8 +120,11 @@ class CheckRequest(Strict):
     repair: bool = False
 
 
-MODELS = {"score": ScoreRequest, "compare": CompareRequest, "measure": MeasureRequest,
-          "check": CheckRequest, "review": ReviewRequest, "trend": TrendRequest, "forecast": ForecastRequest}
+MODELS: dict[str, type[Strict]] = {
+    "score": ScoreRequest, "compare": CompareRequest, "measure": MeasureRequest,
+    "check": CheckRequest, "review": ReviewRequest, "trend": TrendRequest, "forecast": ForecastRequest}
+#: The operations that simulate replications (work and memory counted against the limits).
+SIMULATING = ("score", "compare", "review", "forecast")
 
 
 @dataclass
@@ -152,15 +166,67 @@ def _raw_plans(operation: str, data: dict) -> list[tuple[str, object]]:
     return [(f"plans[{k}]", p) for k, p in enumerate(plans)] if isinstance(plans, list) else []
 
 
-def work_of(operation: str, request: Strict, n_operations: list[int]) -> float:
-    """Operation-replications a request asks to simulate (0 for measure and check)."""
-    if operation not in ("score", "compare", "review", "forecast"):
+def _replications(request: Any) -> int:
+    return request.replications if getattr(request, "precision", None) is None else request.max_replications
+
+
+def work_of(operation: str, request: Any, n_operations: list[int],
+            n_figures: list[int] | None = None) -> float:
+    """Operation-replications a request asks to simulate (0 for measure and check): operations,
+    and figures (``n_figures`` per plan, when known) weighted by :data:`FIGURE_WEIGHT`. A forecast
+    simulates one version, the plan in effect at its as-of time: counted as the largest."""
+    if operation not in SIMULATING:
         return 0.0
-    if operation == "forecast":  # the plan in effect at the as-of time is simulated
+    if operation == "forecast":
         n_operations = [max(n_operations, default=0)]
-    reps = request.replications if getattr(request, "precision", None) is None else request.max_replications
+        n_figures = [max(n_figures)] if n_figures else None
     weight = REFERENCE_WEIGHT if request.engine == "reference" else 1
-    return float(sum(n_operations)) * reps * weight
+    per_replication = float(sum(n_operations)) + FIGURE_WEIGHT * sum(n_figures or [])
+    return per_replication * _replications(request) * weight
+
+
+def memory_of(operation: str, request: Strict, plans: list[Plan], premises: Premises | None) -> int:
+    """Bytes a validated request is estimated to need (:func:`riskengine.simulation.memory.estimate`;
+    0 for the operations that simulate nothing)."""
+    from riskengine.simulation.memory import estimate, shape_of
+
+    if operation not in SIMULATING or premises is None or not plans:
+        return 0
+    if operation == "forecast":
+        from riskengine.live.run import memory_needed
+
+        return memory_needed(plans, premises, _replications(request))
+    shapes = [shape_of(p, premises) for p in plans]
+    largest = max(shapes, key=lambda s: estimate(s, _replications(request)))
+    return estimate(largest, _replications(request), plans=len(plans), keep_head=operation == "compare")
+
+
+def _too_large(operation: str, request: Strict, plans: list[Plan], premises: Premises | None,
+               limits: Limits, job: bool) -> list[Problem]:
+    """The work (figures counted) and memory of a parsed request against ``limits``."""
+    from riskengine.simulation.memory import describe, shape_of
+
+    if operation not in SIMULATING or premises is None or not plans:
+        return []
+    figures = [shape_of(p, premises).width for p in plans]
+    if operation == "forecast":  # one version is simulated (work_of)
+        figures = [max(figures)]
+    work = work_of(operation, request, [len(p.operations) for p in plans], figures)
+    memory = memory_of(operation, request, plans, premises)
+    cap = limits.job_work if job else limits.sync_work
+    what = f"{'a job' if job else 'a synchronous call'}"
+    problems = []
+    if work > cap:
+        hint = "" if job else "; submit it to POST /v1/jobs, or ask for fewer replications"
+        problems.append(Problem("replications", f"{work:.3g} operation-replications of simulation "
+                                f"({sum(figures)} figures per replication counted as {FIGURE_WEIGHT:g} "
+                                f"operation each); at most {cap:.3g} are allowed in {what}{hint}; "
+                                f"memory: {describe(memory)} estimated"))
+    if memory > limits.max_memory_bytes:
+        problems.append(Problem("replications", f"needs {describe(memory)} of memory (estimated before "
+                                f"any work); at most {describe(limits.max_memory_bytes)} are allowed per "
+                                "request"))
+    return problems
 
 
 def _size_problems(raw: list[tuple[str, object]], limits: Limits) -> tuple[list[Problem], list[int]]:
@@ -237,12 +303,12 @@ def _validate(operation: str, data: object, limits: Limits | None, *, job: bool,
         except InputError as exc:
             problems += located(where, exc)
     premises = None
-    if operation in ("score", "compare", "review", "forecast") and data.get("premises") is not None:
+    if operation in (*SIMULATING, "measure") and data.get("premises") is not None:
         try:
             premises = parse_premises(data["premises"])
         except InputError as exc:
             problems += located(premises_at, exc)
-    if premises is not None and len(plans) == len(raw):
+    if premises is not None and len(plans) == len(raw) and operation != "measure":  # measure: rules only
         problems += _premises_problems(premises, plans, premises_at)
     history = actuals = None
     if operation in ("measure", "forecast") and raw and len(plans) == len(raw):
@@ -264,6 +330,10 @@ def _validate(operation: str, data: object, limits: Limits | None, *, job: bool,
     if problems:
         raise InputError(problems)
     assert request is not None
+    if limits is not None:
+        too_big = _too_large(operation, request, plans, premises, limits, job)
+        if too_big:
+            raise TooLarge(too_big)
     return Validated(operation, request, plans, premises, history, actuals,
                      work_of(operation, request, [len(p.operations) for p in plans]), owners, measurements,
                      forecast)
@@ -272,10 +342,10 @@ def _validate(operation: str, data: object, limits: Limits | None, *, job: bool,
 def _premises_toml(operation: str, data: dict) -> tuple[dict, list[Problem], str]:
     """Premises sent as TOML text (``premises_toml``) read into ``premises``: the request, the
     problems found, and where premises problems are located (``premises_toml.defaults.scrap_rate``)."""
-    if operation not in ("score", "compare", "review", "forecast"):
+    if operation not in (*SIMULATING, "measure"):
         return data, [], "premises"
     if "premises_toml" not in data:
-        missing = [] if data.get("premises") is not None else [
+        missing = [] if data.get("premises") is not None or operation == "measure" else [
             Problem("premises", "required (or premises_toml: the premises as TOML text)")]
         return data, missing, "premises"
     import tomllib

@@ -3,7 +3,10 @@
 Per-operation and per-cause sums are kept as integers (counts, and hours or
 units in fixed point: 2^-20 h and 2^-10 units), so adding chunks in any
 order or size gives bit-identical totals. Replication rows are stored at
-their replication's index.
+their replication's index while they fit in
+:data:`~riskengine.simulation.streamed.ROW_BYTES`; beyond, they are streamed
+into sketches (:mod:`riskengine.simulation.streamed`): the estimates read a
+column either way (:meth:`Accumulators.column`).
 """
 
 from __future__ import annotations
@@ -14,23 +17,39 @@ from riskengine.adherence import arrays as ar
 from riskengine.simulation import insight
 from riskengine.simulation.codes import N_CAUSES
 from riskengine.simulation.compile import Compiled
-from riskengine.simulation.initial import only_ahead, settle
+from riskengine.simulation.initial import only_ahead, realized_misses, settle
 from riskengine.simulation.insight import Insight, attribute
 from riskengine.simulation.outcome import judge, judge_work, judgement
 from riskengine.simulation.records import model_of
 from riskengine.simulation.reference import simulate
-from riskengine.simulation.summary import Layout, summarize, summary_work, tally
+from riskengine.simulation.sketch import Figure
+from riskengine.simulation.streamed import Streamed, keeps_rows, time_scale
+from riskengine.simulation.summary import N_HEAD, Layout, summarize, summary_work, tally
+from riskengine.simulation.watchdog import StopFlag, Stopped
 
 HOURS_SCALE = float(2**20)
 UNITS_SCALE = float(2**10)
 
 
 class Accumulators:
-    """Everything a score keeps: one row per replication, sums per operation and cause."""
+    """Everything a score keeps: the replication figures (rows, or streamed beyond the row
+    budget), sums per operation and cause.
 
-    def __init__(self, c: Compiled, replications: int):
+    ``keep_head``: keep the headline figures of every replication also when streaming (what
+    paired comparisons read, :meth:`headline`).
+    """
+
+    def __init__(self, c: Compiled, replications: int, keep_head: bool = False):
         self.layout = Layout(c.n_days, c.band_measures.shape[0], c.n_buckets, c.n_resources)
-        self.rows = np.full((replications, self.layout.width), np.nan)
+        self.per_draw = c.replications_per_draw if c.uncertain else 1
+        self.scale = time_scale(c)
+        self.keep_head = keep_head
+        self.rows: np.ndarray | None = None
+        self.stream: Streamed | None = None
+        if keeps_rows(self.layout.width, replications):
+            self.rows = np.full((replications, self.layout.width), np.nan)
+        else:
+            self.stream = Streamed(self.layout, self.scale, self.per_draw, replications if keep_head else 0)
         n = c.n_ops
         self.op_hits = np.zeros(n, np.int64)
         self.op_lateness = np.zeros(n, np.int64)  # fixed point, 2^-20 h
@@ -50,14 +69,51 @@ class Accumulators:
         return Insight(self.op_critical, self.res_critical, self.op_sums, self.rep_sums, self.breaks)
 
     def grow(self, replications: int) -> None:
-        """Make room for more replications (adaptive precision)."""
-        extra = replications - self.rows.shape[0]
-        if extra > 0:
-            self.rows = np.vstack([self.rows, np.full((extra, self.layout.width), np.nan)])
+        """Make room for more replications (adaptive precision); past the row budget the rows
+        so far are streamed, in replication order, as if they had been streamed all along."""
+        if self.stream is not None:
+            self.stream.grow_head(replications)
+            return
+        extra = replications - self.kept_rows().shape[0]
+        if extra <= 0:
+            return
+        if keeps_rows(self.layout.width, replications):
+            self.rows = np.vstack([self.kept_rows(), np.full((extra, self.layout.width), np.nan)])
+            return
+        done = self.replications
+        self.stream = Streamed(self.layout, self.scale, self.per_draw, replications if self.keep_head else 0)
+        for rep in range(done):
+            self.stream.fold(self.kept_rows()[rep], rep)
+        self.rows = None
+
+    def kept_rows(self) -> np.ndarray:
+        """The replication rows, while they are kept (before any streaming)."""
+        assert self.rows is not None, "the rows are kept until the figures are streamed"
+        return self.rows
 
     @property
     def replications(self) -> int:
-        return int(np.count_nonzero(~np.isnan(self.rows[:, 0])))
+        if self.stream is not None:
+            return self.stream.replications
+        return int(np.count_nonzero(~np.isnan(self.kept_rows()[:, 0])))
+
+    def column(self, k: int) -> np.ndarray | Figure:
+        """Column k of the replication figures: the values of the replications done (rows), or
+        their sketch (:class:`~riskengine.simulation.sketch.Figure`); the estimates of
+        :mod:`riskengine.simulation.statistics` take either."""
+        if self.stream is not None:
+            return self.stream.column(k)
+        return self.kept_rows()[:self.replications, k]
+
+    def headline(self) -> np.ndarray:
+        """The headline figures (columns 0 .. N_HEAD - 1) of every replication done (a copy: the
+        rows can go); streaming, only with ``keep_head``."""
+        n = self.replications
+        if self.stream is None:
+            return self.kept_rows()[:n, :N_HEAD].copy()
+        if self.stream.head.shape[0] < n:
+            raise ValueError("the headline figures of every replication were not kept (keep_head)")
+        return self.stream.head[:n]
 
 
 class Scratch:
@@ -79,13 +135,13 @@ def judge_and_summarize(c: Compiled, out, s: Scratch, row: np.ndarray,
     :class:`~riskengine.simulation.reference.ReplicationResult`) and write its row into
     ``row`` (scratch sums); with ``acc``, add it to the insight accumulators (integers: directly)."""
     m = s.model
-    judge(m.ops, m.adherence, not m.options.reliability_delay, out.outputs, out.n_started, s.judged,
-          s.judge_work)
+    judge(m.ops, m.adherence, out.outputs, out.n_started, s.judged, s.judge_work)
     settle(m.initial, m.ops, m.adherence, out.outputs, s.judged, s.judge_work)  # a forecast
     summarize(m.ops, m.adherence, c.n_resources, out.end, s.judged, row, s.tally, s.summary_work)
     only_ahead(m.initial, s.judged)  # a forecast: the insight is about what is still ahead
     if acc is not None:
         attribute(m.ops, m.adherence, out.outputs, s.judged, row, acc.insight(), s.ratio)
+    realized_misses(m.initial, m.adherence.n_days, row)  # a forecast: misses settled before T
 
 
 def add_replication(acc: Accumulators, s: Scratch) -> None:
@@ -101,10 +157,17 @@ def add_replication(acc: Accumulators, s: Scratch) -> None:
         a[...] = 0
 
 
-def run_reference(c: Compiled, seed: int, first: int, count: int, acc: Accumulators) -> None:
-    """Simulate replications ``first .. first + count - 1`` with the SimPy reference."""
+def run_reference(c: Compiled, seed: int, first: int, count: int, acc: Accumulators,
+                  stop: StopFlag | None = None) -> None:
+    """Simulate replications ``first .. first + count - 1`` with the SimPy reference (``stop``:
+    as :func:`riskengine.simulation.runner.run_kernel`)."""
     s = Scratch(c)
+    row = np.full(acc.layout.width, np.nan)
     for rep in range(first, first + count):
-        out = simulate(c, seed, rep)
-        judge_and_summarize(c, out, s, acc.rows[rep], acc)
+        if stop is not None and stop.is_set():
+            raise Stopped
+        out = simulate(c, seed, rep, stop)
+        judge_and_summarize(c, out, s, acc.kept_rows()[rep] if acc.stream is None else row, acc)
+        if acc.stream is not None:
+            acc.stream.fold(row, rep)
         add_replication(acc, s)

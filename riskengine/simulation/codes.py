@@ -99,11 +99,16 @@ class Target(IntEnum):
 
 
 class Account(IntEnum):
-    """The time accounting of one operation's execution (:mod:`riskengine.simulation.mechanics`)."""
+    """The time accounting of one operation's execution (:mod:`riskengine.simulation.mechanics`),
+    and the replication's event count (:mod:`riskengine.simulation.watchdog`)."""
 
     LOST_ABSENCE = 0  # clock hours lost to absent shifts (stop) or slow shifts
     GAP_CALENDAR = 1  # clock hours of non-working time crossed
     REPAIR = 2  # clock hours of repairs
+    EVENTS = 3  # events of the replication so far
+    LIMIT = 4  # the count at which the watchdog looks next
+    BOUND = 5  # the replication's bound on events (0: none)
+    STOP = 6  # > 0: the caller asked the run to stop
 
 
 N_ACCOUNT = len(Account)

@@ -19,7 +19,8 @@ from riskengine.adherence.arrays import bucket_of
 from riskengine.model.calendar import work_content, working_intervals
 from riskengine.model.distributions import Uncertain
 from riskengine.model.plan import Plan
-from riskengine.model.premises import Premises, uncertain_numbers
+from riskengine.model.premises import AbsenceDriver, Premises, uncertain_numbers
+from riskengine.model.setup import required_setup
 from riskengine.simulation import mechanics as mech
 from riskengine.simulation.codes import Cause, DeviationRule, Target
 from riskengine.simulation.rng import entity_ids
@@ -108,6 +109,9 @@ class Compiled:
     drv_idx: np.ndarray
     res_driver: np.ndarray  # the absenteeism driver of each resource, -1: none
     op_plan_gap: np.ndarray  # G_0: non-working time the planned setup + work cross from the planned start
+    op_due: np.ndarray  # the latest planned arrival of its materials, hours (-inf: none)
+    op_changeover: np.ndarray  # setup the matrix requires after its planned predecessor on the resource
+    changeover: np.ndarray  # (families, families) setup hours the plan's setup matrix requires
     # uncertain parameters (:mod:`riskengine.simulation.parameters`)
     dist_src: np.ndarray  # (rows, ROW - 1) each row's parameters as written (nominal values)
     par_row: np.ndarray  # row of each uncertain parameter's distribution
@@ -205,7 +209,12 @@ def _operations(plan: Plan) -> dict:
     hours = plan.hours
     end = np.array([hours(op.end) for op in ops])
     products = {p: k for k, p in enumerate(dict.fromkeys(op.product for op in ops))}
-    families = {f: k for k, f in enumerate(dict.fromkeys(op.family for op in ops if op.family))}
+    families: dict[str | None, int] = {
+        f: k for k, f in enumerate(dict.fromkeys(op.family for op in ops if op.family))}
+    changeover = np.zeros((len(families), len(families)))
+    for a, ka in families.items():
+        for b, kb in families.items():
+            changeover[ka, kb] = required_setup(plan, a, b)
     n_buckets = max(1, math.ceil(plan.horizon_hours / plan.bucket_hours - 1e-9))
     pred_ptr, pred_idx = _csr([[plan.operation_index[p] for p in op.after] for op in ops])
     seq_ptr, seq_idx = _csr([plan.sequences[r.id] for r in plan.resources])
@@ -222,7 +231,18 @@ def _operations(plan: Plan) -> dict:
         op_position=np.array(plan.planned_positions(), np.int64),
         op_day=np.array([max(0, math.ceil(t / DAY_HOURS - 1e-9) - 1) for t in end], np.int64),
         pred_ptr=pred_ptr, pred_idx=pred_idx, seq_ptr=seq_ptr, seq_idx=seq_idx,
-        n_products=len(products), n_buckets=n_buckets)
+        n_products=len(products), n_buckets=n_buckets, changeover=changeover,
+        op_changeover=planned_changeovers(plan))
+
+
+def planned_changeovers(plan: Plan) -> np.ndarray:
+    """Per operation, the setup the plan's matrix requires after the operation planned before it
+    on its resource (0 for the first: its previous state is unknown)."""
+    out = np.zeros(len(plan.operations))
+    for seq in plan.sequences.values():
+        for j, i in zip(seq, seq[1:], strict=False):
+            out[i] = required_setup(plan, plan.operations[j].family, plan.operations[i].family)
+    return out
 
 
 def _materials(plan: Plan, premises: Premises, op_start: np.ndarray, table: _Table) -> dict:
@@ -237,8 +257,8 @@ def _materials(plan: Plan, premises: Premises, op_start: np.ndarray, table: _Tab
         for m in op.materials:
             base[index[m]] = min(base[index[m]], op_start[i])
     for m, k in index.items():
-        if declared.get(m) is not None:
-            base[k] = plan.hours(declared[m])
+        if (at := declared.get(m)) is not None:
+            base[k] = plan.hours(at)
     late_p, late_row, reject_p, reject_row = [], [], [], []
     for k, m in enumerate(names):
         risk = premises.materials.get(m)
@@ -248,7 +268,8 @@ def _materials(plan: Plan, premises: Premises, op_start: np.ndarray, table: _Tab
         late_row.append(table.row(late.delay_hours) if late else NONE)
         reject_p.append(table.value(rejected.probability, Target.MAT_REJECT, k) if rejected else 0.0)
         reject_row.append(table.row(rejected.delay_hours) if rejected else NONE)
-    return dict(mat_ptr=mat_ptr, mat_idx=mat_idx, mat_entity=entity_ids(names), mat_base=base,
+    due = np.array([max((base[index[m]] for m in op.materials), default=-math.inf) for op in ops])
+    return dict(mat_ptr=mat_ptr, mat_idx=mat_idx, mat_entity=entity_ids(names), mat_base=base, op_due=due,
                 mat_late_p=np.array(late_p), mat_late_row=np.array(late_row, np.int64),
                 mat_reject_p=np.array(reject_p), mat_reject_row=np.array(reject_row, np.int64),
                 _material_index=index)
@@ -270,11 +291,11 @@ def _resources(plan: Plan, premises: Premises, table: _Table) -> dict:
     scrap and setup overrun."""
     drivers = list(premises.drivers.items())
     res_driver = np.full(len(plan.resources), -1, np.int64)
-    crew_driver = {}
+    crew_driver: dict[str, AbsenceDriver] = {}
     for k, (_, drv) in enumerate(drivers):
         for rid in getattr(drv, "resources", []):
             res_driver[plan.resource_index[rid]] = k
-            crew_driver[rid] = drv
+            crew_driver[rid] = drv  # type: ignore[assignment]  # only an AbsenceDriver names resources
     tbf, ttr, ab_p, ab_speed, shift, perf, scrap, setup_row = ([] for _ in range(8))
     for r, res in enumerate(plan.resources):
         rp = premises.for_resource(res.id)

@@ -1,7 +1,7 @@
 """The draws of a replication that do not depend on when things happen, made up front.
 
 Material arrivals (each lot's own lateness and rejection, then the shared
-drivers' shocks) and, per operation, the setup overrun, the performance
+drivers' shocks) and, per operation, the setup overrun factor, the performance
 factor and the scrapped units are pure functions of the replication's stream
 keys and the entity, so the kernel draws them before its event loop, in
 batches: hashing keys and inverting the normal distribution vectorize. The
@@ -154,8 +154,9 @@ def _normal_batch(key, op_entity, vkey, u, z) -> None:
 @inner_jit
 def operation_draws(ops: Operations, resources: Resources, dists: Distributions, scrap: ScrapTables,
                     s: Scratch) -> None:
-    """Actual setup = planned x overrun, work = planned / performance, units = planned - scrap
-    (``s.actual_*``, from the stream keys ``s.keys``).
+    """The setup overrun factor (``s.setup_factor``: the setup is the one needed x factor),
+    work = planned / performance, units = planned - scrap (``s.actual_*``), from the stream keys
+    ``s.keys``.
 
     The scrap binomial is inverted by table where :func:`scrap_tables` made one,
     by the loop otherwise (the same variate either way).
@@ -178,10 +179,10 @@ def operation_draws(ops: Operations, resources: Resources, dists: Distributions,
             s.scrap_u[i] = uniform(mix64(s.keys[Stream.SCRAP] ^ ops.entity[i]), 0)
     for i in range(n):
         r = ops.resource[i]
-        setup = ops.setup[i]
-        if setup > 0.0 and res.setup_row[r] > 0:
-            setup *= max(sample_known(table, res.setup_row[r], pool, s.setup_key[i], s.setup_z[i]), 0.0)
-        s.actual_setup[i] = setup
+        factor = 1.0
+        if res.setup_row[r] > 0:
+            factor = max(sample_known(table, res.setup_row[r], pool, s.setup_key[i], s.setup_z[i]), 0.0)
+        s.setup_factor[i] = factor
         work = ops.work[i]
         if res.performance_row[r] > 0:
             work /= max(sample_known(table, res.performance_row[r], pool, s.work_key[i], s.work_z[i]), 1e-6)

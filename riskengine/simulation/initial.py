@@ -18,7 +18,8 @@ a forecast from nothing realized *is* a score.
 summed): the buckets that ended by T take their realized counts, operations
 already judged by the realized measurement are neutral in the replication,
 and units that other records completed in the as-of bucket before T count
-there as produced.
+there as produced. :func:`realized_misses` then fails the plan in every
+replication from the day of the first realized miss on.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from riskengine.simulation.outcome import Judgement, JudgeWork
 from riskengine.simulation.records import Adherence, Initial, Operations, Outputs
 from riskengine.simulation.rng import variate_key
 from riskengine.simulation.sampling import sample
+from riskengine.simulation.summary import HOLDS, N_HEAD
 
 #: Draws of the rejection method of :func:`residual_repair` before it gives up (see there).
 MAX_TRIES = 1 << 16
@@ -76,7 +78,7 @@ def resume(hold: float, setup_left: float, work_left: float, cal: mech.Intervals
     from the first working instant (the wait into ``account``: calendar gap, absent shifts),
     setup then processing with breakdowns, as an operation's execution
     (:func:`riskengine.simulation.mechanics.process`)."""
-    begin, plain = mech.start_instants(hold, cal, absence)
+    begin, plain = mech.start_instants(hold, cal, absence, account)
     if not math.isfinite(begin):
         return math.inf
     account[Account.GAP_CALENDAR] += plain - hold
@@ -159,3 +161,17 @@ def only_ahead(initial: Initial, judged: Judgement) -> None:
     for i in range(initial.state.shape[0]):
         if initial.state[i] == Realized.DONE:
             judged.code[i] = ar.HIT
+
+
+@step_jit
+def realized_misses(initial: Initial, n_days: int, row: np.ndarray) -> None:
+    """A miss realized before the as-of time (settled by the measurement, neutral inside the
+    replication: :func:`settle`) fails the plan in every replication: in its figures ``row``
+    the plan no longer holds, nor through the day of the first such miss and the days after. Run
+    after the insight is attributed (it is about what is still ahead: :func:`only_ahead`), before
+    the row is kept or streamed. Nothing for a score."""
+    if not initial.active or initial.miss_day < 0:
+        return
+    row[HOLDS] = 0.0
+    for d in range(initial.miss_day, n_days):
+        row[N_HEAD + d] = 0.0

@@ -52,10 +52,11 @@ from riskengine.simulation import mechanics as mech
 from riskengine.simulation.codes import Account, Cause, DeviationRule, Realized, Stream
 from riskengine.simulation.draws import material_arrivals, operation_draws, reliability_factors
 from riskengine.simulation.initial import known_arrivals, left_to_do, pre_account, residual_repair, resume
-from riskengine.simulation.outcome import delay_causes
+from riskengine.simulation.outcome import deadline, delay_causes, realized_good, setup_needed, setup_split
 from riskengine.simulation.records import Graph, Initial, Model, Outputs, ScrapTables, Scratch
 from riskengine.simulation.rng import mix64, stream_key, uniform, variate_key
 from riskengine.simulation.sampling import sample
+from riskengine.simulation.watchdog import tick
 
 # columns of Scratch.res_keys: each resource's keys in this replication
 FAILURE_KEY, REPAIR_KEY, ABSENCE_KEY, DEVIATION_KEY, DRIVER_KEY = range(5)
@@ -262,12 +263,19 @@ def start_time(m: Model, s: Scratch, out: Outputs, r: int, i: int, t: float, slo
         at = s.mat_ready[i]
         cause = Cause.MATERIAL
         source = -1
-    if m.options.reliability_delay and out.factor_cause[i] >= 0:
+    factor = out.factor_cause[i]
+    if factor >= 0 and m.options.reliability_delay:
         key = mix64(s.keys[Stream.RELIABILITY_DELAY] ^ ops.entity[i])
         delay = sample(m.dists.table, m.options.reliability_delay_row, m.dists.pool, variate_key(key, 0))
         at += max(delay, 0.0)
-        cause = out.factor_cause[i]
+        cause = factor
         source = -1
+    elif factor >= 0 and factor != Cause.QUALITY and ops.bucket[i] >= 0:
+        held = deadline(m.adherence, ops.bucket[i])  # held past its bucket (Reference's docstring)
+        if held > at:
+            at = held
+            cause = factor
+            source = -1
     if m.initial.active:  # a forecast's first start on a resource held at the as-of time by a
         if cause == -2 and s.res_hold_cause[r] >= 0:  # repair or an absent crew (start_from_state)
             cause = s.res_hold_cause[r]
@@ -282,7 +290,7 @@ def start_time(m: Model, s: Scratch, out: Outputs, r: int, i: int, t: float, slo
         else:
             cause = Cause.PLANNING
     narrow_calendar(m, s, r, at)
-    begin, plain = mech.start_instants(at, calendar_of(m, s, r), absence)
+    begin, plain = mech.start_instants(at, calendar_of(m, s, r), absence, s.account)
     return begin, at, plain, cause, source
 
 
@@ -297,7 +305,8 @@ def execute(m: Model, s: Scratch, out: Outputs, r: int, i: int, start: tuple[flo
     account[Account.LOST_ABSENCE] = 0.0
     account[Account.GAP_CALENDAR] = 0.0
     account[Account.REPAIR] = 0.0
-    setup = s.actual_setup[i]
+    base, missing = setup_needed(m.changeovers, m.ops, i, s.res_last_family[r])
+    setup = base * s.setup_factor[i]
     after_setup = mech.advance(begin, setup, cal, absence, account)
     work = s.actual_work[i]
     finish = after_setup
@@ -306,9 +315,11 @@ def execute(m: Model, s: Scratch, out: Outputs, r: int, i: int, start: tuple[flo
         finish = mech.process(after_setup, work, cal, absence, breakdowns, s.res_clock, r, account)
     out.start[i] = begin
     out.end[i] = finish
-    out.good[i] = s.actual_units[i] if math.isfinite(finish) else 0.0
+    good = realized_good(m.ops, m.adherence, m.options.reliability_delay, out.factor_cause[i], i,
+                         s.actual_units[i])
+    out.good[i] = good if math.isfinite(finish) else 0.0
     if finish > m.ops.end[i]:
-        root, inherited = delay_causes(s.delay, m.ops, i, start, setup, work, account)
+        root, inherited = delay_causes(s.delay, m.ops, i, start, setup, missing, work, account)
         out.delay_cause[i] = root
         if inherited:
             out.origin[i] = out.origin[source]
@@ -395,7 +406,8 @@ def start_from_state(m: Model, s: Scratch, out: Outputs, r: int, size: int) -> i
     pre_account(initial, i, account)
     account[Account.REPAIR] += repaired - t
     account[Account.LOST_ABSENCE] += hold - repaired
-    setup, work = s.actual_setup[i], s.actual_work[i]
+    base, missing = setup_split(ops, i, initial.changeover[i])  # after what the resource ran before it
+    setup, work = base * s.setup_factor[i], s.actual_work[i]
     setup_left, work_left = left_to_do(setup, work, initial.done_work[i])
     finish = resume(hold, setup_left, work_left, calendar_of(m, s, r), absence_of(m, s, r),
                     breakdowns_of(m, s, r), s.res_clock, r, account)
@@ -404,7 +416,8 @@ def start_from_state(m: Model, s: Scratch, out: Outputs, r: int, size: int) -> i
     if finish > ops.end[i]:
         begin = initial.start[i]
         recorded = initial.cause[i] if initial.cause[i] >= 0 else Cause.UNKNOWN
-        root, _ = delay_causes(s.delay, ops, i, (begin, begin, begin, recorded, -1), setup, work, account)
+        root, _ = delay_causes(s.delay, ops, i, (begin, begin, begin, recorded, -1), setup, missing, work,
+                               account)
         out.delay_cause[i] = root
     s.committed[i] = True
     s.res_previous[r] = i
@@ -486,7 +499,8 @@ def replicate(seed: int, rep: int, m: Model, scrap: ScrapTables, s: Scratch, out
     many operations started.
 
     ``scrap`` are the scrap tables of the plan (:func:`riskengine.simulation.draws.scrap_tables`),
-    ``s`` the scratch arrays (:func:`riskengine.simulation.records.scratch`).
+    ``s`` the scratch arrays (:func:`riskengine.simulation.records.scratch`), whose ``account``
+    counts the replication's events (armed by the caller, :func:`riskengine.simulation.watchdog.arm`).
     """
     for stream in range(1, s.keys.shape[0]):
         s.keys[stream] = stream_key(seed, rep, stream)
@@ -510,6 +524,8 @@ def replicate(seed: int, rep: int, m: Model, scrap: ScrapTables, s: Scratch, out
         if unstarted_predecessor(m.graph, s, i):  # wait until a predecessor is started, then decide again
             s.res_waiting[r] = i
             n_waiting += 1
+            if tick(s.account):  # an event (riskengine.simulation.watchdog): past the bound, stop
+                break
             continue
         commit(m.graph, s, out, r, i, moved, lo, hi, n_started)
         n_started += 1

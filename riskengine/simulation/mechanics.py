@@ -37,6 +37,7 @@ from riskengine._jit import fused_entry, fused_jit, inner_jit, jit, leaf_jit
 from riskengine.simulation.codes import Account
 from riskengine.simulation.rng import uniform, variate_key
 from riskengine.simulation.sampling import sample
+from riskengine.simulation.watchdog import tick
 
 
 class Intervals(NamedTuple):
@@ -139,7 +140,9 @@ def advance(t: float, work: float, cal: Intervals, absence: Absence, account: np
 
     Skips non-working time (adds it to ``account[GAP_CALENDAR]``) and runs at
     ``absence.speed`` in absent shifts (adds the clock time lost to
-    ``account[LOST_ABSENCE]``). Returns inf if the calendar ends first.
+    ``account[LOST_ABSENCE]``). Returns inf if the calendar ends first, or once the
+    replication passed its bound on events (each segment that does not finish the work is one,
+    :mod:`riskengine.simulation.watchdog`).
     """
     if not work > 0.0:
         return t
@@ -184,13 +187,16 @@ def advance(t: float, work: float, cal: Intervals, absence: Absence, account: np
             t = seg_end
         if t >= cal.end[i]:
             i += 1
+        if tick(account):
+            return math.inf
     return t
 
 
 @fused_entry
-def next_start(t: float, cal: Intervals, absence: Absence) -> float:
+def next_start(t: float, cal: Intervals, absence: Absence, account: np.ndarray) -> float:
     """First time at or after ``t`` when the resource works (in a working interval and
-    not in a shift where the crew is absent and the effect is stop).
+    not in a shift where the crew is absent and the effect is stop); each absent shift passed
+    over is an event of ``account`` (inf past the bound, :mod:`riskengine.simulation.watchdog`).
 
     A crew absent with probability 1 (its own or its driver's) and effect stop never works
     from the horizon start on: inf at once, as when the calendar runs out, instead of
@@ -212,16 +218,18 @@ def next_start(t: float, cal: Intervals, absence: Absence) -> float:
         t = (shift + 1) * absence.shift_hours
         while i < n and cal.end[i] <= t:
             i += 1
+        if tick(account):
+            return math.inf
     return math.inf
 
 
 @fused_entry
-def start_instants(s: float, cal: Intervals, absence: Absence) -> tuple[float, float]:
+def start_instants(s: float, cal: Intervals, absence: Absence, account: np.ndarray) -> tuple[float, float]:
     """``(begin, plain)`` of an operation that may start at ``s``: ``begin`` the first instant
     the resource works (:func:`next_start`), ``plain`` the next working instant of the calendar
     alone, without absences (``s <= plain <= begin``); the start delay's causes tell them apart
     (:func:`riskengine.simulation.outcome.start_delay`)."""
-    begin = next_start(s, cal, absence)
+    begin = next_start(s, cal, absence, account)
     plain = begin
     if begin > s:
         i = first_interval(s, cal)
@@ -239,13 +247,16 @@ def process(t: float, work: float, cal: Intervals, absence: Absence, breakdowns:
     work until the next failure, ``clock[r, 1]`` the index of that failure. The k-th
     failure's time to failure and repair are variates k of the failure and
     repair keys, so the same resource fails at the same points of its work in
-    every plan scored with the same seed.
+    every plan scored with the same seed. Each failure is an event of ``account``
+    (:mod:`riskengine.simulation.watchdog`).
     """
     b = breakdowns
     while b.tbf_row != 0 and not clock[r, 0] >= work:  # the machine fails before the work is done
         t = advance_call(t, clock[r, 0], cal, absence, account)
         if not math.isfinite(t):
             return t
+        if tick(account):
+            return math.inf
         work -= clock[r, 0]
         k = int(clock[r, 1])
         repair = max(sample(b.table, b.ttr_row, b.pool, variate_key(b.repair_key, k)), 0.0)

@@ -9,11 +9,12 @@ Miss causes: a late or unexecuted operation carries the root cause of its
 delay (inherited from a predecessor or the previous operation on its
 resource when that is what held it up; ``knock-on`` only when no root is
 known, ``planning`` for an operation never executed because the plan is
-inconsistent); a short one ``quality`` (scrap); one out of sequence the cause
-of its move (``operational`` for an operator's deviation, ``local-decision``
-for resequencing around a blocked operation). An operation that executed as
-planned but whose reliability factor failed (the article's model, consequence
-``miss``) is a MISS with that factor's cause (deviation code ``FAILED``).
+inconsistent); a short one, or one executed without a good unit, ``quality``
+(scrap, or a failed quality factor); one out of sequence the cause of its
+move (``operational`` for an operator's deviation, ``local-decision`` for
+resequencing around a blocked operation). A failed reliability factor has a
+realized effect (docs/design.md section 3): the judgement sees it in the
+record like any other deviation.
 """
 
 from __future__ import annotations
@@ -27,16 +28,14 @@ from riskengine._jit import step_jit
 from riskengine.adherence import arrays as ar
 from riskengine.adherence import sequence as sq
 from riskengine.simulation.codes import N_CAUSES, Account, Cause
-from riskengine.simulation.records import Adherence, Operations, Outputs
-
-FAILED = 5  # deviation code of a reliability-factor miss (after the adherence codes)
+from riskengine.simulation.records import Adherence, Changeovers, Operations, Outputs
 
 
 class Judgement(NamedTuple):
     """What :func:`judge` finds in one replication."""
 
     counts: np.ndarray  # (buckets, N_COUNTS) adherence counts (:mod:`riskengine.adherence.arrays`)
-    code: np.ndarray  # per operation: deviation code (HIT = 0, ..., FAILED)
+    code: np.ndarray  # per operation: deviation code (:mod:`riskengine.adherence.arrays`, HIT = 0)
     miss_cause: np.ndarray  # its miss cause, -1: a HIT
     lost: np.ndarray  # units of the plan it lost
 
@@ -84,17 +83,15 @@ def judge_work(op_bucket: np.ndarray, op_resource: np.ndarray, n_resources: int,
 
 
 @step_jit
-def judge(ops: Operations, adherence: Adherence, factor_misses: bool, out: Outputs, n_started: int,
-          judged: Judgement, work: JudgeWork) -> None:
+def judge(ops: Operations, adherence: Adherence, out: Outputs, n_started: int, judged: Judgement,
+          work: JudgeWork) -> None:
     """Fill ``judged``: the bucket counts and each operation's deviation code, miss cause
-    (-1 for a HIT) and lost units.
+    (-1 for a HIT) and lost units, from the realized record alone (start, end, good units and
+    start order: what ``measure`` sees) and the causes the engine kept.
 
     ``out.order[:n_started]`` lists the started operations in execution order.
-    ``factor_misses``: a failed reliability factor makes an operation that
-    executed as planned a MISS (the premises' consequence ``miss``; with
-    ``delay`` the factor delayed it instead). Operations planned to end outside
-    the horizon (``ops.bucket < 0``) are not judged (code HIT, no cause).
-    Nothing is allocated.
+    Operations planned to end outside the horizon (``ops.bucket < 0``) are not
+    judged (code HIT, no cause). Nothing is allocated.
     """
     n = ops.bucket.shape[0]
     counts = judged.counts
@@ -120,13 +117,11 @@ def judge(ops: Operations, adherence: Adherence, factor_misses: bool, out: Outpu
         if ops.bucket[i] < 0:
             judged.code[i] = ar.HIT
             continue
-        deadline = (ops.bucket[i] + 1) * adherence.bucket_hours + adherence.lateness_tolerance
-        c = ar.classify(good[i], end[i], ops.quantity[i], deadline, adherence.quantity_tolerance,
+        c = ar.classify(good[i], end[i], ops.quantity[i], deadline(adherence, ops.bucket[i]),
+                        adherence.quantity_tolerance,
                         work.seq_group[i] >= 0, work.member[i] == 1)
-        if c == ar.HIT and factor_misses and out.factor_cause[i] >= 0:
-            c = FAILED
-            judged.miss_cause[i] = out.factor_cause[i]
-            judged.lost[i] = ops.quantity[i]
+        if c == ar.NOT_EXECUTED and math.isfinite(end[i]):  # executed, no good unit: scrap
+            judged.miss_cause[i] = Cause.QUALITY
         elif c == ar.NOT_EXECUTED:
             judged.miss_cause[i] = out.delay_cause[i] if out.delay_cause[i] >= 0 else Cause.PLANNING
         elif c == ar.LATE:
@@ -135,9 +130,56 @@ def judge(ops: Operations, adherence: Adherence, factor_misses: bool, out: Outpu
             judged.miss_cause[i] = Cause.QUALITY
         elif c == ar.OUT_OF_SEQUENCE:
             judged.miss_cause[i] = out.moved_cause[i] if out.moved_cause[i] >= 0 else Cause.OPERATIONAL
-        if c != ar.HIT and c != FAILED:
+        if c != ar.HIT:
             judged.lost[i] = ar.lost_units(c, good[i], ops.quantity[i])
         judged.code[i] = c
+
+
+@step_jit
+def deadline(adherence: Adherence, bucket: int) -> float:
+    """The latest completion that is on time for an operation of planned bucket ``bucket``: the
+    bucket's end plus the lateness tolerance."""
+    return (bucket + 1) * adherence.bucket_hours + adherence.lateness_tolerance
+
+
+@step_jit
+def realized_good(ops: Operations, adherence: Adherence, factor_delays: bool, factor: int, i: int,
+                  good: float) -> float:
+    """The good units of operation i after scrap (``good``) and its reliability factors: a failed
+    ``quality`` factor (``factor``) with consequence ``miss`` (``factor_delays`` False) scraps the
+    lot down to the largest whole number below ``quantity x quantity_tolerance`` (less than the
+    tolerance forgives, by the margin of :func:`riskengine.adherence.arrays.classify`), at least
+    0. Operations planned outside the horizon (not judged) keep theirs."""
+    if factor_delays or factor != Cause.QUALITY or ops.bucket[i] < 0:
+        return good
+    return min(good, max(math.ceil(ops.quantity[i] * adherence.quantity_tolerance - 1e-9) - 1.0, 0.0))
+
+
+@step_jit
+def setup_needed(changeovers: Changeovers, ops: Operations, i: int, last_family: int) -> tuple[float, float]:
+    """The setup operation i needs after an operation of ``last_family`` (-1: none) on its
+    resource, and the part of it that is the plan's error: ``(max(planned, required), missing)``.
+
+    ``required`` is the plan's setup matrix for the changeover actually made (0
+    without a matrix, a family or a previous operation:
+    :func:`riskengine.model.setup.required_setup`). Of the setup beyond the planned
+    one, the part the plan's own sequence already required (``ops.changeover``:
+    after its planned predecessor) is ``missing``, charged to ``planning``; the
+    rest comes from executing another sequence and counts with the setup overrun.
+    """
+    f = ops.family[i]
+    required = changeovers.hours[last_family, f] if last_family >= 0 and f >= 0 else 0.0
+    return setup_split(ops, i, required)
+
+
+@step_jit
+def setup_split(ops: Operations, i: int, required: float) -> tuple[float, float]:
+    """:func:`setup_needed` of operation i once the changeover ``required`` by the matrix is known
+    (a forecast's operation in progress: after what its resource ran before it)."""
+    planned = ops.setup[i]
+    if not required > planned:
+        return planned, 0.0
+    return required, min(required, max(ops.changeover[i], planned)) - planned
 
 
 @step_jit
@@ -154,15 +196,19 @@ def root_cause(delay: np.ndarray) -> int:
 
 
 @step_jit
-def start_delay(delay: np.ndarray, planned: float, s: float, plain: float, begin: float,
+def start_delay(delay: np.ndarray, planned: float, due: float, s: float, plain: float, begin: float,
                 cause: int) -> float:
     """Add an operation's start delay to ``delay`` (hours per cause); return the binding part.
 
-    The delay past the planned start has three parts, each with its own cause
+    The delay past the planned start has these parts, each with its own cause
     (docs/design.md section 3: the root cause is the largest component):
 
-    - binding ``max(s, planned) - planned``: the latest of resource, slot,
-      predecessors, materials and reliability delay held the start until
+    - the plan's own wait ``min(max(due, planned), max(s, planned)) - planned``:
+      the plan starts the operation before its materials are due (``due``,
+      their latest planned arrival; -inf: none): ``planning``, whatever else
+      held it too;
+    - binding, the rest up to ``max(s, planned)``: the latest of resource,
+      slot, predecessors, materials and reliability hold held the start until
       ``s``; it carries that constraint's ``cause``;
     - calendar ``max(plain, planned) - max(s, planned)``: non-working time
       until the next working instant ``plain``; a consequence of the binding
@@ -178,8 +224,10 @@ def start_delay(delay: np.ndarray, planned: float, s: float, plain: float, begin
         return 0.0
     s1 = max(s, planned)
     p1 = max(plain, planned)
-    binding = s1 - planned
+    own = min(max(due, planned), s1) - planned
+    binding = s1 - planned - own
     calendar = p1 - s1
+    delay[Cause.PLANNING] += own
     delay[cause] += binding
     delay[Cause.ABSENTEEISM] += begin - p1
     if binding > 0.0:
@@ -241,26 +289,28 @@ def execution_gap(delay: np.ndarray, gap: float, planned_gap: float, plan_gap: f
 
 
 @step_jit
-def delay_causes(delay: np.ndarray, ops: Operations, i: int, start: tuple, setup: float, work: float,
-                 account: np.ndarray) -> tuple[int, bool]:
+def delay_causes(delay: np.ndarray, ops: Operations, i: int, start: tuple, setup: float, missing: float,
+                 work: float, account: np.ndarray) -> tuple[int, bool]:
     """The root cause of late operation i's delay, and whether it continues the delay it
     inherited (then its origin is the source's, :func:`inherits`).
 
     ``start`` is ``(begin, s, plain, cause, source)`` of the engines' start time,
-    ``setup`` and ``work`` the actual hours, ``account`` the time accounting of
-    its execution (:class:`~riskengine.simulation.codes.Account`). ``delay``
-    receives the hours per cause: the start delay (:func:`start_delay`), the
-    overruns (setup, performance, repairs, absent or slow shifts) and the
+    ``setup`` and ``work`` the actual hours, ``missing`` the setup the plan left out (the
+    setup matrix's changeover minus the planned setup, when more), ``account`` the time
+    accounting of its execution (:class:`~riskengine.simulation.codes.Account`). ``delay``
+    receives the hours per cause: the start delay (:func:`start_delay`), the missing setup
+    (``planning``), the overruns (setup, performance, repairs, absent or slow shifts) and the
     non-working time crossed (:func:`execution_gap`).
     """
     begin, s, plain, cause, source = start
     for k in range(N_CAUSES):
         delay[k] = 0.0
-    inherited = start_delay(delay, ops.start[i], s, plain, begin, cause)
+    inherited = start_delay(delay, ops.start[i], ops.due[i], s, plain, begin, cause)
     delay[Cause.BREAKDOWN] += account[Account.REPAIR]
     delay[Cause.PERFORMANCE] += work - ops.work[i]
     delay[Cause.ABSENTEEISM] += account[Account.LOST_ABSENCE]
-    delay[Cause.SETUP] += setup - ops.setup[i]
+    delay[Cause.PLANNING] += missing
+    delay[Cause.SETUP] += setup - ops.setup[i] - missing
     planned_gap = (ops.end[i] - ops.start[i]) - (ops.work[i] + ops.setup[i])
     inherited = execution_gap(delay, account[Account.GAP_CALENDAR], planned_gap, ops.plan_gap[i], inherited)
     root = root_cause(delay)

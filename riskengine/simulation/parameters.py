@@ -79,7 +79,7 @@ class Program(NamedTuple):
     entity: np.ndarray  # uint64 FNV-1a of its key (name, else place in the premises)
     param: np.ndarray  # per assignment a: the parameter,
     target: np.ndarray  # where its value goes (:class:`~riskengine.simulation.codes.Target`),
-    index: np.ndarray  # the index there
+    index: np.ndarray  # type: ignore[assignment]  # the index there (the name shadows tuple.index)
     col: np.ndarray  # and the column (a distribution's parameter)
     pool: np.ndarray  # empirical values of the parameters' distributions
     seq_ptr: np.ndarray  # each resource's operations (a scrap rate's operations)

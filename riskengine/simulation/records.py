@@ -48,6 +48,14 @@ class Operations(NamedTuple):
     bucket: np.ndarray  # bucket of the planned end, -1: outside the horizon (not judged)
     position: np.ndarray  # position in its resource's planned sequence
     day: np.ndarray  # day of the planned end (holds-through-day)
+    due: np.ndarray  # latest planned arrival of its materials, h (-inf: none): a wait for it is planning
+    changeover: np.ndarray  # setup the matrix requires after its planned predecessor (less planned: planning)
+
+
+class Changeovers(NamedTuple):
+    """The plan's setup matrix by family index (docs/design.md section 3: setups executed)."""
+
+    hours: np.ndarray  # (families, families): setup hours required from family a to family b
 
 
 class Graph(NamedTuple):
@@ -156,6 +164,7 @@ class Initial(NamedTuple):
     as_of: float  # T, h: nothing before it is simulated
     n_started: int  # operations started before T (done or in progress)
     closed: int  # buckets 0 .. closed - 1 ended by T: their counts are realized
+    miss_day: int  # day of the first realized miss of an operation the model does not hold, -1: none
     # per operation
     state: np.ndarray  # int64: PENDING, DONE (realized), RUNNING (in progress at T)
     start: np.ndarray  # realized start, h
@@ -165,6 +174,7 @@ class Initial(NamedTuple):
     done_work: np.ndarray  # running: hours of setup + processing done by T
     lost_repair: np.ndarray  # running: clock hours between its start and T lost to repairs
     lost_absence: np.ndarray  # running: ... lost to absent crews (the rest not worked: calendar gaps)
+    changeover: np.ndarray  # running: setup the matrix requires after what its resource ran before it, h
     settled: np.ndarray  # bool: judged by the realized measurement, neutral in a replication
     order: np.ndarray  # the started operations in actual start order (the first n_started)
     # per resource
@@ -195,6 +205,7 @@ class Model(NamedTuple):
     dists: Distributions
     options: Options
     adherence: Adherence
+    changeovers: Changeovers
     initial: Initial  # a forecast's realized state (empty: a score)
 
 
@@ -233,7 +244,7 @@ class Scratch(NamedTuple):
     displaced: np.ndarray  # cause of being passed over by a move, -1: none
     mat_ready: np.ndarray  # when its last material arrived
     deviate: np.ndarray  # the uniform of each resource's d-th decision (at seq_ptr[r] + d)
-    actual_setup: np.ndarray  # setup, h (planned x overrun)
+    setup_factor: np.ndarray  # setup overrun factor (setup = max(planned, required by the matrix) x factor)
     actual_work: np.ndarray  # processing work, h (planned / performance)
     actual_units: np.ndarray  # units produced good (planned - scrap)
     setup_key: np.ndarray  # batch draws of the setup overrun: variate key, uniform, normal quantile
@@ -267,7 +278,8 @@ class Scratch(NamedTuple):
 def model_of(c) -> Model:
     """The records of a :class:`~riskengine.simulation.compile.Compiled` (its arrays, not copies)."""
     ops = Operations(c.op_resource, c.op_start, c.op_end, c.op_setup, c.op_work, c.op_quantity, c.op_family,
-                     c.op_entity, c.op_plan_gap, c.op_product, c.op_bucket, c.op_position, c.op_day)
+                     c.op_entity, c.op_plan_gap, c.op_product, c.op_bucket, c.op_position, c.op_day, c.op_due,
+                     c.op_changeover)
     graph = Graph(c.pred_ptr, c.pred_idx, c.mat_ptr, c.mat_idx, c.seq_ptr, c.seq_idx)
     materials = Materials(c.mat_entity, c.mat_base, c.mat_late_p, c.mat_late_row, c.mat_reject_p,
                           c.mat_reject_row)
@@ -284,14 +296,14 @@ def model_of(c) -> Model:
     return Model(ops, graph, materials, resources, Calendars(c.cal_ptr, c.cal_start, c.cal_end),
                  Drivers(c.drv_p, c.drv_row, c.drv_entity, c.drv_ptr, c.drv_idx),
                  Factors(c.rel_cause, c.rel_fail_p), Distributions(c.dist, c.pool), options, adherence,
-                 initial if initial is not None else EMPTY_INITIAL)
+                 Changeovers(c.changeover), initial if initial is not None else EMPTY_INITIAL)
 
 
 def _empty_initial() -> Initial:
     """The state of a score: nothing realized (zero-length arrays of the record's types)."""
     f, i = np.zeros(0), np.zeros(0, np.int64)
-    return Initial(False, 0.0, 0, 0, i, f, f, f, i, f, f, f, np.zeros(0, np.bool_), i, f, f, i, i, i, f,
-                   np.zeros((0, N_COUNTS)), f)
+    return Initial(False, 0.0, 0, 0, -1, i, f, f, f, i, f, f, f, f, np.zeros(0, np.bool_), i, f, f, i, i, i,
+                   f, np.zeros((0, N_COUNTS)), f)
 
 
 EMPTY_INITIAL = _empty_initial()

@@ -29,12 +29,38 @@ the kernel is a function named after the method here that specifies it
    operations passed over keep the cause of the move.
 
 3. The start is the latest of: the resource free, the planned start (unless
-   early start), the predecessors' ends, the materials' arrival, plus a
-   reliability-factor delay; then the next working instant (calendar, absent
-   shift: the crew's own absence or its shared absenteeism driver's). Setup
-   (planned x overrun) and processing work (planned / performance factor,
-   with breakdowns) follow, by :mod:`riskengine.simulation.mechanics`.
+   early start), the predecessors' ends, the materials' arrival, and a
+   reliability factor's hold (below); then the next working instant
+   (calendar, absent shift: the crew's own absence or its shared absenteeism
+   driver's). Setup and processing work (planned / performance factor, with
+   breakdowns) follow, by :mod:`riskengine.simulation.mechanics`. The setup
+   is the plan's or the changeover the plan's setup matrix requires from the
+   family the resource actually ran last, whichever is longer, times the
+   overrun draw: a plan that leaves out a changeover is executed with it.
    Good quantity = planned minus binomial scrap.
+
+Whatever the plan says, execution meets the real constraints: one operation at
+a time per resource (overlapping operations run one after the other), the
+calendar, the materials' arrival and the setup matrix. The delay they cause
+beyond the plan's own promise is ``planning`` (a plan that is not executable
+is a planning error, not an execution one).
+
+Reliability factors (the article's model, ``reliability`` of the premises):
+each operation's factors are drawn up front; the first that fails (in
+taxonomy order) has a realized effect, so that the record shows the MISS and
+``measure`` judges it as the kernel does. With consequence ``miss`` (the
+default) the failure costs the operation its bucket: a failed ``quality``
+factor scraps the lot's units down to the largest whole number below the
+quantity tolerance (the operation is short, or without a good unit); any
+other factor holds the start until the operation's deadline, its planned
+bucket's end plus the lateness tolerance (material: a replacement lot
+arrives then; machine: the repair ends then; operator: the crew arrives
+then; setup: the tooling of the changeover is ready then; ...), so it ends
+late. Each failure is then a MISS with the factor's cause, and P(all n
+operations hit) = r^n holds for the plan. With consequence ``delay`` every
+factor holds the start by a draw of ``reliability_delay_hours`` instead, and
+is a MISS only when that delay makes it one. Operations planned outside the
+horizon (not judged) are not held.
 
 The root cause of an operation's delay (for inheritance) is the largest of
 its delay components (ties to the earlier cause of the taxonomy). The start
@@ -105,22 +131,24 @@ from riskengine.simulation import rng
 from riskengine.simulation.codes import N_ACCOUNT, N_CAUSES, Account, Cause, DeviationRule, Realized, Stream
 from riskengine.simulation.compile import Compiled
 from riskengine.simulation.initial import known_arrivals, left_to_do, pre_account, residual_repair, resume
-from riskengine.simulation.outcome import delay_causes
+from riskengine.simulation.outcome import deadline, delay_causes, realized_good, setup_needed, setup_split
 from riskengine.simulation.parameters import parameterized
 from riskengine.simulation.records import model_of, outputs
 from riskengine.simulation.sampling import binomial, sample
+from riskengine.simulation.watchdog import StopFlag, arm, check, event_bound, tick
 
 
 class ReplicationResult:
     """Per-operation results of one replication: the arrays of
-    :class:`~riskengine.simulation.records.Outputs` (``outputs``, also one attribute each)
-    and how many operations started."""
+    :class:`~riskengine.simulation.records.Outputs` (``outputs``, also one attribute each),
+    how many operations started and how many events it took (:mod:`riskengine.simulation.watchdog`)."""
 
     def __init__(self, n: int):
         self.outputs = outputs(n)
         (self.start, self.end, self.good, self.delay_cause, self.moved_cause, self.factor_cause,
          self.order, self.origin) = self.outputs
         self.n_started = 0
+        self.events = 0.0
 
 
 class EventLog:
@@ -135,11 +163,19 @@ class EventLog:
 
 
 class Reference:
-    """One replication of a compiled model, simulated with SimPy."""
+    """One replication of a compiled model, simulated with SimPy.
 
-    def __init__(self, c: Compiled, seed: int, replication: int, log: bool = False):
+    ``account`` is the time accounting of the operation being executed and the replication's
+    event count (:mod:`riskengine.simulation.watchdog`), as the kernel keeps them; ``bound``
+    the bound on events (default: :func:`~riskengine.simulation.watchdog.event_bound`).
+    """
+
+    def __init__(self, c: Compiled, seed: int, replication: int, log: bool = False,
+                 bound: float | None = None):
         self.c, self.seed, self.rep = c, seed, replication
         self.m = model_of(c)
+        self.account = np.zeros(N_ACCOUNT)
+        arm(self.account, event_bound(c) if bound is None else bound)
         self.log = EventLog(c.n_ops, c.n_resources) if log else None
         self.env = simpy.Environment()
         n = c.n_ops
@@ -248,11 +284,11 @@ class Reference:
                                      self.key(Stream.REPAIR, res.entity[r]))
         clock = np.zeros((1, 2))  # this resource's failure clock
         mech.first_failure(breakdowns, clock, 0)
-        t, decision, last_family, previous, held = 0.0, 0, -1, -1, -1
+        t, decision, last_family, previous, held_by = 0.0, 0, -1, -1, -1
         if m.initial.active:  # a forecast: from the as-of time, in the realized state
             pending = [i for i in pending if m.initial.state[i] == Realized.PENDING]
-            t, decision, last_family, previous, held = self.start_from_state(r, calendar, absence, breakdowns,
-                                                                            clock)
+            t, decision, last_family, previous, held_by = self.start_from_state(
+                r, calendar, absence, breakdowns, clock)
             if not math.isfinite(t):
                 return
             yield self.env.timeout(t - self.env.now)
@@ -260,14 +296,16 @@ class Reference:
             i, moved, slot = self.choose(r, pending, t, decision, last_family)
             unknown = [self.committed[p] for p in self.preds(i) if not self.committed[p].triggered]
             if unknown:  # wait until a predecessor is started, then decide again
+                if tick(self.account):  # an event (riskengine.simulation.watchdog): past the bound, stop
+                    return
                 woken = yield simpy.AnyOf(self.env, unknown)
                 t = max(t, max(woken.values()))
                 continue
             self.commit(i, int(moved), pending)
             decision += 1
-            start = self.start_time(i, t, slot, previous, calendar, absence, held)
-            held = -1
-            self.execute(i, r, start, calendar, absence, breakdowns, clock)
+            start = self.start_time(i, t, slot, previous, calendar, absence, held_by)
+            held_by = -1
+            self.execute(i, r, start, last_family, (calendar, absence, breakdowns, clock))
             self.committed[i].succeed(t)
             if not math.isfinite(self.out.end[i]):
                 return  # the calendar ran out: nothing more runs on this resource
@@ -275,7 +313,7 @@ class Reference:
             t, last_family, previous = self.out.end[i], m.ops.family[i], i
 
     def start_time(self, i, t, slot, previous, calendar, absence,
-                   held: int = -1) -> tuple[float, float, float, int, int]:
+                   held_by: int = -1) -> tuple[float, float, float, int, int]:
         """Start of operation i (not before ``slot``) and what delayed it.
 
         Returns ``(begin, s, plain, cause, source)``: ``s`` is the latest of the
@@ -285,7 +323,7 @@ class Reference:
         next one with the crew present (``s <= plain <= begin``,
         :func:`~riskengine.simulation.mechanics.start_instants`); ``source`` the
         operation whose delay was inherited (a predecessor or the previous
-        operation on the resource, -1: none), for the origin of the delay. ``held``: the cause
+        operation on the resource, -1: none), for the origin of the delay. ``held_by``: the cause
         of a forecast's resource held at the as-of time (:meth:`start_from_state`), for its
         first start when the resource binds it.
         """
@@ -299,12 +337,17 @@ class Reference:
                 cause, source = (out.delay_cause[p], p) if out.delay_cause[p] >= 0 else (Cause.PLANNING, -1)
         if self.material_ready(i) > s:
             s, cause, source = self.material_ready(i), Cause.MATERIAL, -1
-        if m.options.reliability_delay and out.factor_cause[i] >= 0:
+        factor = out.factor_cause[i]
+        if factor >= 0 and m.options.reliability_delay:
             k = self.key(Stream.RELIABILITY_DELAY, m.ops.entity[i])
             s += max(sample(m.dists.table, m.options.reliability_delay_row, m.dists.pool, vkey(k, 0)), 0.0)
-            cause, source = out.factor_cause[i], -1
-        if cause == -2 and held >= 0:
-            cause = held
+            cause, source = factor, -1
+        elif factor >= 0 and factor != Cause.QUALITY and m.ops.bucket[i] >= 0:
+            held = deadline(m.adherence, m.ops.bucket[i])  # held past its bucket (module docstring)
+            if held > s:
+                s, cause, source = held, factor, -1
+        if cause == -2 and held_by >= 0:
+            cause = held_by
         if cause == -2:
             if self.displaced[i] >= 0:
                 cause = self.displaced[i]
@@ -312,35 +355,42 @@ class Reference:
                 cause, source = out.delay_cause[previous], previous
             else:
                 cause = Cause.PLANNING
-        begin, plain = mech.start_instants(s, calendar, absence)
+        begin, plain = mech.start_instants(s, calendar, absence, self.account)
         return begin, s, plain, int(cause), int(source)
 
     def operation_draws(self, i: int, r: int) -> tuple[float, float, float]:
-        """Actual setup (planned x overrun), processing work (planned / performance) and good
-        units (planned - binomial scrap) of operation i on resource r."""
+        """The setup overrun factor, processing work (planned / performance) and good units
+        (planned - binomial scrap) of operation i on resource r."""
         ops, res, dists = self.m.ops, self.m.resources, self.m.dists
-        setup = ops.setup[i]
-        if setup > 0 and res.setup_row[r] > 0:
+        factor = 1.0
+        if res.setup_row[r] > 0:
             k = self.key(Stream.SETUP, ops.entity[i])
-            setup *= max(sample(dists.table, res.setup_row[r], dists.pool, vkey(k, 0)), 0.0)
+            factor = max(sample(dists.table, res.setup_row[r], dists.pool, vkey(k, 0)), 0.0)
         work = ops.work[i]
         if res.performance_row[r] > 0:
             k = self.key(Stream.PERFORMANCE, ops.entity[i])
-            factor = sample(dists.table, res.performance_row[r], dists.pool, vkey(k, 0))
-            work /= max(factor, 1e-6)
+            performance = sample(dists.table, res.performance_row[r], dists.pool, vkey(k, 0))
+            work /= max(performance, 1e-6)
         good = ops.quantity[i]
         if res.scrap[r] > 0:
             k = self.key(Stream.SCRAP, ops.entity[i])
             good -= binomial(int(math.floor(good)), res.scrap[r], rng.uniform(k, 0))
-        return setup, work, good
+        return factor, work, good
 
-    def execute(self, i, r, start, calendar, absence, breakdowns, clock) -> None:
-        """Setup and processing of operation i from ``start`` (:meth:`start_time`); record its
-        results."""
-        out = self.out
+    def execute(self, i, r, start, last_family, resource) -> None:
+        """Setup and processing of operation i from ``start`` (:meth:`start_time`) after an
+        operation of ``last_family`` (-1: none) on resource r; record its results.
+        ``resource`` is (calendar, absence, breakdowns, failure clock)."""
+        out, ops = self.out, self.m.ops
+        calendar, absence, breakdowns, clock = resource
         begin, source = start[0], start[4]
-        setup, work, good = self.operation_draws(i, r)
-        account = np.zeros(N_ACCOUNT)
+        factor, work, good = self.operation_draws(i, r)
+        base, missing = setup_needed(self.m.changeovers, ops, i, last_family)
+        setup = base * factor
+        good = realized_good(ops, self.m.adherence, self.m.options.reliability_delay, out.factor_cause[i], i,
+                             good)
+        account = self.account
+        account[Account.LOST_ABSENCE] = account[Account.GAP_CALENDAR] = account[Account.REPAIR] = 0.0
         after_setup = mech.advance(begin, setup, calendar, absence, account)
         end = after_setup
         if math.isfinite(after_setup) and self.log is not None:
@@ -350,8 +400,8 @@ class Reference:
             end = mech.process(after_setup, work, calendar, absence, breakdowns, clock, 0, account)
         out.start[i], out.end[i] = begin, end
         out.good[i] = good if math.isfinite(end) else 0.0
-        if end > self.m.ops.end[i]:
-            root, inherited = delay_causes(np.zeros(N_CAUSES), self.m.ops, i, start, setup, work, account)
+        if end > ops.end[i]:
+            root, inherited = delay_causes(np.zeros(N_CAUSES), ops, i, start, setup, missing, work, account)
             out.delay_cause[i] = root
             if inherited:
                 out.origin[i] = out.origin[source]
@@ -359,11 +409,14 @@ class Reference:
     def process_logged(self, r, t, work, calendar, absence, breakdowns, clock, account) -> float:
         """:func:`riskengine.simulation.mechanics.process` step by step (same draws, same
         arithmetic), recording each breakdown and the resource's processing hours."""
+        assert self.log is not None  # (a logged run)
         log, b = self.log, breakdowns
         while b.tbf_row != 0 and not clock[0, 0] >= work:
             t = mech.advance_call(t, clock[0, 0], calendar, absence, account)
             if not math.isfinite(t):
                 return t
+            if tick(account):
+                return math.inf
             work -= clock[0, 0]
             log.resource_run_hours[r] += clock[0, 0]
             k = int(clock[0, 1])
@@ -433,11 +486,13 @@ class Reference:
                 Cause.BREAKDOWN if down and repaired >= initial.free[r] else Cause.ABSENTEEISM)
             return hold, int(initial.decisions[r]), family, previous, int(held)
         i = running[0]
-        account = np.zeros(N_ACCOUNT)
+        account = self.account
         pre_account(initial, i, account)
         account[Account.REPAIR] += repaired - t
         account[Account.LOST_ABSENCE] += hold - repaired
-        setup, work, good = self.operation_draws(i, r)
+        factor, work, good = self.operation_draws(i, r)
+        base, missing = setup_split(m.ops, i, initial.changeover[i])  # after what the resource ran before it
+        setup = base * factor
         setup_left, work_left = left_to_do(setup, work, initial.done_work[i])
         end = resume(hold, setup_left, work_left, calendar, absence, breakdowns, clock, 0, account)
         out.end[i], out.good[i] = end, good if math.isfinite(end) else 0.0
@@ -445,24 +500,38 @@ class Reference:
             begin = initial.start[i]
             recorded = initial.cause[i] if initial.cause[i] >= 0 else Cause.UNKNOWN
             start = (begin, begin, begin, int(recorded), -1)
-            out.delay_cause[i], _ = delay_causes(np.zeros(N_CAUSES), m.ops, i, start, setup, work, account)
+            out.delay_cause[i], _ = delay_causes(np.zeros(N_CAUSES), m.ops, i, start, setup, missing, work,
+                                                 account)
         self.committed[i].succeed(t)
         return end, int(initial.decisions[r]), int(m.ops.family[i]), i, -1
 
     def run(self) -> ReplicationResult:
+        """Simulate the replication; :class:`~riskengine.simulation.watchdog.ReplicationOverrun`
+        when it passes its bound on events (:class:`~riskengine.simulation.watchdog.Stopped`
+        when a stop flag attached to its ``account`` was set)."""
         self.factor_failures()
         if self.m.initial.active:
             self.realized()
         for r in range(self.c.n_resources):
             self.env.process(self.resource(r))
         self.env.run()
+        check(self.account, self.seed, self.rep)
+        self.out.events = float(self.account[Account.EVENTS])
         return self.out
 
 
-def simulate(c: Compiled, seed: int, replication: int) -> ReplicationResult:
+def simulate(c: Compiled, seed: int, replication: int, stop: StopFlag | None = None) -> ReplicationResult:
     """Per-operation results of one replication by the reference simulator (with the values
-    of its draw of the uncertain parameters, :mod:`riskengine.simulation.parameters`)."""
-    return Reference(parameterized(c, seed, replication), seed, replication).run()
+    of its draw of the uncertain parameters, :mod:`riskengine.simulation.parameters`); ``stop``
+    ends it early (:class:`~riskengine.simulation.watchdog.Stopped`)."""
+    ref = Reference(parameterized(c, seed, replication), seed, replication)
+    if stop is None:
+        return ref.run()
+    stop.attach(ref.account)
+    try:
+        return ref.run()
+    finally:
+        stop.detach(ref.account)
 
 
 def simulate_logged(c: Compiled, seed: int, replication: int) -> tuple[ReplicationResult, Reference]:

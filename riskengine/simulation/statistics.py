@@ -12,6 +12,11 @@
 Replications where a figure is undefined (NaN: nothing planned) are left
 out of that figure; an estimate with no defined replication is None.
 
+Every estimate takes a figure's values (a numpy array) or, past the row budget,
+its sketch (:class:`~riskengine.simulation.sketch.Figure`,
+:mod:`riskengine.simulation.streamed`): the same formulas on exact sums (mean,
+variance, cluster sums), the quantiles within the sketch's stated error.
+
 Nested replications (``per_draw`` M > 1: replications k M .. k M + M - 1
 share a draw of the uncertain parameters, :mod:`riskengine.simulation.parameters`)
 are not independent. The intervals then use the cluster-robust variance of
@@ -30,12 +35,34 @@ import math
 import numpy as np
 from scipy import stats
 
+from riskengine.simulation.sketch import Figure
+
 Z95 = float(stats.norm.ppf(0.975))
 
 
-def design_effect(x: np.ndarray, per_draw: int) -> tuple[float, int]:
+Column = np.ndarray | Figure
+
+
+def _streamed_design_effect(x: Figure, per_draw: int) -> tuple[float, int]:
+    """:func:`design_effect` from a sketch's exact cluster sums: sum_g (S_g - n_g ybar)^2 =
+    sum S_g^2 - 2 ybar sum n_g S_g + ybar^2 sum n_g^2."""
+    n = x.n
+    if per_draw <= 1 or n < 2:
+        return 1.0, n
+    k, s2g, nsg, _, n2 = x.cluster_terms()
+    s2 = x.variance()
+    if k < 2 or s2 is None or s2 <= 0.0:
+        return 1.0, k
+    ybar = x.total() / n
+    v_cluster = k / (k - 1) * float(s2g - 2 * ybar * nsg + ybar * ybar * n2) / (n * n)
+    return max(1.0, v_cluster / (s2 / n)), k
+
+
+def design_effect(x: Column, per_draw: int) -> tuple[float, int]:
     """The design effect of the mean of the finite values of ``x`` (row r in draw r // per_draw)
     and the number of draws K (see the module docstring); (1, N - 1 + 1) when independent."""
+    if not isinstance(x, np.ndarray):
+        return _streamed_design_effect(x, per_draw)
     finite = np.isfinite(x)
     n = int(np.count_nonzero(finite))
     if per_draw <= 1 or n < 2:
@@ -52,7 +79,7 @@ def design_effect(x: np.ndarray, per_draw: int) -> tuple[float, int]:
     return max(1.0, v_cluster / (s2 / n)), k
 
 
-def wilson(successes: int, n: int, z: float = Z95, deff: float = 1.0) -> dict | None:
+def wilson(successes: int, n: float, z: float = Z95, deff: float = 1.0) -> dict | None:
     """A probability estimate ``{"mean", "low", "high"}`` with the Wilson 95% interval
     (with ``deff`` > 1, on the effective number of replications n / deff)."""
     if n <= 0:
@@ -68,22 +95,46 @@ def wilson(successes: int, n: int, z: float = Z95, deff: float = 1.0) -> dict | 
     return {"mean": p, "low": low, "high": high}
 
 
-def t_interval(x: np.ndarray, per_draw: int = 1) -> tuple[float, float, float] | None:
+def t_interval(x: Column, per_draw: int = 1) -> tuple[float, float, float] | None:
     """Mean and its 95% t interval of the finite values of ``x`` (nested: see the module)."""
     deff, draws = design_effect(x, per_draw)
-    x = x[np.isfinite(x)]
-    n = x.shape[0]
+    if isinstance(x, np.ndarray):
+        x = x[np.isfinite(x)]
+        n = x.shape[0]
+        mean = float(np.mean(x)) if n else math.nan
+        sd = float(np.std(x, ddof=1)) if n > 1 else 0.0
+    else:
+        n, m, v = x.n, x.mean(), x.variance()
+        mean = math.nan if m is None else m
+        sd = math.sqrt(v) if n > 1 and v is not None else 0.0
     if n == 0:
         return None
-    mean = float(np.mean(x))
     if n == 1:
         return mean, mean, mean
     df = n - 1 if per_draw <= 1 else max(draws - 1, 1)
-    half = float(stats.t.ppf(0.975, df) * np.std(x, ddof=1) / math.sqrt(n) * math.sqrt(deff))
+    half = float(stats.t.ppf(0.975, df) * sd / math.sqrt(n) * math.sqrt(deff))
     return mean, mean - half, mean + half
 
 
-def continuous(x: np.ndarray, extra_quantiles: tuple[int, ...] = (),
+def percentile(x: Column, q: float) -> float:
+    """The q-th percentile of the finite values of ``x`` (numpy's linear rule; a sketch within
+    its stated error)."""
+    if isinstance(x, np.ndarray):
+        return float(np.percentile(x[np.isfinite(x)], q))
+    value = x.quantile(q / 100)
+    return math.nan if value is None else value
+
+
+def sd(x: Column) -> float:
+    """The sample standard deviation (n - 1) of the finite values of ``x``; 0 below two."""
+    if isinstance(x, np.ndarray):
+        x = x[np.isfinite(x)]
+        return float(np.std(x, ddof=1)) if x.shape[0] > 1 else 0.0
+    v = x.variance()
+    return math.sqrt(v) if x.n > 1 and v is not None else 0.0
+
+
+def continuous(x: Column, extra_quantiles: tuple[int, ...] = (),
                bounds: tuple[float, float] = (-math.inf, math.inf), per_draw: int = 1) -> dict | None:
     """A continuous estimate: mean with its 95% interval, P10, P50, P90 (and any extra).
 
@@ -93,27 +144,27 @@ def continuous(x: np.ndarray, extra_quantiles: tuple[int, ...] = (),
     t = t_interval(x, per_draw)
     if t is None:
         return None
-    x = x[np.isfinite(x)]
     out = {"mean": t[0], "low": max(bounds[0], t[1]), "high": min(bounds[1], t[2])}
     for q in sorted((10, 50, 90, *extra_quantiles)):
-        out[f"p{q}"] = float(np.percentile(x, q))
+        out[f"p{q}"] = percentile(x, q)
     return out
 
 
-def proportion(x: np.ndarray, per_draw: int = 1) -> dict | None:
+def proportion(x: Column, per_draw: int = 1) -> dict | None:
     """A probability estimated from a column of 0/1 outcomes."""
     deff, _ = design_effect(x, per_draw)
+    if not isinstance(x, np.ndarray):  # the exact sum of 0/1 values counts the ones
+        return wilson(int(x.total()), x.n, deff=deff)
     x = x[np.isfinite(x)]
     return wilson(int(np.count_nonzero(x > 0.5)), x.shape[0], deff=deff)
 
 
-def finish_estimate(x: np.ndarray, per_draw: int = 1) -> dict | None:
+def finish_estimate(x: Column, per_draw: int = 1) -> dict | None:
     """Finish time: mean, sd, its 95% interval, P50, P80, P90."""
     est = continuous(x, (80,), per_draw=per_draw)
     if est is None:
         return None
-    finite = x[np.isfinite(x)]
-    est["sd"] = float(np.std(finite, ddof=1)) if finite.shape[0] > 1 else 0.0
+    est["sd"] = sd(x)
     est.pop("p10")
     return est
 
@@ -136,6 +187,6 @@ def replications_for(current: int, width: float, target: float, cap: int, step: 
     return int(min(cap, math.ceil(need / step) * step))
 
 
-def ratio(x: np.ndarray, per_draw: int = 1) -> dict | None:
+def ratio(x: Column, per_draw: int = 1) -> dict | None:
     """A ratio's estimate (adherence figures): :func:`continuous` with the interval in [0, 1]."""
     return continuous(x, bounds=(0.0, 1.0), per_draw=per_draw)

@@ -112,7 +112,8 @@ def build_cells(study: Study) -> list[Cell]:
         raise InputError(Problem("parameters", f"the study has {n} cells; at most {MAX_CELLS} are allowed"))
     params = {p.name: p for p in study.parameters}
     variants: dict[tuple[str, float], tuple[dict, float, str]] = {}
-    cells, problems = [], []
+    cells: list[Cell] = []
+    problems: list[Problem] = []
     for point in points:
         premises_doc, where = base, ", ".join(f"{k}={v!r}" for k, v in point.items())
         slack = 0.0

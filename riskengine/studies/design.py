@@ -23,6 +23,7 @@ import warnings
 import numpy as np
 from scipy.stats import qmc
 
+from riskengine.model.common import required
 from riskengine.studies.study import Study
 
 
@@ -35,7 +36,7 @@ def _engine(kind: str, d: int, seed: int) -> qmc.QMCEngine:
 def unit_sample(kind: str, d: int, points: int, seed: int) -> np.ndarray:
     """``points`` x ``d`` design in [0, 1)^d."""
     engine = _engine(kind, d, seed)
-    if kind == "sobol" and points & (points - 1) == 0:
+    if isinstance(engine, qmc.Sobol) and points & (points - 1) == 0:
         return engine.random_base2(int(math.log2(points)))
     with warnings.catch_warnings():  # Sobol with n not a power of 2: documented above
         warnings.simplefilter("ignore", UserWarning)
@@ -44,21 +45,23 @@ def unit_sample(kind: str, d: int, points: int, seed: int) -> np.ndarray:
 
 def design_points(study: Study) -> list[dict]:
     """The design points of a study: one dict {parameter name: value} per point."""
-    gridded = [p for p in study.parameters if p.values is not None]
-    ranged = [p for p in study.parameters if p.values is None]
-    grid = [dict(zip([p.name for p in gridded], combo, strict=True))
-            for combo in itertools.product(*(p.values for p in gridded))]
+    gridded = [(p.name, p.values) for p in study.parameters if p.values is not None]
+    ranged = [(p.name, p.scale, required(p.low, f"{p.name}.low"), required(p.high, f"{p.name}.high"))
+              for p in study.parameters if p.values is None]
+    grid = [dict(zip([name for name, _ in gridded], combo, strict=True))
+            for combo in itertools.product(*(values for _, values in gridded))]
     if study.design.kind == "grid" or not ranged:
         return grid
-    u = unit_sample(study.design.kind, len(ranged), int(study.design.points), study.seed)
+    points = required(study.design.points, "design.points")
+    u = unit_sample(study.design.kind, len(ranged), int(points), study.seed)
     sampled = []
     for row in u:
         point = {}
-        for p, x in zip(ranged, row, strict=True):
-            if p.scale == "log":
-                value = p.low * (p.high / p.low) ** float(x)
+        for (name, scale, low, high), x in zip(ranged, row, strict=True):
+            if scale == "log":
+                value = low * (high / low) ** float(x)
             else:
-                value = p.low + (p.high - p.low) * float(x)
-            point[p.name] = float(value)
+                value = low + (high - low) * float(x)
+            point[name] = float(value)
         sampled.append(point)
     return [{**g, **s} for g in grid for s in sampled]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from riskengine.errors import InputError, Problem
@@ -92,7 +92,7 @@ def _local_pool(tasks: list[dict], workers: int):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _dask(tasks: list[dict], address: str, workers: int, info: dict):
+def _dask(tasks: list[dict], address: str | None, workers: int, info: dict) -> Iterator[dict]:
     """Results of ``tasks`` from a Dask cluster, as they finish (``info["workers"]``: its worker count)."""
     try:
         from distributed import Client, LocalCluster, as_completed
@@ -111,7 +111,7 @@ def _dask(tasks: list[dict], address: str, workers: int, info: dict):
             raise InputError(Problem("--dask", f"cannot reach a scheduler at {address!r}: {exc}")) from None
     try:
         info["workers"] = len(client.scheduler_info().get("workers", {}))
-        docs = {}
+        docs: dict[str, dict] = {}
         for t in tasks:
             docs.setdefault(t["plan_key"], t["plan_doc"])
         keys = list(docs)
@@ -169,6 +169,7 @@ def sweep(study: Study, *, out: str | os.PathLike | None = None, backend: str = 
     reused = len(rows)
     todo = [c.task(study) for c in cells if c.cell_id not in rows]
     info: dict = {}
+    results: Iterator[dict]
     if not todo:
         results = iter(())
     elif backend == "dask":
@@ -177,7 +178,7 @@ def sweep(study: Study, *, out: str | os.PathLike | None = None, backend: str = 
         results = (run_cell(t) for t in todo)
     else:
         results = _local_pool(todo, min(workers, len(todo)))
-    seconds = []
+    seconds: list[float] = []
     if progress is not None:
         progress(len(rows), len(cells))
     for r in results:
@@ -190,7 +191,7 @@ def sweep(study: Study, *, out: str | os.PathLike | None = None, backend: str = 
     ordered = [rows[c.cell_id] for c in cells]
     if out is not None:
         write_table(ordered, out)
-        if not keep_cells:
+        if not keep_cells and store is not None:
             store.clear()
     return SweepResult(study=study.name, rows=ordered, computed=len(todo), reused=reused,
                        seconds=time.perf_counter() - t0,

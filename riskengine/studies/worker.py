@@ -66,18 +66,20 @@ def _plan(key: str, doc: dict) -> Plan:
     return plan
 
 
-def estimate(rows, layout, metric: str) -> dict | None:
-    """The estimate of one metric from the replication rows."""
+def estimate(acc, metric: str) -> dict | None:
+    """The estimate of one metric from the accumulated replications (their figures' values or
+    sketches, :meth:`riskengine.simulation.accumulate.Accumulators.column`)."""
+    layout = acc.layout
     if metric == "plan_holds":
-        return proportion(rows[:, HOLDS])
+        return proportion(acc.column(HOLDS))
     if metric == "finish":
-        return finish_estimate(rows[:, FINISH])
+        return finish_estimate(acc.column(FINISH))
     if metric.startswith("holds_day_"):
         day = int(metric.removeprefix("holds_day_"))
         # a plan shorter than K days holds through day K when it holds through its last day
         column = layout.days + min(day, layout.n_days) - 1 if layout.n_days else HOLDS
-        return proportion(rows[:, column])
-    return ratio(rows[:, _COLUMNS[metric]])
+        return proportion(acc.column(column))
+    return ratio(acc.column(_COLUMNS[metric]))
 
 
 def run_cell(task: dict, plan_doc: dict | None = None) -> dict:
@@ -87,7 +89,9 @@ def run_cell(task: dict, plan_doc: dict | None = None) -> dict:
     if task.get("threads"):
         import numba
 
-        numba.set_num_threads(min(int(task["threads"]), numba.config.NUMBA_NUM_THREADS))
+        from riskengine._jit import max_threads
+
+        numba.set_num_threads(min(int(task["threads"]), max_threads()))
     t0 = time.perf_counter()
     plan = _plan(task["plan_key"], plan_doc if plan_doc is not None else task["plan_doc"])
     premises = parse_premises(task["premises_doc"], "premises")
@@ -95,11 +99,10 @@ def run_cell(task: dict, plan_doc: dict | None = None) -> dict:
                       precision=task["precision"], seed=task["seed"], engine=task["engine"],
                       max_replications=task["max_replications"])
     n = acc.replications
-    rows = acc.rows[:n]
     row = {"cell": task["index"], "plan": task["plan"], **task["parameters"], "seed": task["seed"],
            "replications": n, "planned_finish": task["planned_finish"]}
     for metric in task["metrics"]:
-        est = estimate(rows, acc.layout, metric)
+        est = estimate(acc, metric)
         for part in ("mean", "low", "high"):
             row[f"{metric}_{part}"] = None if est is None else est[part]
         if metric == "finish":

@@ -19,6 +19,7 @@ riskengine compare "$here/plan-v1.json" "$here/plan-v2.json" "$here/plan-v3.json
     --premises "$here/premises.toml" --replications "$reps" --seed 1 \
     --quiet --json "$out/compare.json" --report "$out/compare.html"
 riskengine measure --plan "$here/plan-v1.json" --plan "$here/plan-v2.json" --plan "$here/plan-v3.json" \
-    --actuals "$here/actuals.csv" --quiet --json "$out/measure.json" --report "$out/measure.html"
+    --actuals "$here/actuals.csv" --premises "$here/premises.toml" --quiet --json "$out/measure.json" \
+    --report "$out/measure.html"
 
 echo "reports written to $out: score.html compare.html measure.html"

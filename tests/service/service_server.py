@@ -57,6 +57,18 @@ def factory_premises() -> dict:
     return tomllib.loads((FACTORY / "premises.toml").read_text(encoding="utf-8"))
 
 
+def factory_work_per_replication() -> float:
+    """What one replication of the example factory counts against the work limits: its 114
+    operations and its figures (riskengine.service.requests.FIGURE_WEIGHT each)."""
+    from riskengine.model.plan import parse_plan
+    from riskengine.model.premises import parse_premises
+    from riskengine.service.requests import FIGURE_WEIGHT
+    from riskengine.simulation.memory import shape_of
+
+    shape = shape_of(parse_plan(factory_plan()), parse_premises(factory_premises()))
+    return shape.operations + FIGURE_WEIGHT * shape.width
+
+
 def small_plan(id: str = "small", shift: float = 0.0) -> dict:
     """Two lines, six operations, a routing link and a material: scores in milliseconds."""
     ops = []

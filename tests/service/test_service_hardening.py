@@ -235,6 +235,48 @@ def test_jobs_survive_a_restart_and_sigterm_stops_within_10_s(tmp_path):
     assert "Traceback" not in log.read_text()
 
 
+def long_replication(work_hours: float) -> dict:
+    """A score job of one replication of one operation of ``work_hours`` on a machine failing
+    every 0.01 h of work (the validated floor): about 2 x 10^7 breakdowns per 10^5 h, seconds of
+    kernel time in a single replication."""
+    plan = {"format": "riskengine.plan/1", "id": "long", "bucket_hours": work_hours / 4,
+            "horizon": {"start": "2026-11-16T06:00:00+00:00", "end": work_hours}, "resources": [{"id": "M"}],
+            "operations": [{"id": "A", "product": "P", "resource": "M", "quantity": 10, "start": 0,
+                            "end": work_hours}]}
+    premises = {"format": "riskengine.premises/1", "defaults": {"breakdowns": {
+        "mtbf_hours": 0.01, "mttr_hours": {"dist": "fixed", "value": 0.001}}}}
+    return {"operation": "score", "request": {"plan": plan, "premises": premises, "replications": 1}}
+
+
+def test_cancel_and_sigterm_stop_inside_a_long_replication(tmp_path):
+    """A job whose single replication takes many seconds: DELETE stops it within a second or
+    two (the kernel reads the job's stop flag every 2^16 events, not only between batches), and
+    SIGTERM with such a job running ends the server within 10 s, the job back in the queue."""
+    state, log = tmp_path / "state", tmp_path / "server.log"
+    a = _job_server(state, log)
+    try:
+        with a.client() as c:
+            job = c.post("/v1/jobs", json=long_replication(1e6)).json()
+            _wait(c, job["id"], ("running",), timeout=60)
+            time.sleep(1.0)
+            t = time.monotonic()
+            assert c.delete(f"/v1/jobs/{job['id']}").json()["status"] in ("cancelling", "cancelled")
+            assert _wait(c, job["id"], ("cancelled", "done", "failed"), timeout=30)["status"] == "cancelled"
+            assert time.monotonic() - t < 3
+            again = c.post("/v1/jobs", json=long_replication(1e6)).json()
+            _wait(c, again["id"], ("running",), timeout=60)
+            time.sleep(1.0)
+        t = time.monotonic()
+        a.process.send_signal(signal.SIGTERM)
+        a.process.wait(timeout=30)
+        assert time.monotonic() - t < 10
+    finally:
+        stop_server(a)
+    with sqlite3.connect(state / "jobs.sqlite3") as db:
+        assert dict(db.execute("SELECT id, status FROM jobs").fetchall())[again["id"]] == "queued"
+    assert "Traceback" not in log.read_text()
+
+
 def test_a_killed_server_s_job_runs_again_and_two_servers_share_the_queue(tmp_path):
     """SIGKILL while a job runs: the next server on the folder sees its owner gone and runs it
     from the start. Two servers on one folder: jobs submitted to one run once in either; each

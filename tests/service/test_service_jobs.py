@@ -10,7 +10,15 @@ import statistics
 import time
 
 from click.testing import CliRunner
-from service_server import FACTORY, JOB_WORK, factory_plan, factory_premises, small_plan, small_premises
+from service_server import (
+    FACTORY,
+    JOB_WORK,
+    factory_plan,
+    factory_premises,
+    factory_work_per_replication,
+    small_plan,
+    small_premises,
+)
 
 from riskengine.cli import main
 from riskengine.service.operations import batch_size
@@ -47,7 +55,7 @@ def test_job_result_equals_the_cli_bit_for_bit(server):
 
 
 def test_queue_full_cancellation_progress_and_responsive_loop(server):
-    reps = int(JOB_WORK // 114)  # the largest job the test server takes on the 114-operation factory
+    reps = int(JOB_WORK // factory_work_per_replication())  # the largest job the test server takes
     long = {"operation": "score", "request": {"plan": factory_plan(), "premises": factory_premises(),
                                               "replications": reps, "seed": 3}}
     with server.client() as c:
@@ -108,7 +116,7 @@ def test_job_submission_is_validated(server):
         assert {p["location"] for p in r.json()["problems"]} == {"request.seed",
                                                                  "request.plan.operations[0].end"}
         request = {"plan": factory_plan(), "premises": factory_premises(),
-                   "replications": int(JOB_WORK // 114) + 1}
+                   "replications": int(JOB_WORK // factory_work_per_replication()) + 1}
         r = c.post("/v1/jobs", json={"operation": "score", "request": request})
         assert r.status_code == 413
         assert r.json()["problems"][0]["location"] == "request.replications"
