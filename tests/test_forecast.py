@@ -189,6 +189,7 @@ def test_kernel_and_reference_give_the_same_replication_from_a_state(week):
         for name in ("start", "end", "good", "delay_cause", "moved_cause", "factor_cause", "origin"):
             assert np.array_equal(getattr(k, name), getattr(r, name)), (rep, name)
         assert np.array_equal(k.order[:k.n_started], r.order[:r.n_started])
+        assert k.events == r.events  # the watchdog's count (issue 15), the repair and resume included
 
 
 def test_one_and_two_threads_give_the_same_forecast(week):

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 
 import jsonschema
 from click.testing import CliRunner
 from service_server import FACTORY, factory_premises
+from test_service_hardening import long_replication
 from test_service_jobs import wait_for
 
 import riskengine as rk
@@ -70,3 +72,19 @@ def test_call_runs_a_forecast():
     res = CliRunner().invoke(main, ["call", "forecast"], input=json.dumps(request()))
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout) == cli()
+
+
+def test_a_cancelled_forecast_job_stops_inside_its_replication(server):
+    """A forecast from the horizon start of one operation of 10^6 h of work on a machine failing
+    every 0.01 h (a single replication of many seconds): DELETE stops it within its replication
+    (the job's stop flag reaches the forecast's kernel run), the job ends cancelled."""
+    score = long_replication(1e6)["request"]
+    body = {"plans": [score["plan"]], "premises": score["premises"], "as_of": 0, "replications": 1}
+    with server.client() as c:
+        job = c.post("/v1/jobs", json={"operation": "forecast", "request": body}).json()
+        wait_for(c, job["id"], ("running",), timeout=60)
+        time.sleep(1.0)
+        t = time.monotonic()
+        assert c.delete(f"/v1/jobs/{job['id']}").json()["status"] in ("cancelling", "cancelled")
+        assert wait_for(c, job["id"], ("cancelled", "done", "failed"), timeout=30)["status"] == "cancelled"
+        assert time.monotonic() - t < 3
