@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import threading
 import time
 import tomllib
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from bounded import riskengine
+from bounded import riskengine, run_bounded
 from builders import op, plan_dict, run
 
 import riskengine as rk
@@ -29,6 +31,7 @@ from riskengine.simulation.reference import simulate
 from riskengine.simulation.runner import kernel_replication
 from riskengine.simulation.watchdog import StopFlag, Stopped
 
+ROOT = Path(__file__).resolve().parent.parent
 S = "scenarios/example-factory"
 K = 4.0  # standard errors
 TUESDAY = "2026-11-17T10:00:00+01:00"
@@ -219,3 +222,36 @@ def test_the_estimate_is_the_score_s_plus_the_dates(week):
     ops = sum(len(p.operations) for p in history.versions)
     assert need == largest + 3 * 8 * 100 * n + RESULT_PER_OP * ops
     assert need < 64 * MB
+
+
+CHILD = """
+import json, sys
+import numba
+def peak():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+import riskengine as rk
+from riskengine.live.run import memory_needed
+S = "scenarios/example-factory"
+history = rk.read_history([f"{S}/plan-v{k}.json" for k in (1, 2, 3)])
+premises, actuals = rk.read_premises(f"{S}/premises.toml"), rk.read_actuals(f"{S}/actuals.csv", history)
+rk.forecast(history, premises, sys.argv[1], actuals=actuals, replications=20, seed=1)  # loads the kernel
+base = peak()
+reps = int(float(sys.argv[2]))
+f = rk.forecast(history, premises, sys.argv[1], actuals=actuals, replications=reps, seed=1).to_dict()
+assert f["replications"] == reps
+need = memory_needed(history.versions, premises, reps, numba.get_num_threads())
+print(json.dumps({"baseline": base, "peak": peak(), "estimate": need}))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak RSS read from /proc (Linux)")
+@pytest.mark.parametrize("replications", [2e4, 1.5e5])
+def test_the_estimate_covers_what_a_forecast_takes(replications):
+    """Tuesday 10:00 of the example week in a fresh process, its figures kept as rows (2e4) and
+    streamed (1.5e5): the growth of the peak RSS is within the estimate made before any work."""
+    done = run_bounded([sys.executable, "-c", CHILD, TUESDAY, str(replications)], timeout=600, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    m = json.loads(done.stdout.strip().splitlines()[-1])
+    assert m["peak"] - m["baseline"] <= m["estimate"], m
