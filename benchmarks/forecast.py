@@ -105,13 +105,13 @@ def parts(history, premises, as_of, actuals, replications: int) -> dict:
     st = build_state(history, premises, as_of, actuals, None)
     out["state_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    acc = fr._simulate(st, 0, replications, "kernel", None, None)
+    acc = fr._simulate(st, 0, replications, "kernel", None, None, None)
     out["replications_s"] = time.perf_counter() - t
     t = time.perf_counter()
     dates = sample_dates(st.compiled, 0, replications)
     out["dates_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    fr._realized_into(acc, st, history)
+    fr._realized_into(acc, st)
     score = fr.build_result(st.plan, premises, st.compiled, acc, seed=0, engine="kernel", precision=None,
                             warnings=st.warnings)
     cons.consolidate(score, st, acc, dates, 0.8, None)
