@@ -16,6 +16,7 @@ import tomllib
 from datetime import timedelta
 from pathlib import Path
 
+import numba
 import pytest
 from bounded import riskengine, run_bounded
 from builders import op, plan_dict, run
@@ -84,6 +85,12 @@ def test_realized_misses_fail_the_plan_in_streamed_figures_too(monkeypatch, week
         a, b = kept["adherence"][k], sketched["adherence"][k]
         assert math.isclose(a["mean"], b["mean"], rel_tol=1e-12), k
         assert all(abs(a[q] - b[q]) <= 2**-10 for q in ("p10", "p50", "p90")), k
+    numba.set_num_threads(1)  # the sketches merge exactly: one thread gives the same bits as two
+    try:
+        one = rk.forecast(history, model, TUESDAY, actuals=actuals, replications=300, seed=6).to_dict()
+    finally:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    assert one == sketched
 
 
 # -- the premises' rules, reliability factors, setups (issue 16) -----------------------------------
