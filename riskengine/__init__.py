@@ -16,7 +16,8 @@ Readers: :func:`read_plan`, :func:`read_history`, :func:`read_actuals`,
 Analyses: :func:`score`, :func:`simulate` (replications as realized data), :func:`compare`,
 :func:`sensitivity`, :func:`measure`, :func:`check`, :func:`calibrate`, :func:`backtest`. The
 operational contract: :func:`review` (the review sheet), :func:`sign_off`, :func:`trend`,
-:func:`read_owners`. Results to pandas: :func:`to_frames` (also ``result.to_frames()``),
+:func:`read_owners`. The live plan: :func:`forecast` from the state at an as-of time (events:
+:func:`read_known_events`). Results to pandas: :func:`to_frames` (also ``result.to_frames()``),
 :func:`sweep_frame`.
 
 The heavier analyses are imported on first use, so ``import riskengine`` stays
@@ -69,6 +70,8 @@ _LAZY = {
     "sign_off": "riskengine.governance.signoff",
     "trend": "riskengine.governance.trend",
     "read_owners": "riskengine.governance.owners",
+    "forecast": "riskengine.live.run",
+    "read_known_events": "riskengine.live.events",
 }
 
 
@@ -103,6 +106,7 @@ __all__ = [
     "calibrate",
     "check",
     "compare",
+    "forecast",
     "import_table",
     "measure",
     "parse_actuals",
@@ -110,6 +114,7 @@ __all__ = [
     "plan_from_frames",
     "read_actuals",
     "read_history",
+    "read_known_events",
     "read_plan",
     "read_owners",
     "read_premises",

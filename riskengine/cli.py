@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "compare": "riskengine.analysis.command:compare",
     "simulate": "riskengine.analysis.command:simulate",
     "measure": "riskengine.adherence.command:measure",
+    "forecast": "riskengine.live.command:forecast",
     "check": "riskengine.feasibility.command:check",
     "review": "riskengine.governance.command:review",
     "trend": "riskengine.governance.command:trend",

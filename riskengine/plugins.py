@@ -161,6 +161,8 @@ def check_compiled(compiled: Compiled, before: dict[str, tuple], name: str) -> N
         if _shape(value) != was:
             problems.append(Problem(f"plugins.{name}", f"changed the shape or type of {field}"))
             continue
+        if value is None:  # a field that holds no parameter (a score's empty forecast state)
+            continue
         values = np.asarray(value, dtype=np.float64) if was[0] == "scalar" or value.dtype.kind == "f" \
             else None
         if values is None:

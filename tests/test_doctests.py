@@ -18,7 +18,8 @@ PUBLIC = ["riskengine.io.readers", "riskengine.analysis.score", "riskengine.anal
           "riskengine.calibration.estimate", "riskengine.calibration.backtest", "riskengine.interop.frames",
           "riskengine.interop.results", "riskengine.interop.tables", "riskengine.interop.localtime",
           "riskengine.extras", "riskengine.governance.review", "riskengine.governance.signoff",
-          "riskengine.governance.trend", "riskengine.governance.owners"]
+          "riskengine.governance.trend", "riskengine.governance.owners", "riskengine.live.run",
+          "riskengine.live.events"]
 
 
 @pytest.mark.parametrize("name", PUBLIC)
@@ -37,7 +38,7 @@ def test_every_public_function_has_parameters_returns_and_examples():
     for name in ("read_plan", "read_history", "read_actuals", "read_premises", "score", "simulate", "compare",
                  "sensitivity", "measure", "check", "calibrate", "backtest", "plan_from_frames",
                  "actuals_from_frame", "to_frames", "import_table", "review", "sign_off", "trend",
-                 "read_owners"):
+                 "read_owners", "forecast", "read_known_events"):
         doc = getattr(rk, name).__doc__
         for section in ("Parameters\n", "Returns\n", "Examples\n"):
             assert section in doc, f"rk.{name} has no {section.strip()} section"

@@ -71,6 +71,10 @@ SECTIONS = {
                   outputs=("r.json",)),
     "Adherence trends": Run(env={"REPLICATIONS": "200"},  # make_reports.sh's review sheet
                             outputs=("out/trend.html", "out/trend.json", "out/weeks/week-08.json")),
+    "The live plan: forecast from the current state": Run(
+        replace={"--replications 2000 --json out/tuesday.json": "--replications 200 --json out/tuesday.json",
+                 "--replications 2000 --alert": "--replications 200 --alert"},
+        outputs=("out/tuesday.json", "out/tuesday.html", "out/tuesday-18.json")),
 }
 
 

@@ -36,7 +36,7 @@ CAL = mech.Intervals(np.array([0.0]), np.array([1.0e7]), 0, 1)
 
 def crew(h: float, p: float, speed: float, key: int) -> mech.Absence:
     """A crew absent with probability ``p`` in each shift of ``h`` hours (no shared driver)."""
-    return mech.Absence(h, p, speed, np.uint64(key), NO_KEY, 0.0)
+    return mech.Absence(h, p, speed, np.uint64(key), NO_KEY, 0.0, 0)
 
 
 @SETTINGS

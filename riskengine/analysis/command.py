@@ -36,11 +36,18 @@ def _check_memory(plans, premises, replications: int, max_memory: float, keep_he
     ``max_memory`` MiB."""
     import numba
 
-    from riskengine.errors import InputError, Problem
-    from riskengine.simulation.memory import MB, describe, estimate, shape_of
+    from riskengine.simulation.memory import estimate, shape_of
 
     need = max(estimate(shape_of(p, premises), replications, numba.get_num_threads(), plans=len(plans),
                         keep_head=keep_head) for p in plans)
+    refuse_over(need, replications, max_memory)
+
+
+def refuse_over(need: int, replications: int, max_memory: float) -> None:
+    """Exit 2 (InputError) when ``need`` bytes, a run's memory estimate, are over ``max_memory`` MiB."""
+    from riskengine.errors import InputError, Problem
+    from riskengine.simulation.memory import MB, describe
+
     if need > max_memory * MB:
         cap = describe(int(max_memory * MB))
         raise InputError(Problem("--max-memory", f"the run needs {describe(need)} of memory (estimated "

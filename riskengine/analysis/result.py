@@ -143,9 +143,9 @@ class ScoreResult(Document):
 
 def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators, *, seed: int,
                  engine: str, precision: float | None,
-                 confidence: float = DEFAULT_CONFIDENCE) -> ScoreResult:
+                 confidence: float = DEFAULT_CONFIDENCE, warnings: list[str] | None = None) -> ScoreResult:
     """Turn accumulated replications into the score's estimates (``confidence``: of the rigor
-    advice)."""
+    advice; ``warnings``: the inputs' warnings when the caller has them, else those of ``plan``)."""
     n = acc.replications
     col = acc.column  # a figure's values, or its sketch past the row budget (simulation/streamed.py)
     lay = acc.layout
@@ -217,7 +217,8 @@ def build_result(plan: Plan, premises: Premises, c: Compiled, acc: Accumulators,
         rigor_advice=rigor_advice(plan, premises, c, acc, confidence),
         horizon={"start": plan.horizon.start.isoformat(), "end": plan.horizon.end.isoformat()},
         finish_at=finish_dates(plan, finish),
-        warnings=premises_warnings(premises, plan) + plan_warnings(plan) + planned_late(plan),
+        warnings=(premises_warnings(premises, plan) + plan_warnings(plan) + planned_late(plan)
+                  if warnings is None else warnings),
         orders=order_forecasts(plan, c, orders, n),
     )
 

@@ -378,12 +378,16 @@ def _validate(check, table: str, paths: list[str], source: str | None) -> None:
 
 
 def performance_to_actuals(root: ET.Element, source: str | None = None, history=None, *,
-                           timezone: str | None = None, quantity_key: str | None = None) -> dict:
+                           timezone: str | None = None, quantity_key: str | None = None,
+                           in_progress: bool = False) -> dict:
     """The actuals document (``riskengine.actuals/1``) of a ``ProductionPerformance`` element.
 
     With ``history`` (a :class:`~riskengine.model.actuals.PlanHistory`) the
     records are also checked against the plan versions, and a segment id that
     is a planned operation only once qualified by its request is qualified.
+    With ``in_progress`` (a forecast's actuals), a segment response with a start and no
+    ``ActualEndTime`` is an operation in progress: a record with its start, no end and 0 units
+    (its units count when it ends).
     """
     from riskengine.model.actuals import ACTUALS_FORMAT, Actuals, parse_actuals
 
@@ -409,6 +413,8 @@ def performance_to_actuals(root: ET.Element, source: str | None = None, history=
                    "start": _time(seg, "ActualStartTime", where, tz, problems),
                    "end": _time(seg, "ActualEndTime", where, tz, problems),
                    "cause": data.get("cause")}
+            if in_progress and rec["start"] is not None and rec["end"] is None:
+                rec["quantity"] = 0
             records.append({k: v for k, v in rec.items() if v is not None})
             paths.append(where)
     if not records:
@@ -439,7 +445,7 @@ def read_b2mml(path: str | Path, *, bucket_hours: float = 8.0, history=None, tim
         raise InputError(Problem(str(path), "no such file"))
     root = parse_xml(path.read_bytes(), str(path))
     kind = _local(root.tag)
-    options = {"source": str(path), "timezone": timezone, "quantity_key": quantity_key}
+    options: dict[str, Any] = {"source": str(path), "timezone": timezone, "quantity_key": quantity_key}
     if kind.endswith("ProductionSchedule"):
         return "plan", schedule_to_plan(root, bucket_hours=bucket_hours, **options)
     if kind.endswith("ProductionPerformance"):

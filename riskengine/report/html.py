@@ -118,7 +118,7 @@ def page(title: str, subtitle: str, headline: str, body: list[str]) -> str:
 
 def render_report(result: Any, *, plan: Any = None, premises: dict | None = None,
                   command: str | None = None) -> str:
-    """The report of a score, comparison, measurement, review sheet or trend as one HTML document.
+    """The report of a score, comparison, measurement, review sheet, trend or forecast as one HTML document.
 
     Parameters
     ----------
@@ -133,12 +133,13 @@ def render_report(result: Any, *, plan: Any = None, premises: dict | None = None
     command
         The command line that produced the result, shown so it can be rerun.
     """
+    from riskengine.live.report import forecast_page
     from riskengine.report import governance_pages, sections
 
     d = as_dict(result)
     build = {"score": sections.score_page, "compare": sections.compare_page,
              "measurement": sections.measure_page, "review": governance_pages.review_page,
-             "trend": governance_pages.trend_page}[kind(d)]
+             "trend": governance_pages.trend_page, "forecast": forecast_page}[kind(d)]
     return build(d, plan=plan, premises=premises, command=command)
 
 

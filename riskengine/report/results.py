@@ -21,7 +21,7 @@ from riskengine.adherence.figures import figures
 from riskengine.adherence.figures import pct as terminal_pct
 
 SCORE, MEASUREMENT, COMPARE, SENSITIVITY = "score", "measurement", "compare", "sensitivity"
-REVIEW, TREND = "review", "trend"
+REVIEW, TREND, FORECAST = "review", "trend", "forecast"
 FACTORS = ("volume", "mix", "sequence")
 
 #: Plain words for the sensitivity sources (premises field names) and the causes.
@@ -45,10 +45,11 @@ def as_dict(result: Any) -> dict:
 
 
 def kind(result: Any) -> str:
-    """``"score"``, ``"measurement"``, ``"compare"``, ``"sensitivity"``, ``"review"`` or ``"trend"``."""
+    """``"score"``, ``"measurement"``, ``"compare"``, ``"sensitivity"``, ``"review"``, ``"trend"`` or
+    ``"forecast"``."""
     d = as_dict(result)
     fmt = d.get("format", "")
-    for name in (SCORE, MEASUREMENT, COMPARE, REVIEW, TREND):
+    for name in (SCORE, MEASUREMENT, COMPARE, REVIEW, TREND, FORECAST):
         if fmt == f"riskengine.{name}/1":
             return name
     if "rows" in d and "base" in d:

@@ -62,6 +62,14 @@ def _estimate_row(label: str, e: dict | None) -> list[Any]:
 
 def score_page(d: dict, *, plan: Any = None, premises: dict | None = None, command: str | None = None) -> str:
     """The report of a score (``riskengine.score/1``)."""
+    body = score_blocks(d, plan=plan, premises=premises, command=command)
+    return page(f"Score of plan {d['plan']}", f"riskengine score: {d['replications']} replications, "
+                f"seed {d['seed']}", headline(d), body)
+
+
+def score_blocks(d: dict, *, plan: Any = None, premises: dict | None = None,
+                 command: str | None = None) -> list[str]:
+    """The sections of a score's report (a forecast's report shows them too, after its own)."""
     holds = d["plan_holds"]
     key = [[("probability the plan holds"), pct(holds["mean"]), f"{pct(holds['low'])} - {pct(holds['high'])}",
             "", "", ""]]
@@ -152,8 +160,7 @@ def score_page(d: dict, *, plan: Any = None, premises: dict | None = None, comma
                                      ("replications", d["replications"]), ("engine", d["engine"]),
                                      ("precision", d["precision"] or "fixed count")],
                            [("Premises (riskengine.premises/1)", d.get("premises") or premises or {})]))
-    return page(f"Score of plan {d['plan']}", f"riskengine score: {d['replications']} replications, "
-                f"seed {d['seed']}", headline(d), body)
+    return body
 
 
 def _origin(d: dict):

@@ -132,12 +132,14 @@ def _call(operation, request_path, json_path, errors_json) -> None:
 @handled
 def serve(**options) -> None:
     """Run the HTTP service for APS tools (FastAPI on uvicorn): /v1/score, /v1/compare,
-    /v1/measure, /v1/check, /v1/jobs, /v1/schemas/NAME, /healthz, /openapi.json."""
+    /v1/measure, /v1/check, /v1/review, /v1/trend, /v1/forecast, /v1/jobs, /v1/schemas/NAME, /healthz,
+    /openapi.json."""
     _serve(**options)
 
 
 @click.command()
-@click.argument("operation", type=click.Choice(["score", "compare", "measure", "check", "review", "trend"]))
+@click.argument("operation", type=click.Choice(["score", "compare", "measure", "check", "review", "trend",
+                                                "forecast"]))
 @click.option("--request", "request_path", default="-", show_default=True, metavar="FILE",
               help="The request (the body of POST /v1/OPERATION); '-' reads stdin.")
 @click.option("--json", "json_path", default="-", show_default=True, metavar="PATH",

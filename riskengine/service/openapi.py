@@ -28,10 +28,11 @@ DESCRIPTION = (
     "riskengine.measurement/1, riskengine.check/1 out). Long runs go through /v1/jobs. Errors are "
     "{error, problems: [{location, message}]}.")
 RESULTS = {"score": "ScoreResult", "compare": "CompareResult", "measure": "MeasurementResult",
-           "check": "CheckResult", "review": "ReviewResult", "trend": "TrendResult"}
+           "check": "CheckResult", "review": "ReviewResult", "trend": "TrendResult",
+           "forecast": "ForecastResult"}
 #: The ``riskengine schema`` name of each operation's result.
 SCHEMA_OF = {"score": "score", "compare": "compare", "measure": "measurement", "check": "check",
-             "review": "review", "trend": "trend"}
+             "review": "review", "trend": "trend", "forecast": "forecast"}
 SUMMARIES = {
     "score": "Score a plan: probability it is executed as planned, expected adherence, risks",
     "compare": "Compare candidate plans under common random numbers",
@@ -39,6 +40,7 @@ SUMMARIES = {
     "check": "Check a plan before simulation (and repair it on request)",
     "review": "The review sheet of a plan, for the supervisor who validates it",
     "trend": "Adherence trends over many weeks of measurements, for management",
+    "forecast": "Forecast the rest of the horizon from the shop floor's state at an as-of time",
 }
 
 

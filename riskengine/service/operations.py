@@ -1,4 +1,4 @@
-"""The operations on a validated request: score, compare, measure, check, review, trend.
+"""The operations on a validated request: score, compare, measure, check, review, trend, forecast.
 
 One code path for the HTTP routes, the jobs and ``riskengine call``: each
 takes a :class:`~riskengine.service.requests.Validated` request and returns
@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from riskengine.live.service import ForecastRequest
 from riskengine.service.requests import CheckRequest, CompareRequest, MeasureRequest, ScoreRequest, Validated
 from riskengine.simulation.watchdog import StopFlag, Stopped
 
@@ -64,6 +65,8 @@ def planned_total(v: Validated) -> int | None:
         return None if r.precision is not None else r.replications
     if v.operation == "compare" and isinstance(r, CompareRequest):
         return r.replications * len(v.plans)
+    if v.operation == "forecast" and isinstance(r, ForecastRequest):
+        return r.replications
     return 1
 
 
@@ -93,6 +96,10 @@ def run(v: Validated, progress: Progress | None = None, cancel: threading.Event 
             return _score(v, progress, stop_if_cancelled, batched, stop)
         if v.operation == "compare":
             return _compare(v, progress, stop_if_cancelled, batched, stop)
+        if v.operation == "forecast":
+            from riskengine.live.service import run as run_forecast
+
+            return run_forecast(v, progress, stop_if_cancelled, batched, stop)
     except Stopped:
         raise Cancelled from None
     if v.operation == "measure":

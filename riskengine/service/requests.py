@@ -37,12 +37,14 @@ from riskengine.errors import InputError, Problem, from_pydantic, strict_documen
 from riskengine.governance.service import OWNERS, ReviewRequest, TrendRequest
 from riskengine.governance.service import inputs as governance_inputs
 from riskengine.io.readers import check_depth
+from riskengine.live.service import ForecastRequest
+from riskengine.live.service import inputs as forecast_inputs
 from riskengine.model.actuals import Actuals, PlanHistory, parse_actuals
 from riskengine.model.common import ABSENT, BucketHours, NonNegative, Strict
 from riskengine.model.plan import Plan, parse_plan
 from riskengine.model.premises import Premises, check_premises_against, parse_premises
 
-OPERATIONS = ("score", "compare", "measure", "check", "review", "trend")
+OPERATIONS = ("score", "compare", "measure", "check", "review", "trend", "forecast")
 #: How many times more a SimPy reference replication costs than a kernel replication.
 REFERENCE_WEIGHT = 300
 #: The cost of one figure of a replication in operation-samples (measured: 7-10 ns vs ~85 ns).
@@ -121,7 +123,9 @@ class CheckRequest(Strict):
 
 MODELS: dict[str, type[Strict]] = {
     "score": ScoreRequest, "compare": CompareRequest, "measure": MeasureRequest,
-    "check": CheckRequest, "review": ReviewRequest, "trend": TrendRequest}
+    "check": CheckRequest, "review": ReviewRequest, "trend": TrendRequest, "forecast": ForecastRequest}
+#: The operations that simulate replications (work and memory counted against the limits).
+SIMULATING = ("score", "compare", "review", "forecast")
 
 
 @dataclass
@@ -137,6 +141,7 @@ class Validated:
     work: float = 0.0
     owners: dict | None = None  # the cause ownership table (measure, review, trend)
     measurements: list | None = None  # the parsed measurements of a trend
+    forecast: dict | None = None  # a forecast's as-of time, events and previous forecast
 
 
 def located(prefix: str, exc: InputError) -> list[Problem]:
@@ -169,9 +174,13 @@ def _replications(request: Any) -> int:
 def work_of(operation: str, request: Any, n_operations: list[int],
             n_figures: list[int] | None = None) -> float:
     """Operation-replications a request asks to simulate (0 for measure and check): operations,
-    and figures (``n_figures`` per plan, when known) weighted by :data:`FIGURE_WEIGHT`."""
-    if operation not in ("score", "compare", "review"):
+    and figures (``n_figures`` per plan, when known) weighted by :data:`FIGURE_WEIGHT`. A forecast
+    simulates one version, the plan in effect at its as-of time: counted as the largest."""
+    if operation not in SIMULATING:
         return 0.0
+    if operation == "forecast":
+        n_operations = [max(n_operations, default=0)]
+        n_figures = [max(n_figures)] if n_figures else None
     weight = REFERENCE_WEIGHT if request.engine == "reference" else 1
     per_replication = float(sum(n_operations)) + FIGURE_WEIGHT * sum(n_figures or [])
     return per_replication * _replications(request) * weight
@@ -182,8 +191,12 @@ def memory_of(operation: str, request: Strict, plans: list[Plan], premises: Prem
     0 for the operations that simulate nothing)."""
     from riskengine.simulation.memory import estimate, shape_of
 
-    if operation not in ("score", "compare", "review") or premises is None or not plans:
+    if operation not in SIMULATING or premises is None or not plans:
         return 0
+    if operation == "forecast":
+        from riskengine.live.run import memory_needed
+
+        return memory_needed(plans, premises, _replications(request))
     shapes = [shape_of(p, premises) for p in plans]
     largest = max(shapes, key=lambda s: estimate(s, _replications(request)))
     return estimate(largest, _replications(request), plans=len(plans), keep_head=operation == "compare")
@@ -194,9 +207,11 @@ def _too_large(operation: str, request: Strict, plans: list[Plan], premises: Pre
     """The work (figures counted) and memory of a parsed request against ``limits``."""
     from riskengine.simulation.memory import describe, shape_of
 
-    if operation not in ("score", "compare", "review") or premises is None or not plans:
+    if operation not in SIMULATING or premises is None or not plans:
         return []
     figures = [shape_of(p, premises).width for p in plans]
+    if operation == "forecast":  # one version is simulated (work_of)
+        figures = [max(figures)]
     work = work_of(operation, request, [len(p.operations) for p in plans], figures)
     memory = memory_of(operation, request, plans, premises)
     cap = limits.job_work if job else limits.sync_work
@@ -289,7 +304,7 @@ def _validate(operation: str, data: object, limits: Limits | None, *, job: bool,
         except InputError as exc:
             problems += located(where, exc)
     premises = None
-    if operation in ("score", "compare", "review", "measure") and data.get("premises") is not None:
+    if operation in (*SIMULATING, "measure") and data.get("premises") is not None:
         try:
             premises = parse_premises(data["premises"])
         except InputError as exc:
@@ -297,18 +312,22 @@ def _validate(operation: str, data: object, limits: Limits | None, *, job: bool,
     if premises is not None and len(plans) == len(raw) and operation != "measure":  # measure: rules only
         problems += _premises_problems(premises, plans, premises_at)
     history = actuals = None
-    if operation == "measure" and raw and len(plans) == len(raw):
+    if operation in ("measure", "forecast") and raw and len(plans) == len(raw):
         try:
             history = PlanHistory(plans)
         except InputError as exc:
             problems += exc.problems
-        if history is not None and "actuals" in data:
+        if history is not None and data.get("actuals") is not None:
             try:
                 actuals = parse_actuals(data["actuals"], history)
             except InputError as exc:
                 problems += located("actuals", exc)
     owners, measurements, more = governance_inputs(operation, data)
     problems += more
+    forecast = None
+    if operation == "forecast":
+        forecast, more = forecast_inputs(data, history)
+        problems += more
     if problems:
         raise InputError(problems)
     assert request is not None
@@ -317,13 +336,14 @@ def _validate(operation: str, data: object, limits: Limits | None, *, job: bool,
         if too_big:
             raise TooLarge(too_big)
     return Validated(operation, request, plans, premises, history, actuals,
-                     work_of(operation, request, [len(p.operations) for p in plans]), owners, measurements)
+                     work_of(operation, request, [len(p.operations) for p in plans]), owners, measurements,
+                     forecast)
 
 
 def _premises_toml(operation: str, data: dict) -> tuple[dict, list[Problem], str]:
     """Premises sent as TOML text (``premises_toml``) read into ``premises``: the request, the
     problems found, and where premises problems are located (``premises_toml.defaults.scrap_rate``)."""
-    if operation not in ("score", "compare", "review", "measure"):
+    if operation not in (*SIMULATING, "measure"):
         return data, [], "premises"
     if "premises_toml" not in data:
         missing = [] if data.get("premises") is not None or operation == "measure" else [

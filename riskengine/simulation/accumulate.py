@@ -17,6 +17,7 @@ from riskengine.adherence import arrays as ar
 from riskengine.simulation import insight
 from riskengine.simulation.codes import N_CAUSES
 from riskengine.simulation.compile import Compiled
+from riskengine.simulation.initial import only_ahead, realized_misses, settle
 from riskengine.simulation.insight import Insight, attribute
 from riskengine.simulation.orders import (
     OrderTally,
@@ -168,9 +169,12 @@ def judge_and_summarize(c: Compiled, out, s: Scratch, row: np.ndarray,
     ``row`` (scratch sums); with ``acc``, add it to the insight accumulators (integers: directly)."""
     m = s.model
     judge(m.ops, m.adherence, out.outputs, out.n_started, s.judged, s.judge_work)
+    settle(m.initial, m.ops, m.adherence, out.outputs, s.judged, s.judge_work)  # a forecast
     summarize(m.ops, m.adherence, c.n_resources, out.end, s.judged, row, s.tally, s.summary_work)
+    only_ahead(m.initial, s.judged)  # a forecast: the insight is about what is still ahead
     if acc is not None:
         attribute(m.ops, m.adherence, out.outputs, s.judged, row, acc.insight(), s.ratio)
+    realized_misses(m.initial, m.adherence.n_days, row)  # a forecast: misses settled before T
 
 
 def add_replication(acc: Accumulators, s: Scratch) -> None:

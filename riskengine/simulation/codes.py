@@ -112,3 +112,11 @@ class Account(IntEnum):
 
 
 N_ACCOUNT = len(Account)
+
+
+class Realized(IntEnum):
+    """What an operation is at a forecast's as-of time (:class:`~riskengine.simulation.records.Initial`)."""
+
+    PENDING = 0  # not started: simulated
+    DONE = 1  # completed (or recorded as not executed) before the as-of time: realized
+    RUNNING = 2  # started before the as-of time, not ended: its remaining work is simulated

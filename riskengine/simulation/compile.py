@@ -127,6 +127,8 @@ class Compiled:
     order_due: np.ndarray  # per listed order: due date, hours
     order_planned: np.ndarray  # per listed order: planned completion, hours
     op_order: np.ndarray  # per operation: its listed order, -1: none
+    # a forecast's realized state (:class:`~riskengine.simulation.records.Initial`); None: a score
+    initial: object = None
 
     @property
     def uncertain(self) -> bool:
@@ -239,10 +241,10 @@ def _operations(plan: Plan) -> dict:
         op_day=np.array([max(0, math.ceil(t / DAY_HOURS - 1e-9) - 1) for t in end], np.int64),
         pred_ptr=pred_ptr, pred_idx=pred_idx, seq_ptr=seq_ptr, seq_idx=seq_idx,
         n_products=len(products), n_buckets=n_buckets, changeover=changeover,
-        op_changeover=_planned_changeovers(plan))
+        op_changeover=planned_changeovers(plan))
 
 
-def _planned_changeovers(plan: Plan) -> np.ndarray:
+def planned_changeovers(plan: Plan) -> np.ndarray:
     """Per operation, the setup the plan's matrix requires after the operation planned before it
     on its resource (0 for the first: its previous state is unknown)."""
     out = np.zeros(len(plan.operations))

@@ -49,10 +49,11 @@ import numpy as np
 
 from riskengine._jit import fused_jit, inner_jit, leaf_jit, step_jit
 from riskengine.simulation import mechanics as mech
-from riskengine.simulation.codes import Account, Cause, DeviationRule, Stream
+from riskengine.simulation.codes import Account, Cause, DeviationRule, Realized, Stream
 from riskengine.simulation.draws import material_arrivals, operation_draws, reliability_factors
-from riskengine.simulation.outcome import deadline, delay_causes, realized_good, setup_needed
-from riskengine.simulation.records import Graph, Model, Outputs, ScrapTables, Scratch
+from riskengine.simulation.initial import known_arrivals, left_to_do, pre_account, residual_repair, resume
+from riskengine.simulation.outcome import deadline, delay_causes, realized_good, setup_needed, setup_split
+from riskengine.simulation.records import Graph, Initial, Model, Outputs, ScrapTables, Scratch
 from riskengine.simulation.rng import mix64, stream_key, uniform, variate_key
 from riskengine.simulation.sampling import sample
 from riskengine.simulation.watchdog import tick
@@ -112,7 +113,8 @@ def absence_of(m: Model, s: Scratch, r: int) -> mech.Absence:
     d = m.resources.driver[r]
     return mech.Absence(m.resources.shift_hours[r], m.resources.absence_p[r], m.resources.absence_speed[r],
                         s.res_keys[r, ABSENCE_KEY], s.res_keys[r, DRIVER_KEY],
-                        m.drivers.p[d] if d >= 0 else 0.0)
+                        m.drivers.p[d] if d >= 0 else 0.0,
+                        m.initial.known_shifts[r] if m.initial.active else 0)
 
 
 @step_jit
@@ -274,6 +276,10 @@ def start_time(m: Model, s: Scratch, out: Outputs, r: int, i: int, t: float, slo
             at = held
             cause = factor
             source = -1
+    if m.initial.active:  # a forecast's first start on a resource held at the as-of time by a
+        if cause == -2 and s.res_hold_cause[r] >= 0:  # repair or an absent crew (start_from_state)
+            cause = s.res_hold_cause[r]
+        s.res_hold_cause[r] = -1
     if cause == -2:
         previous = s.res_previous[r]
         if s.displaced[i] >= 0:
@@ -335,11 +341,103 @@ def wake(g: Graph, s: Scratch, i: int, t: float, size: int, n_waiting: int) -> t
     return size, n_waiting
 
 
+# -- a forecast's realized state (riskengine.simulation.initial) ---------------------------------
+
+@step_jit
+def realized_operation(initial: Initial, s: Scratch, out: Outputs, i: int, planned_end: float) -> None:
+    """Operation i as realized before the as-of time: done (its record: start, end, good units;
+    a late or missing one carries its recorded cause, ``unknown`` without one, as in a
+    measurement) or in progress (its start; :func:`start_from_state` resumes it)."""
+    state = initial.state[i]
+    if state == Realized.PENDING:
+        return
+    out.start[i] = initial.start[i]
+    s.removed[i] = True
+    if state == Realized.DONE:
+        out.end[i] = initial.end[i]
+        out.good[i] = initial.good[i]
+        recorded = initial.cause[i] if initial.cause[i] >= 0 else Cause.UNKNOWN
+        out.moved_cause[i] = recorded
+        out.delay_cause[i] = recorded if initial.end[i] > planned_end else -1
+        s.committed[i] = True
+
+
+@step_jit
+def start_from_state(m: Model, s: Scratch, out: Outputs, r: int, size: int) -> int:
+    """Resource r at the as-of time T: its last operation and decisions so far, the remaining
+    repair of a breakdown in progress (:func:`~riskengine.simulation.initial.residual_repair`;
+    the machine renewed after it), a crew known absent, then the operation in progress resumed
+    (:func:`~riskengine.simulation.initial.resume`); pushed on the heap when it is free again
+    (returns the heap's size)."""
+    initial, ops, g = m.initial, m.ops, m.graph
+    t = initial.as_of
+    s.res_decision[r] = initial.decisions[r]
+    previous = initial.previous[r]
+    s.res_previous[r] = previous
+    s.res_last_family[r] = ops.family[previous] if previous >= 0 else -1
+    repaired = t
+    down = not math.isnan(initial.down_since[r])
+    if down:
+        b = breakdowns_of(m, s, r)
+        repaired = t + residual_repair(b.table, b.ttr_row, b.pool, b.repair_key, t - initial.down_since[r])
+        s.res_clock[r, 1] = 1.0  # the machine is renewed: its next failure is failure 1
+        s.res_clock[r, 0] = math.inf
+        if b.tbf_row != 0:
+            s.res_clock[r, 0] = max(sample(b.table, b.tbf_row, b.pool, variate_key(b.failure_key, 1)), 0.0)
+    hold = max(repaired, initial.free[r])
+    running = -1
+    for k in range(g.seq_ptr[r], g.seq_ptr[r + 1]):
+        j = g.seq_idx[k]
+        if initial.state[j] != Realized.PENDING:
+            out.factor_cause[j] = -1  # a reliability factor fails an operation when it starts
+        if initial.state[j] == Realized.RUNNING:
+            running = j
+    if running < 0:
+        if hold > t:
+            s.res_hold[r] = hold
+            held = Cause.BREAKDOWN if down and repaired >= initial.free[r] else Cause.ABSENTEEISM
+            s.res_hold_cause[r] = held
+        s.res_t[r] = hold
+        if g.seq_ptr[r + 1] > g.seq_ptr[r]:
+            size = _push(s.heap_t, s.heap_r, size, hold, r)
+        return size
+    i = running
+    account = s.account
+    pre_account(initial, i, account)
+    account[Account.REPAIR] += repaired - t
+    account[Account.LOST_ABSENCE] += hold - repaired
+    base, missing = setup_split(ops, i, initial.changeover[i])  # after what the resource ran before it
+    setup, work = base * s.setup_factor[i], s.actual_work[i]
+    setup_left, work_left = left_to_do(setup, work, initial.done_work[i])
+    finish = resume(hold, setup_left, work_left, calendar_of(m, s, r), absence_of(m, s, r),
+                    breakdowns_of(m, s, r), s.res_clock, r, account)
+    out.end[i] = finish
+    out.good[i] = s.actual_units[i] if math.isfinite(finish) else 0.0
+    if finish > ops.end[i]:
+        begin = initial.start[i]
+        recorded = initial.cause[i] if initial.cause[i] >= 0 else Cause.UNKNOWN
+        root, _ = delay_causes(s.delay, ops, i, (begin, begin, begin, recorded, -1), setup, missing, work,
+                               account)
+        out.delay_cause[i] = root
+    s.committed[i] = True
+    s.res_previous[r] = i
+    s.res_last_family[r] = ops.family[i]
+    if math.isfinite(finish):
+        s.res_t[r] = finish
+        size = _push(s.heap_t, s.heap_r, size, finish, r)
+    return size
+
+
 # -- one replication -------------------------------------------------------------------------------
 
 @step_jit
 def reset(m: Model, s: Scratch, out: Outputs) -> None:
-    """Every operation unstarted, with the arrival of its last material."""
+    """Every operation unstarted, with the arrival of its last material (a forecast: operations
+    and lots as realized, :func:`realized_operation`, :func:`known_arrivals`)."""
+    if m.initial.active:
+        known_arrivals(m.initial, s.arrival)
+        for k in range(m.initial.n_started):  # the starts before the as-of time, in their order
+            out.order[k] = m.initial.order[k]
     for i in range(m.ops.resource.shape[0]):
         out.start[i] = math.inf
         out.end[i] = math.inf
@@ -350,6 +448,8 @@ def reset(m: Model, s: Scratch, out: Outputs) -> None:
         s.removed[i] = False
         s.displaced[i] = -1
         s.committed[i] = False
+        if m.initial.active:
+            realized_operation(m.initial, s, out, i, m.ops.end[i])
         ready_at = -math.inf
         for k in range(m.graph.mat_ptr[i], m.graph.mat_ptr[i + 1]):
             ready_at = max(ready_at, s.arrival[m.graph.mat_idx[k]])
@@ -357,9 +457,10 @@ def reset(m: Model, s: Scratch, out: Outputs) -> None:
 
 
 @step_jit
-def start_resources(m: Model, s: Scratch) -> int:
+def start_resources(m: Model, s: Scratch, out: Outputs) -> int:
     """Every resource free at 0 with its keys, failure clock and decision uniforms; the heap
-    of the resources with operations (returns its size)."""
+    of the resources with operations (returns its size). A forecast starts each resource
+    from its realized state instead (:func:`start_from_state`)."""
     g, res = m.graph, m.resources
     size = 0
     for r in range(res.entity.shape[0]):
@@ -383,6 +484,11 @@ def start_resources(m: Model, s: Scratch) -> int:
         if m.options.deviation_p[0] > 0.0:  # the uniform of the resource's d-th decision
             for d in range(g.seq_ptr[r + 1] - g.seq_ptr[r]):
                 s.deviate[g.seq_ptr[r] + d] = uniform(s.res_keys[r, DEVIATION_KEY], d)
+        s.res_hold_cause[r] = -1
+    if m.initial.active:  # a forecast: from the as-of time, in the realized state
+        size = 0
+        for r in range(res.entity.shape[0]):
+            size = start_from_state(m, s, out, r, size)
     return size
 
 
@@ -402,8 +508,8 @@ def replicate(seed: int, rep: int, m: Model, scrap: ScrapTables, s: Scratch, out
     reset(m, s, out)
     reliability_factors(s.keys[Stream.RELIABILITY], m.ops.entity, m.factors, out.factor_cause)
     operation_draws(m.ops, m.resources, m.dists, scrap, s)
-    size = start_resources(m, s)
-    n_started = 0
+    size = start_resources(m, s, out)
+    n_started = m.initial.n_started  # a forecast: the operations started before its as-of time
     n_waiting = 0
     while size > 0:  # the next resource to be free; each pop starts an operation or waits
         t = s.heap_t[0]

@@ -11,7 +11,8 @@ Rules (docs/design.md section 3):
 - Absenteeism is drawn per resource and shift (windows of ``shift_hours``
   from the horizon start): an absent shift stops the resource (speed 0) or
   slows it (``speed`` < 1) for the whole shift. Shifts before the horizon
-  start are never absent. A shared absenteeism driver (a plant-wide absent
+  start are never absent, nor those a forecast knows the crew was present in
+  (``known``). A shared absenteeism driver (a plant-wide absent
   shift) adds a second test with the driver's key, the same for every
   resource it hits: the crew is absent when its own uniform of the shift is
   below its probability *or* the driver's uniform of the shift is below the
@@ -62,6 +63,7 @@ class Absence(NamedTuple):
     key: np.uint64  # the resource's absence key (uniform s: shift s)
     shared_key: np.uint64  # its shared absenteeism driver's key (0: none)
     shared_p: float  # the driver's probability (0: none)
+    known: int  # shifts before this index are known (a forecast): present, never drawn absent
 
 
 class Breakdowns(NamedTuple):
@@ -79,7 +81,7 @@ class Breakdowns(NamedTuple):
 def absent(absence: Absence, shift: int) -> bool:
     """Whether the crew of a resource is missing in a shift (its shift-th uniform < p, or the
     shift-th uniform of its shared driver < the driver's probability)."""
-    if shift < 0:
+    if shift < absence.known:  # before the horizon start (index < 0), or known at a forecast's as-of time
         return False
     if absence.p > 0.0 and uniform(absence.key, shift) < absence.p:
         return True
@@ -208,8 +210,8 @@ def next_start(t: float, cal: Intervals, absence: Absence, account: np.ndarray) 
             t = cal.start[i]
         if (absence.p <= 0.0 and absence.shared_p <= 0.0) or absence.speed > 0.0 or t < 0.0:
             return t
-        if absence.p >= 1.0 or absence.shared_p >= 1.0:  # absent in every shift: the crew never comes
-            return math.inf
+        if (absence.p >= 1.0 or absence.shared_p >= 1.0) and not t < absence.known * absence.shift_hours:
+            return math.inf  # absent in every shift not known: the crew never comes
         shift = shift_index(t, absence.shift_hours)
         if not absent(absence, shift):
             return t

@@ -167,9 +167,16 @@ def setup_needed(changeovers: Changeovers, ops: Operations, i: int, last_family:
     after its planned predecessor) is ``missing``, charged to ``planning``; the
     rest comes from executing another sequence and counts with the setup overrun.
     """
-    planned = ops.setup[i]
     f = ops.family[i]
     required = changeovers.hours[last_family, f] if last_family >= 0 and f >= 0 else 0.0
+    return setup_split(ops, i, required)
+
+
+@step_jit
+def setup_split(ops: Operations, i: int, required: float) -> tuple[float, float]:
+    """:func:`setup_needed` of operation i once the changeover ``required`` by the matrix is known
+    (a forecast's operation in progress: after what its resource ran before it)."""
+    planned = ops.setup[i]
     if not required > planned:
         return planned, 0.0
     return required, min(required, max(ops.changeover[i], planned)) - planned

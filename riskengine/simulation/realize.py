@@ -114,7 +114,7 @@ def _absence(ref: Reference, r: int) -> mech.Absence:
     return mech.Absence(res.shift_hours[r], res.absence_p[r], res.absence_speed[r],
                         ref.key(Stream.ABSENCE, res.entity[r]),
                         ref.key(Stream.DRIVER, m.drivers.entity[d]) if d >= 0 else np.uint64(0),
-                        m.drivers.p[d] if d >= 0 else 0.0)
+                        m.drivers.p[d] if d >= 0 else 0.0, 0)  # (a score's: no shift known in advance)
 
 
 def event_rows(plan: Plan, ref: Reference, window: str) -> list[dict]:

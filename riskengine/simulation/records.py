@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from riskengine.adherence.arrays import N_COUNTS
 from riskengine.simulation.codes import N_ACCOUNT, N_CAUSES, Stream
 
 
@@ -162,6 +163,42 @@ class Orders(NamedTuple):
     of_op: np.ndarray  # per operation: its listed order o, -1: none
 
 
+class Initial(NamedTuple):
+    """The realized state a forecast starts from at the as-of time T (docs/design.md section 3,
+    forecast; built by :mod:`riskengine.live.state`). Empty for a score (``active`` False,
+    zero-length arrays that nothing reads), so a forecast from an empty state is a score."""
+
+    active: bool  # a forecast: the fields below are read
+    as_of: float  # T, h: nothing before it is simulated
+    n_started: int  # operations started before T (done or in progress)
+    closed: int  # buckets 0 .. closed - 1 ended by T: their counts are realized
+    miss_day: int  # day of the first realized miss of an operation the model does not hold, -1: none
+    # per operation
+    state: np.ndarray  # int64: PENDING, DONE (realized), RUNNING (in progress at T)
+    start: np.ndarray  # realized start, h
+    end: np.ndarray  # realized end of a done operation, h (inf: not executed)
+    good: np.ndarray  # realized good units of a done operation
+    cause: np.ndarray  # recorded cause code (done: of its deviation; running: of its late start), -1: none
+    done_work: np.ndarray  # running: hours of setup + processing done by T
+    lost_repair: np.ndarray  # running: clock hours between its start and T lost to repairs
+    lost_absence: np.ndarray  # running: ... lost to absent crews (the rest not worked: calendar gaps)
+    changeover: np.ndarray  # running: setup the matrix requires after what its resource ran before it, h
+    settled: np.ndarray  # bool: judged by the realized measurement, neutral in a replication
+    order: np.ndarray  # the started operations in actual start order (the first n_started)
+    # per resource
+    free: np.ndarray  # when it may work again: T, or the end of a known absence
+    down_since: np.ndarray  # failure time of a repair in progress at T (nan: not down)
+    previous: np.ndarray  # its last operation started before T, -1: none
+    decisions: np.ndarray  # operations it started before T (its next decision's index)
+    known_shifts: np.ndarray  # its absenteeism shifts before this index are known (present unless absent)
+    # per material
+    arrival: np.ndarray  # known arrival of the lot, h (nan: drawn as in a score)
+    # per bucket and product
+    counts: np.ndarray  # (closed, N_COUNTS) realized counts of the closed buckets
+    extra: np.ndarray  # (products + 1,) units of the as-of bucket completed before T by records the
+    # replication does not hold (no operation of the executed plan); last: products it does not make
+
+
 class Model(NamedTuple):
     """Everything one replication reads and never writes (except parameter draws, see
     :mod:`riskengine.simulation.parameters`)."""
@@ -178,6 +215,7 @@ class Model(NamedTuple):
     adherence: Adherence
     changeovers: Changeovers
     orders: Orders
+    initial: Initial  # a forecast's realized state (empty: a score)
 
 
 class ScrapTables(NamedTuple):
@@ -241,6 +279,9 @@ class Scratch(NamedTuple):
     # the operation being executed
     account: np.ndarray  # time accounting (:class:`~riskengine.simulation.codes.Account`)
     delay: np.ndarray  # hours of delay per cause
+    # a forecast: until when each resource was held at T (repair, absence) and why (-1: not held)
+    res_hold: np.ndarray
+    res_hold_cause: np.ndarray
 
 
 def model_of(c) -> Model:
@@ -260,10 +301,22 @@ def model_of(c) -> Model:
     adherence = Adherence(c.planned, c.planned_total, float(c.bucket_hours), int(c.n_days), c.band_of_bucket,
                           c.band_measures, float(c.lateness_tolerance), float(c.quantity_tolerance),
                           bool(c.units_sequence), float(c.n_buckets * c.bucket_hours))
+    initial = getattr(c, "initial", None)
     return Model(ops, graph, materials, resources, Calendars(c.cal_ptr, c.cal_start, c.cal_end),
                  Drivers(c.drv_p, c.drv_row, c.drv_entity, c.drv_ptr, c.drv_idx),
                  Factors(c.rel_cause, c.rel_fail_p), Distributions(c.dist, c.pool), options, adherence,
-                 Changeovers(c.changeover), Orders(c.order_due, c.order_planned, c.op_order))
+                 Changeovers(c.changeover), Orders(c.order_due, c.order_planned, c.op_order),
+                 initial if initial is not None else EMPTY_INITIAL)
+
+
+def _empty_initial() -> Initial:
+    """The state of a score: nothing realized (zero-length arrays of the record's types)."""
+    f, i = np.zeros(0), np.zeros(0, np.int64)
+    return Initial(False, 0.0, 0, 0, -1, i, f, f, f, i, f, f, f, f, np.zeros(0, np.bool_), i, f, f, i, i, i,
+                   f, np.zeros((0, N_COUNTS)), f)
+
+
+EMPTY_INITIAL = _empty_initial()
 
 
 def outputs(n: int) -> Outputs:
@@ -288,5 +341,5 @@ def scratch(n: int, n_res: int, n_mat: int) -> Scratch:
         ops(np.uint64), ops(), ops(), ops(np.uint64), ops(), ops(), ops(),
         res(np.float64), res(), res(), res(), res(), res(), res(), np.zeros((n_res, 2)),
         np.zeros((n_res, 5), np.uint64), np.zeros(heap), np.zeros(heap, np.int64),
-        np.zeros(N_ACCOUNT), np.zeros(N_CAUSES))
+        np.zeros(N_ACCOUNT), np.zeros(N_CAUSES), np.full(n_res, -np.inf), np.full(n_res, -1, np.int64))
 

@@ -128,9 +128,10 @@ import simpy
 
 from riskengine.simulation import mechanics as mech
 from riskengine.simulation import rng
-from riskengine.simulation.codes import N_ACCOUNT, N_CAUSES, Account, Cause, DeviationRule, Stream
+from riskengine.simulation.codes import N_ACCOUNT, N_CAUSES, Account, Cause, DeviationRule, Realized, Stream
 from riskengine.simulation.compile import Compiled
-from riskengine.simulation.outcome import deadline, delay_causes, realized_good, setup_needed
+from riskengine.simulation.initial import known_arrivals, left_to_do, pre_account, residual_repair, resume
+from riskengine.simulation.outcome import deadline, delay_causes, realized_good, setup_needed, setup_split
 from riskengine.simulation.parameters import parameterized
 from riskengine.simulation.records import model_of, outputs
 from riskengine.simulation.sampling import binomial, sample
@@ -183,6 +184,8 @@ class Reference:
         self.displaced = np.full(n, -1, np.int64)  # cause of being passed over, if any
         self.arrival = np.array([self._arrival(k) for k in range(self.m.materials.entity.shape[0])])
         self._shared_drivers()
+        if self.m.initial.active:  # a forecast: lots with a known arrival arrive then
+            known_arrivals(self.m.initial, self.arrival)
 
     def key(self, stream: Stream, entity: np.uint64) -> np.uint64:
         return np.uint64(rng.derive(self.seed, self.rep, stream, entity))
@@ -274,13 +277,21 @@ class Reference:
         absence = mech.Absence(res.shift_hours[r], res.absence_p[r], res.absence_speed[r],
                                self.key(Stream.ABSENCE, res.entity[r]),
                                self.key(Stream.DRIVER, m.drivers.entity[d]) if d >= 0 else np.uint64(0),
-                               m.drivers.p[d] if d >= 0 else 0.0)
+                               m.drivers.p[d] if d >= 0 else 0.0,
+                               int(m.initial.known_shifts[r]) if m.initial.active else 0)
         breakdowns = mech.Breakdowns(m.dists.table, m.dists.pool, res.tbf_row[r], res.ttr_row[r],
                                      self.key(Stream.FAILURE, res.entity[r]),
                                      self.key(Stream.REPAIR, res.entity[r]))
         clock = np.zeros((1, 2))  # this resource's failure clock
         mech.first_failure(breakdowns, clock, 0)
-        t, decision, last_family, previous = 0.0, 0, -1, -1
+        t, decision, last_family, previous, held_by = 0.0, 0, -1, -1, -1
+        if m.initial.active:  # a forecast: from the as-of time, in the realized state
+            pending = [i for i in pending if m.initial.state[i] == Realized.PENDING]
+            t, decision, last_family, previous, held_by = self.start_from_state(
+                r, calendar, absence, breakdowns, clock)
+            if not math.isfinite(t):
+                return
+            yield self.env.timeout(t - self.env.now)
         while pending:
             i, moved, slot = self.choose(r, pending, t, decision, last_family)
             unknown = [self.committed[p] for p in self.preds(i) if not self.committed[p].triggered]
@@ -292,7 +303,8 @@ class Reference:
                 continue
             self.commit(i, int(moved), pending)
             decision += 1
-            start = self.start_time(i, t, slot, previous, calendar, absence)
+            start = self.start_time(i, t, slot, previous, calendar, absence, held_by)
+            held_by = -1
             self.execute(i, r, start, last_family, (calendar, absence, breakdowns, clock))
             self.committed[i].succeed(t)
             if not math.isfinite(self.out.end[i]):
@@ -300,7 +312,8 @@ class Reference:
             yield self.env.timeout(max(self.out.end[i] - self.env.now, 0.0))
             t, last_family, previous = self.out.end[i], m.ops.family[i], i
 
-    def start_time(self, i, t, slot, previous, calendar, absence) -> tuple[float, float, float, int, int]:
+    def start_time(self, i, t, slot, previous, calendar, absence,
+                   held_by: int = -1) -> tuple[float, float, float, int, int]:
         """Start of operation i (not before ``slot``) and what delayed it.
 
         Returns ``(begin, s, plain, cause, source)``: ``s`` is the latest of the
@@ -310,7 +323,9 @@ class Reference:
         next one with the crew present (``s <= plain <= begin``,
         :func:`~riskengine.simulation.mechanics.start_instants`); ``source`` the
         operation whose delay was inherited (a predecessor or the previous
-        operation on the resource, -1: none), for the origin of the delay.
+        operation on the resource, -1: none), for the origin of the delay. ``held_by``: the cause
+        of a forecast's resource held at the as-of time (:meth:`start_from_state`), for its
+        first start when the resource binds it.
         """
         m, out = self.m, self.out
         s, cause, source = t, -2, -1  # -2: the resource itself was the binding constraint
@@ -331,6 +346,8 @@ class Reference:
             held = deadline(m.adherence, m.ops.bucket[i])  # held past its bucket (module docstring)
             if held > s:
                 s, cause, source = held, factor, -1
+        if cause == -2 and held_by >= 0:
+            cause = held_by
         if cause == -2:
             if self.displaced[i] >= 0:
                 cause = self.displaced[i]
@@ -426,11 +443,75 @@ class Reference:
                     self.out.factor_cause[i] = factors.cause[f]
                     break
 
+    def realized(self) -> None:
+        """A forecast's operations as realized before the as-of time (kernel: ``realized_operation``):
+        done ones keep their record (a late or missing one its recorded cause, ``unknown``
+        without one), those in progress their start; none fails a reliability factor now."""
+        initial, out = self.m.initial, self.out
+        out.order[:initial.n_started] = initial.order[:initial.n_started]
+        out.n_started = initial.n_started
+        for i in np.flatnonzero(initial.state != Realized.PENDING):
+            out.start[i] = initial.start[i]
+            out.factor_cause[i] = -1
+            if initial.state[i] == Realized.DONE:
+                recorded = initial.cause[i] if initial.cause[i] >= 0 else Cause.UNKNOWN
+                out.end[i], out.good[i], out.moved_cause[i] = initial.end[i], initial.good[i], recorded
+                out.delay_cause[i] = recorded if initial.end[i] > self.m.ops.end[i] else -1
+                self.committed[i].succeed(initial.as_of)
+
+    def start_from_state(self, r, calendar, absence, breakdowns, clock) -> tuple[float, int, int, int, int]:
+        """Resource r at the as-of time T (kernel: ``start_from_state``): the remaining repair of a
+        breakdown in progress (the machine renewed after it), a crew known absent, the operation in
+        progress resumed. Returns ``(t, decision, last_family, previous, held)``: when it decides
+        next, its decisions so far, the family and operation it ran last, and the cause that holds
+        it at T (-1: none)."""
+        m, out, initial = self.m, self.out, self.m.initial
+        t = initial.as_of
+        previous = int(initial.previous[r])
+        repaired, down = t, not math.isnan(initial.down_since[r])
+        if down:
+            b = breakdowns
+            elapsed = t - initial.down_since[r]
+            repaired = t + residual_repair(b.table, b.ttr_row, b.pool, b.repair_key, elapsed)
+            clock[0, 0] = math.inf
+            clock[0, 1] = 1.0
+            if b.tbf_row != 0:
+                clock[0, 0] = max(sample(b.table, b.tbf_row, b.pool, vkey(b.failure_key, 1)), 0.0)
+        hold = max(repaired, initial.free[r])
+        seq = m.graph.seq_idx[m.graph.seq_ptr[r]:m.graph.seq_ptr[r + 1]]
+        running = [int(i) for i in seq if initial.state[i] == Realized.RUNNING]
+        family = int(m.ops.family[previous]) if previous >= 0 else -1
+        if not running:
+            held = -1 if hold <= t else (
+                Cause.BREAKDOWN if down and repaired >= initial.free[r] else Cause.ABSENTEEISM)
+            return hold, int(initial.decisions[r]), family, previous, int(held)
+        i = running[0]
+        account = self.account
+        pre_account(initial, i, account)
+        account[Account.REPAIR] += repaired - t
+        account[Account.LOST_ABSENCE] += hold - repaired
+        factor, work, good = self.operation_draws(i, r)
+        base, missing = setup_split(m.ops, i, initial.changeover[i])  # after what the resource ran before it
+        setup = base * factor
+        setup_left, work_left = left_to_do(setup, work, initial.done_work[i])
+        end = resume(hold, setup_left, work_left, calendar, absence, breakdowns, clock, 0, account)
+        out.end[i], out.good[i] = end, good if math.isfinite(end) else 0.0
+        if end > m.ops.end[i]:
+            begin = initial.start[i]
+            recorded = initial.cause[i] if initial.cause[i] >= 0 else Cause.UNKNOWN
+            start = (begin, begin, begin, int(recorded), -1)
+            out.delay_cause[i], _ = delay_causes(np.zeros(N_CAUSES), m.ops, i, start, setup, missing, work,
+                                                 account)
+        self.committed[i].succeed(t)
+        return end, int(initial.decisions[r]), int(m.ops.family[i]), i, -1
+
     def run(self) -> ReplicationResult:
         """Simulate the replication; :class:`~riskengine.simulation.watchdog.ReplicationOverrun`
         when it passes its bound on events (:class:`~riskengine.simulation.watchdog.Stopped`
         when a stop flag attached to its ``account`` was set)."""
         self.factor_failures()
+        if self.m.initial.active:
+            self.realized()
         for r in range(self.c.n_resources):
             self.env.process(self.resource(r))
         self.env.run()

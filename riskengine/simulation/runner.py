@@ -37,6 +37,7 @@ from riskengine.simulation.accumulate import HOURS_SCALE, UNITS_SCALE
 from riskengine.simulation.codes import N_CAUSES, Account, Stream
 from riskengine.simulation.compile import Compiled
 from riskengine.simulation.draws import scrap_tables
+from riskengine.simulation.initial import only_ahead, realized_misses, settle
 from riskengine.simulation.insight import Insight, attribute
 from riskengine.simulation.kernel import replicate
 from riskengine.simulation.orders import OrderTally, OrderWork, order_work, tally_orders
@@ -121,6 +122,7 @@ def _simulate_chunk(seed: int, lo: int, hi: int, m: Model, scrap: ScrapTables,
         if ended(account):
             return rep
         judge(m.ops, m.adherence, chunk.out, n_started, chunk.judged, chunk.judge_work)
+        settle(m.initial, m.ops, m.adherence, chunk.out, chunk.judged, chunk.judge_work)  # a forecast
         # integer counts go straight into the chunk's accumulators; hours and units are rounded
         # to fixed point per replication, as the reference engine does
         if stream is None:
@@ -129,9 +131,11 @@ def _simulate_chunk(seed: int, lo: int, hi: int, m: Model, scrap: ScrapTables,
             row = rows[0]
         summarize(m.ops, m.adherence, m.resources.entity.shape[0], chunk.out.end, chunk.judged, row,
                   chunk.tally, chunk.summary_work)
+        only_ahead(m.initial, chunk.judged)  # a forecast: the insight is about what is still ahead
         attribute(m.ops, m.adherence, chunk.out, chunk.judged, row, chunk.insight, chunk.ratio)
         last = max(m.adherence.horizon, row[FINISH])
         tally_orders(m.ops, m.adherence, m.orders, chunk.out, last, rep, chunk.orders, chunk.order_work)
+        realized_misses(m.initial, m.adherence.n_days, row)  # a forecast: misses settled before T
         if stream is not None:
             fold(stream, row, rep)
         lateness = chunk.tally.lateness

@@ -213,7 +213,8 @@ def test_openapi_served_generated_and_committed_agree(server):
         served = c.get("/openapi.json").json()
     assert served == committed
     assert set(served["paths"]) == {"/v1/score", "/v1/compare", "/v1/measure", "/v1/check", "/v1/review",
-                                    "/v1/trend", "/v1/jobs", "/v1/jobs/{job_id}", "/v1/schemas/{name}",
+                                    "/v1/trend", "/v1/forecast", "/v1/jobs", "/v1/jobs/{job_id}",
+                                    "/v1/schemas/{name}",
                                     "/healthz"}
 
 
