@@ -13,8 +13,10 @@ The model (the same one :func:`benchmarks.models.chain_plan` builds as a riskeng
   ``mtbf`` hours of processing work and is carried across operations; at a failure the
   repair takes an exponential time with mean ``mttr`` (clock hours), then a new time to
   failure is drawn (preempt-resume, a repair renews the machine). Setups do not wear it.
-- Three Bernoulli reliability factors per operation: factor ``k`` fails with probability
-  ``1 - reliability[k]``; an operation with a failed factor is a MISS (it still runs).
+- Three Bernoulli reliability factors per operation (material, machine, operator): factor
+  ``k`` fails with probability ``1 - reliability[k]``; a failure holds the operation's start
+  until its deadline (issue 16, consequence ``miss``: the replacement lot, the repair, the crew
+  arrive then), so it ends late, a MISS, and the chain behind it is late too.
 - An operation is a HIT when no factor failed and it ends by the end of its planned
   bucket plus ``tolerance`` hours (the riskengine rule); the plan holds when every
   operation is a HIT.
@@ -96,8 +98,10 @@ def simulate_chain(n_ops: int, replications: int, params: ChainParams = DEFAULT,
             clock[hit] = rng.exponential(p.mtbf, hit.size)
             hit = hit[clock[hit] < remaining[hit]]
         clock -= remaining
-        end = np.maximum(prev_end, planned_start) + setup + p.work + repair
-        ok = ~failed & (end <= deadline)
+        start = np.maximum(prev_end, planned_start)
+        start = np.where(failed, np.maximum(start, deadline), start)
+        end = start + setup + p.work + repair
+        ok = end <= deadline
         holds &= ok
         op_hits[i] = np.count_nonzero(ok)
         op_lateness[i] = np.maximum(end - planned_end, 0.0).sum()
