@@ -188,7 +188,9 @@ class Reference:
             known_arrivals(self.m.initial, self.arrival)
 
     def key(self, stream: Stream, entity: np.uint64) -> np.uint64:
-        return np.uint64(rng.derive(self.seed, self.rep, stream, entity))
+        # int(stream): numba types an IntEnum member passed from Python by looking at its whole
+        # class on every call (half the reference's time), a plain int at once; same value
+        return np.uint64(rng.derive(self.seed, self.rep, int(stream), entity))
 
     def _arrival(self, k: int) -> float:
         """Arrival of material lot k: planned + late delay + rejection delay (uniforms 0-3)."""
