@@ -27,12 +27,6 @@ K = 4.0  # standard errors
 TUESDAY = "2026-11-17T10:00:00+01:00"
 
 
-@pytest.fixture(scope="module")
-def week():
-    history = rk.read_history([f"{S}/plan-v{k}.json" for k in (1, 2, 3)])
-    return history, rk.read_premises(f"{S}/premises.toml"), rk.read_actuals(f"{S}/actuals.csv", history)
-
-
 def at(hours: float) -> str:
     return (datetime.fromisoformat(T0) + timedelta(hours=hours)).isoformat()
 

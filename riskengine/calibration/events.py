@@ -124,11 +124,17 @@ def _row_problems(k: int, e: Event) -> list[Problem]:
     return problems
 
 
+def plan_entities(plans: list[Plan]) -> tuple[set[str], set[str]]:
+    """The resources and the materials (used by some operation) of any of ``plans``: what an
+    event may name."""
+    return ({r.id for p in plans for r in p.resources},
+            {m for p in plans for op in p.operations for m in op.materials})
+
+
 def parse_events(data: object, plans: list[Plan], source: str | None = None) -> Events:
     """Validate an events document against the plans it belongs to (module docstring)."""
     doc = validate_document(EventsFile, data, "events must be an object or a CSV table", source)
-    resources = {r.id for p in plans for r in p.resources}
-    materials = {m for p in plans for op in p.operations for m in op.materials}
+    resources, materials = plan_entities(plans)
     problems: list[Problem] = []
     for k, e in enumerate(doc.events):
         problems += _row_problems(k, e)

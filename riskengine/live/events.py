@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from riskengine.calibration.events import EVENTS_FORMAT, Event, EventsFile
+from riskengine.calibration.events import EVENTS_FORMAT, Event, EventsFile, plan_entities
 from riskengine.errors import InputError, Problem, validate_document
 from riskengine.model.plan import Plan
 
@@ -84,8 +84,7 @@ def _problems(k: int, e: Event, resources: set[str], materials: set[str]) -> lis
 def parse_known_events(data: object, plans: list[Plan], source: str | None = None) -> KnownEvents:
     """Validate an events document for a forecast (module docstring); every problem at once."""
     doc = validate_document(EventsFile, data, "events must be an object or a CSV table", source)
-    resources = {r.id for p in plans for r in p.resources}
-    materials = {m for p in plans for op in p.operations for m in op.materials}
+    resources, materials = plan_entities(plans)
     problems: list[Problem] = []
     out = KnownEvents()
     for k, e in enumerate(doc.events):
