@@ -44,19 +44,28 @@ class Accumulators:
 
     ``keep_head``: keep the headline figures of every replication also when streaming (what
     paired comparisons read, :meth:`headline`).
+
+    A part of a run (a chunk on a Dask worker, :mod:`riskengine.simulation.parts`) holds
+    replications ``first .. first + replications - 1`` only (row k: replication ``first + k``),
+    and ``streamed`` says whether the whole run keeps rows or streams (None: by the row budget).
     """
 
-    def __init__(self, c: Compiled, replications: int, keep_head: bool = False):
+    def __init__(self, c: Compiled, replications: int, keep_head: bool = False, *, first: int = 0,
+                 streamed: bool | None = None):
         self.layout = Layout(c.n_days, c.band_measures.shape[0], c.n_buckets, c.n_resources)
         self.per_draw = c.replications_per_draw if c.uncertain else 1
         self.scale = time_scale(c)
         self.keep_head = keep_head
+        self.first = first
         self.rows: np.ndarray | None = None
         self.stream: Streamed | None = None
-        if keeps_rows(self.layout.width, replications):
+        if streamed is None:
+            streamed = not keeps_rows(self.layout.width, replications)
+        if not streamed:
             self.rows = np.full((replications, self.layout.width), np.nan)
         else:
-            self.stream = Streamed(self.layout, self.scale, self.per_draw, replications if keep_head else 0)
+            self.stream = Streamed(self.layout, self.scale, self.per_draw, replications if keep_head else 0,
+                                   first=first)
         n = c.n_ops
         self.op_hits = np.zeros(n, np.int64)
         self.op_lateness = np.zeros(n, np.int64)  # fixed point, 2^-20 h
@@ -196,7 +205,7 @@ def run_reference(c: Compiled, seed: int, first: int, count: int, acc: Accumulat
         if stop is not None and stop.is_set():
             raise Stopped
         out = simulate(c, seed, rep, stop)
-        this = acc.kept_rows()[rep] if acc.stream is None else row
+        this = acc.kept_rows()[rep - acc.first] if acc.stream is None else row
         judge_and_summarize(c, out, s, this, acc)
         tally_orders(s.model.ops, s.model.adherence, s.model.orders, out.outputs,
                      max(s.model.adherence.horizon, this[FINISH]), rep, acc.order_tallies(1)[0], s.order_work)

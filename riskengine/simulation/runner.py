@@ -92,15 +92,16 @@ class Streaming(NamedTuple):
     open_n: np.ndarray
     per_draw: int
     head: np.ndarray  # (replications, N_HEAD) headline figures, or (0, N_HEAD): not kept
+    first: int  # the replication of head row 0 (and of row 0 of the rows)
 
 
 @leaf_jit
 def _simulate_chunk(seed: int, lo: int, hi: int, m: Model, scrap: ScrapTables,
-                    uncertainty: Uncertainty | None, chunk: Chunk, rows: np.ndarray, bound: float,
-                    stream: Streaming | None) -> int:
-    """Replications ``lo .. hi - 1`` into the chunk's accumulators and ``rows`` (with ``stream``:
-    into its sketch, ``rows`` being one row of scratch); -1, or the replication cut short (its
-    bound on events passed, or a stop requested), where it ended.
+                    uncertainty: Uncertainty | None, chunk: Chunk, rows: np.ndarray, first: int,
+                    bound: float, stream: Streaming | None) -> int:
+    """Replications ``lo .. hi - 1`` into the chunk's accumulators and ``rows`` (row
+    ``rep - first``; with ``stream``: into its sketch, ``rows`` being one row of scratch); -1, or
+    the replication cut short (its bound on events passed, or a stop requested), where it ended.
 
     With uncertain parameters (``uncertainty``, see :mod:`riskengine.simulation.parameters`)
     the model reads the chunk's working copies, rewritten whenever the draw changes; with
@@ -124,7 +125,7 @@ def _simulate_chunk(seed: int, lo: int, hi: int, m: Model, scrap: ScrapTables,
         # integer counts go straight into the chunk's accumulators; hours and units are rounded
         # to fixed point per replication, as the reference engine does
         if stream is None:
-            row = rows[rep]
+            row = rows[rep - first]
         else:
             row = rows[0]
         summarize(m.ops, m.adherence, m.resources.entity.shape[0], chunk.out.end, chunk.judged, row,
@@ -153,7 +154,7 @@ def fold(stream: Streaming, row: np.ndarray, rep: int) -> None:
     add_row(stream.sketch, row)
     if stream.head.shape[0] > 0:
         for k in range(stream.head.shape[1]):
-            stream.head[rep, k] = row[k]
+            stream.head[rep - stream.first, k] = row[k]
     if stream.per_draw > 1:
         cluster_add(stream.open_sum, stream.open_n, row)
         if (rep + 1) % stream.per_draw == 0:
@@ -283,11 +284,12 @@ def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int 
             rows = np.full((1, acc.layout.width), np.nan)
             carry[k] = ((streamed.open_sum, streamed.open_n) if k == 0 else
                         (np.zeros_like(streamed.open_sum), np.zeros_like(streamed.open_n)))
-            stream = Streaming(*parts[slot], *carry[k], acc.per_draw, streamed.head)  # type: ignore[call-arg]
+            stream = Streaming(*parts[slot], *carry[k], acc.per_draw, streamed.head,  # type: ignore[call-arg]
+                               acc.first)
         if stop is not None:
             stop.attach(chunk.scratch.account)
         try:
-            return _simulate_chunk(seed, lo, hi, m, scrap, uncertainty, chunk, rows, bound, stream)
+            return _simulate_chunk(seed, lo, hi, m, scrap, uncertainty, chunk, rows, acc.first, bound, stream)
         finally:
             if stop is not None:
                 stop.detach(chunk.scratch.account)
