@@ -17,7 +17,8 @@ Analyses: :func:`score`, :func:`simulate` (replications as realized data), :func
 :func:`sensitivity`, :func:`measure`, :func:`check`, :func:`calibrate`, :func:`backtest`. The
 operational contract: :func:`review` (the review sheet), :func:`sign_off`, :func:`trend`,
 :func:`read_owners`. Results to pandas: :func:`to_frames` (also ``result.to_frames()``),
-:func:`sweep_frame`.
+:func:`sweep_frame`. One score over a Dask cluster (extra ``sweep``): ``dask=`` of :func:`score`,
+:func:`compare`, :func:`sensitivity` (an address, ``"local"`` or a :class:`Cluster`).
 
 The heavier analyses are imported on first use, so ``import riskengine`` stays
 quick for the command line.
@@ -69,6 +70,7 @@ _LAZY = {
     "sign_off": "riskengine.governance.signoff",
     "trend": "riskengine.governance.trend",
     "read_owners": "riskengine.governance.owners",
+    "Cluster": "riskengine.analysis.cluster",
 }
 
 
@@ -88,6 +90,7 @@ __all__ = [
     "Actuals",
     "AdherenceRules",
     "Band",
+    "Cluster",
     "InputError",
     "Measurement",
     "MissingExtra",

@@ -37,10 +37,12 @@ with the runner it returns, as :func:`riskengine.analysis.score.simulate` does.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
 import os
+import socket
 import threading
 import time
 import uuid
@@ -113,10 +115,8 @@ class Cluster:
         if not self._own:
             self.client = target
         elif target == "local":
-            self._local = distributed.LocalCluster(
-                n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=processes,
-                dashboard_address=None, silence_logs=logging.ERROR)
-            self.client = distributed.Client(self._local)
+            self._local = _local_cluster(distributed, workers or os.cpu_count() or 1, processes)
+            self.client = distributed.Client(self._local, set_as_default=False)
         else:
             self.client = _reach(distributed, str(target), timeout)
         try:
@@ -152,13 +152,56 @@ class Cluster:
         return ClusterRun(self).add(c, build, *documents, engine=engine)
 
 
-def _reach(distributed, address: str, timeout: float):
-    """A client of the scheduler at ``address``, or an input error naming ``--dask``."""
+def _local_cluster(distributed, workers: int, processes: bool):
+    """A LocalCluster of ``workers`` single-threaded workers, or an input error naming ``--dask``."""
     try:
-        return distributed.Client(address, timeout=f"{timeout}s", set_as_default=False)
-    except (OSError, TimeoutError, ValueError, TypeError) as exc:
-        raise InputError(Problem(OPTION, f"cannot reach a Dask scheduler at {address!r} within "
-                                         f"{timeout:g} s: {exc}")) from None
+        return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
+                                        dashboard_address=None, silence_logs=logging.ERROR)
+    except Exception as exc:  # e.g. started at import time of a script run by spawned workers
+        raise InputError(Problem(OPTION, f"could not start a local Dask cluster: {exc} (a script that "
+                                         "makes one runs it under `if __name__ == '__main__':`)")) from None
+
+
+def _reach(distributed, address: str, timeout: float):
+    """A client of the scheduler at ``address``, or an input error naming ``--dask``.
+
+    The address is first asked who it is over one connection of its own (bounded by
+    ``timeout``): a ``Client`` that fails to connect keeps trying to close for 20 s more when it
+    is collected, and one that meets another protocol can fail in any way."""
+    try:
+        _listening(address, timeout)
+        identity = asyncio.run(asyncio.wait_for(_identity(address, timeout), timeout + 1.0))
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:  # refused, timed out, malformed
+        raise InputError(Problem(OPTION, f"cannot reach a Dask scheduler at {address!r} (waited at most "
+                                         f"{timeout:g} s): {exc}")) from None
+    except Exception as exc:  # another protocol's answer, read as Dask's
+        identity = f"{type(exc).__name__}: {exc}"
+    if not isinstance(identity, dict) or identity.get("type") != "Scheduler":
+        raise InputError(Problem(OPTION, f"{address!r} did not answer as a Dask scheduler "
+                                         f"({identity!s:.200})"))
+    return distributed.Client(address, timeout=f"{timeout}s", set_as_default=False)
+
+
+def _listening(address: str, timeout: float) -> None:
+    """Raise OSError at once when nothing listens at a TCP ``address`` (Dask's own connect tries
+    again until its timeout)."""
+    from distributed.comm import parse_address, parse_host_port
+
+    scheme, location = parse_address(address)
+    if scheme in ("tcp", "tls"):
+        socket.create_connection(parse_host_port(location), timeout=timeout).close()
+
+
+async def _identity(address: str, timeout: float):
+    """What the server at ``address`` says it is (a scheduler: ``{"type": "Scheduler", ...}``)."""
+    from distributed.comm import connect as open_comm
+
+    comm = await open_comm(address, timeout=timeout)
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        return await comm.read()
+    finally:
+        comm.abort()
 
 
 @contextlib.contextmanager
