@@ -39,7 +39,7 @@ from riskengine.simulation.compile import Compiled
 from riskengine.simulation.draws import scrap_tables
 from riskengine.simulation.insight import Insight, attribute
 from riskengine.simulation.kernel import replicate
-from riskengine.simulation.orders import OrderTally, OrderWork, order_work, tally_orders
+from riskengine.simulation.orders import OrderTally, OrderWork, flush, order_work, tally_orders
 from riskengine.simulation.outcome import Judgement, JudgeWork, judge, judge_work, judgement
 from riskengine.simulation.parameters import (
     Uncertainty,
@@ -268,6 +268,7 @@ def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int 
     tables = uncertain_scrap_by_loop(c, scrap_tables(c.op_resource, c.op_quantity, c.res_scrap))
     nominal = nominal_parameters(c, tables.start)
     bound = event_bound(c)
+    step = order_tallies[0].op_pending.shape[0]  # replications between two flushes of the histograms
     carry: list = [None] * len(bounds)  # each chunk's open cluster (streaming)
 
     def run(k: int) -> int:
@@ -289,7 +290,16 @@ def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int 
         if stop is not None:
             stop.attach(chunk.scratch.account)
         try:
-            return _simulate_chunk(seed, lo, hi, m, scrap, uncertainty, chunk, rows, acc.first, bound, stream)
+            for a in range(lo, hi, step):  # the finishes pending in the chunk's rows go to the histograms
+                b = min(a + step, hi)
+                chunk.orders.pending_first[0] = a
+                cut = _simulate_chunk(seed, a, b, m, scrap, uncertainty, chunk, rows, acc.first, bound,
+                                      stream)
+                if cut >= 0:
+                    return cut
+                with acc.flush_lock:
+                    flush(chunk.orders, b - a)
+            return -1
         finally:
             if stop is not None:
                 stop.detach(chunk.scratch.account)
