@@ -10,6 +10,12 @@
   packing lines) with ``n_ops`` operations: routing pairs, setups on family changes,
   material lots per family and day, and premises in the style of
   ``scenarios/example-factory/premises.toml``.
+- :func:`plant_documents`: a month of a large plant (issue 22's big plans: 200,000 operations by
+  default): four stages (press, machining, assembly, packing) of about ``n_ops / 1,600`` work
+  centres each, orders routed through three or four of them, shift calendars (three shifts and
+  Saturdays in production, two shifts in packing, breaks, a plant holiday, maintenance windows),
+  operations planned in working time (stretched over breaks with ``work_hours``), material lots
+  per family and day, due dates, and premises like the week's.
 """
 
 from __future__ import annotations
@@ -148,3 +154,157 @@ def write_documents(plan: dict, premises: dict, folder: str | Path) -> tuple[Pat
     for path, doc in zip(paths, (plan, premises), strict=True):
         path.write_text(json.dumps(doc), encoding="utf-8")
     return paths
+
+
+STAGES = ("press", "machining", "assembly", "packing")
+SHIFTS3 = [{"name": "early", "days": ["mon-sat"], "start": "06:00", "end": "14:00"},
+           {"name": "late", "days": ["mon-sat"], "start": "14:00", "end": "22:00"},
+           {"name": "night", "days": ["mon-fri"], "start": "22:00", "end": "06:00"}]
+SHIFTS2 = SHIFTS3[:2]
+BREAKS = [{"start": "10:00", "end": "10:30"}, {"start": "18:00", "end": "18:30"},
+          {"start": "02:00", "end": "02:30"}]
+
+
+def _plant_calendars(resources: list[dict], rng: np.random.Generator, days: int) -> dict:
+    """Three shifts and Saturdays by default, a plant holiday, two shifts in packing, and an
+    8-hour maintenance window on every fourth work centre."""
+    holiday = 24.0 * (days // 2) - 6.0  # a whole calendar day in the middle of the month
+    calendars: dict = {"default": {"shifts": SHIFTS3, "breaks": BREAKS,
+                                   "non_working": [{"start": holiday, "end": holiday + 24.0,
+                                                    "reason": "plant holiday"}]}}
+    for k, r in enumerate(resources):
+        own: dict = {}
+        if r["area"] == "packing":
+            own["shifts"] = SHIFTS2
+        if k % 4 == 1:
+            start = 24.0 * int(rng.integers(1, days - 1)) + 8.0
+            own["non_working"] = [{"start": start, "end": start + 8.0, "reason": "maintenance"}]
+        if own:
+            calendars[r["id"]] = own
+    return calendars
+
+
+def _working(plan: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each resource's working intervals (riskengine's own reading of the calendars)."""
+    from riskengine.model.calendar import working_intervals
+    from riskengine.model.plan import parse_plan
+
+    first = plan["resources"][0]["id"]
+    skeleton = parse_plan({**plan, "operations": [{"id": "x", "product": "x", "resource": first,
+                                                   "quantity": 1, "start": 0, "end": 1}]})
+    out = {}
+    for r in plan["resources"]:
+        iv = working_intervals(skeleton, r["id"])
+        out[r["id"]] = (np.ascontiguousarray(iv[:, 0]), np.ascontiguousarray(iv[:, 1]))
+    return out
+
+
+def _routes(n_ops: int, per_stage: int, rng: np.random.Generator) -> list[list[tuple[int, int]]]:
+    """Each order's (stage, work centre) steps: three or four stages in order, in the order's cell
+    (10% of steps go to the neighbouring centre), ``n_ops`` steps in all."""
+    routes, total = [], 0
+    while total < n_ops:
+        cell = int(rng.integers(per_stage))
+        stages = [0, 1, 2, 3] if rng.random() < 0.75 else [0, 2, 3]
+        steps = [(s, (cell + 1) % per_stage if rng.random() < 0.1 else cell) for s in stages]
+        steps = steps[: n_ops - total]
+        routes.append(steps)
+        total += len(steps)
+    return routes
+
+
+def plant_documents(n_ops: int = 200_000, seed: int = 22, days: int = 30) -> tuple[dict, dict]:
+    """A month of a large plant with ``n_ops`` operations (module docstring): plan and premises."""
+    from riskengine.model.calendar import finish_time, next_working
+
+    rng = np.random.default_rng(seed)
+    per_stage = max(2, round(n_ops / (len(STAGES) * 400)))
+    resources = [{"id": f"{s[:2].upper()}{j + 1:03d}", "area": s} for s in STAGES for j in range(per_stage)]
+    horizon = 24.0 * days
+    plan: dict = {"format": "riskengine.plan/1", "id": f"month-{n_ops}", "published_at": T0,
+                  "horizon": {"start": T0, "end": horizon}, "bucket_hours": 8, "resources": resources,
+                  "calendars": _plant_calendars(resources, rng, days)}
+    working = _working(plan)
+    routes = _routes(n_ops, per_stage, rng)
+    releases = np.sort(rng.uniform(0.0, 0.75 * horizon, len(routes)))
+    run = rng.uniform(0.4, 1.6, n_ops)
+    # load each stage's work centres to about 70% of their working hours in the month
+    capacity = {rid: float(np.clip(np.minimum(e, horizon) - np.maximum(s, 0.0), 0.0, None).sum())
+                for rid, (s, e) in working.items()}
+    load = np.bincount([stage for steps in routes for stage, _ in steps], weights=run, minlength=len(STAGES))
+    scale = [0.7 * per_stage * capacity[resources[st * per_stage + 1]["id"]] / load[st]
+             for st in range(len(STAGES))]
+    ops, orders = _plan_orders(routes, releases, run, scale, resources, per_stage, working, rng,
+                               finish_time, next_working)
+    plan["operations"] = ops
+    plan["orders"] = orders
+    plan["horizon"]["end"] = max(horizon, math.ceil(max(o["end"] for o in ops) / 8) * 8.0)
+    return plan, _plant_premises(resources, ops)
+
+
+def _plan_orders(routes, releases, run, scale, resources, per_stage, working, rng, finish_time, next_working):
+    """Operations planned in working time, order by order (list scheduling), and the orders."""
+    cursor = {r["id"]: 0.0 for r in resources}
+    family_on = {r["id"]: "" for r in resources}
+    ops, orders, k = [], [], 0
+    for o, steps in enumerate(routes):
+        order = f"SO{o + 1:06d}"
+        family = FAMILIES[int(rng.integers(len(FAMILIES)))]
+        product = f"{family[:3].upper()}-{int(rng.integers(150)):03d}"
+        quantity = int(rng.integers(2, 40)) * 50
+        ready, before = float(releases[o]), None
+        for n, (stage, cell) in enumerate(steps):
+            rid = resources[stage * per_stage + cell]["id"]
+            starts, ends = working[rid]
+            setup = 0.25 if family_on[rid] != family else 0.0
+            work = round(float(run[k]) * scale[stage] + setup, 4)
+            start = next_working(starts, ends, max(ready, cursor[rid]))
+            end = finish_time(starts, ends, start, work)
+            op = {"id": f"{order}-{10 * (n + 1)}", "order": order, "product": product, "family": family,
+                  "resource": rid, "quantity": quantity, "start": start, "end": end, "setup_hours": setup}
+            if end - start > work + 1e-9:
+                op["work_hours"] = work
+            if before is not None:
+                op["after"] = [before]
+            day = int(start // 24)
+            if stage == 0:
+                op["materials"] = [f"RM-{family}-D{day}", f"COIL-{rid}-W{day // 7}"]
+            elif stage == 3:
+                op["materials"] = [f"PK-{family}-D{day}"]
+            ops.append(op)
+            cursor[rid], family_on[rid], before, ready = end, family, op["id"], end + 0.25
+            k += 1
+        slack = float(rng.choice([4.0, 8.0, 16.0, 24.0, 48.0], p=[0.2, 0.3, 0.25, 0.15, 0.1]))
+        orders.append({"id": order, "due": round(ready - 0.25 + slack, 2),
+                       "customer": f"customer-{int(rng.integers(60)):02d}"})
+    return ops, orders
+
+
+def _plant_premises(resources: list[dict], ops: list[dict]) -> dict:
+    """Premises in the style of the week plan's: breakdowns, slow crews, late lots, operators."""
+    late = {"late": {"probability": 0.06, "delay_hours": {"dist": "lognormal", "mean": 8, "cv": 0.6}}}
+    often = {"late": {"probability": 0.02, "delay_hours": 6}}
+    rejected = {"rejected": {"probability": 0.02, "delay_hours": {"dist": "triangular", "low": 12,
+                                                                  "mode": 24, "high": 48}}}
+    risks = {"RM-cookies": late, "RM-crackers": often, "COIL-PR": often, "PK-snaps": rejected}
+    used = sorted({m for o in ops for m in o.get("materials", ())})
+    materials = {m: risks[m[: m.index("-", 3)]] for m in used if m[: m.index("-", 3)] in risks}
+    by_area: dict[str, list[str]] = {}
+    for r in resources:
+        by_area.setdefault(r["area"], []).append(r["id"])
+    return {
+        "format": "riskengine.premises/1",
+        "defaults": {"scrap_rate": 0.003, "performance": {"dist": "lognormal", "mean": 0.99, "cv": 0.04},
+                     "setup_overrun": {"dist": "lognormal", "mean": 1.1, "cv": 0.4},
+                     "breakdowns": {"mtbf_hours": 120,
+                                    "mttr_hours": {"dist": "lognormal", "mean": 1.0, "cv": 0.8}}},
+        "resources": {**{rid: {"breakdowns": {"mtbf_hours": 60, "mttr_hours": {"dist": "gamma", "mean": 1.5,
+                                                                               "cv": 0.7}}}
+                         for rid in by_area["press"][::3]},
+                      **{rid: {"absenteeism": {"probability": 0.03, "effect": "slow", "speed": 0.6}}
+                         for rid in by_area["assembly"][1::3]}},
+        "materials": materials,
+        "operator": {"deviation": {"probability": 0.05, "window": 3, "rule": "same_family"}},
+        "execution": {"early_start": False, "on_blocked": "next_ready", "lateness_tolerance_hours": 1,
+                      "quantity_tolerance": 0.98},
+    }

@@ -18,7 +18,8 @@ Analyses: :func:`score`, :func:`simulate` (replications as realized data), :func
 operational contract: :func:`review` (the review sheet), :func:`sign_off`, :func:`trend`,
 :func:`read_owners`. The live plan: :func:`forecast` from the state at an as-of time (events:
 :func:`read_known_events`). Results to pandas: :func:`to_frames` (also ``result.to_frames()``),
-:func:`sweep_frame`.
+:func:`sweep_frame`. One score over a Dask cluster (extra ``sweep``): ``dask=`` of :func:`score`,
+:func:`compare`, :func:`sensitivity` (an address, ``"local"`` or a :class:`Cluster`).
 
 The heavier analyses are imported on first use, so ``import riskengine`` stays
 quick for the command line.
@@ -72,6 +73,7 @@ _LAZY = {
     "read_owners": "riskengine.governance.owners",
     "forecast": "riskengine.live.run",
     "read_known_events": "riskengine.live.events",
+    "Cluster": "riskengine.analysis.cluster",
 }
 
 
@@ -91,6 +93,7 @@ __all__ = [
     "Actuals",
     "AdherenceRules",
     "Band",
+    "Cluster",
     "InputError",
     "Measurement",
     "MissingExtra",

@@ -58,6 +58,7 @@ SECTIONS = {
                                replace={"--replications 500": "--replications 60"},
                                outputs=("out/backtest.json", "out/reliability.png")),
     "ISA-95 (B2MML) import": Run(outputs=("out/plan-v3.json", "out/actuals.json")),
+    "One score on a Dask cluster": Run(outputs=("out/score-local.json", "out/score-dask.json")),
     "Orders and due dates": Run(replace={"--replications 2000": "--replications 200",
                                          "--replications 500": "--replications 100"},
                                 outputs=("out/orders-score.html", "out/orders-map.toml")),

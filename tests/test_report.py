@@ -213,6 +213,21 @@ def test_gantt_of_a_score_colours_each_operation_by_its_hit_probability(scored):
     assert [t.get_text() for t in ax.get_xticklabels()] == ["Mon 16", "Tue 17", "Wed 18", "Thu 19"]
 
 
+def test_gantt_of_a_big_plan_draws_the_worst_resources_that_fit(scored):
+    """With max_bars (the report: 2,000 bars on 40 rows at most) only the resources with the lowest
+    mean P(hit) are drawn, as many as fit, in plan order, and the title says so."""
+    plan, result = scored
+    hit = {o["id"]: o["hit"]["mean"] for o in result.operations}
+    mean = {r: np.mean([hit[o.id] for o in plan.operations if o.resource == r]) for r in ("L1", "L2")}
+    worst = min(mean, key=mean.get)
+    ax = fig.gantt(plan, result, ax=axes(), max_bars=3)  # L1 has 3 operations, L2 2: one line fits
+    assert [t.get_text() for t in ax.get_yticklabels()] == [worst]
+    assert len(ax.patches) == (3 if worst == "L1" else 2)
+    assert ax.get_title().endswith("1 of 2 resources: those with the lowest mean P(hit)")
+    assert len(fig.gantt(plan, result, ax=axes(), max_rows=1).patches) == len(ax.patches)
+    assert len(fig.gantt(plan, result, ax=axes(), max_bars=5, max_rows=2).patches) == 5  # all fit
+
+
 def test_gantt_of_a_measurement_shows_hit_and_miss_with_the_cause(measured):
     plan, m = measured
     ax = fig.gantt(plan, m, ax=axes())

@@ -2,6 +2,7 @@
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -26,3 +27,25 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
         write_text_atomic(path, 12)  # the write itself fails half-way
     assert path.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
+
+
+def test_json_written_in_pieces_is_the_text_of_one_dump(tmp_path):
+    """write_json streams a result container by container (a 200,000-operation score is never one
+    string in memory): the bytes are those of json.dumps(indent=2) of the cleaned document, nested
+    and empty containers, NaN (null), numpy scalars and tuples included."""
+    import json
+    import math
+
+    import numpy as np
+
+    from riskengine.io.writers import _pieces, to_json
+
+    plan = json.loads((Path(__file__).resolve().parent.parent / "scenarios" / "example-factory"
+                        / "plan-v1.json").read_text())
+    odd = {"a": {}, "b": [], "c": [[], {}, [[[[1]]]]], "d": [1, {"x": [math.nan, np.float64(2.5), (1, 2)]}],
+           "e": {1: 2}, "f": "é\n", "g": None}
+    for document in (plan, odd, {}, [], 3, "x", None):
+        for size in (1, 64, 2**20):
+            assert "".join(_pieces(document, size)) == to_json(document)
+    write_json(odd, tmp_path / "r.json")
+    assert (tmp_path / "r.json").read_text(encoding="utf-8") == to_json(odd)

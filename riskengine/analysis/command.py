@@ -30,6 +30,11 @@ memory_option = click.option("--max-memory", type=click.FloatRange(0, min_open=T
                              help="Refuse a run estimated to need more memory than this (MiB), "
                                   "before any work (exit 2 with the estimate).")
 
+dask_option = click.option("--dask", "dask_address", metavar="ADDRESS",
+                           help="Spread the replications over a Dask cluster: a scheduler address "
+                                "(tcp://host:8786), or 'local' for a LocalCluster of one worker per core "
+                                "made for this run. The result is bit-identical (extra: sweep).")
+
 
 def _check_memory(plans, premises, replications: int, max_memory: float, keep_head: bool = False) -> None:
     """Exit 2 (InputError) when the run's memory estimate (riskengine.simulation.memory) is over
@@ -67,6 +72,38 @@ def _read(plans, premises):
     return loaded, model
 
 
+def _score(plan, premises, quiet: bool, cluster, **options):
+    """``score``'s run with its progress line (on a terminal, not with --quiet)."""
+    from riskengine.analysis.score import score as run
+    from riskengine.report.progress import batches, compile_notice, progress_line
+    from riskengine.simulation.runner import announce_compile
+
+    precision, replications = options["precision"], options["replications"]
+    line = progress_line("score", quiet=quiet, total=None if precision else replications, precision=precision)
+    batch = None if line is None else (1000 if precision else batches(replications))
+    try:
+        with announce_compile(compile_notice(quiet)):
+            return run(plan, premises, progress=line.update if line else None, batch=batch, dask=cluster,
+                       **options)
+    finally:
+        if line:
+            line.close()
+
+
+def _sensitivity(plan, premises, quiet: bool, cluster, replications: int, seed: int, engine: str):
+    """``score --sensitivity``'s tornado, with its progress line."""
+    from riskengine.analysis.sensitivity import sensitivity
+    from riskengine.report.progress import progress_line
+
+    line = progress_line("sensitivity", quiet=quiet)
+    try:
+        return sensitivity(plan, premises, replications=replications, seed=seed, engine=engine, dask=cluster,
+                           progress=(lambda done, total: tick(line, done, total)) if line else None).to_dict()
+    finally:
+        if line:
+            line.close()
+
+
 @click.command()
 @click.argument("plan", metavar="PLAN")
 @premises_option
@@ -86,12 +123,13 @@ def _read(plans, premises):
               show_default=True, help="Confidence of the rigor advice (how far ahead sequence, mix "
                                       "and volume hold).")
 @memory_option
+@dask_option
 @json_option
 @quiet_option
 @report_option
 @handled
 def score(plan, premises, replications, precision, max_replications, seed, engine, threads,
-          with_sensitivity, confidence, max_memory, json_path, quiet, report_path) -> None:
+          with_sensitivity, confidence, max_memory, dask_address, json_path, quiet, report_path) -> None:
     """Score a plan: probability it is executed as planned, expected adherence, risks.
 
     An operation is a HIT when it completes within its planned bucket plus the
@@ -104,37 +142,23 @@ def score(plan, premises, replications, precision, max_replications, seed, engin
     x criticality (Vanhoucke 2010).
 
     On a terminal, a progress line on stderr shows the replications done and
-    the current largest headline half-width (not with --quiet, never on stdout)."""
+    the current largest headline half-width (not with --quiet, never on stdout).
+
+    With --dask the replications run as chunks on a Dask cluster (docs/design.md section 6,
+    "Scale-out"); the JSON is the same, bit for bit."""
     set_threads(threads)
-    from riskengine.analysis.score import score as run
-    from riskengine.report.progress import batches, compile_notice, progress_line
-    from riskengine.simulation.runner import announce_compile
+    from riskengine.analysis.cluster import connect
 
     (loaded,), model = _read([plan], premises)
     check_report_path(report_path)
     _check_memory([loaded], model, max_replications if precision else replications, max_memory,
                   keep_head=with_sensitivity)
-    line = progress_line("score", quiet=quiet, total=None if precision else replications, precision=precision)
-    batch = None if line is None else (1000 if precision else batches(replications))
-    try:
-        with announce_compile(compile_notice(quiet)):
-            result = run(loaded, model, replications=replications, precision=precision, seed=seed,
-                         engine=engine, max_replications=max_replications,
-                         progress=line.update if line else None, batch=batch, confidence=confidence)
-    finally:
-        if line:
-            line.close()
-    if with_sensitivity:
-        from riskengine.analysis.sensitivity import sensitivity
-
-        line = progress_line("sensitivity", quiet=quiet)
-        try:
-            result.sensitivity = sensitivity(
-                loaded, model, replications=result.replications, seed=seed, engine=engine,
-                progress=(lambda done, total: tick(line, done, total)) if line else None).to_dict()
-        finally:
-            if line:
-                line.close()
+    with connect(dask_address) as cluster:
+        result = _score(loaded, model, quiet, cluster, replications=replications, precision=precision,
+                        seed=seed, engine=engine, max_replications=max_replications, confidence=confidence)
+        if with_sensitivity:
+            result.sensitivity = _sensitivity(loaded, model, quiet, cluster, result.replications, seed,
+                                              engine)
     emit(result, json_path, quiet)
     command = command_line("score", plan, ("--premises", premises),
                            ("--replications", None if precision else replications),
@@ -159,13 +183,16 @@ def score(plan, premises, replications, precision, max_replications, seed, engin
               help="Rank by P(plan holds), or by the orders on time with >= 80% probability.")
 @engine_option
 @memory_option
+@dask_option
 @json_option
 @quiet_option
 @report_option
 @handled
-def compare(plans, premises, replications, seed, independent, rank_by, engine, max_memory, json_path, quiet,
-            report_path) -> None:
-    """Compare candidate schedules under common random numbers: paired differences and ranking."""
+def compare(plans, premises, replications, seed, independent, rank_by, engine, max_memory, dask_address,
+            json_path, quiet, report_path) -> None:
+    """Compare candidate schedules under common random numbers: paired differences and ranking.
+
+    With --dask each plan's replications run as chunks on a Dask cluster; the JSON is the same."""
     from riskengine.analysis.compare import compare as run
     from riskengine.report.progress import batches, compile_notice, progress_line
     from riskengine.simulation.runner import announce_compile
@@ -179,7 +206,7 @@ def compare(plans, premises, replications, seed, independent, rank_by, engine, m
             result = run(loaded, model, replications=replications, seed=seed, engine=engine,
                          paired=not independent, batch=batches(replications) if line else None,
                          progress=(lambda done, _total: line.update(done)) if line else None,
-                         rank_by=rank_by)
+                         rank_by=rank_by, dask=dask_address)
     finally:
         if line:
             line.close()

@@ -23,6 +23,7 @@ import numpy as np
 from pydantic import Field
 from scipy import stats
 
+from riskengine.analysis.cluster import connect
 from riskengine.analysis.documents import OrderDifference, PairedDifference, PlanSummary
 from riskengine.analysis.order_compare import lockstep
 from riskengine.analysis.orders import likely_on_time
@@ -122,10 +123,24 @@ def _plan_progress(progress: Callable[[int, int], None] | None, k: int, replicat
     return lambda done, _width: progress(k * replications + done, total)
 
 
+def _simulate_all(plans: list[Plan], premises: Premises, ids: list[str], seeds: list[int], replications: int,
+                  *, engine: str, progress: Callable[[int, int], None] | None, batch: int | None,
+                  stop: StopFlag | None, cluster: Any) -> tuple[list, list[dict]]:
+    """Each plan's (compiled, accumulators) and the per-order paired differences (plans with
+    orders run in lockstep, :mod:`riskengine.analysis.order_compare`)."""
+    if any(p.orders for p in plans):  # plans run in lockstep: per-order pairs in bounded memory
+        return lockstep(plans, premises, ids, seeds, replications, engine, progress, stop, cluster)
+    total = replications * len(plans)
+    return [simulate(plan, premises, replications=replications, seed=seeds[k], engine=engine, batch=batch,
+                     stop=stop, keep_head=True, progress=_plan_progress(progress, k, replications, total),
+                     dask=cluster)
+            for k, plan in enumerate(plans)], []
+
+
 def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, seed: int = 0,
             engine: str = "kernel", paired: bool = True, progress: Callable[[int, int], None] | None = None,
             batch: int | None = None, stop: StopFlag | None = None,
-            rank_by: str = "plan_holds") -> CompareResult:
+            rank_by: str = "plan_holds", dask: Any = None) -> CompareResult:
     """Score ``plans`` with common random numbers and estimate their paired differences.
 
     Parameters
@@ -149,6 +164,9 @@ def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, 
         ``"plan_holds"`` (default): the ranking puts the plan most likely to hold first;
         ``"on_time"``: the plan with the most orders on time with at least 80% probability
         (ties: P(holds), then BTS).
+    dask
+        Spread each plan's replications over a Dask cluster, as in
+        :func:`riskengine.analysis.score.score`; the result is bit-identical.
 
     Returns
     -------
@@ -177,14 +195,9 @@ def compare(plans: list[Plan], premises: Premises, *, replications: int = 1000, 
     for p in plans:  # the same plan twice (a check of the method) gets a distinct label
         ids.append(p.id if p.id not in ids else f"{p.id}#{ids.count(p.id) + 1}")
     seeds = [seed if paired else seed + k for k in range(len(plans))]
-    order_differences: list[dict] = []
-    if any(p.orders for p in plans):  # plans run in lockstep: per-order pairs in bounded memory
-        runs, order_differences = lockstep(plans, premises, ids, seeds, replications, engine, progress, stop)
-    else:
-        total = replications * len(plans)
-        runs = [simulate(plan, premises, replications=replications, seed=seeds[k], engine=engine, batch=batch,
-                         stop=stop, keep_head=True, progress=_plan_progress(progress, k, replications, total))
-                for k, plan in enumerate(plans)]
+    with connect(dask) as cluster:
+        runs, order_differences = _simulate_all(plans, premises, ids, seeds, replications, engine=engine,
+                                                progress=progress, batch=batch, stop=stop, cluster=cluster)
     rows, summaries, warnings, likely = [], [], [], []
     for k, (plan, (compiled, acc)) in enumerate(zip(plans, runs, strict=True)):
         result = build_result(plan, premises, compiled, acc, seed=seeds[k], engine=engine, precision=None)

@@ -178,8 +178,10 @@ class PairedOrders:
 
 
 def lockstep(plans: list, premises, ids: list[str], seeds: list[int], replications: int, engine: str,
-             progress: Callable[[int, int], None] | None = None, stop=None) -> tuple[list, list[dict]]:
-    """Simulate ``plans`` (plan k with ``seeds[k]``) window by window (module docstring).
+             progress: Callable[[int, int], None] | None = None, stop=None, cluster=None
+             ) -> tuple[list, list[dict]]:
+    """Simulate ``plans`` (plan k with ``seeds[k]``) window by window (module docstring), on
+    ``cluster`` (a :class:`~riskengine.analysis.cluster.Cluster`) when given.
 
     Returns each plan's (compiled model, accumulators), as
     :func:`riskengine.analysis.score.simulate` would, and the per-order paired
@@ -195,6 +197,12 @@ def lockstep(plans: list, premises, ids: list[str], seeds: list[int], replicatio
     for plan in plans:
         check_premises_against(premises, plan)
         compiled.append(compile_with_plugins(plan, premises))
+    if cluster is not None:
+        from riskengine.analysis.cluster import ClusterRun
+
+        run = ClusterRun(cluster)
+        for c, plan in zip(compiled, plans, strict=True):
+            run.add(c, compile_with_plugins, plan, premises, engine=engine)
     accs = [Accumulators(c, replications, keep_head=True) for c in compiled]
     per_draw = compiled[0].replications_per_draw if compiled[0].uncertain else 1
     paired = PairedOrders(ids, [[o.id for o in p.orders or []] for p in plans], per_draw)

@@ -20,7 +20,9 @@ mode still decides whether to stop only at its own batch boundaries.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from riskengine.analysis.cluster import connect
 from riskengine.analysis.result import ScoreResult, build_result
 from riskengine.analysis.rigor import DEFAULT_CONFIDENCE
 from riskengine.errors import InputError, Problem
@@ -75,7 +77,8 @@ def headline_width(acc: Accumulators, per_draw: int = 1) -> float:
 def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision: float | None = None,
           seed: int = 0, engine: str = "kernel", max_replications: int = 100_000,
           progress: Callable[[int, float], None] | None = None, batch: int | None = None,
-          confidence: float = DEFAULT_CONFIDENCE, stop: StopFlag | None = None) -> ScoreResult:
+          confidence: float = DEFAULT_CONFIDENCE, stop: StopFlag | None = None, dask: Any = None
+          ) -> ScoreResult:
     """Estimate the probability that ``plan`` is executed as planned, and its adherence.
 
     Parameters
@@ -102,6 +105,11 @@ def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision
     stop
         Once set (from another thread), the run ends within one replication with
         :class:`~riskengine.simulation.watchdog.Stopped` (:mod:`riskengine.simulation.watchdog`).
+    dask
+        Spread the replications over a Dask cluster (extra ``sweep``): ``"local"`` (a
+        LocalCluster for this run), a scheduler address, a ``distributed.Client`` or a
+        :class:`riskengine.Cluster` (:mod:`riskengine.analysis.cluster`). The result is
+        bit-identical to a run in this process.
 
     Returns
     -------
@@ -130,7 +138,7 @@ def score(plan: Plan, premises: Premises, *, replications: int = 1000, precision
         raise InputError(Problem("confidence", f"must be in (0, 1), got {confidence}"))
     compiled, acc = simulate(plan, premises, replications=replications, precision=precision, seed=seed,
                              engine=engine, max_replications=max_replications, progress=progress,
-                             batch=batch, stop=stop)
+                             batch=batch, stop=stop, dask=dask)
     return build_result(plan, premises, compiled, acc, seed=seed, engine=engine, precision=precision,
                         confidence=confidence)
 
@@ -139,10 +147,11 @@ def simulate(plan: Plan, premises: Premises, *, replications: int = 1000, precis
              seed: int = 0, engine: str = "kernel", max_replications: int = 100_000,
              progress: Callable[[int, float], None] | None = None,
              batch: int | None = None, stop: StopFlag | None = None,
-             keep_head: bool = False) -> tuple[Compiled, Accumulators]:
+             keep_head: bool = False, dask: Any = None) -> tuple[Compiled, Accumulators]:
     """Run the replications of :func:`score` and return the compiled model and accumulators
     (``keep_head``: with the headline figures of every replication, what comparisons and
-    sensitivity analyses pair up, also past the row budget).
+    sensitivity analyses pair up, also past the row budget; ``dask``: on a cluster, as in
+    :func:`score`).
 
     A replication past its bound on events raises
     :class:`~riskengine.simulation.watchdog.ReplicationOverrun` naming the plan, the seed and
@@ -155,6 +164,19 @@ def simulate(plan: Plan, premises: Premises, *, replications: int = 1000, precis
     compiled = compile_with_plugins(plan, premises)  # compile_model + the premises' plugins
     target = replications if precision is None else min(FIRST_BATCH, max_replications)
     acc = Accumulators(compiled, target, keep_head=keep_head)
+    with connect(dask) as cluster:
+        if cluster is not None:
+            run = cluster.runner(compiled, compile_with_plugins, plan, premises, engine=engine)
+        _rounds(plan.id, compiled, acc, run, seed, target, precision=precision,
+                max_replications=max_replications, progress=progress, batch=batch, stop=stop)
+    return compiled, acc
+
+
+def _rounds(plan_id: str, compiled: Compiled, acc: Accumulators, run: Callable, seed: int, target: int, *,
+            precision: float | None, max_replications: int, progress: Callable[[int, float], None] | None,
+            batch: int | None, stop: StopFlag | None) -> None:
+    """Run ``target`` replications into ``acc``, then, with ``precision``, rounds of more until
+    the headline half-widths are within it (or ``max_replications`` are done)."""
     per_draw = compiled.replications_per_draw if compiled.uncertain else 1
     done = 0
     while True:
@@ -164,7 +186,7 @@ def simulate(plan: Plan, premises: Premises, *, replications: int = 1000, precis
             try:
                 run(compiled, seed, done, count, acc, stop=stop)
             except ReplicationOverrun as exc:
-                raise exc.of_plan(plan.id) from None
+                raise exc.of_plan(plan_id) from None
             done += count
             if progress is not None and done < target:
                 progress(done, headline_width(acc, per_draw))
@@ -175,4 +197,3 @@ def simulate(plan: Plan, premises: Premises, *, replications: int = 1000, precis
             break
         target = replications_for(done, width, precision, max_replications)
         acc.grow(target)
-    return compiled, acc

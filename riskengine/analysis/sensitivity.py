@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+from riskengine.analysis.cluster import connect
 from riskengine.analysis.compare import paired_difference
 from riskengine.analysis.score import simulate
 from riskengine.model import distributions as d
@@ -220,8 +221,8 @@ def _points(diff: dict) -> str:
 
 
 def sensitivity(plan: Plan, premises: Premises, *, replications: int = 1000, seed: int = 0,
-                engine: str = "kernel",
-                progress: Callable[[int, int], None] | None = None) -> SensitivityResult:
+                engine: str = "kernel", progress: Callable[[int, int], None] | None = None,
+                dask: Any = None) -> SensitivityResult:
     """Score the base premises and every variant with the same seed; rank by BTS gain.
 
     Parameters
@@ -233,6 +234,8 @@ def sensitivity(plan: Plan, premises: Premises, *, replications: int = 1000, see
     progress
         Called after the base and after each variant with (replications done
         over all runs, replications in all).
+    dask
+        Spread every run over a Dask cluster, as in :func:`riskengine.analysis.score.score`.
 
     Returns
     -------
@@ -251,17 +254,24 @@ def sensitivity(plan: Plan, premises: Premises, *, replications: int = 1000, see
     >>> first["change"], sorted(first["bts"])[:3]
     ('removed', ['half_width_independent', 'half_width_paired', 'high'])
     """
+    with connect(dask) as cluster:
+        return _sensitivity(plan, premises, replications, seed, engine, progress, cluster)
+
+
+def _sensitivity(plan: Plan, premises: Premises, replications: int, seed: int, engine: str,
+                 progress: Callable[[int, int], None] | None, cluster: Any) -> SensitivityResult:
     runs = variants(premises, plan)
     total = replications * (1 + len(runs))
     compiled, base_acc = simulate(plan, premises, replications=replications, seed=seed, engine=engine,
-                                  keep_head=True)
+                                  keep_head=True, dask=cluster)
     m = compiled.replications_per_draw if compiled.uncertain else 1  # nested: wider intervals
     if progress is not None:
         progress(replications, total)
     base = base_acc.headline()
     rows: list[dict[str, Any]] = []
     for k, (kind, name, change, variant) in enumerate(runs):
-        _, acc = simulate(plan, variant, replications=replications, seed=seed, engine=engine, keep_head=True)
+        _, acc = simulate(plan, variant, replications=replications, seed=seed, engine=engine, keep_head=True,
+                          dask=cluster)
         if progress is not None:
             progress((k + 2) * replications, total)
         other = acc.headline()

@@ -41,6 +41,51 @@ def to_json(document: object) -> str:
     return json.dumps(_clean(document), indent=2, allow_nan=False) + "\n"
 
 
+#: Containers streamed item by item down to this depth (deeper ones are encoded whole).
+STREAM_DEPTH = 3
+
+
+def json_chunks(value: object, depth: int = 0) -> Iterator[str]:
+    """The text of :func:`to_json` (without its final newline) in pieces: the outer containers
+    item by item, so that a result of 200,000 operations is never one string, nor one cleaned
+    copy, in memory (Python's indenting encoder keeps every piece of its output in a list).
+    The pieces are those of ``json.dumps(indent=2)``; a piece encoded apart is indented by its
+    depth (a JSON text holds no raw newline but its indentation)."""
+    pad = "\n" + "  " * (depth + 1)
+    if depth < STREAM_DEPTH and isinstance(value, dict) and value and all(isinstance(k, str) for k in value):
+        sep = "{"
+        for k, v in value.items():
+            yield f"{sep}{pad}{json.dumps(k)}: "
+            yield from json_chunks(v, depth + 1)
+            sep = ","
+        yield pad[:-2] + "}"
+    elif depth < STREAM_DEPTH and isinstance(value, list | tuple) and value:
+        sep = "["
+        for v in value:
+            yield sep + pad
+            yield from json_chunks(v, depth + 1)
+            sep = ","
+        yield pad[:-2] + "]"
+    else:
+        text = json.dumps(_clean(value), indent=2, allow_nan=False)
+        yield text.replace("\n", "\n" + "  " * depth) if depth else text
+
+
+def _pieces(document: object, size: int = 2**20) -> Iterator[str]:
+    """:func:`json_chunks` of ``document`` and its final newline, joined into pieces of about ``size``
+    characters."""
+    buffer: list[str] = []
+    held = 0
+    for chunk in json_chunks(document):
+        buffer.append(chunk)
+        held += len(chunk)
+        if held >= size:
+            yield "".join(buffer)
+            buffer, held = [], 0
+    buffer.append("\n")
+    yield "".join(buffer)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -123,22 +168,25 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
-def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the whole new one."""
+def write_text_atomic(path: str | os.PathLike, text: str | Iterator[str]) -> None:
+    """Write ``text`` (or its pieces) to ``path`` so that readers see the old file or the whole
+    new one."""
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
+        for piece in [text] if isinstance(text, str) else text:
+            f.write(piece)
         f.flush()
         os.fsync(f.fileno())
 
 
 def write_json(document: object, path: str | os.PathLike) -> None:
-    """Write a result as JSON to ``path`` (atomically) or to stdout when ``path`` is ``-``."""
-    text = to_json(document)
+    """Write a result as JSON to ``path`` (atomically) or to stdout when ``path`` is ``-``, in
+    pieces (:func:`json_chunks`): the text of :func:`to_json`, in bounded memory."""
     if str(path) != "-":
-        write_text_atomic(path, text)
+        write_text_atomic(path, _pieces(document))
         return
     try:
-        _write_stdout(text)
+        for piece in _pieces(document):
+            _write_stdout(piece)
     except BrokenPipeError:  # the reader went away: the caller decides
         raise
     except OSError as exc:

@@ -9,6 +9,13 @@ operation is drawn at its planned times in the plan version in effect for it
 (so re-planned operations appear where the newest plan put them), green for
 a HIT and red for a MISS labelled with its cause. Time runs in hours from
 the earliest horizon start, with a tick at every day.
+
+A big plan is drawn in part (``max_bars``; the HTML report draws at most
+:data:`REPORT_BARS` bars on at most :data:`REPORT_ROWS` resources): the
+resources whose operations fared worst (a score: the lowest mean probability
+of a HIT; a measurement: the most misses), in their order in the plan, as many as fit;
+the title says how many of how many. A 200,000-operation plan drawn whole took
+minutes and a 130 MB figure, one bar a few pixels tall per resource row.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ from riskengine.report.results import MEASUREMENT, SCORE, day_label, expect, kin
 
 HIT_COLOR, MISS_COLOR, UNJUDGED_COLOR = "#55a868", "#c44e52", "#d0d0d0"
 CMAP = "RdYlGn"
+#: The most bars, and resource rows, of the HTML report's Gantt chart.
+REPORT_BARS, REPORT_ROWS = 2000, 40
 
 
 def plan_versions(plan: Plan | PlanHistory | Sequence[Plan] | dict) -> list[Plan]:
@@ -61,7 +70,45 @@ def _bars(versions: list[Plan], d: dict) -> list[tuple[Any, dict | None]]:
     return bars
 
 
-def gantt(plan: Plan | PlanHistory | Sequence[Plan] | dict, result: Any, ax: Axes | None = None) -> Axes:
+def _worst(row: dict | None, score: bool) -> float:
+    """How badly one bar's operation fared (higher: worse)."""
+    if score:
+        return 1.0 - row["hit"]["mean"] if row and row["hit"] else 0.0
+    return 1.0 if row is not None and not row["hit"] else 0.0
+
+
+def shown_resources(plan: Plan | PlanHistory | Sequence[Plan] | dict, result: Any,
+                    max_bars: int | None = None, max_rows: int | None = None) -> tuple[list[str], int]:
+    """The resources :func:`gantt` draws (in plan order) and how many the plan has: all, or the worst
+    (module docstring) while their bars fit in ``max_bars`` and their rows in ``max_rows``."""
+    d = expect(result, SCORE, MEASUREMENT)
+    versions = plan_versions(plan)
+    resources: list[str] = []
+    for p in versions:
+        resources += [r.id for r in p.resources if r.id not in resources]
+    bars = _bars(versions, d)
+    if (max_bars is None or len(bars) <= max_bars) and (max_rows is None or len(resources) <= max_rows):
+        return resources, len(resources)
+    score = kind(d) == SCORE
+    count: dict[str, int] = {}
+    worst: dict[str, float] = {}
+    for op, row in bars:
+        count[op.resource] = count.get(op.resource, 0) + 1
+        worst[op.resource] = worst.get(op.resource, 0.0) + _worst(row, score)
+    if score:  # the mean probability of a miss
+        worst = {rid: w / count[rid] for rid, w in worst.items()}
+    chosen: set[str] = set()
+    room = len(bars) if max_bars is None else max_bars
+    place = {rid: k for k, rid in enumerate(resources)}
+    for rid in sorted(count, key=lambda r: (-worst[r], place[r])):
+        if count[rid] <= room and (max_rows is None or len(chosen) < max_rows):
+            chosen.add(rid)
+            room -= count[rid]
+    return [r for r in resources if r in chosen], len(resources)
+
+
+def gantt(plan: Plan | PlanHistory | Sequence[Plan] | dict, result: Any, ax: Axes | None = None,
+          max_bars: int | None = None, max_rows: int | None = None) -> Axes:
     """Planned operations per resource, coloured by hit probability or realized HIT/MISS.
 
     Parameters
@@ -73,26 +120,27 @@ def gantt(plan: Plan | PlanHistory | Sequence[Plan] | dict, result: Any, ax: Axe
         A score or a measurement (object or dict).
     ax
         Axes to draw into (a new figure when None).
+    max_bars, max_rows
+        Draw at most this many bars and resource rows (None: all): the resources whose
+        operations fared worst (:func:`shown_resources`).
 
     Returns
     -------
     Axes
-        One bar (``ax.patches``) per operation, in the order of the plan (score)
-        or of ``result.operations`` (measurement); one row per resource.
+        One bar (``ax.patches``) per operation drawn, in the order of the plan (score)
+        or of ``result.operations`` (measurement); one row per resource drawn.
     """
     d = expect(result, SCORE, MEASUREMENT)
     versions = plan_versions(plan)
-    bars = _bars(versions, d)
+    resources, of = shown_resources(versions, d, max_bars, max_rows)
+    row_of = {rid: k for k, rid in enumerate(resources)}
+    bars = [b for b in _bars(versions, d) if b[0].resource in row_of]
     if ax is None:
         import matplotlib.pyplot as plt
 
         _, ax = plt.subplots(figsize=(12.0, 1.0 + 0.6 * len({op.resource for op, _ in bars})))
     origin = min(p.horizon.start for p in versions)
     end = max(p.horizon.end for p in versions)
-    resources: list[str] = []
-    for p in versions:
-        resources += [r.id for r in p.resources if r.id not in resources]
-    row_of = {rid: k for k, rid in enumerate(resources)}
     left = np.array([hours_between(origin, op.start) for op, _ in bars])
     width = np.array([hours_between(op.start, op.end) for op, _ in bars])
     y = np.array([row_of[op.resource] for op, _ in bars])
@@ -126,11 +174,13 @@ def gantt(plan: Plan | PlanHistory | Sequence[Plan] | dict, result: Any, ax: Axe
     if score:
         sm = ScalarMappable(norm=norm, cmap=cmap)
         ax.figure.colorbar(sm, ax=ax, label="P(hit)", fraction=0.03, pad=0.01)
-        ax.set_title(f"Plan {d['plan']}: each operation coloured by its probability of being a HIT")
+        ax.set_title(f"Plan {d['plan']}: each operation coloured by its probability of being a HIT"
+                     + _part(resources, of, "the lowest mean P(hit)"))
     else:
         handles = [Patch(color=HIT_COLOR, label="HIT"), Patch(color=MISS_COLOR, label="MISS (cause)")]
         ax.legend(handles=handles, loc="upper right", fontsize="small", ncols=2)
-        ax.set_title("Measured operations at their planned times (plan in effect), HIT or MISS")
+        ax.set_title("Measured operations at their planned times (plan in effect), HIT or MISS"
+                     + _part(resources, of, "the most misses"))
     ax.set_xlabel(f"from {_stamp(origin)}")
     return ax
 
@@ -150,6 +200,11 @@ def _finish_ranges(ax: Axes, origin: datetime, bars: list, y: np.ndarray, span: 
         ax.hlines(at, lo, np.maximum(hi, np.array(lo) + 0.05), colors="black", linewidth=1.1,
                   label="P50-P80 of the finish")
         ax.legend(loc="upper right", fontsize="small")
+
+
+def _part(shown: list[str], of: int, worst: str) -> str:
+    """The title's note when only some resources are drawn."""
+    return "" if len(shown) == of else f"\n{len(shown)} of {of} resources: those with {worst}"
 
 
 def _stamp(t: datetime) -> str:

@@ -60,6 +60,20 @@ def _estimate_row(label: str, e: dict | None) -> list[Any]:
             pct(e.get("p10")), pct(e.get("p50")), pct(e.get("p90"))]
 
 
+def _gantt(plan: Any, d: dict, caption: str) -> str:
+    """The report's Gantt chart: every resource with an operation, or for a big plan the worst
+    (:data:`riskengine.report.gantt.REPORT_BARS`, :data:`~riskengine.report.gantt.REPORT_ROWS`)."""
+    from riskengine.report.gantt import REPORT_BARS, REPORT_ROWS, shown_resources
+
+    shown, of = shown_resources(plan, d, REPORT_BARS, REPORT_ROWS)
+    with_ops = {o["resource"] for o in d["operations"]}
+    rows = len(with_ops) if len(shown) == of else len(set(shown) & with_ops)
+    if len(shown) < of:
+        caption += f" Only {len(shown)} of the {of} resources are drawn (the JSON holds every operation)."
+    return figure(svg(lambda ax: fig.gantt(plan, d, ax=ax, max_bars=REPORT_BARS, max_rows=REPORT_ROWS),
+                      "gantt", (13.0, 1.4 + 0.55 * (rows or 1))), caption, wide=True)
+
+
 def score_page(d: dict, *, plan: Any = None, premises: dict | None = None, command: str | None = None) -> str:
     """The report of a score (``riskengine.score/1``)."""
     body = score_blocks(d, plan=plan, premises=premises, command=command)
@@ -110,12 +124,8 @@ def score_blocks(d: dict, *, plan: Any = None, premises: dict | None = None,
                               "Gain in expected BTS if each source were removed or halved (CRN-paired).",
                               wide=True))
     if plan is not None:
-        n_res = len({o["resource"] for o in d["operations"]}) or 1
-        figures.append(figure(svg(lambda ax: fig.gantt(plan, d, ax=ax), "gantt",
-                                  (13.0, 1.4 + 0.55 * n_res)),
-                              "The plan, each operation coloured by its probability of being a HIT; "
-                              "the black line under it runs from the P50 to the P80 of its finish.",
-                              wide=True))
+        figures.append(_gantt(plan, d, "The plan, each operation coloured by its probability of being a HIT; "
+                                       "the black line under it runs from the P50 to the P80 of its finish."))
     body.append(_section("Figures", _grid(*figures)))
     bands = [[b["band"], " x ".join(RIGOR[m] for m in b["measures"]), interval(b["score"]),
               *(pct((b.get(m) or {}).get("mean")) for m in ("volume", "mix", "sequence"))]
@@ -331,10 +341,8 @@ def measure_page(d: dict, *, plan: Any = None, premises: dict | None = None,
                "Units lost per cause."),
     ]
     if plan is not None and d["operations"]:
-        n_res = len({o["resource"] for o in d["operations"]})
-        figures.append(figure(svg(lambda ax: fig.gantt(plan, d, ax=ax), "gantt", (13.0, 1.4 + 0.55 * n_res)),
-                              "Measured operations at their planned times in the plan in effect; "
-                              "misses are labelled with their cause.", wide=True))
+        figures.append(_gantt(plan, d, "Measured operations at their planned times in the plan in effect; "
+                                       "misses are labelled with their cause."))
     body.append(_section("Figures", _grid(*figures)))
     bands = [[b["band"], " x ".join(RIGOR[m] for m in b["measures"]), b["buckets"], pct(b["score"]),
               f"{b['planned']:,.0f}", *_ratios(b)] for b in d["bands"]]

@@ -38,6 +38,7 @@ import os
 import threading
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import anyio
 from fastapi import Depends, FastAPI, Request, Security
@@ -72,6 +73,7 @@ class Settings:
     state_dir: str | None = None  # the job table's folder (None: a temporary one)
     keep_results_hours: float = 24.0  # finished jobs are forgotten after this long
     drain_seconds: float = 5.0  # at shutdown, the longest wait for running jobs to stop
+    dask: Any = None  # a riskengine.analysis.cluster.Cluster the jobs run on (serve --dask), or None
 
     @classmethod
     def from_env(cls, **kwargs) -> Settings:
@@ -97,7 +99,7 @@ class _Service:
         self.settings, self.limits = settings, settings.limits
         self.manager = JobManager(self.revalidate, settings.workers, settings.max_queued,
                                   settings.keep_results_hours * 3600.0, settings.state_dir,
-                                  settings.drain_seconds)
+                                  settings.drain_seconds, dask=settings.dask)
         self.sync_lane = anyio.CapacityLimiter(settings.sync_concurrency)
         self.pending = 0
         self.pending_lock = threading.Lock()

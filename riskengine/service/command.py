@@ -22,7 +22,7 @@ from riskengine.errors import InputError, Problem
 
 
 def _serve(host, port, api_key, workers, max_queued, max_body_mb, max_operations, sync_work, job_work,
-           max_memory_mb, state_dir, keep_results, openapi_path, log_level) -> None:
+           max_memory_mb, state_dir, keep_results, openapi_path, log_level, dask_address) -> None:
     try:
         import uvicorn
 
@@ -40,15 +40,19 @@ def _serve(host, port, api_key, workers, max_queued, max_body_mb, max_operations
         return
     limits = Limits(max_body_bytes=int(max_body_mb * 2**20), max_operations=max_operations,
                     sync_work=sync_work, job_work=job_work, max_memory_bytes=int(max_memory_mb * 2**20))
-    settings = Settings(limits=limits, api_key=api_key or None, workers=workers, max_queued=max_queued,
-                        state_dir=state_dir, keep_results_hours=keep_results)
-    app = create_app(settings)
-    click.echo(f"riskengine service on http://{host}:{port} (OpenAPI: /openapi.json, docs: /docs); "
-               f"API key {'required' if settings.api_key else 'not required'}; jobs in "
-               f"{state_dir or 'a temporary folder (lost at exit: use --state-dir to keep them)'}", err=True)
-    # SIGTERM: requests in flight get GRACE_SECONDS, running jobs go back to the queue within the
-    # manager's drain_seconds (jobs.JobManager.shutdown); the process then exits at once
-    uvicorn.run(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=GRACE_SECONDS)
+    from riskengine.analysis.cluster import connect
+
+    with connect(dask_address) as cluster:  # reached (or refused, exit 2) before serving
+        settings = Settings(limits=limits, api_key=api_key or None, workers=workers, max_queued=max_queued,
+                            state_dir=state_dir, keep_results_hours=keep_results, dask=cluster)
+        app = create_app(settings)
+        jobs = "a temporary folder (lost at exit: use --state-dir to keep them)"
+        click.echo(f"riskengine service on http://{host}:{port} (OpenAPI: /openapi.json, docs: /docs); "
+                   f"API key {'required' if settings.api_key else 'not required'}; jobs in "
+                   f"{state_dir or jobs}{f', run on Dask ({dask_address})' if cluster else ''}", err=True)
+        # SIGTERM: requests in flight get GRACE_SECONDS, running jobs go back to the queue within the
+        # manager's drain_seconds (jobs.JobManager.shutdown); the process then exits at once
+        uvicorn.run(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=GRACE_SECONDS)
     _exit_now_if_threads_remain()
 
 
@@ -129,6 +133,10 @@ def _call(operation, request_path, json_path, errors_json) -> None:
               help="Write the OpenAPI document to PATH ('-' for stdout) and exit.")
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
               default="info", show_default=True)
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Run the jobs' replications on a Dask cluster: a scheduler address, or 'local' "
+                   "(a LocalCluster of one worker per core for the life of the service; extra: sweep). "
+                   "Results are bit-identical; synchronous calls run in this process.")
 @handled
 def serve(**options) -> None:
     """Run the HTTP service for APS tools (FastAPI on uvicorn): /v1/score, /v1/compare,

@@ -73,8 +73,9 @@ class JobManager:
     """
 
     def __init__(self, validate, workers: int = 1, max_queued: int = 8, keep_seconds: float = 24 * 3600,
-                 state_dir: str | None = None, drain_seconds: float = 5.0):
+                 state_dir: str | None = None, drain_seconds: float = 5.0, dask=None):
         self.validate = validate
+        self.dask = dask  # the Cluster the jobs' replications run on (serve --dask), or None
         self.workers, self.max_queued = workers, max_queued
         self.keep_seconds, self.drain_seconds = keep_seconds, drain_seconds
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -169,7 +170,7 @@ class JobManager:
             self._running[job_id] = running
         try:
             validated = self.validate(operation, json.loads(request))
-            result = run(validated, running.progress, running.cancel)
+            result = run(validated, running.progress, running.cancel, dask=self.dask)
         except Cancelled:
             self.store.finish(job_id, self.owner, "cancelled")  # a no-op when shutdown requeued it
             return

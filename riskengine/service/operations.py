@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from riskengine.live.service import ForecastRequest
 from riskengine.service.requests import CheckRequest, CompareRequest, MeasureRequest, ScoreRequest, Validated
@@ -75,12 +76,15 @@ def batch_size(replications: int) -> int:
     return max(1, min(MAX_BATCH, -(-replications // PARTS)))
 
 
-def run(v: Validated, progress: Progress | None = None, cancel: threading.Event | None = None) -> dict:
+def run(v: Validated, progress: Progress | None = None, cancel: threading.Event | None = None,
+        dask: Any = None) -> dict:
     """Run a validated request and return its result document.
 
     Without ``progress`` and ``cancel`` (a synchronous call) the replications
     run in one batch: batches cost a thread-pool start and a headline
-    half-width each, which is most of a small request's time.
+    half-width each, which is most of a small request's time. ``dask``: the
+    :class:`~riskengine.analysis.cluster.Cluster` score and compare run on
+    (``serve --dask``; the result is the same).
     """
     batched = progress is not None or cancel is not None
     progress = progress if progress is not None else Progress()
@@ -93,10 +97,10 @@ def run(v: Validated, progress: Progress | None = None, cancel: threading.Event 
     stop = cancel if isinstance(cancel, StopFlag) else None
     try:
         if v.operation == "score":
-            return _score(v, progress, stop_if_cancelled, batched, stop)
+            return _score(v, progress, stop_if_cancelled, batched, stop, dask)
         if v.operation == "compare":
-            return _compare(v, progress, stop_if_cancelled, batched, stop)
-        if v.operation == "forecast":
+            return _compare(v, progress, stop_if_cancelled, batched, stop, dask)
+        if v.operation == "forecast":  # (on this process: a forecast has no --dask yet)
             from riskengine.live.service import run as run_forecast
 
             return run_forecast(v, progress, stop_if_cancelled, batched, stop)
@@ -114,7 +118,8 @@ def run(v: Validated, progress: Progress | None = None, cancel: threading.Event 
     return _check(v, progress)
 
 
-def _score(v: Validated, progress: Progress, stop_if_cancelled, batched: bool, stop: StopFlag | None) -> dict:
+def _score(v: Validated, progress: Progress, stop_if_cancelled, batched: bool, stop: StopFlag | None,
+           dask: Any) -> dict:
     from riskengine.analysis.score import score
 
     r = v.request
@@ -128,13 +133,14 @@ def _score(v: Validated, progress: Progress, stop_if_cancelled, batched: bool, s
     batch = (1000 if r.precision is not None else batch_size(r.replications)) if batched else None
     result = score(v.plans[0], v.premises, replications=r.replications, precision=r.precision,
                    seed=r.seed, engine=r.engine, max_replications=r.max_replications,
-                   progress=tick if batched else None, batch=batch, confidence=r.confidence, stop=stop)
+                   progress=tick if batched else None, batch=batch, confidence=r.confidence, stop=stop,
+                   dask=dask)
     progress.total = progress.done = result.replications
     return result.to_dict()
 
 
 def _compare(v: Validated, progress: Progress, stop_if_cancelled, batched: bool,
-             stop: StopFlag | None) -> dict:
+             stop: StopFlag | None, dask: Any) -> dict:
     from riskengine.analysis.compare import compare
 
     r = v.request
@@ -147,7 +153,8 @@ def _compare(v: Validated, progress: Progress, stop_if_cancelled, batched: bool,
 
     result = compare(v.plans, v.premises, replications=r.replications, seed=r.seed, engine=r.engine,
                      paired=r.paired, progress=tick if batched else None,
-                     batch=batch_size(r.replications) if batched else None, stop=stop, rank_by=r.rank_by)
+                     batch=batch_size(r.replications) if batched else None, stop=stop, rank_by=r.rank_by,
+                     dask=dask)
     progress.done = progress.total
     return result.to_dict()
 

@@ -11,6 +11,8 @@ column either way (:meth:`Accumulators.column`).
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from riskengine.adherence import arrays as ar
@@ -21,6 +23,7 @@ from riskengine.simulation.initial import only_ahead, realized_misses, settle
 from riskengine.simulation.insight import Insight, attribute
 from riskengine.simulation.orders import (
     OrderTally,
+    flush,
     order_tally,
     order_window,
     order_work,
@@ -45,19 +48,28 @@ class Accumulators:
 
     ``keep_head``: keep the headline figures of every replication also when streaming (what
     paired comparisons read, :meth:`headline`).
+
+    A part of a run (a chunk on a Dask worker, :mod:`riskengine.simulation.parts`) holds
+    replications ``first .. first + replications - 1`` only (row k: replication ``first + k``),
+    and ``streamed`` says whether the whole run keeps rows or streams (None: by the row budget).
     """
 
-    def __init__(self, c: Compiled, replications: int, keep_head: bool = False):
+    def __init__(self, c: Compiled, replications: int, keep_head: bool = False, *, first: int = 0,
+                 streamed: bool | None = None):
         self.layout = Layout(c.n_days, c.band_measures.shape[0], c.n_buckets, c.n_resources)
         self.per_draw = c.replications_per_draw if c.uncertain else 1
         self.scale = time_scale(c)
         self.keep_head = keep_head
+        self.first = first
         self.rows: np.ndarray | None = None
         self.stream: Streamed | None = None
-        if keeps_rows(self.layout.width, replications):
+        if streamed is None:
+            streamed = not keeps_rows(self.layout.width, replications)
+        if not streamed:
             self.rows = np.full((replications, self.layout.width), np.nan)
         else:
-            self.stream = Streamed(self.layout, self.scale, self.per_draw, replications if keep_head else 0)
+            self.stream = Streamed(self.layout, self.scale, self.per_draw, replications if keep_head else 0,
+                                   first=first)
         n = c.n_ops
         self.op_hits = np.zeros(n, np.int64)
         self.op_lateness = np.zeros(n, np.int64)  # fixed point, 2^-20 h
@@ -71,16 +83,17 @@ class Accumulators:
         self.op_sums = np.zeros((n, insight.N_OP_SUMS, 2), np.int64)
         self.rep_sums = np.zeros((insight.N_REP_SUMS, 2), np.int64)
         self.breaks = np.zeros((insight.N_FACTORS, c.n_buckets + 1), np.int64)
-        # orders and finish histograms (riskengine.simulation.orders): one tally per worker thread
+        # orders and finish histograms (riskengine.simulation.orders): one tally per worker thread,
+        # all adding to the same histograms (their pending rows flushed under ``flush_lock``)
         self._orders = [order_tally(n, c.n_orders)]
+        self.flush_lock = threading.Lock()
 
     def order_tallies(self, workers: int) -> list[OrderTally]:
         """The order tallies of ``workers`` worker threads (made as needed, then kept: counts are
         integers, so which worker adds a replication does not matter)."""
         first = self._orders[0]
         while len(self._orders) < workers:
-            window = (first.window_on_time, first.window_tardiness, first.window_first)
-            self._orders.append(order_tally(first.op_finish.shape[1], first.on_time.shape[0], window))
+            self._orders.append(order_tally(first.op_finish.shape[1], first.on_time.shape[0], share=first))
         return self._orders[:workers]
 
     def orders(self) -> OrderTally:
@@ -200,10 +213,13 @@ def run_reference(c: Compiled, seed: int, first: int, count: int, acc: Accumulat
         if stop is not None and stop.is_set():
             raise Stopped
         out = simulate(c, seed, rep, stop)
-        this = acc.kept_rows()[rep] if acc.stream is None else row
+        this = acc.kept_rows()[rep - acc.first] if acc.stream is None else row
         judge_and_summarize(c, out, s, this, acc)
+        orders = acc.order_tallies(1)[0]
+        orders.pending_first[0] = rep
         tally_orders(s.model.ops, s.model.adherence, s.model.orders, out.outputs,
-                     max(s.model.adherence.horizon, this[FINISH]), rep, acc.order_tallies(1)[0], s.order_work)
+                     max(s.model.adherence.horizon, this[FINISH]), rep, orders, s.order_work)
+        flush(orders, 1)
         if acc.stream is not None:
             acc.stream.fold(row, rep)
         add_replication(acc, s)

@@ -327,17 +327,20 @@ def execute(m: Model, s: Scratch, out: Outputs, r: int, i: int, start: tuple[flo
 
 
 @step_jit
-def wake(g: Graph, s: Scratch, i: int, t: float, size: int, n_waiting: int) -> tuple[int, int]:
-    """Put the resources that waited for operation i to be started back on the heap."""
-    for w in range(s.res_waiting.shape[0]):
-        j = s.res_waiting[w]
-        if j >= 0:
-            for k in range(g.pred_ptr[j], g.pred_ptr[j + 1]):
-                if g.pred_idx[k] == i:
-                    s.res_waiting[w] = -1
-                    n_waiting -= 1
-                    size = _push(s.heap_t, s.heap_r, size, max(s.res_t[w], t), w)
-                    break
+def wake(g: Graph, resource: np.ndarray, s: Scratch, i: int, t: float, size: int, n_waiting: int
+         ) -> tuple[int, int]:
+    """Put the resources that waited for operation i to be started back on the heap: those whose
+    chosen operation (one of their own) is a routing successor of i. (A scan of every resource
+    cost the plan's resources per start: a 200,000-operation plan on 500 resources ran 4 times
+    slower per operation than one of 5,000 on 12.) The heap orders by (time, resource) and holds
+    a resource once, so the order of the pushes does not matter."""
+    for k in range(g.succ_ptr[i], g.succ_ptr[i + 1]):
+        j = g.succ_idx[k]
+        w = resource[j]
+        if s.res_waiting[w] == j:
+            s.res_waiting[w] = -1
+            n_waiting -= 1
+            size = _push(s.heap_t, s.heap_r, size, max(s.res_t[w], t), w)
     return size, n_waiting
 
 
@@ -534,7 +537,7 @@ def replicate(seed: int, rep: int, m: Model, scrap: ScrapTables, s: Scratch, out
         finish = execute(m, s, out, r, i, start, calendar_of(m, s, r), absence)
         s.committed[i] = True
         if n_waiting > 0:
-            size, n_waiting = wake(m.graph, s, i, t, size, n_waiting)
+            size, n_waiting = wake(m.graph, m.ops.resource, s, i, t, size, n_waiting)
         if math.isfinite(finish):
             s.res_t[r] = finish
             s.res_last_family[r] = m.ops.family[i]

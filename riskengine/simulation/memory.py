@@ -10,9 +10,10 @@ anything:
 - each chunk of replications (4 per thread): its scratch, about 400 bytes per
   operation, and the bucket counts of a replication (per bucket and product);
 - the integer accumulators, one copy per thread and the total: 216 bytes per
-  operation, and the finish histograms (:mod:`riskengine.simulation.orders`):
+  operation and 14 int64 per order; the finish histograms
+  (:mod:`riskengine.simulation.orders`), once whatever the threads:
   :data:`~riskengine.simulation.histogram.BINS` int32 counters (1.9 kB) per
-  operation and order, plus 14 int64 per order;
+  operation and order, and each thread's pending rows (int16, at most 4 MiB);
 - the replication figures: rows of 8 bytes per figure while they fit in
   :data:`~riskengine.simulation.streamed.ROW_BYTES`, beyond that a sketch per
   thread and the total (:func:`riskengine.simulation.sketch.nbytes`), with
@@ -40,6 +41,7 @@ from dataclasses import dataclass
 from riskengine.adherence.arrays import N_COUNTS
 from riskengine.simulation import sketch as sk
 from riskengine.simulation.histogram import BINS
+from riskengine.simulation.orders import PENDING_ENTRIES, pending_rows
 from riskengine.simulation.streamed import ROW_BYTES
 from riskengine.simulation.summary import BAND_FIELDS, BUCKET_FIELDS, N_HEAD
 
@@ -121,7 +123,9 @@ def estimate(shape: Shape, replications: int, threads: int = 2, plans: int = 1,
     bucket_products = 8 * b * shape.products
     model = MODEL_PER_OP * n + bucket_products + 16 * shape.intervals
     chunk = CHUNK_PER_OP * n + bucket_products + 2 * 8 * N_COUNTS * b
-    sums = (threads + 1) * (SUMS_PER_OP * n + 4 * BINS * (n + shape.orders) + 14 * 8 * shape.orders)
+    items = n + shape.orders
+    pending = 2 * min(PENDING_ENTRIES, items * pending_rows(n, shape.orders))
+    sums = (threads + 1) * (SUMS_PER_OP * n + 14 * 8 * shape.orders) + 4 * BINS * items + threads * pending
     result = RESULT_PER_OP * n + RESULT_PER_FIGURE * (b + shape.days + shape.resources)
     one_plan = model + chunks * chunk + sums + figures_bytes(shape, replications, threads, keep_head) + result
     heads = (plans - 1) * replications * N_HEAD * 8 if plans > 1 else 0

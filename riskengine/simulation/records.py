@@ -67,6 +67,18 @@ class Graph(NamedTuple):
     mat_idx: np.ndarray
     seq_ptr: np.ndarray  # each resource's operations in planned sequence
     seq_idx: np.ndarray
+    succ_ptr: np.ndarray  # routing successors of each operation (the predecessors turned round)
+    succ_idx: np.ndarray
+
+
+def successors(pred_ptr: np.ndarray, pred_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The CSR of each operation's routing successors from that of its predecessors."""
+    n = pred_ptr.shape[0] - 1
+    edge_op = np.repeat(np.arange(n, dtype=np.int64), np.diff(pred_ptr))  # the operation of each edge
+    order = np.argsort(pred_idx, kind="stable")
+    ptr = np.zeros(n + 1, np.int64)
+    ptr[1:] = np.cumsum(np.bincount(pred_idx, minlength=n)[:n])
+    return ptr, edge_op[order].astype(np.int64)
 
 
 class Materials(NamedTuple):
@@ -289,7 +301,8 @@ def model_of(c) -> Model:
     ops = Operations(c.op_resource, c.op_start, c.op_end, c.op_setup, c.op_work, c.op_quantity, c.op_family,
                      c.op_entity, c.op_plan_gap, c.op_product, c.op_bucket, c.op_position, c.op_day, c.op_due,
                      c.op_changeover)
-    graph = Graph(c.pred_ptr, c.pred_idx, c.mat_ptr, c.mat_idx, c.seq_ptr, c.seq_idx)
+    graph = Graph(c.pred_ptr, c.pred_idx, c.mat_ptr, c.mat_idx, c.seq_ptr, c.seq_idx,
+                  *successors(c.pred_ptr, c.pred_idx))
     materials = Materials(c.mat_entity, c.mat_base, c.mat_late_p, c.mat_late_row, c.mat_reject_p,
                           c.mat_reject_row)
     resources = Resources(c.res_entity, c.res_tbf_row, c.res_ttr_row, c.res_absence_p, c.res_absence_speed,

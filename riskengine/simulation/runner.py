@@ -40,7 +40,7 @@ from riskengine.simulation.draws import scrap_tables
 from riskengine.simulation.initial import only_ahead, realized_misses, settle
 from riskengine.simulation.insight import Insight, attribute
 from riskengine.simulation.kernel import replicate
-from riskengine.simulation.orders import OrderTally, OrderWork, order_work, tally_orders
+from riskengine.simulation.orders import OrderTally, OrderWork, flush, order_work, tally_orders
 from riskengine.simulation.outcome import Judgement, JudgeWork, judge, judge_work, judgement
 from riskengine.simulation.parameters import (
     Uncertainty,
@@ -93,15 +93,16 @@ class Streaming(NamedTuple):
     open_n: np.ndarray
     per_draw: int
     head: np.ndarray  # (replications, N_HEAD) headline figures, or (0, N_HEAD): not kept
+    first: int  # the replication of head row 0 (and of row 0 of the rows)
 
 
 @leaf_jit
 def _simulate_chunk(seed: int, lo: int, hi: int, m: Model, scrap: ScrapTables,
-                    uncertainty: Uncertainty | None, chunk: Chunk, rows: np.ndarray, bound: float,
-                    stream: Streaming | None) -> int:
-    """Replications ``lo .. hi - 1`` into the chunk's accumulators and ``rows`` (with ``stream``:
-    into its sketch, ``rows`` being one row of scratch); -1, or the replication cut short (its
-    bound on events passed, or a stop requested), where it ended.
+                    uncertainty: Uncertainty | None, chunk: Chunk, rows: np.ndarray, first: int,
+                    bound: float, stream: Streaming | None) -> int:
+    """Replications ``lo .. hi - 1`` into the chunk's accumulators and ``rows`` (row
+    ``rep - first``; with ``stream``: into its sketch, ``rows`` being one row of scratch); -1, or
+    the replication cut short (its bound on events passed, or a stop requested), where it ended.
 
     With uncertain parameters (``uncertainty``, see :mod:`riskengine.simulation.parameters`)
     the model reads the chunk's working copies, rewritten whenever the draw changes; with
@@ -126,7 +127,7 @@ def _simulate_chunk(seed: int, lo: int, hi: int, m: Model, scrap: ScrapTables,
         # integer counts go straight into the chunk's accumulators; hours and units are rounded
         # to fixed point per replication, as the reference engine does
         if stream is None:
-            row = rows[rep]
+            row = rows[rep - first]
         else:
             row = rows[0]
         summarize(m.ops, m.adherence, m.resources.entity.shape[0], chunk.out.end, chunk.judged, row,
@@ -157,7 +158,7 @@ def fold(stream: Streaming, row: np.ndarray, rep: int) -> None:
     add_row(stream.sketch, row)
     if stream.head.shape[0] > 0:
         for k in range(stream.head.shape[1]):
-            stream.head[rep, k] = row[k]
+            stream.head[rep - stream.first, k] = row[k]
     if stream.per_draw > 1:
         cluster_add(stream.open_sum, stream.open_n, row)
         if (rep + 1) % stream.per_draw == 0:
@@ -272,6 +273,7 @@ def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int 
     tables = uncertain_scrap_by_loop(c, scrap_tables(c.op_resource, c.op_quantity, c.res_scrap))
     nominal = nominal_parameters(c, tables.start)
     bound = event_bound(c)
+    step = order_tallies[0].op_pending.shape[0]  # replications between two flushes of the histograms
     carry: list = [None] * len(bounds)  # each chunk's open cluster (streaming)
 
     def run(k: int) -> int:
@@ -288,11 +290,21 @@ def run_kernel(c: Compiled, seed: int, first: int, count: int, acc, chunks: int 
             rows = np.full((1, acc.layout.width), np.nan)
             carry[k] = ((streamed.open_sum, streamed.open_n) if k == 0 else
                         (np.zeros_like(streamed.open_sum), np.zeros_like(streamed.open_n)))
-            stream = Streaming(*parts[slot], *carry[k], acc.per_draw, streamed.head)  # type: ignore[call-arg]
+            stream = Streaming(*parts[slot], *carry[k], acc.per_draw, streamed.head,  # type: ignore[call-arg]
+                               acc.first)
         if stop is not None:
             stop.attach(chunk.scratch.account)
         try:
-            return _simulate_chunk(seed, lo, hi, m, scrap, uncertainty, chunk, rows, bound, stream)
+            for a in range(lo, hi, step):  # the finishes pending in the chunk's rows go to the histograms
+                b = min(a + step, hi)
+                chunk.orders.pending_first[0] = a
+                cut = _simulate_chunk(seed, a, b, m, scrap, uncertainty, chunk, rows, acc.first, bound,
+                                      stream)
+                if cut >= 0:
+                    return cut
+                with acc.flush_lock:
+                    flush(chunk.orders, b - a)
+            return -1
         finally:
             if stop is not None:
                 stop.detach(chunk.scratch.account)

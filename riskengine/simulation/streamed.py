@@ -68,8 +68,9 @@ def time_scale(c) -> float:
 class Streamed:
     """The replication figures of a score beyond the row budget (module docstring)."""
 
-    def __init__(self, layout: Layout, scale: float, per_draw: int, head: int = 0):
+    def __init__(self, layout: Layout, scale: float, per_draw: int, head: int = 0, first: int = 0):
         self.per_draw = per_draw
+        self.first = first  # the replication of head row 0
         self.bins = sk.binning(figure_specs(layout, scale))
         self.sketch = sk.sketch(self.bins)
         self.clusters = sk.clusters(layout.width if per_draw > 1 else 0)
@@ -96,7 +97,7 @@ class Streamed:
         rows kept so far when the budget is passed)."""
         sk.add_row(self.sketch, row)
         if self.head.shape[0]:
-            self.head[rep] = row[:N_HEAD]
+            self.head[rep - self.first] = row[:N_HEAD]
         if self.per_draw > 1:
             sk.cluster_add(self.open_sum, self.open_n, row)
             if (rep + 1) % self.per_draw == 0:

@@ -62,6 +62,9 @@ class ReplicationOverrun(RuntimeError):
         super().__init__(f"{where}seed {seed}, replication {replication}: more than {bound:.0f} events "
                          "(the bound of docs/design.md section 6); the simulation was stopped there")
 
+    def __reduce__(self):  # pickled whole (a Dask worker's error reaches the caller as itself)
+        return ReplicationOverrun, (self.seed, self.replication, self.bound, self.plan)
+
     def of_plan(self, plan: str) -> ReplicationOverrun:
         """The same error naming ``plan``."""
         return ReplicationOverrun(self.seed, self.replication, self.bound, plan)

@@ -1,0 +1,177 @@
+"""One score spread over a Dask cluster (issue 22): the JSON is bit-identical to one process for
+any number of workers and chunk size, for a fixed count and for adaptive precision, with rows or
+streamed figures, clusters of uncertain parameters cut anywhere, comparisons with orders (their
+windows), on the service's jobs; every failure is an input error naming --dask (exit 2).
+
+The cluster of most tests is a LocalCluster of 2 single-threaded workers in this process
+(``processes=False``, quick to start); the command-line test makes ``--dask local``: worker
+processes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from bounded import riskengine, run_bounded
+
+import riskengine as rk
+from riskengine.errors import InputError
+from riskengine.simulation import streamed
+from riskengine.simulation.watchdog import ReplicationOverrun, StopFlag, Stopped
+
+distributed = pytest.importorskip("distributed")
+from riskengine.analysis.cluster import Cluster, ClusterRun  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+FACTORY = ROOT / "scenarios" / "example-factory"
+WIDTH = 72  # figures per replication of the example factory (tests/test_memory.py)
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
+                                  silence_logs=logging.ERROR) as local, \
+            distributed.Client(local, set_as_default=False) as c:
+        yield c
+
+
+def factory(premises: str = "premises.toml", plan: str = "plan-v1.json"):
+    return rk.read_plan(FACTORY / plan), rk.read_premises(FACTORY / premises)
+
+
+def text(result) -> str:
+    return json.dumps(result.to_dict())
+
+
+@pytest.mark.parametrize("chunk", [None, 1, 37])
+def test_a_score_on_two_workers_is_the_score_of_one_process(client, chunk):
+    """300 replications: 8 chunks (4 per worker thread), one task per replication, chunks of 37."""
+    plan, premises = factory()
+    local = rk.score(plan, premises, replications=300, seed=11)
+    assert text(rk.score(plan, premises, replications=300, seed=11, dask=Cluster(client, chunk=chunk))) \
+        == text(local)
+
+
+@pytest.mark.parametrize("rows", [None, 500, 50])
+def test_adaptive_precision_runs_the_same_rounds_on_the_cluster(client, monkeypatch, rows):
+    """Uncertain premises (clusters of 5 replications, chunks of 37 cut through them), precision
+    0.012: the same rounds and stopping point; rows kept (None), rows for 500 replications then
+    streamed (the second round folds the first's rows), streamed from the first round (50)."""
+    if rows is not None:
+        monkeypatch.setattr(streamed, "ROW_BYTES", rows * WIDTH * 8)
+    plan, premises = factory("premises-uncertain.toml")
+    local = rk.score(plan, premises, precision=0.012, seed=5)
+    assert local.replications > 400  # more than the first round
+    on = rk.score(plan, premises, precision=0.012, seed=5, dask=Cluster(client, chunk=37))
+    assert on.replications == local.replications
+    assert text(on) == text(local)
+
+
+@pytest.mark.parametrize("rows", [None, 50])
+def test_a_comparison_with_orders_on_the_cluster(client, monkeypatch, rows):
+    """Plans with orders run in lockstep windows (each order's on-time flag and tardiness per
+    replication of the window come back with the chunks); streamed, with every replication's
+    headline figures for the pairs."""
+    if rows is not None:
+        monkeypatch.setattr(streamed, "ROW_BYTES", rows * WIDTH * 8)
+    plans = [factory(plan=f"plan-v{k}.json")[0] for k in (1, 2)]
+    premises = factory()[1]
+    assert all(p.orders for p in plans)
+    local = rk.compare(plans, premises, replications=300, seed=2)
+    on = rk.compare(plans, premises, replications=300, seed=2, dask=Cluster(client, chunk=41))
+    assert on.order_differences and text(on) == text(local)
+
+
+def test_a_scheduler_address_and_the_service_jobs(client):
+    """``dask=ADDRESS`` (a client made for the call) and the service's jobs on the cluster
+    (``serve --dask``) give the local result."""
+    from fastapi.testclient import TestClient
+
+    from riskengine.service.app import Settings, create_app
+
+    plan, premises = factory()
+    local = rk.score(plan, premises, replications=200, seed=4)
+    on = rk.score(plan, premises, replications=200, seed=4, dask=client.scheduler.address)
+    assert text(on) == text(local)
+    body = {"operation": "score", "request": {"plan": json.loads((FACTORY / "plan-v1.json").read_text()),
+                                              "premises": premises.model_dump(mode="json", by_alias=True),
+                                              "replications": 200, "seed": 4}}
+    with TestClient(create_app(Settings(dask=Cluster(client)))) as http:
+        job = http.post("/v1/jobs", json=body).json()
+        deadline = time.monotonic() + 120
+        while (state := http.get(f"/v1/jobs/{job['id']}").json())["status"] in ("queued", "running"):
+            assert time.monotonic() < deadline, state
+            time.sleep(0.1)
+    assert state["status"] == "done", state
+    assert json.dumps(state["result"]) == json.dumps(json.loads(text(local)))
+
+
+def test_a_worker_that_builds_another_model_is_refused(client):
+    """A worker whose model differs from the caller's (another version, other plugins) would give
+    other numbers: the run stops with an input error naming --dask."""
+    from riskengine.plugins import compile_with_plugins
+    from riskengine.simulation.accumulate import Accumulators
+
+    plan, premises = factory()
+    other = factory(plan="plan-v2.json")[0]
+    c = compile_with_plugins(plan, premises)
+    run = ClusterRun(Cluster(client)).add(c, compile_with_plugins, other, premises)
+    with pytest.raises(InputError) as refused:
+        run(c, 1, 0, 10, Accumulators(c, 10))
+    assert refused.value.problems[0].location == "--dask"
+    assert "compiled another model" in refused.value.problems[0].message
+
+
+def test_a_stop_ends_the_wait(client):
+    plan, premises = factory()
+    stop = StopFlag()
+    stop.set()
+    t = time.monotonic()
+    with pytest.raises(Stopped):
+        rk.score(plan, premises, replications=100_000, seed=1, stop=stop, dask=Cluster(client))
+    assert time.monotonic() - t < 10
+
+
+def test_an_overrun_on_a_worker_reaches_the_caller_as_itself():
+    exc = pickle.loads(pickle.dumps(ReplicationOverrun(3, 17, 1e6, "p")))
+    assert (exc.seed, exc.replication, exc.bound, exc.plan) == (3, 17, 1e6, "p")
+
+
+def test_dask_local_on_the_command_line_gives_the_same_json(tmp_path):
+    """``--dask local``: a LocalCluster of worker processes made for the run, closed after."""
+    args = [FACTORY / "plan-v1.json", "--premises", FACTORY / "premises-uncertain.toml", "--replications",
+            "400", "--seed", "3", "--quiet"]
+    one = riskengine("score", *args, "--json", tmp_path / "one.json", timeout=300)
+    assert one.returncode == 0, one.stderr
+    spread = riskengine("score", *args, "--json", tmp_path / "dask.json", "--dask", "local", timeout=300)
+    assert spread.returncode == 0, spread.stderr
+    assert (tmp_path / "dask.json").read_bytes() == (tmp_path / "one.json").read_bytes()
+
+
+@pytest.mark.parametrize("command", ["score", "compare", "serve"])
+def test_an_unreachable_address_is_exit_2_naming_dask(command):
+    plans = [FACTORY / "plan-v1.json"] + ([FACTORY / "plan-v2.json"] if command == "compare" else [])
+    args = ["--port", "0"] if command == "serve" else [*plans, "--premises", FACTORY / "premises.toml"]
+    t = time.monotonic()
+    done = riskengine(command, *args, "--dask", "tcp://127.0.0.1:1", timeout=120)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "--dask: cannot reach a Dask scheduler at 'tcp://127.0.0.1:1'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert time.monotonic() - t < 60
+
+
+def test_dask_not_installed_names_the_extra():
+    code = ("import sys; sys.modules['distributed'] = None; from riskengine.cli import main; "
+            f"main(['score', {str(FACTORY / 'plan-v1.json')!r}, '--premises', "
+            f"{str(FACTORY / 'premises.toml')!r}, '--dask', 'local'])")
+    done = run_bounded([sys.executable, "-c", code], timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "--dask: needs dask.distributed, which is not installed: python -m pip install " \
+           "'riskengine[sweep]'" in done.stderr
+    assert "Traceback" not in done.stderr
