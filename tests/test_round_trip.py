@@ -11,12 +11,14 @@ matrices the plan may ignore, lots the plan may start before, overlapping operat
 disruption source, operator deviation, both on_blocked policies, uncertain parameters
 (:func:`test_kernel_equivalence.plan_and_premises`), and random adherence rules (lateness and
 quantity tolerances, both sequence bases, bands). Size: CASES random cases x REPLICATIONS
-replications x 2 engines (the closing note of issue 16 states it).
+replications x 2 engines (the closing note of issue 16 states it); ROUND_TRIP_CASES and
+ROUND_TRIP_REPLICATIONS set a longer campaign.
 """
 
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -31,8 +33,8 @@ from riskengine.model.premises import parse_premises
 from riskengine.plugins import compile_with_plugins
 from riskengine.simulation.realize import ACTUALS_COLUMNS, realizations
 
-CASES = 60
-REPLICATIONS = 25
+CASES = int(os.environ.get("ROUND_TRIP_CASES", "60"))  # a longer campaign: set both
+REPLICATIONS = int(os.environ.get("ROUND_TRIP_REPLICATIONS", "25"))
 RATIOS = ("bts", "btp", "volume", "mix", "sequence")
 
 
