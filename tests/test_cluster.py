@@ -171,6 +171,27 @@ def test_a_forecast_job_of_the_service_on_the_cluster(client):
     assert json.dumps(state["result"]) == json.dumps(json.loads(text(local)))
 
 
+def test_the_digest_covers_every_value_of_the_realized_state():
+    """A worker's state at T must be the caller's to the last array element (a repr of a long array
+    would elide its middle); the state rebuilt from the same documents has the same digest."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from riskengine.analysis.cluster import digest
+    from riskengine.live.run import as_of_time, forecast_model
+
+    history, premises, actuals, events = week_state()
+    documents = (history, premises, as_of_time(TUESDAY, history), actuals, events)
+    c = forecast_model(*documents)
+    assert digest(forecast_model(*documents)) == digest(c)
+    long, other = np.zeros(5000), np.zeros(5000)
+    other[2500] = 1.0
+    assert repr(long) == repr(other)
+    assert digest(replace(c, initial=c.initial._replace(start=long))) \
+        != digest(replace(c, initial=c.initial._replace(start=other)))
+
+
 def test_a_worker_that_builds_another_model_is_refused(client):
     """A worker whose model differs from the caller's (another version, other plugins) would give
     other numbers: the run stops with an input error naming --dask."""
