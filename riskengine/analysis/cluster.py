@@ -1,11 +1,11 @@
-"""One score spread over a Dask cluster: ``score``, ``compare`` and ``serve --dask ADDRESS|local``.
+"""One score spread over a Dask cluster: ``score``, ``compare``, ``forecast``, ``serve --dask ADDRESS|local``.
 
 A :class:`Cluster` is a ``dask.distributed`` client: of an existing scheduler
 at an address (``tcp://host:8786``), or of a ``LocalCluster`` made for the
 run (``"local"``: one single-threaded worker process per core) and closed
 after it. :func:`connect` takes what the ``dask=`` argument of
-:func:`riskengine.score`, :func:`riskengine.compare` and
-:func:`riskengine.sensitivity` accepts: None, an address, a
+:func:`riskengine.score`, :func:`riskengine.compare`,
+:func:`riskengine.sensitivity` and :func:`riskengine.forecast` accept: None, an address, a
 ``distributed.Client`` or a :class:`Cluster`.
 
 What is sent: the validated plan and premises, once per run and worker
@@ -29,10 +29,12 @@ not installed (the ``sweep`` extra), an address that cannot be reached within
 scheduler lost, a worker running other code. A stop request (:class:`StopFlag`)
 ends the wait at once and cancels the chunks.
 
-A new command that simulates (issue 19's ``forecast``) gets ``--dask`` by
-building its model with :meth:`Cluster.runner`'s ``build`` (a picklable
-function of picklable documents, run on each worker) and running its rounds
-with the runner it returns, as :func:`riskengine.analysis.score.simulate` does.
+A command that simulates gets ``--dask`` by building its model with
+:meth:`Cluster.runner`'s ``build`` (a picklable function of picklable
+documents, run on each worker) and running its rounds with the runner it
+returns, as :func:`riskengine.analysis.score.simulate` and
+:func:`riskengine.live.run.forecast` do (the forecast's ``build`` makes the
+state at the as-of time; its dates' sample runs with :meth:`ClusterRun.blocks`).
 """
 
 from __future__ import annotations
