@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from riskengine.adherence.figures import pct
 from riskengine.analysis.text import ADHERENCE, insight_lines
-from riskengine.report.terminal import hit_definition, horizon_line, iso_clock, listing, prose, table
+from riskengine.report.terminal import (
+    hit_definition,
+    horizon_line,
+    iso_clock,
+    listing,
+    prose,
+    table,
+    warning_lines,
+)
 
 if TYPE_CHECKING:
     from riskengine.live.result import ForecastResult
@@ -43,7 +51,7 @@ def forecast_text(r: ForecastResult) -> str:
                              + listing([f"{c['cause']} {pct(c['share'], 0)}" for c in r.causes]))]
     lines += insight_lines(r.criticality, None)
     if r.warnings:
-        lines += [""] + [line for w in r.warnings for line in prose(f"warning: {w}")]
+        lines += ["", *warning_lines(r.warnings)]
     return "\n".join(lines)
 
 
