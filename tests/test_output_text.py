@@ -151,3 +151,19 @@ def test_warnings_on_the_terminal_stop_at_20_and_say_how_many_more(tmp_path):
     assert stderr[20:] == [more]
     assert shown.stdout.count("warning: ") == 20
     assert f"... and {len(everything) - 20} more warnings" in shown.stdout
+
+
+def test_the_reports_orders_at_risk_table_is_bounded_and_says_how_many_it_shows(scored):
+    """Like the Gantt chart: the least likely orders first, the caption says how many of how many."""
+    from riskengine.analysis.order_text import at_risk_rows
+    from riskengine.report.order_pages import orders_at_risk_blocks
+
+    orders = scored[1].to_dict()["orders"]
+    risky = at_risk_rows(orders, None)
+    assert len(risky) >= 3
+    [bounded, _] = orders_at_risk_blocks(orders, limit=2)
+    assert bounded.count("<tr>") == 3  # the header and two orders
+    assert risky[0]["id"] in bounded and risky[1]["id"] in bounded and risky[2]["id"] not in bounded
+    assert f"(the 2 least likely of {len(risky)}; the JSON result lists all)" in bounded
+    [whole, _] = orders_at_risk_blocks(orders)
+    assert whole.count("<tr>") == len(risky) + 1 and "least likely of" not in whole
