@@ -26,6 +26,9 @@ from riskengine.report.terminal import (
 if TYPE_CHECKING:
     from riskengine.live.result import ForecastResult
 
+#: Alerts the terminal lists (the least likely; the rest are counted, the JSON has all).
+SHOWN_ALERTS = 30
+
 
 def _interval(e: Mapping[str, Any] | None) -> str:
     if e is None:
@@ -61,11 +64,13 @@ def alert_lines(r: ForecastResult) -> list[str]:
         return prose(f"No alert: every operation still to run is a HIT with probability "
                      f"{pct(r.alert_threshold, 0)} or more.") + [""]
     rows = [[a["id"], a["resource"] or "-", pct(a["probability"]["mean"]), a["cause"] or "-",
-             iso_clock(a["planned_end"]), iso_clock(a["expected_end"])] for a in r.alerts]
+             iso_clock(a["planned_end"]), iso_clock(a["expected_end"])] for a in r.alerts[:SHOWN_ALERTS]]
+    more = (prose(f"... and {len(r.alerts) - len(rows)} more below {pct(r.alert_threshold, 0)} (the JSON "
+                  "result, --json, lists all)") if len(rows) < len(r.alerts) else [])
     return [*prose(f"Act on these first: {len(r.alerts)} operation(s) below {pct(r.alert_threshold, 0)} "
                    "P(HIT), least likely first (expected: the median end over the replications sampled)"),
             *table(["operation", "resource", "P(HIT)", "main cause", "planned end", "expected end"], rows,
-                   align="llrlll"), ""]
+                   align="llrlll"), *more, ""]
 
 
 def state_lines(r: ForecastResult) -> list[str]:
