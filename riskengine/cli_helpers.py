@@ -72,16 +72,18 @@ def emit(result, json_path: str | None, quiet: bool) -> None:
     """Print the human summary and write the JSON result where asked.
 
     When the summary is not shown (``--quiet``, ``--json -``) the result's
-    ``warnings`` go to stderr, so that they are never lost."""
+    ``warnings`` go to stderr, so that they are never lost (the first
+    :data:`~riskengine.report.terminal.MAX_WARNINGS`, then how many more)."""
     from riskengine.io.writers import write_json
+    from riskengine.report.terminal import capped_warnings
 
     shown = not quiet and json_path != "-"
     if shown:
         click.echo(str(result))
     document = result.to_dict() if json_path or not shown else None
     if document is not None and not shown:
-        for w in document.get("warnings") or []:
-            click.echo(f"warning: {w}", err=True)
+        for line in capped_warnings(document.get("warnings") or []):
+            click.echo(line, err=True)
     if json_path:
         write_json(document, json_path)
         if json_path != "-" and not quiet:

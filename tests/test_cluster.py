@@ -10,6 +10,7 @@ processes.
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import pickle
@@ -31,6 +32,7 @@ from riskengine.analysis.cluster import Cluster, ClusterRun  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 FACTORY = ROOT / "scenarios" / "example-factory"
 WIDTH = 72  # figures per replication of the example factory (tests/test_memory.py)
+TUESDAY = "2026-11-17T10:00:00+01:00"
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +114,84 @@ def test_a_scheduler_address_and_the_service_jobs(client):
     assert json.dumps(state["result"]) == json.dumps(json.loads(text(local)))
 
 
+def week_state():
+    history = rk.read_history([FACTORY / f"plan-v{k}.json" for k in (1, 2, 3)])
+    premises = rk.read_premises(FACTORY / "premises.toml")
+    actuals = rk.read_actuals(FACTORY / "actuals-tuesday.csv", history)
+    events = rk.read_known_events(FACTORY / "events-tuesday.csv", history.versions)
+    return history, premises, actuals, events
+
+
+@pytest.mark.parametrize("chunk", [None, 1, 37])
+def test_a_forecast_on_two_workers_is_the_forecast_of_one_process(client, chunk):
+    """Tuesday 10:00 (actuals, a resource down, a late lot): the workers rebuild the state from the
+    documents; the replications (8 chunks, one per replication, chunks of 37) and the dates' sample
+    (100 replications, cut as well) give the same document."""
+    history, premises, actuals, events = week_state()
+    args = dict(actuals=actuals, events=events, replications=400, seed=8)
+    local = rk.forecast(history, premises, TUESDAY, **args)
+    assert local.alerts and local.state["in_progress"] and local.state["down"]  # what is compared
+    on = rk.forecast(history, premises, TUESDAY, **args, dask=Cluster(client, chunk=chunk))
+    assert text(on) == text(local)
+
+
+def test_a_forecast_with_uncertain_parameters_on_the_cluster(client):
+    """Parameter draws shared by clusters of replications, chunks of 37 cut through them."""
+    history, _, actuals, events = week_state()
+    premises = rk.read_premises(FACTORY / "premises-uncertain.toml")
+    local = rk.forecast(history, premises, TUESDAY, actuals=actuals, events=events, replications=300, seed=2)
+    on = rk.forecast(history, premises, TUESDAY, actuals=actuals, events=events, replications=300, seed=2,
+                     dask=Cluster(client, chunk=37))
+    assert text(on) == text(local)
+
+
+def test_a_forecast_job_of_the_service_on_the_cluster(client):
+    """``serve --dask``: a forecast job runs on the cluster and gives the local forecast."""
+    from fastapi.testclient import TestClient
+
+    from riskengine.service.app import Settings, create_app
+
+    history, premises, actuals, events = week_state()
+    local = rk.forecast(history, premises, TUESDAY, actuals=actuals, events=events, replications=200, seed=4)
+    with open(FACTORY / "events-tuesday.csv") as f:
+        rows = [{k: v for k, v in row.items() if v} for row in csv.DictReader(f)]
+    body = {"operation": "forecast", "request": {
+        "plans": [json.loads((FACTORY / f"plan-v{k}.json").read_text()) for k in (1, 2, 3)],
+        "premises": premises.model_dump(mode="json", by_alias=True), "as_of": TUESDAY,
+        "actuals": actuals.model_dump(mode="json", exclude_none=True),
+        "events": {"format": "riskengine.events/1", "events": rows}, "replications": 200, "seed": 4}}
+    with TestClient(create_app(Settings(dask=Cluster(client)))) as http:
+        job = http.post("/v1/jobs", json=body).json()
+        assert "id" in job, job
+        deadline = time.monotonic() + 120
+        while (state := http.get(f"/v1/jobs/{job['id']}").json())["status"] in ("queued", "running"):
+            assert time.monotonic() < deadline, state
+            time.sleep(0.1)
+    assert state["status"] == "done", state
+    assert json.dumps(state["result"]) == json.dumps(json.loads(text(local)))
+
+
+def test_the_digest_covers_every_value_of_the_realized_state():
+    """A worker's state at T must be the caller's to the last array element (a repr of a long array
+    would elide its middle); the state rebuilt from the same documents has the same digest."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from riskengine.analysis.cluster import digest
+    from riskengine.live.run import as_of_time, forecast_model
+
+    history, premises, actuals, events = week_state()
+    documents = (history, premises, as_of_time(TUESDAY, history), actuals, events)
+    c = forecast_model(*documents)
+    assert digest(forecast_model(*documents)) == digest(c)
+    long, other = np.zeros(5000), np.zeros(5000)
+    other[2500] = 1.0
+    assert repr(long) == repr(other)
+    assert digest(replace(c, initial=c.initial._replace(start=long))) \
+        != digest(replace(c, initial=c.initial._replace(start=other)))
+
+
 def test_a_worker_that_builds_another_model_is_refused(client):
     """A worker whose model differs from the caller's (another version, other plugins) would give
     other numbers: the run stops with an input error naming --dask."""
@@ -154,10 +234,24 @@ def test_dask_local_on_the_command_line_gives_the_same_json(tmp_path):
     assert (tmp_path / "dask.json").read_bytes() == (tmp_path / "one.json").read_bytes()
 
 
-@pytest.mark.parametrize("command", ["score", "compare", "serve"])
+def test_forecast_dask_local_on_the_command_line_gives_the_same_json(tmp_path):
+    """``forecast --dask local``: worker processes rebuild the state at T from the files' documents."""
+    args = [FACTORY / "plan-v1.json", "--plan", FACTORY / "plan-v2.json", "--plan", FACTORY / "plan-v3.json",
+            "--premises", FACTORY / "premises.toml", "--as-of", TUESDAY, "--actuals",
+            FACTORY / "actuals-tuesday.csv", "--events", FACTORY / "events-tuesday.csv",
+            "--replications", "300", "--seed", "3", "--quiet"]
+    one = riskengine("forecast", *args, "--json", tmp_path / "one.json", timeout=300)
+    assert one.returncode == 0, one.stderr
+    spread = riskengine("forecast", *args, "--json", tmp_path / "dask.json", "--dask", "local", timeout=300)
+    assert spread.returncode == 0, spread.stderr
+    assert (tmp_path / "dask.json").read_bytes() == (tmp_path / "one.json").read_bytes()
+
+
+@pytest.mark.parametrize("command", ["score", "compare", "serve", "forecast"])
 def test_an_unreachable_address_is_exit_2_naming_dask(command):
     plans = [FACTORY / "plan-v1.json"] + ([FACTORY / "plan-v2.json"] if command == "compare" else [])
     args = ["--port", "0"] if command == "serve" else [*plans, "--premises", FACTORY / "premises.toml"]
+    args += ["--as-of", "30"] if command == "forecast" else []
     t = time.monotonic()
     done = riskengine(command, *args, "--dask", "tcp://127.0.0.1:1", timeout=120)
     assert done.returncode == 2, (done.stdout, done.stderr)

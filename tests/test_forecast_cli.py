@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from riskengine.cli import main
 from riskengine.io.schema import schema
+from riskengine.live.text import SHOWN_ALERTS
 
 S = Path(__file__).resolve().parent.parent / "scenarios" / "example-factory"
 PLANS = [str(S / "plan-v1.json"), "--plan", str(S / "plan-v2.json"), "--plan", str(S / "plan-v3.json")]
@@ -38,8 +39,13 @@ def test_the_terminal_shows_the_escalation_list_first(tuesday):
     assert lines[3].lstrip().startswith("Act on these first")
     head = next(k for k, line in enumerate(lines) if line.split()[:2] == ["operation", "resource"])
     assert head < 7
-    for a, line in zip(doc["alerts"], lines[head + 1:], strict=False):  # all of them, in order
+    shown = min(len(doc["alerts"]), SHOWN_ALERTS)
+    assert len(doc["alerts"]) > SHOWN_ALERTS  # the list is capped, and says so
+    for a, line in zip(doc["alerts"][:shown], lines[head + 1:head + 1 + shown], strict=True):  # in order
         assert line.split()[0] == a["id"] and a["probability"]["mean"] < 0.8
+    more = len(doc["alerts"]) - shown
+    assert lines[head + 1 + shown].strip() == \
+        f"... and {more} more below 80% (the JSON result, --json, lists all)"
     assert "K2 down since Tue 17 Nov 08:40" in " ".join(text.split())
     assert "lot RM-COCONUT-K01 expected Wed 18 Nov 08:00" in " ".join(text.split())
 
@@ -147,9 +153,35 @@ def test_the_report_splits_the_gantt_at_the_as_of_line(tuesday, tmp_path):
     assert grey and coloured
     assert max(p.get_x() + p.get_width() for p in grey) <= t + 1e-9
     assert min(p.get_x() for p in coloured) >= t - 1e-9
+    rows = len({round(p.get_y() + p.get_height() / 2) for p in ax.patches})
+    few = forecast_gantt(doc, max_rows=2)  # a big plan: the resources with the lowest mean P(HIT)
+    assert len({round(p.get_y() + p.get_height() / 2) for p in few.patches}) == 2 < rows
+    assert f"2 of {len(doc['resources'])} resources: those with the lowest mean P(HIT)" in few.get_title()
+    worst = min(doc["resources"], key=lambda r: _mean_hit(doc, r["id"]))["id"]
+    assert worst in [t.get_text() for t in few.get_yticklabels()]
     out = tmp_path / "f.html"
     result = forecast(*TUESDAY, "--replications", "100", "--report", str(out), "--quiet")
     assert result.exit_code == 0, result.output
     html = out.read_text()
     assert "Forecast of plan wk47-v1 as of Tue 17 Nov 10:00" in html and "Act on these first" in html
     assert 'aria-label="forecast-gantt"' in html and "Headline estimates" in html
+
+
+def _mean_hit(doc: dict, resource: str) -> float:
+    hits = [o["hit"]["mean"] for o in doc["operations"] if o["resource"] == resource]
+    return sum(hits) / len(hits)
+
+
+def test_the_reports_alert_table_is_bounded_and_says_how_many_it_shows(tuesday, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from riskengine.live import report
+
+    _, doc = tuesday
+    monkeypatch.setattr(report, "REPORT_ALERTS", 5)
+    html = report.forecast_page(doc)
+    table = html.split("Act on these first")[1].split("</table>")[0]
+    assert table.count("<tr>") == 6  # the header and the five least likely
+    assert f"(the 5 least likely of {len(doc['alerts'])}; the JSON result lists all)" in table
+    assert doc["alerts"][4]["id"] in table and doc["alerts"][5]["id"] not in table

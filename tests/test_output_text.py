@@ -115,3 +115,55 @@ def test_one_rounding_and_never_zero_for_a_share_above_zero(scored):
     shown = " ".join(str(result).split())
     assert f"d1 {pct(result.holds_through_day[0]['mean'])}" in shown  # the same digits as plan holds
     assert f"executed as planned: {pct(result.plan_holds['mean'])}" in shown
+
+
+def late_orders_plan(tmp_path: Path, n: int) -> Path:
+    """One line making ``n`` orders of one operation each, every one planned after its due date."""
+    ops = [{"id": f"O{k:03d}-10", "order": f"O{k:03d}", "product": "A", "resource": "L1", "quantity": 10,
+            "start": k, "end": k + 1} for k in range(n)]
+    doc = {"format": "riskengine.plan/1", "id": "late", "horizon": {"start": "2026-11-16T06:00:00+01:00",
+                                                                    "end": n + 8}, "bucket_hours": 8,
+           "resources": [{"id": "L1"}], "operations": ops,
+           "orders": [{"id": f"O{k:03d}", "due": k + 0.5} for k in range(n)]}
+    path = tmp_path / "late.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_warnings_on_the_terminal_stop_at_20_and_say_how_many_more(tmp_path):
+    """A big plan can warn of tens of thousands of late orders: the terminal (and stderr with
+    --quiet) shows 20 and counts the rest; the JSON keeps every one."""
+    plan = late_orders_plan(tmp_path, 25)
+    premises = tmp_path / "premises.json"
+    premises.write_text(json.dumps({"format": "riskengine.premises/1"}))
+    args = ["score", str(plan), "--premises", str(premises), "--replications", "20"]
+    shown = CliRunner().invoke(main, args)
+    assert shown.exit_code == 0, shown.output
+    quiet = CliRunner().invoke(main, [*args, "--quiet", "--json", str(tmp_path / "out.json")])
+    assert quiet.exit_code == 0, quiet.output
+    everything = json.loads((tmp_path / "out.json").read_text())["warnings"]
+    late = [w for w in everything if "after its due date" in w]
+    assert len(late) == 25
+    stderr = quiet.stderr.splitlines()
+    assert stderr[:20] == [f"warning: {w}" for w in everything[:20]]
+    n = len(everything)
+    more = f"... and {n - 20} more warnings (the JSON result, --json, lists all {n})"
+    assert stderr[20:] == [more]
+    assert shown.stdout.count("warning: ") == 20
+    assert f"... and {len(everything) - 20} more warnings" in shown.stdout
+
+
+def test_the_reports_orders_at_risk_table_is_bounded_and_says_how_many_it_shows(scored):
+    """Like the Gantt chart: the least likely orders first, the caption says how many of how many."""
+    from riskengine.analysis.order_text import at_risk_rows
+    from riskengine.report.order_pages import orders_at_risk_blocks
+
+    orders = scored[1].to_dict()["orders"]
+    risky = at_risk_rows(orders, None)
+    assert len(risky) >= 3
+    [bounded, _] = orders_at_risk_blocks(orders, limit=2)
+    assert bounded.count("<tr>") == 3  # the header and two orders
+    assert risky[0]["id"] in bounded and risky[1]["id"] in bounded and risky[2]["id"] not in bounded
+    assert f"(the 2 least likely of {len(risky)}; the JSON result lists all)" in bounded
+    [whole, _] = orders_at_risk_blocks(orders)
+    assert whole.count("<tr>") == len(risky) + 1 and "least likely of" not in whole

@@ -76,6 +76,15 @@ def _realized(actuals: Actuals, origin: datetime) -> dict[str, tuple[float, floa
     return {k: (v[0] if v[1] > 0 else math.inf, v[1]) for k, v in done.items()}
 
 
+def _operations_by_order(plan) -> dict[str, list]:
+    """A plan's operations of each order, in plan order."""
+    out: dict[str, list] = {}
+    for op in plan.operations:
+        if op.order is not None:
+            out.setdefault(op.order, []).append(op)
+    return out
+
+
 def measure_orders(history: PlanHistory, actuals: Actuals, timeline: tuple[datetime, datetime],
                    quantity_tolerance: float, warnings: list[str]) -> tuple[list[dict], dict]:
     """The realized ``orders[]`` due within ``timeline`` (start, end], and the total's order
@@ -88,14 +97,16 @@ def measure_orders(history: PlanHistory, actuals: Actuals, timeline: tuple[datet
         return [], {}
     origin = history.origin
     done = _realized(actuals, origin)
+    orders = [{o.id: o for o in plan.orders or []} for plan in history.versions]
+    routes = [_operations_by_order(plan) for plan in history.versions]  # linear, never orders x operations
     out, outside, cancelled = [], 0, 0
     for oid, v in newest.items():
         plan = history.versions[v]
-        order = next(o for o in plan.orders or [] if o.id == oid)
+        order = orders[v][oid]
         if not timeline[0] < order.due <= timeline[1]:
             outside += 1
             continue
-        ops = [op for op in plan.operations if op.order == oid]
+        ops = routes[v].get(oid, [])
         realized = [done.get(op.id, (math.inf, 0.0)) for op in ops]
         dropped = any(later.published_at <= order.due for later in history.versions[v + 1:])
         if dropped and not any(good > 0 for _, good in realized):

@@ -26,7 +26,7 @@ from riskengine.adherence.order_measure import OrderOutcome, TotalFigures, order
 from riskengine.governance.documents import OwnerCount
 from riskengine.governance.text import accountability_lines, cause_lines, owner_lines
 from riskengine.io.documents import Document
-from riskengine.report.terminal import hit_definition, iso_clock, prose, table
+from riskengine.report.terminal import hit_definition, iso_clock, prose, table, warning_lines
 
 MEASUREMENT_FORMAT: Final = "riskengine.measurement/1"
 
@@ -115,8 +115,7 @@ class Measurement(Document):
                             for x in self.resources])
         lines += self._operation_lines(r)
         lines += order_outcome_lines(self.orders, t)
-        for w in self.warnings:
-            lines += prose(f"warning: {w}")
+        lines += warning_lines(self.warnings)
         return "\n".join(lines)
 
     def _operation_lines(self, r: Mapping[str, Any]) -> list[str]:

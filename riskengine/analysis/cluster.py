@@ -1,11 +1,11 @@
-"""One score spread over a Dask cluster: ``score``, ``compare`` and ``serve --dask ADDRESS|local``.
+"""One score spread over a Dask cluster: ``score``, ``compare``, ``forecast``, ``serve --dask ADDRESS|local``.
 
 A :class:`Cluster` is a ``dask.distributed`` client: of an existing scheduler
 at an address (``tcp://host:8786``), or of a ``LocalCluster`` made for the
 run (``"local"``: one single-threaded worker process per core) and closed
 after it. :func:`connect` takes what the ``dask=`` argument of
-:func:`riskengine.score`, :func:`riskengine.compare` and
-:func:`riskengine.sensitivity` accepts: None, an address, a
+:func:`riskengine.score`, :func:`riskengine.compare`,
+:func:`riskengine.sensitivity` and :func:`riskengine.forecast` accept: None, an address, a
 ``distributed.Client`` or a :class:`Cluster`.
 
 What is sent: the validated plan and premises, once per run and worker
@@ -29,10 +29,12 @@ not installed (the ``sweep`` extra), an address that cannot be reached within
 scheduler lost, a worker running other code. A stop request (:class:`StopFlag`)
 ends the wait at once and cancels the chunks.
 
-A new command that simulates (issue 19's ``forecast``) gets ``--dask`` by
-building its model with :meth:`Cluster.runner`'s ``build`` (a picklable
-function of picklable documents, run on each worker) and running its rounds
-with the runner it returns, as :func:`riskengine.analysis.score.simulate` does.
+A command that simulates gets ``--dask`` by building its model with
+:meth:`Cluster.runner`'s ``build`` (a picklable function of picklable
+documents, run on each worker) and running its rounds with the runner it
+returns, as :func:`riskengine.analysis.score.simulate` and
+:func:`riskengine.live.run.forecast` do (the forecast's ``build`` makes the
+state at the as-of time; its dates' sample runs with :meth:`ClusterRun.blocks`).
 """
 
 from __future__ import annotations
@@ -224,13 +226,21 @@ def digest(c: Compiled) -> str:
     """SHA-256 of a compiled model's arrays and scalars (what a worker must rebuild exactly)."""
     h = hashlib.sha256()
     for f in fields(c):
-        value = getattr(c, f.name)
-        h.update(f.name.encode())
-        if hasattr(value, "tobytes"):
-            h.update(str((value.dtype, value.shape)).encode() + value.tobytes())
-        else:
-            h.update(repr(value).encode())
+        _feed(h, f.name, getattr(c, f.name))
     return h.hexdigest()
+
+
+def _feed(h, name: str, value: Any) -> None:
+    """Add a named value to the digest: an array's bytes, a named tuple's fields (a forecast's
+    realized state, :class:`~riskengine.simulation.records.Initial`), or its repr."""
+    h.update(name.encode())
+    if hasattr(value, "tobytes"):
+        h.update(str((value.dtype, value.shape)).encode() + value.tobytes())
+    elif isinstance(value, tuple) and hasattr(value, "_fields"):
+        for field_name, item in zip(value._fields, value, strict=True):
+            _feed(h, f"{name}.{field_name}", item)
+    else:
+        h.update(repr(value).encode())
 
 
 _lock = threading.Lock()
@@ -260,17 +270,29 @@ def package_fingerprint() -> str:
     return f"{riskengine.__version__}/{sources_fingerprint()}"
 
 
-def run_chunk(documents, key: str, expected: str, fingerprint: str, build: Callable[..., Compiled],
-              seed: int, lo: int, hi: int, spec, engine: str) -> Part:
-    """The task of one chunk on a worker: replications ``lo .. hi - 1`` on one kernel thread."""
+def _worker_model(documents, key: str, expected: str, fingerprint: str, build: Callable[..., Compiled]
+                  ) -> Compiled:
+    """On a worker: the run's model (built once, checked), the kernel on one thread."""
     import numba
 
     if fingerprint != package_fingerprint():
         raise WorkerMismatch(f"a worker runs riskengine {package_fingerprint()[:30]}..., this process "
                              f"{fingerprint[:30]}...: install the same version on every worker")
     numba.set_num_threads(1)
-    c = _model(key, expected, build, documents)
+    return _model(key, expected, build, documents)
+
+
+def run_chunk(documents, key: str, expected: str, fingerprint: str, build: Callable[..., Compiled],
+              seed: int, lo: int, hi: int, spec, engine: str) -> Part:
+    """The task of one chunk on a worker: replications ``lo .. hi - 1`` on one kernel thread."""
+    c = _worker_model(documents, key, expected, fingerprint, build)
     return simulate_part(c, seed, lo, hi, spec, engine)
+
+
+def run_block(documents, key: str, expected: str, fingerprint: str, build: Callable[..., Compiled],
+              task: Callable, seed: int, lo: int, hi: int) -> Any:
+    """The task of one block of a per-replication sample on a worker: ``task(c, seed, lo, hi)``."""
+    return task(_worker_model(documents, key, expected, fingerprint, build), seed, lo, hi)
 
 
 class _Model:
@@ -305,24 +327,49 @@ class ClusterRun:
         if count <= 0:
             return
         model = self._models[id(c)]
-        size = self.cluster.chunk or -(-count // (CHUNKS_PER_THREAD * self.cluster.threads()))
-        bounds = chunk_bounds(first, count, max(1, -(-count // size)),
-                              acc.per_draw if acc.stream is not None else 1)
-        client = self.cluster.client
+        align = acc.per_draw if acc.stream is not None else 1
+        bounds = chunk_bounds(first, count, self._chunks(count), align)
         tag = uuid.uuid4().hex[:12]
-        futures = [client.submit(run_chunk, model.documents, model.key, model.digest, self.fingerprint,
-                                 model.build, seed, lo, hi, spec_of(acc, k == 0), model.engine,
-                                 key=f"riskengine-chunk-{tag}-{lo}", pure=False)
-                   for k, (lo, hi) in enumerate(bounds)]
+        futures = [self.cluster.client.submit(
+            run_chunk, model.documents, model.key, model.digest, self.fingerprint, model.build, seed, lo, hi,
+            spec_of(acc, k == 0), model.engine, key=f"riskengine-chunk-{tag}-{lo}", pure=False)
+            for k, (lo, hi) in enumerate(bounds)]
+        self._collect(futures, stop, lambda k, part: merge_part(acc, part, last=k == len(futures) - 1))
+
+    def blocks(self, c: Compiled, seed: int, task: Callable, count: int, stop: StopFlag | None = None
+               ) -> list:
+        """``task(c, seed, lo, hi)`` for replications ``0 .. count - 1`` cut in chunks as a round's,
+        run on the workers: the results in chunk order (a forecast's sampled dates,
+        :func:`riskengine.live.dates.sample_dates`). ``task`` must be picklable (a module's function)."""
+        if count <= 0:
+            return []
+        model = self._models[id(c)]
+        tag = uuid.uuid4().hex[:12]
+        futures = [self.cluster.client.submit(
+            run_block, model.documents, model.key, model.digest, self.fingerprint, model.build, task, seed,
+            lo, hi, key=f"riskengine-block-{tag}-{lo}", pure=False)
+            for lo, hi in chunk_bounds(0, count, self._chunks(count), 1)]
+        results: list = []
+        self._collect(futures, stop, lambda _k, result: results.append(result))
+        return results
+
+    def _chunks(self, count: int) -> int:
+        """Chunks of a round of ``count`` replications (``Cluster(chunk=)``, or
+        :data:`CHUNKS_PER_THREAD` per worker thread)."""
+        size = self.cluster.chunk or -(-count // (CHUNKS_PER_THREAD * self.cluster.threads()))
+        return max(1, -(-count // size))
+
+    def _collect(self, futures: list, stop: StopFlag | None, take: Callable[[int, Any], None]) -> None:
+        """``take(k, result)`` of each future in order; the ones not taken are cancelled at the end."""
         try:
             for k, future in enumerate(futures):
-                merge_part(acc, self._wait(future, stop), last=k == len(futures) - 1)
-                futures[k] = None  # the worker can let the part go
+                take(k, self._wait(future, stop))
+                futures[k] = None  # the worker can let the result go
         finally:
-            client.cancel([f for f in futures if f is not None])
+            self.cluster.client.cancel([f for f in futures if f is not None])
 
-    def _wait(self, future, stop: StopFlag | None) -> Part:
-        """The part of one chunk, looking at the stop flag and the cluster while it runs."""
+    def _wait(self, future, stop: StopFlag | None) -> Any:
+        """The result of one chunk, looking at the stop flag and the cluster while it runs."""
         distributed = _distributed()
         lost_since = None
         while True:

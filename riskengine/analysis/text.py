@@ -27,6 +27,7 @@ from riskengine.report.terminal import (
     listing,
     prose,
     table,
+    warning_lines,
 )
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def score_text(r: ScoreResult) -> str:
     lines += insight_lines(r.criticality, r.rigor_advice)
     lines += _sensitivity_lines(r.sensitivity)
     if r.warnings:
-        lines += [""] + [line for w in r.warnings for line in prose(f"warning: {w}")]
+        lines += ["", *warning_lines(r.warnings)]
     return "\n".join(lines)
 
 
@@ -206,5 +207,5 @@ def compare_text(r: CompareResult) -> str:
            else "most likely to hold first")
     lines += ["", *prose(f"Ranking ({how}): " + " > ".join(r.ranking))]
     if r.warnings:
-        lines += [""] + [line for w in r.warnings for line in prose(f"warning: {w}")]
+        lines += ["", *warning_lines(r.warnings)]
     return "\n".join(lines)

@@ -54,7 +54,7 @@ from riskengine.errors import InputError, Problem
 from riskengine.model.actuals import Actuals, PlanHistory
 from riskengine.model.plan import Plan
 from riskengine.model.premises import Premises
-from riskengine.report.terminal import prose, table
+from riskengine.report.terminal import table, warning_lines
 
 BACKTEST_FORMAT = "riskengine.backtest/1"
 FIGURES: tuple[Literal["bts", "btp", "volume", "mix", "sequence"], ...] = (
@@ -168,8 +168,7 @@ class BacktestResult:
             lines += table(["band", "forecast", "realized", "versions"],
                            [[b["band"], pct(b["forecast"]), pct(b["realized"]), b["versions"]]
                             for b in self.bands])
-        for w in self.warnings:
-            lines += prose(f"warning: {w}")
+        lines += warning_lines(self.warnings)
         return "\n".join(lines)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from riskengine.analysis.command import memory_option
+from riskengine.analysis.command import dask_option, memory_option
 from riskengine.cli_helpers import (
     check_report_path,
     command_line,
@@ -86,12 +86,13 @@ def read_previous(path: str | None) -> dict | None:
 @click.option("--threads", type=click.IntRange(1, 1024), help="Kernel threads (default: all cores).")
 @click.option("--timezone", metavar="ZONE", help="IANA time zone of B2MML times without UTC offset.")
 @memory_option
+@dask_option
 @json_option
 @quiet_option
 @report_option
 @handled
 def forecast(plan, more_plans, premises, as_of, actuals, events, previous_path, alert, fail_on_alert,
-             replications, seed, engine, threads, timezone, max_memory, json_path, quiet,
+             replications, seed, engine, threads, timezone, max_memory, dask_address, json_path, quiet,
              report_path) -> None:
     """Forecast the rest of the horizon from the shop floor's state at an as-of time: how likely
     the plan in effect is to hold now, the week's expected adherence (realized buckets counted as
@@ -100,7 +101,10 @@ def forecast(plan, more_plans, premises, as_of, actuals, events, previous_path, 
     Every replication starts from the state at T: operations done, operations in progress with
     their remaining work, resources down (the remaining repair drawn given the time already
     spent), lots with a known arrival, crews known absent; then executes the rest with the
-    premises. Exit 0; 4 with --fail-on-alert when there are alerts."""
+    premises. Exit 0; 4 with --fail-on-alert when there are alerts.
+
+    With --dask the replications and the dates' sample run as chunks on a Dask cluster, each
+    worker rebuilding the state at T from the same documents; the JSON is the same, bit for bit."""
     set_threads(threads)
     import numba
 
@@ -127,7 +131,7 @@ def forecast(plan, more_plans, premises, as_of, actuals, events, previous_path, 
             result = run(history, model, as_of_time(as_of, history), actuals=records, events=known,
                          previous=old, replications=replications, seed=seed, engine=engine, alert=alert,
                          progress=(lambda done, _w: line.update(done)) if line else None,
-                         batch=batches(replications) if line else None)
+                         batch=batches(replications) if line else None, dask=dask_address)
     finally:
         if line:
             line.close()

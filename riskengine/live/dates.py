@@ -12,6 +12,7 @@ replications, so the same numbers, as the forecast's own (kernel, same seed).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -49,35 +50,55 @@ def sample_size(replications: int, n_ops: int) -> int:
     return max(1, min(-(-replications // 4), MAX_SAMPLE, BUDGET_BYTES // (16 * max(n_ops, 1))))
 
 
-def sample_dates(c: Compiled, seed: int, replications: int, stop: StopFlag | None = None) -> Dates:
+def sample_dates(c: Compiled, seed: int, replications: int, stop: StopFlag | None = None,
+                 blocks: Callable | None = None) -> Dates:
     """Start and end quantiles of every operation over the first replications (module docstring),
     on every numba thread (the kernel releases the GIL). Each replication is bounded and ``stop``
     ends them as a score's (:mod:`riskengine.simulation.watchdog`: ``Stopped``,
-    ``ReplicationOverrun``)."""
+    ``ReplicationOverrun``). ``blocks``: on a Dask cluster (``ClusterRun.blocks`` of ``c`` and
+    ``seed``, called as ``blocks(sample_block, count)``: the blocks' starts and ends in replication
+    order)."""
+    count = sample_size(replications, c.n_ops)
+    if blocks is None:
+        starts, ends = sample_block(c, seed, 0, count, stop)
+    else:
+        parts = blocks(sample_block, count)
+        starts, ends = (np.concatenate([p[k] for p in parts]) for k in (0, 1))
+
+    def q(x: np.ndarray, p: float) -> np.ndarray:  # a sampled value (inf: not executed), never between
+        return np.quantile(x, p, axis=0, method="inverted_cdf")
+
+    return Dates(count, q(starts, 0.5), q(ends, 0.5), q(ends, 0.8))
+
+
+def sample_block(c: Compiled, seed: int, lo: int, hi: int, stop: StopFlag | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of every operation in replications ``lo .. hi - 1`` (a row each), on every
+    numba thread (:func:`sample_dates`)."""
     n = c.n_ops
-    count = sample_size(replications, n)
+    count = hi - lo
     starts = np.empty((count, n))
     ends = np.empty((count, n))
     model = model_of(c)
     tables = uncertain_scrap_by_loop(c, scrap_tables(c.op_resource, c.op_quantity, c.res_scrap))
     bound = event_bound(c)
 
-    def run(lo: int, hi: int) -> None:
+    def run(first: int, last: int) -> None:
         if c.uncertain:  # each replication with its own draw of the parameters
-            for rep in range(lo, hi):
+            for rep in range(first, last):
                 if stop is not None and stop.is_set():
                     raise Stopped
-                r = kernel_replication(c, seed, rep)
+                r = kernel_replication(c, seed, lo + rep)
                 starts[rep], ends[rep] = r.start, r.end
             return
         s, out = scratch(n, c.n_resources, c.mat_entity.shape[0]), outputs(n)
         if stop is not None:
             stop.attach(s.account)
         try:
-            for rep in range(lo, hi):
+            for rep in range(first, last):
                 arm(s.account, bound)
-                replicate(seed, rep, model, tables, s, out)
-                check(s.account, seed, rep)
+                replicate(seed, lo + rep, model, tables, s, out)
+                check(s.account, seed, lo + rep)
                 starts[rep], ends[rep] = out.start, out.end
         finally:
             if stop is not None:
@@ -87,11 +108,7 @@ def sample_dates(c: Compiled, seed: int, replications: int, stop: StopFlag | Non
     cuts = [count * k // threads for k in range(threads + 1)]
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(run, cuts[:-1], cuts[1:]))
-
-    def q(x: np.ndarray, p: float) -> np.ndarray:  # a sampled value (inf: not executed), never between
-        return np.quantile(x, p, axis=0, method="inverted_cdf")
-
-    return Dates(count, q(starts, 0.5), q(ends, 0.5), q(ends, 0.8))
+    return starts, ends
 
 
 def iso_or_none(origin, hours: float) -> str | None:

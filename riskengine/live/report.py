@@ -20,11 +20,14 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.patches import Patch
 
+from riskengine.report.gantt import REPORT_BARS, REPORT_ROWS
 from riskengine.report.html import esc, figure, page, svg, table
 from riskengine.report.results import as_dict, day_label, interval, pct
 from riskengine.report.terminal import iso_clock
 
 REALIZED_COLOR = "#8c96a5"
+#: Rows of the report's table of alerts (a big plan can have tens of thousands).
+REPORT_ALERTS = 500
 CMAP = "RdYlGn"
 
 
@@ -32,7 +35,33 @@ def _hours(origin: datetime, iso: str | None) -> float | None:
     return None if iso is None else (datetime.fromisoformat(iso) - origin).total_seconds() / 3600
 
 
-def forecast_gantt(result: Any, ax: Axes | None = None) -> Axes:
+def forecast_resources(d: dict, max_bars: int | None = None, max_rows: int | None = None
+                       ) -> tuple[list[str], int]:
+    """The resources :func:`forecast_gantt` draws, in the result's order, and how many there are:
+    all, or (a big plan) those whose operations have the lowest mean P(HIT) while their operations
+    fit in ``max_bars`` and their rows in ``max_rows`` (as :func:`riskengine.report.gantt.gantt`)."""
+    resources = [r["id"] for r in d["resources"]]
+    resources += sorted({o["resource"] for o in d["operations"]} - set(resources))
+    n = len(d["operations"])
+    if (max_bars is None or n <= max_bars) and (max_rows is None or len(resources) <= max_rows):
+        return resources, len(resources)
+    count: dict[str, int] = {}
+    missed: dict[str, float] = {}
+    for o in d["operations"]:
+        count[o["resource"]] = count.get(o["resource"], 0) + 1
+        missed[o["resource"]] = missed.get(o["resource"], 0.0) + 1.0 - o["hit"]["mean"]
+    place = {rid: k for k, rid in enumerate(resources)}
+    chosen: set[str] = set()
+    room = n if max_bars is None else max_bars
+    for rid in sorted(count, key=lambda r: (-missed[r] / count[r], place[r])):
+        if count[rid] <= room and (max_rows is None or len(chosen) < max_rows):
+            chosen.add(rid)
+            room -= count[rid]
+    return [r for r in resources if r in chosen], len(resources)
+
+
+def forecast_gantt(result: Any, ax: Axes | None = None, max_bars: int | None = None,
+                   max_rows: int | None = None) -> Axes:
     """Operations per resource, realized left of the as-of line and expected right of it.
 
     Parameters
@@ -41,6 +70,10 @@ def forecast_gantt(result: Any, ax: Axes | None = None) -> Axes:
         A forecast (``riskengine.forecast/1``, object or dict).
     ax
         Axes to draw into (a new figure when None).
+    max_bars, max_rows
+        Draw the operations of at most this many (None: all) and at most this many resource rows:
+        the resources with the lowest mean P(HIT) (:func:`forecast_resources`; the title says how
+        many of how many).
 
     Returns
     -------
@@ -50,8 +83,7 @@ def forecast_gantt(result: Any, ax: Axes | None = None) -> Axes:
     d = as_dict(result)
     origin, end = (datetime.fromisoformat(d["horizon"][k]) for k in ("start", "end"))
     t = (datetime.fromisoformat(d["as_of"]) - origin).total_seconds() / 3600
-    resources = [r["id"] for r in d["resources"]]
-    resources += sorted({o["resource"] for o in d["operations"]} - set(resources))
+    resources, of = forecast_resources(d, max_bars, max_rows)
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -61,6 +93,8 @@ def forecast_gantt(result: Any, ax: Axes | None = None) -> Axes:
     ax.axvline(t, color="#1d2330", linewidth=1.4, linestyle="--", zorder=3)
     ax.text(t, -0.45, f" as of {day_label(d['as_of'])} {d['as_of'][11:16]}", fontsize=7, va="bottom")
     for o in d["operations"]:
+        if o["resource"] not in row:
+            continue  # a resource not drawn (a big plan: max_bars, max_rows)
         s, e50, e80 = (_hours(origin, o[k]) for k in ("expected_start", "expected_end", "end_p80"))
         if s is None or e50 is None:
             continue  # not executed (in at least half of the replications sampled)
@@ -85,7 +119,9 @@ def forecast_gantt(result: Any, ax: Axes | None = None) -> Axes:
     ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="P(hit)", fraction=0.03, pad=0.01)
     ax.legend(handles=[Patch(color=REALIZED_COLOR, label="realized")], loc="lower right", fontsize="small")
     ax.set_title(f"Plan {d['plan']} as of {iso_clock(d['as_of'])}: realized (grey), then each operation "
-                 "from its median start to its median end (tail: P80 of the end)", fontsize=9)
+                 "from its median start to its median end (tail: P80 of the end)"
+                 + ("" if len(resources) == of else f"\n{len(resources)} of {of} resources: those with the "
+                    "lowest mean P(HIT)"), fontsize=9)
     ax.set_xlabel(f"from {origin.strftime('%a %d %b %Y %H:%M %z')}")
     return ax
 
@@ -133,15 +169,19 @@ def forecast_page(d: dict, *, plan: Any = None, premises: dict | None = None,
     from riskengine.report.sections import score_blocks
 
     alerts = [[a["id"], a["resource"] or "-", interval(a["probability"]), a["cause"] or "-",
-               iso_clock(a["planned_end"]), iso_clock(a["expected_end"])] for a in d["alerts"]]
+               iso_clock(a["planned_end"]), iso_clock(a["expected_end"])]
+              for a in d["alerts"][:REPORT_ALERTS]]
+    more = (f" (the {len(alerts)} least likely of {len(d['alerts'])}; the JSON result lists all)"
+            if len(alerts) < len(d["alerts"]) else "")
     state = _state_rows(d)
-    n_res = len(d["resources"]) or 1
+    n_res = len(forecast_resources(d, REPORT_BARS, REPORT_ROWS)[0]) or 1
     body = [f"<h2>{esc('Act on these first')}</h2>",
             table(["operation", "resource", "P(HIT)", "main cause", "planned end", "expected end"], alerts,
-                  caption=f"Operations below {pct(d['alert_threshold'])} P(HIT), least likely first",
+                  caption=f"Operations below {pct(d['alert_threshold'])} P(HIT), least likely first{more}",
                   numeric=(2,)) if alerts else "<p>No alert.</p>",
             f"<h2>{esc('The state it started from')}</h2>", table(["", ""], state),
-            figure(svg(lambda ax: forecast_gantt(d, ax=ax), "forecast-gantt", (13.0, 1.6 + 0.55 * n_res)),
+            figure(svg(lambda ax: forecast_gantt(d, ax=ax, max_bars=REPORT_BARS, max_rows=REPORT_ROWS),
+                       "forecast-gantt", (13.0, 1.6 + 0.55 * n_res)),
                    "Left of the as-of line what happened, right of it what is expected (median start to "
                    f"median end over {d['replications_for_dates']} replications, tail to the P80 end), "
                    "coloured by P(HIT).", wide=True)]

@@ -16,9 +16,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
 import numpy as np
 
+from riskengine.analysis.cluster import connect
 from riskengine.analysis.result import build_result
 from riskengine.analysis.rigor import DEFAULT_CONFIDENCE
 from riskengine.analysis.score import _check, _runner
@@ -34,6 +37,7 @@ from riskengine.model.orders import planned_late
 from riskengine.model.plan import Plan, plan_warnings
 from riskengine.model.premises import Premises, check_premises_against, premises_warnings
 from riskengine.simulation.accumulate import UNITS_SCALE, Accumulators
+from riskengine.simulation.compile import Compiled
 from riskengine.simulation.watchdog import ReplicationOverrun, StopFlag
 
 DEFAULT_ALERT = 0.8
@@ -57,7 +61,7 @@ def forecast(plans: PlanHistory | Plan | list[Plan], premises: Premises, as_of: 
              previous: dict | None = None, replications: int = 1000, seed: int = 0, engine: str = "kernel",
              alert: float = DEFAULT_ALERT, confidence: float = DEFAULT_CONFIDENCE,
              progress: Callable[[int, float], None] | None = None,
-             batch: int | None = None, stop: StopFlag | None = None) -> ForecastResult:
+             batch: int | None = None, stop: StopFlag | None = None, dask: Any = None) -> ForecastResult:
     """Forecast the rest of the horizon from the state at ``as_of``.
 
     Parameters
@@ -78,6 +82,10 @@ def forecast(plans: PlanHistory | Plan | list[Plan], premises: Premises, as_of: 
         An earlier forecast's document (``riskengine.forecast/1``): ``changes`` says what moved.
     replications, seed, engine, confidence, progress, batch, stop
         As for :func:`riskengine.analysis.score.score` (``stop`` also ends the sampling of the dates).
+    dask
+        As for :func:`riskengine.analysis.score.score`: the replications and the dates' sample run
+        as chunks on a Dask cluster, each worker building the realized state from the same
+        documents (:func:`forecast_model`); the result is bit-identical to a run in this process.
     alert
         Operations whose P(HIT) is below it are alerts.
 
@@ -107,11 +115,17 @@ def forecast(plans: PlanHistory | Plan | list[Plan], premises: Premises, as_of: 
     plan = history.versions[history.in_effect(t)]
     check_premises_against(premises, plan)
     st = build_state(history, premises, t, actuals, events)
-    try:
-        acc = _simulate(st, seed, replications, engine, progress, batch, stop)
-        dates = sample_dates(st.compiled, seed, replications, stop)
-    except ReplicationOverrun as exc:
-        raise exc.of_plan(plan.id) from None
+    with connect(dask) as cluster:
+        run, blocks = _runner(engine), None
+        if cluster is not None:
+            run = cluster.runner(st.compiled, forecast_model, history, premises, t, actuals, events,
+                                 engine=engine)
+            blocks = partial(run.blocks, st.compiled, seed, stop=stop)
+        try:
+            acc = _simulate(st, run, seed, replications, progress, batch, stop)
+            dates = sample_dates(st.compiled, seed, replications, stop, blocks)
+        except ReplicationOverrun as exc:
+            raise exc.of_plan(plan.id) from None
     _realized_into(acc, st)
     warnings = premises_warnings(premises, plan) + plan_warnings(plan) + planned_late(plan) + st.warnings
     score = build_result(st.plan, premises, st.compiled, acc, seed=seed, engine=engine, precision=None,
@@ -134,11 +148,17 @@ def memory_needed(plans: list[Plan], premises: Premises, replications: int, thre
     return need + dates + RESULT_PER_OP * sum(len(p.operations) for p in plans)
 
 
-def _simulate(st: State, seed: int, replications: int, engine: str,
+def forecast_model(history: PlanHistory, premises: Premises, as_of: datetime, actuals: Actuals | None,
+                   events: KnownEvents | None) -> Compiled:
+    """The compiled model a forecast's replications run (its realized state in it): what a Dask
+    worker builds from the documents it is sent (:meth:`riskengine.analysis.cluster.Cluster.runner`)."""
+    return build_state(history, premises, as_of, actuals, events).compiled
+
+
+def _simulate(st: State, run: Callable, seed: int, replications: int,
               progress: Callable[[int, float], None] | None, batch: int | None,
               stop: StopFlag | None) -> Accumulators:
     """The replications from the state, in batches of ``batch`` (the result does not depend on them)."""
-    run = _runner(engine)
     acc = Accumulators(st.compiled, replications)
     done = 0
     while done < replications:

@@ -82,9 +82,10 @@ def inputs(data: dict, history) -> tuple[dict, list[Problem]]:
     return out, problems
 
 
-def run(v, progress, stop_if_cancelled, batched: bool, stop=None) -> dict:
+def run(v, progress, stop_if_cancelled, batched: bool, stop=None, dask=None) -> dict:
     """The forecast of a validated request (``riskengine.forecast/1``); ``stop`` (a
-    :class:`~riskengine.simulation.watchdog.StopFlag`) ends it within the replication it is in."""
+    :class:`~riskengine.simulation.watchdog.StopFlag`) ends it within the replication it is in;
+    ``dask``: the :class:`~riskengine.analysis.cluster.Cluster` it runs on (``serve --dask``)."""
     from riskengine.live.run import forecast
     from riskengine.service.operations import batch_size
 
@@ -99,6 +100,7 @@ def run(v, progress, stop_if_cancelled, batched: bool, stop=None) -> dict:
     result = forecast(v.history, v.premises, known["as_of"], actuals=v.actuals, events=known["events"],
                       previous=known["previous"], replications=r.replications, seed=r.seed, engine=r.engine,
                       alert=r.alert, confidence=r.confidence, progress=tick if batched else None,
-                      batch=batch_size(r.replications) if batched else None, stop=stop)
+                      batch=batch_size(r.replications) if batched else None, stop=stop,
+                      dask=dask)
     progress.total = progress.done = result.replications
     return result.to_dict()

@@ -13,10 +13,21 @@ from typing import TYPE_CHECKING, Any
 
 from riskengine.adherence.figures import pct
 from riskengine.analysis.text import ADHERENCE, insight_lines
-from riskengine.report.terminal import hit_definition, horizon_line, iso_clock, listing, prose, table
+from riskengine.report.terminal import (
+    hit_definition,
+    horizon_line,
+    iso_clock,
+    listing,
+    prose,
+    table,
+    warning_lines,
+)
 
 if TYPE_CHECKING:
     from riskengine.live.result import ForecastResult
+
+#: Alerts the terminal lists (the least likely; the rest are counted, the JSON has all).
+SHOWN_ALERTS = 30
 
 
 def _interval(e: Mapping[str, Any] | None) -> str:
@@ -43,7 +54,7 @@ def forecast_text(r: ForecastResult) -> str:
                              + listing([f"{c['cause']} {pct(c['share'], 0)}" for c in r.causes]))]
     lines += insight_lines(r.criticality, None)
     if r.warnings:
-        lines += [""] + [line for w in r.warnings for line in prose(f"warning: {w}")]
+        lines += ["", *warning_lines(r.warnings)]
     return "\n".join(lines)
 
 
@@ -53,11 +64,13 @@ def alert_lines(r: ForecastResult) -> list[str]:
         return prose(f"No alert: every operation still to run is a HIT with probability "
                      f"{pct(r.alert_threshold, 0)} or more.") + [""]
     rows = [[a["id"], a["resource"] or "-", pct(a["probability"]["mean"]), a["cause"] or "-",
-             iso_clock(a["planned_end"]), iso_clock(a["expected_end"])] for a in r.alerts]
+             iso_clock(a["planned_end"]), iso_clock(a["expected_end"])] for a in r.alerts[:SHOWN_ALERTS]]
+    more = (prose(f"... and {len(r.alerts) - len(rows)} more below {pct(r.alert_threshold, 0)} (the JSON "
+                  "result, --json, lists all)") if len(rows) < len(r.alerts) else [])
     return [*prose(f"Act on these first: {len(r.alerts)} operation(s) below {pct(r.alert_threshold, 0)} "
                    "P(HIT), least likely first (expected: the median end over the replications sampled)"),
             *table(["operation", "resource", "P(HIT)", "main cause", "planned end", "expected end"], rows,
-                   align="llrlll"), ""]
+                   align="llrlll"), *more, ""]
 
 
 def state_lines(r: ForecastResult) -> list[str]:

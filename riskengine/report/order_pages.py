@@ -19,15 +19,22 @@ def _hours(x: float | None) -> str:
     return "-" if x is None else f"{x:.1f}"
 
 
-def orders_at_risk_blocks(orders: list[dict], title: str = "Orders at risk") -> list[str]:
-    """The table of orders not certainly on time, least likely first (all of them), and what
-    the count of orders likely on time means."""
+#: Rows of the report's table of orders at risk (a 200,000-operation plan has tens of thousands).
+REPORT_ORDERS = 500
+
+
+def orders_at_risk_blocks(orders: list[dict], title: str = "Orders at risk", limit: int = REPORT_ORDERS
+                          ) -> list[str]:
+    """The table of orders not certainly on time, least likely first (at most ``limit``, the
+    caption says how many of how many; all are in the JSON), and what the count of orders likely
+    on time means."""
     if not orders:
         return []
+    risky = at_risk_rows(orders, None)
     rows = [[o["id"], o.get("customer"), iso_clock(o["due"]), interval(o["on_time"]),
              iso_clock(o["completion"]["p50"]), iso_clock(o["completion"]["p80"]),
              _hours(o["tardiness_hours"]["mean"]), _hours(o["tardiness_hours"]["p90"]), o["main_cause"]]
-            for o in at_risk_rows(orders, None)]
+            for o in risky[:limit]]
     note = (f'<p class="note">{esc(likely_words(orders))}. An order is on time when its last operation '
             "completes at or before its due date; its cause is that of the operation that completed it "
             "last, traced to where the delay began (planning: the plan itself completes it after its "
@@ -37,7 +44,9 @@ def orders_at_risk_blocks(orders: list[dict], title: str = "Orders at risk") -> 
         return [note + "<p>Every order was on time in every replication.</p>"]
     return [table(["order", "customer", "due", "P(on time)", "P50 completion", "P80 completion",
                    "mean tardiness h", "P90 tardiness h", "main cause"], rows,
-                  caption=f"{title}: the orders not on time in every replication, least likely first",
+                  caption=f"{title}: the orders not on time in every replication, least likely first"
+                          + (f" (the {len(rows)} least likely of {len(risky)}; the JSON result lists all)"
+                             if len(rows) < len(risky) else ""),
                   numeric=(3, 6, 7)), note]
 
 

@@ -6,7 +6,8 @@
   offset (``Fri 20 Nov 19:18``); hours from the horizon start are only ever a
   second figure next to it (:func:`when`).
 - :func:`listing` joins items and says how many are left out when it has
-  to stop (``..., and 3 more``): a list is never silently cut.
+  to stop (``..., and 3 more``): a list is never silently cut; so do
+  :func:`warning_lines` past :data:`MAX_WARNINGS` (a big plan's warnings).
 - :data:`HIT`, :data:`CRUCIALITY`, :data:`SSI`: the one-line explanations
   shown wherever those figures are (terminal, HTML report, ``--help``).
 """
@@ -20,6 +21,9 @@ from datetime import datetime, timedelta
 
 #: Width prose lines are wrapped at (tables are as wide as their cells).
 WIDTH = 100
+
+#: Warnings a terminal summary (or stderr) shows; the rest are counted on one line (the JSON has all).
+MAX_WARNINGS = 20
 
 #: One-line explanations of the figures a planner meets (terminal legend, HTML report, --help).
 CRITICALITY = ("the share of replications whose first miss (the miss with the earliest planned start) "
@@ -72,6 +76,22 @@ def prose(text: str, indent: int = 2, hang: int = 2) -> list[str]:
     lines = textwrap.wrap(glued, WIDTH, initial_indent=" " * indent, subsequent_indent=" " * (indent + hang),
                           break_on_hyphens=False, break_long_words=False)
     return [line.replace("\0", " ") for line in lines]
+
+
+def capped_warnings(warnings: Sequence[str], limit: int = MAX_WARNINGS) -> list[str]:
+    """``warning: ...`` for the first ``limit`` warnings, then one line saying how many more there
+    are and where they all are (at 200,000 operations a plan can warn of tens of thousands of late
+    orders; the result's JSON keeps every one)."""
+    out = [f"warning: {w}" for w in warnings[:limit]]
+    if len(warnings) > limit:
+        out.append(f"... and {len(warnings) - limit} more warnings (the JSON result, --json, lists all "
+                   f"{len(warnings)})")
+    return out
+
+
+def warning_lines(warnings: Sequence[str], limit: int = MAX_WARNINGS) -> list[str]:
+    """:func:`capped_warnings` as a summary's prose lines."""
+    return [line for w in capped_warnings(warnings, limit) for line in prose(w)]
 
 
 def listing(items: Sequence[str], limit: int | None = None, more: str = "") -> str:

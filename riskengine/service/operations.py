@@ -83,7 +83,7 @@ def run(v: Validated, progress: Progress | None = None, cancel: threading.Event 
     Without ``progress`` and ``cancel`` (a synchronous call) the replications
     run in one batch: batches cost a thread-pool start and a headline
     half-width each, which is most of a small request's time. ``dask``: the
-    :class:`~riskengine.analysis.cluster.Cluster` score and compare run on
+    :class:`~riskengine.analysis.cluster.Cluster` score, compare and forecast run on
     (``serve --dask``; the result is the same).
     """
     batched = progress is not None or cancel is not None
@@ -100,10 +100,10 @@ def run(v: Validated, progress: Progress | None = None, cancel: threading.Event 
             return _score(v, progress, stop_if_cancelled, batched, stop, dask)
         if v.operation == "compare":
             return _compare(v, progress, stop_if_cancelled, batched, stop, dask)
-        if v.operation == "forecast":  # (on this process: a forecast has no --dask yet)
+        if v.operation == "forecast":
             from riskengine.live.service import run as run_forecast
 
-            return run_forecast(v, progress, stop_if_cancelled, batched, stop)
+            return run_forecast(v, progress, stop_if_cancelled, batched, stop, dask)
     except Stopped:
         raise Cancelled from None
     if v.operation == "measure":
